@@ -1,0 +1,160 @@
+import { t, te } from '@/i18n'
+
+/** RFC 9457 problem details as the Fupin API sends them. */
+export interface FieldError {
+  pointer?: string | null
+  code?: string | null
+  message?: string | null
+}
+
+export interface Problem {
+  type?: string
+  title?: string
+  status?: number
+  detail?: string | null
+  code?: string | null
+  errors?: FieldError[] | null
+  [key: string]: unknown
+}
+
+export interface MappedFieldError {
+  /** dotted path usable as an el-form-item prop, e.g. "members.0.id_number" */
+  path: string
+  /** last non-index segment, e.g. "id_number" */
+  field: string
+  code: string
+  message: string
+}
+
+const LOCATION_PREFIXES = new Set(['body', 'query', 'path', 'header', 'headers', 'form'])
+
+/** "/body/members/0/id_number" or "#/members/0/id_number" → "members.0.id_number". */
+export function pointerToPath(pointer: string | null | undefined): string {
+  if (!pointer) return ''
+  let p = pointer.trim()
+  if (p.startsWith('#')) p = p.slice(1)
+  const parts = p
+    .split('/')
+    .filter((s) => s !== '')
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
+  while (parts.length && LOCATION_PREFIXES.has(parts[0])) parts.shift()
+  return parts.join('.')
+}
+
+/** Labels of fields the API may name in errors (for messages that are not shown beside the field). */
+const FIELD_LABELS: Record<string, string> = {
+  id_number: 'members.idNumber',
+  name: 'members.name',
+  relation: 'members.relation',
+  gender: 'members.gender',
+  birth_date: 'members.birthDate',
+  ethnicity: 'members.ethnicity',
+  education: 'members.education',
+  school_status: 'members.schoolStatus',
+  health: 'members.health',
+  disability_grade: 'members.disabilityGrade',
+  labour: 'members.labour',
+  work_status: 'members.workStatus',
+  months_worked: 'members.monthsWorked',
+  village_code: 'households.village',
+  group: 'households.group',
+  address: 'households.address',
+  phone: 'households.phone',
+  attribute: 'households.attribute',
+  main_cause: 'households.mainCause',
+  secondary_causes: 'households.secondaryCauses',
+  identification_standard: 'households.identificationStandard',
+  first_identified_on: 'households.firstIdentifiedOn',
+  username: 'auth.username',
+  password: 'auth.password',
+  reason: 'common.reason',
+  to_status: 'transition.toStatus',
+  year: 'common.year',
+}
+
+export function fieldLabel(field: string): string {
+  const key = FIELD_LABELS[field]
+  return key ? t(key) : field
+}
+
+function codeMessage(code: string | null | undefined): string | null {
+  if (!code) return null
+  // vue-i18n treats dots as nesting, so look the code up literally first
+  const literal = `errors.codes['${code}']`
+  if (te(literal)) return t(literal)
+  if (te(`errors.codes.${code}`)) return t(`errors.codes.${code}`)
+  // namespaced codes such as "member.id_number.checksum": try the last two and the last segment
+  const parts = code.split('.')
+  for (let i = 1; i < parts.length; i++) {
+    const tail = parts.slice(i).join('.')
+    if (te(`errors.codes['${tail}']`)) return t(`errors.codes['${tail}']`)
+    if (!tail.includes('.') && te(`idNumber.${tail}`) && parts.includes('id_number')) return t(`idNumber.${tail}`)
+  }
+  return null
+}
+
+function hasHan(s: string | null | undefined): boolean {
+  return !!s && /[\u4e00-\u9fff]/.test(s)
+}
+
+export function mapFieldErrors(problem: Problem | null | undefined): MappedFieldError[] {
+  return (problem?.errors ?? []).map((e) => {
+    const path = pointerToPath(e.pointer)
+    const segs = path.split('.').filter((s) => !/^\d+$/.test(s))
+    const field = segs[segs.length - 1] ?? ''
+    const fromCode = codeMessage(e.code) ?? (field === 'id_number' && e.code && te(`idNumber.${e.code}`) ? t(`idNumber.${e.code}`) : null)
+    const message = fromCode ?? (hasHan(e.message) ? (e.message as string) : e.message || t('errors.http.422'))
+    return { path, field, code: e.code ?? '', message }
+  })
+}
+
+/** One readable sentence (Chinese by default) for a problem. Never raw JSON. */
+export function describeProblem(problem: Problem | null | undefined, status: number): string {
+  const byCode = codeMessage(problem?.code)
+  // A server-written Chinese detail is the most specific message
+  if (problem?.detail && hasHan(problem.detail) && !byCode) return problem.detail
+  const fields = mapFieldErrors(problem)
+  const base = byCode ?? (hasHan(problem?.title) ? problem!.title! : null) ?? httpMessage(status)
+  if (fields.length && (status === 422 || status === 400)) {
+    const first = fields[0]
+    const label = first.field ? fieldLabel(first.field) : ''
+    return label ? `${base}：${label}，${first.message}` : `${base}：${first.message}`
+  }
+  return base
+}
+
+export function httpMessage(status: number): string {
+  const key = `errors.http.${status}`
+  if (te(key)) return t(key)
+  if (status >= 500) return t('errors.http.500')
+  return t('errors.unknown', { status })
+}
+
+export class ApiError extends Error {
+  readonly status: number
+  readonly code: string
+  readonly problem: Problem | null
+  readonly fieldErrors: MappedFieldError[]
+
+  constructor(status: number, problem: Problem | null) {
+    super(status === 0 ? t('errors.network') : describeProblem(problem, status))
+    this.name = 'ApiError'
+    this.status = status
+    this.problem = problem
+    this.code = problem?.code ?? ''
+    this.fieldErrors = mapFieldErrors(problem)
+  }
+
+  get isNotFound(): boolean {
+    return this.status === 404
+  }
+
+  get isStale(): boolean {
+    return this.status === 412 || this.code === 'precondition_failed'
+  }
+}
+
+export function toApiError(e: unknown): ApiError {
+  if (e instanceof ApiError) return e
+  return new ApiError(0, { detail: String(e) })
+}

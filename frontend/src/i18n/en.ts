@@ -1,0 +1,132 @@
+import type { MessageSchema } from './zh-CN'
+
+const en: MessageSchema = {
+  app: { title: 'Siping Poverty Alleviation Register', shortTitle: 'Fupin', loading: 'Loading…', language: 'Language' },
+  common: {
+    ok: 'OK', cancel: 'Cancel', save: 'Save', edit: 'Edit', delete: 'Delete', add: 'Add', back: 'Back',
+    search: 'Search', reset: 'Reset', reload: 'Reload', close: 'Close', confirm: 'Confirm', submit: 'Submit',
+    yes: 'Yes', no: 'No', none: 'None', all: 'All', actions: 'Actions', detail: 'Details', loadMore: 'Load more',
+    noMore: 'All loaded', total: '{n} in total', shown: '{n} shown', yuan: 'yuan', year: 'Year',
+    unknown: 'Unknown', saved: 'Saved', required: 'Required', optional: 'Optional', columns: 'Columns', refresh: 'Refresh',
+    masked: 'Masked', notFound: 'Not found', reason: 'Reason', remark: 'Remark', person: 'people', household: 'households',
+  },
+  auth: {
+    login: 'Log in', logout: 'Log out', username: 'Username', password: 'Password',
+    usernameRequired: 'Enter your username', passwordRequired: 'Enter your password',
+    welcome: 'Siping Poverty Alleviation Register', subtitle: 'Targeted poverty alleviation',
+    demoHint: 'Demo logins (password fupin-demo for all):',
+    loginFailed: 'Login failed', badCredentials: 'Wrong username or password',
+    sessionExpired: 'Your session has expired, please log in again', loggedOut: 'You have logged out',
+    role: 'Role', area: 'Area', department: 'Department',
+  },
+  roles: {
+    admin: 'Administrator', city_office: 'City office', county_office: 'County office', township: 'Township',
+    village: 'Village', department: 'Line department', inspector: 'Inspector', auditor: 'Discipline & audit', integration: 'Integration client',
+  },
+  menu: {
+    dashboard: 'Overview', households: 'Households', householdList: 'Household list', householdNew: 'New household',
+    regions: 'Regions',
+  },
+  layout: {
+    region: 'Region', regionPlaceholder: 'Choose a region', profile: 'Profile', piiOn: 'Full personal data visible',
+    piiOff: 'Personal data masked', skipToContent: 'Skip to main content',
+  },
+  levels: { '1': 'Province', '2': 'City', '3': 'County', '4': 'Township', '5': 'Village' },
+  regions: {
+    title: 'Regions', code: 'Code', name: 'Name', level: 'Level', poorVillage: 'Poor village',
+    exitYear: 'Exit year', children: 'Subregions', browse: 'Open', viewHouseholds: 'Households', root: 'Scope',
+  },
+  dashboard: {
+    title: '{region} overview', households: 'Registered households', people: 'Registered people', notExited: 'Not exited',
+    exited: 'Exited', poorVillages: 'Poor villages', exitedVillages: 'Exited poor villages', incidence: 'Poverty incidence',
+    byStatus: 'By status', byAttribute: 'By attribute', byCause: 'By main cause', exitProgress: 'Exit progress by year',
+    poorVillageTable: 'Poor villages', householdsUnit: 'households', peopleUnit: 'people', plannedExits: 'Planned exits', actualExits: 'Exits',
+    cumulative: 'Cumulative exits', noData: 'No data', villageHouseholds: 'Poor households', villagePeople: 'Poor people',
+  },
+  households: {
+    list: 'Households', create: 'New household', editTitle: 'Edit household', detail: 'Household',
+    householdNumber: 'Household no.', village: 'Village', group: 'Group', address: 'Address', phone: 'Phone',
+    head: 'Head', headName: 'Head of household', headIdNumber: 'Head ID number', memberCount: 'Members', status: 'Status',
+    attribute: 'Attribute', mainCause: 'Main cause', secondaryCauses: 'Other causes', identificationStandard: 'Identification standard',
+    firstIdentifiedOn: 'First identified', identifiedYear: 'Identified in', exitYear: 'Exit year', plannedExitYear: 'Planned exit year',
+    updatedAt: 'Updated', version: 'Version', region: 'Region', q: 'Name or ID number', qPlaceholder: 'Name or full ID number',
+    memberHealth: 'Member health', memberLabour: 'Member labour ability', sort: 'Sort',
+    sortOptions: { household_number: 'Number ascending', '-household_number': 'Number descending', updated_at: 'Oldest update', '-updated_at': 'Latest update' },
+    empty: 'No households match', created: 'Household registered', updated: 'Household saved',
+    basic: 'Basic data', members: 'Members', incomes: 'Income', assessments: 'Two assurances, three guarantees', statusHistory: 'Status history',
+    audit: 'Audit trail', exitEvaluation: 'Exit evaluation', transition: 'Change status', livingConditions: 'Living conditions',
+    notFoundTitle: 'Household not found', notFoundBody: 'It does not exist or is outside your area.',
+    staleTitle: 'Changed by someone else', staleBody: 'Another user changed this household while you were editing. Reload the latest data and edit again.',
+    reloadLatest: 'Reload latest data', firstMemberIsHead: 'The first member is the head of household',
+    needOneMember: 'At least one member (the head) is required',
+  },
+  members: {
+    name: 'Name', idNumber: 'ID number', relation: 'Relation to head', gender: 'Gender', birthDate: 'Birth date', age: 'Age',
+    ethnicity: 'Ethnicity', education: 'Education', schoolStatus: 'School status', health: 'Health', disabilityGrade: 'Disability grade',
+    labour: 'Labour ability', workStatus: 'Work', monthsWorked: 'Months worked', medicalInsurance: 'Basic medical insurance',
+    pensionInsurance: 'Basic pension insurance', seriousIllnessInsurance: 'Serious illness insurance', publicWelfareJob: 'Public welfare job',
+    add: 'Add member', remove: 'Remove member', setHead: 'Make head', changeHead: 'Change head', reasonAdd: 'Reason for adding', reasonRemove: 'Reason for removal',
+    newHead: 'New head', newHeadRequired: 'Choose a new head when removing the head', added: 'Member added', removed: 'Member removed',
+    headChanged: 'Head changed', removeConfirm: 'Remove {name} from this household?', isHead: 'Head', insurance: 'Insurance',
+    idHintOk: 'Valid: born {birth}, {gender}', genderMale: 'male', genderFemale: 'female',
+  },
+  idNumber: {
+    required: 'Enter the ID number', length: 'An ID number has 18 characters', format: 'Wrong format (17 digits, then a digit or X)',
+    birth_date: 'The birth date in the ID number is invalid', checksum: 'The check digit is wrong',
+    mismatchBirth: 'Birth date differs from the ID number', mismatchGender: 'Gender differs from the ID number',
+  },
+  incomes: {
+    year: 'Year', wage: 'Wages', production: 'Production & business', property: 'Property', transfer: 'Transfers',
+    costs: 'Production costs', total: 'Net income', perCapita: 'Per-capita net income', povertyLine: 'Poverty line', aboveLine: 'Above line',
+    belowLine: 'Below line', edit: 'Enter income', saved: 'Income saved', none: 'No income recorded',
+  },
+  assessments: {
+    year: 'Year', food: 'Food', clothing: 'Clothing', education: 'Compulsory education', medical: 'Basic medical care',
+    housing: 'Safe housing', water: 'Safe drinking water', evidence: 'Evidence', edit: 'Record', saved: 'Saved', none: 'No assessment recorded',
+    allMet: 'All met', notMet: 'Not met',
+  },
+  exit: {
+    evaluate: 'Exit evaluation', year: 'Year', passed: 'Meets the exit standard', failed: 'Does not meet the exit standard', item: 'Check',
+    result: 'Result', detailCol: 'Explanation', run: 'Evaluate', figures: 'Figures',
+  },
+  transition: {
+    title: 'Change status', toStatus: 'New status', reason: 'Reason', year: 'Year', done: 'Status changed',
+    from: 'From', to: 'To', at: 'When', by: 'By', reasonRequired: 'Enter a reason',
+  },
+  audit: {
+    seq: 'No.', time: 'Time', actor: 'User', action: 'Action', entity: 'Record', changes: 'Changes', field: 'Field',
+    before: 'Before', after: 'After', none: 'No audit events',
+    actions: { create: 'Create', update: 'Update', delete: 'Delete', transition: 'Status change', member_add: 'Member added', member_remove: 'Member removed', head_change: 'Head changed', read_pii: 'Read personal data' },
+  },
+  errors: {
+    title: 'Not done', network: 'Cannot reach the server, check the network and retry', unknown: 'Unexpected error ({status})',
+    field: '{field}: {message}', validation: 'Some fields are invalid, see the fields marked red',
+    http: {
+      '400': 'Malformed request', '401': 'Session expired, log in again', '403': 'You may not do this',
+      '404': 'Not found or outside your area', '409': 'Conflict, refresh and retry', '412': 'Changed by someone else, reload',
+      '413': 'Request too large', '422': 'Invalid data', '428': 'Version missing, reload before saving', '429': 'Too many requests, wait a moment',
+      '500': 'Server error, try again later', '503': 'Service unavailable, try again later',
+    },
+    codes: {
+      precondition_failed: 'Changed by someone else, reload the latest data',
+      precondition_required: 'Version missing, reload before saving',
+      not_found: 'Not found or outside your area',
+      validation_error: 'Invalid data',
+      invalid_credentials: 'Wrong username or password',
+      rate_limited: 'Too many attempts, wait a moment',
+      'household.duplicate_member': 'This ID number is already in another active household',
+      'household.duplicate_id_number': 'This ID number is already in another active household',
+      'id_number.checksum': 'The check digit is wrong',
+      'id_number.length': 'An ID number has 18 characters',
+      'id_number.format': 'Wrong ID number format',
+      'id_number.birth_date': 'The birth date in the ID number is invalid',
+    },
+  },
+  validation: {
+    required: '{field} is required', select: 'Choose {field}', phone: 'Enter a valid phone number',
+    integer: 'Enter a whole number', range: '{field} must be between {min} and {max}', nonNegative: 'Amounts cannot be negative', maxSecondary: 'At most two other causes',
+  },
+  notFound: { title: 'Page not found', body: 'This page does not exist.', home: 'Home' },
+}
+
+export default en

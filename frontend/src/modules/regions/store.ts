@@ -1,0 +1,67 @@
+import { defineStore } from 'pinia'
+import { computed, ref } from 'vue'
+import { api, unwrap } from '@/api/client'
+import type { Region } from '@/api/types'
+
+type Res<T> = Promise<{ data?: T; error?: unknown; response: Response }>
+
+export const useRegionStore = defineStore('regions', () => {
+  const roots = ref<Region[]>([])
+  const byCode = ref<Record<string, Region>>({})
+  const children = ref<Record<string, Region[]>>({})
+  const currentCode = ref<string | null>(null)
+
+  const current = computed<Region | null>(() => (currentCode.value ? byCode.value[currentCode.value] ?? null : null))
+
+  function remember(list: Region[]): void {
+    for (const r of list) byCode.value[r.code] = r
+  }
+
+  async function loadRoots(): Promise<Region[]> {
+    const data = await unwrap(api.GET('/regions' as never) as Res<{ items: Region[] }>)
+    roots.value = data.items
+    remember(data.items)
+    const saved = sessionStorage.getItem('fupin.region')
+    if (saved && byCode.value[saved]) currentCode.value = saved
+    else if (saved && (await fetchOne(saved))) currentCode.value = saved
+    else currentCode.value = data.items[0]?.code ?? null
+    return data.items
+  }
+
+  async function fetchOne(code: string): Promise<Region | null> {
+    if (byCode.value[code]) return byCode.value[code]
+    try {
+      const r = await unwrap(api.GET('/regions/{code}' as never, { params: { path: { code } } } as never) as Res<Region>)
+      remember([r])
+      return r
+    } catch {
+      return null
+    }
+  }
+
+  async function loadChildren(code: string): Promise<Region[]> {
+    if (children.value[code]) return children.value[code]
+    const data = await unwrap(
+      api.GET('/regions' as never, { params: { query: { parent: code } } } as never) as Res<{ items: Region[] }>,
+    )
+    children.value[code] = data.items
+    remember(data.items)
+    return data.items
+  }
+
+  function select(code: string | null): void {
+    currentCode.value = code
+    if (code) sessionStorage.setItem('fupin.region', code)
+    else sessionStorage.removeItem('fupin.region')
+  }
+
+  function reset(): void {
+    roots.value = []
+    byCode.value = {}
+    children.value = {}
+    currentCode.value = null
+    sessionStorage.removeItem('fupin.region')
+  }
+
+  return { roots, byCode, children, currentCode, current, loadRoots, loadChildren, fetchOne, select, reset }
+})

@@ -1,0 +1,65 @@
+import { createRouter, createWebHistory, type RouteRecordRaw } from 'vue-router'
+import { useAuthStore } from '@/modules/auth/store'
+
+declare module 'vue-router' {
+  interface RouteMeta {
+    public?: boolean
+    permission?: string
+    title?: string
+  }
+}
+
+const routes: RouteRecordRaw[] = [
+  { path: '/login', name: 'login', component: () => import('@/modules/auth/LoginPage.vue'), meta: { public: true, title: 'auth.login' } },
+  {
+    path: '/',
+    component: () => import('@/components/AppLayout.vue'),
+    children: [
+      { path: '', name: 'dashboard', component: () => import('@/modules/dashboard/DashboardPage.vue'), meta: { title: 'menu.dashboard' } },
+      {
+        path: 'households',
+        name: 'households',
+        component: () => import('@/modules/households/pages/HouseholdListPage.vue'),
+        meta: { permission: 'households:read', title: 'menu.householdList' },
+      },
+      {
+        path: 'households/new',
+        name: 'household-new',
+        component: () => import('@/modules/households/pages/HouseholdFormPage.vue'),
+        meta: { permission: 'households:write', title: 'menu.householdNew' },
+      },
+      {
+        path: 'households/:id',
+        name: 'household',
+        component: () => import('@/modules/households/pages/HouseholdDetailPage.vue'),
+        props: true,
+        meta: { permission: 'households:read', title: 'households.detail' },
+      },
+      {
+        path: 'households/:id/edit',
+        name: 'household-edit',
+        component: () => import('@/modules/households/pages/HouseholdFormPage.vue'),
+        props: true,
+        meta: { permission: 'households:write', title: 'households.editTitle' },
+      },
+      { path: 'regions/:code?', name: 'regions', component: () => import('@/modules/regions/RegionsPage.vue'), props: true, meta: { title: 'menu.regions' } },
+      { path: ':pathMatch(.*)*', name: 'not-found', component: () => import('@/components/NotFoundPage.vue'), meta: { title: 'notFound.title' } },
+    ],
+  },
+]
+
+export const router = createRouter({
+  history: createWebHistory(),
+  routes,
+  scrollBehavior: () => ({ top: 0 }),
+})
+
+router.beforeEach(async (to) => {
+  const auth = useAuthStore()
+  if (to.meta.public) return true
+  if (!auth.loggedIn && !(await auth.restore())) {
+    return { name: 'login', query: to.fullPath !== '/' ? { redirect: to.fullPath } : {} }
+  }
+  if (to.meta.permission && !auth.can(to.meta.permission)) return { name: 'dashboard' }
+  return true
+})

@@ -1,0 +1,13 @@
+import { ElMessage } from 'element-plus'
+import { toApiError } from '@/api/problem'
+
+/** Shows any failure as one readable message (never raw JSON). Returns the message. */
+export function notifyError(e: unknown): string {
+  const err = toApiError(e)
+  ElMessage({ type: 'error', message: err.message, showClose: true, duration: 6000, grouping: true })
+  return err.message
+}
+
+export function notifySuccess(message: string): void {
+  ElMessage({ type: 'success', message, duration: 2500, grouping: true })
+}
