@@ -1,0 +1,21 @@
+"""Imports every table so Base.metadata is complete (Alembic autogenerate, tests)."""
+
+from fupin.core.audit import AuditEvent, ChainHead, ChangeEntry
+from fupin.core.idempotency import IdempotencyRecord
+from fupin.core.models import Base
+from fupin.households.models import (
+    Assessment,
+    Household,
+    Income,
+    Member,
+    PovertyLine,
+    StatusChange,
+    VillageSequence,
+)
+from fupin.regions.models import Region
+from fupin.users.models import ApiKey, RefreshToken, User
+
+__all__ = [
+    "ApiKey", "Assessment", "AuditEvent", "Base", "ChainHead", "ChangeEntry", "Household", "IdempotencyRecord",
+    "Income", "Member", "PovertyLine", "RefreshToken", "Region", "StatusChange", "User", "VillageSequence",
+]

@@ -1,0 +1,66 @@
+"""Roles and the permissions they grant. The only place that decides who may do what."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Permission(StrEnum):
+    HOUSEHOLDS_READ = "households:read"
+    HOUSEHOLDS_WRITE = "households:write"
+    HOUSEHOLDS_TRANSITION = "households:transition"
+    POVERTY_LINES_WRITE = "poverty_lines:write"
+    USERS_MANAGE = "users:manage"
+    API_KEYS_MANAGE = "api_keys:manage"
+    AUDIT_READ = "audit:read"
+    CHANGES_READ = "changes:read"
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    CITY_OFFICE = "city_office"
+    COUNTY_OFFICE = "county_office"
+    TOWNSHIP = "township"
+    VILLAGE = "village"
+    DEPARTMENT = "department"
+    INSPECTOR = "inspector"
+    AUDITOR = "auditor"
+    INTEGRATION = "integration"
+
+
+P = Permission
+ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.ADMIN: frozenset(Permission),
+    Role.CITY_OFFICE: frozenset({P.HOUSEHOLDS_READ, P.HOUSEHOLDS_WRITE, P.HOUSEHOLDS_TRANSITION,
+                                 P.POVERTY_LINES_WRITE, P.USERS_MANAGE, P.API_KEYS_MANAGE, P.CHANGES_READ}),
+    Role.COUNTY_OFFICE: frozenset({P.HOUSEHOLDS_READ, P.HOUSEHOLDS_WRITE, P.HOUSEHOLDS_TRANSITION,
+                                   P.CHANGES_READ}),
+    Role.TOWNSHIP: frozenset({P.HOUSEHOLDS_READ, P.HOUSEHOLDS_WRITE, P.HOUSEHOLDS_TRANSITION}),
+    Role.VILLAGE: frozenset({P.HOUSEHOLDS_READ, P.HOUSEHOLDS_WRITE}),
+    Role.DEPARTMENT: frozenset({P.HOUSEHOLDS_READ}),
+    Role.INSPECTOR: frozenset({P.HOUSEHOLDS_READ}),
+    Role.AUDITOR: frozenset({P.HOUSEHOLDS_READ, P.AUDIT_READ, P.CHANGES_READ}),
+    Role.INTEGRATION: frozenset({P.HOUSEHOLDS_READ, P.HOUSEHOLDS_WRITE, P.CHANGES_READ}),
+}
+
+ROLE_LABELS: dict[Role, tuple[str, str]] = {
+    Role.ADMIN: ("系统管理员", "System administrator"),
+    Role.CITY_OFFICE: ("市扶贫办", "City office"),
+    Role.COUNTY_OFFICE: ("县扶贫办", "County office"),
+    Role.TOWNSHIP: ("乡镇", "Township"),
+    Role.VILLAGE: ("村", "Village"),
+    Role.DEPARTMENT: ("行业部门", "Line department"),
+    Role.INSPECTOR: ("督查组", "Inspector"),
+    Role.AUDITOR: ("纪检审计", "Discipline and audit"),
+    Role.INTEGRATION: ("系统对接", "Integration client"),
+}
+
+
+def permissions_for(roles: list[str]) -> frozenset[Permission]:
+    perms: set[Permission] = set()
+    for name in roles:
+        try:
+            perms |= ROLE_PERMISSIONS[Role(name)]
+        except ValueError:
+            continue
+    return frozenset(perms)

@@ -1,0 +1,31 @@
+"""If-Match handling: conditional updates answer 428 without the header and 412 when it is stale."""
+
+from __future__ import annotations
+
+from fupin.core.errors import ProblemError
+
+
+def etag(version: int) -> str:
+    return f'"{version}"'
+
+
+def parse_if_match(header: str | None, *, required: bool = True) -> int | None:
+    if header is None or header.strip() == "":
+        if required:
+            raise ProblemError(428, "precondition_required",
+                               'This update needs an If-Match header with the version you read, e.g. If-Match: "3".')
+        return None
+    value = header.strip()
+    if value.startswith("W/"):
+        value = value[2:]
+    value = value.strip('"')
+    if not value.isdigit():
+        raise ProblemError(400, "invalid_if_match", 'If-Match must be a version ETag such as "3".')
+    return int(value)
+
+
+def check_version(expected: int | None, actual: int) -> None:
+    if expected is not None and expected != actual:
+        raise ProblemError(412, "precondition_failed",
+                           "The record was changed by someone else since you read it; reload and try again.",
+                           extra={"current_version": actual})

@@ -1,0 +1,171 @@
+"""RFC 9457 problem+json: one exception type for every client error, with stable codes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from sqlalchemy.orm.exc import StaleDataError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+
+TITLES = {
+    400: "Bad request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not found",
+    405: "Method not allowed",
+    409: "Conflict",
+    412: "Precondition failed",
+    413: "Payload too large",
+    415: "Unsupported media type",
+    422: "Unprocessable content",
+    428: "Precondition required",
+    429: "Too many requests",
+    500: "Internal server error",
+    503: "Service unavailable",
+}
+
+
+class FieldError(BaseModel):
+    pointer: str = Field(description="JSON pointer to the offending field, e.g. /members/0/id_number")
+    code: str
+    message: str
+
+
+class Problem(BaseModel):
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str | None = None
+    code: str = Field(description="Stable machine-readable code, e.g. household.duplicate_member")
+    instance: str | None = None
+    errors: list[FieldError] = Field(default_factory=list)
+
+
+class ProblemError(Exception):
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        detail: str | None = None,
+        errors: list[FieldError] | None = None,
+        headers: dict[str, str] | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(detail or code)
+        self.status = status
+        self.code = code
+        self.detail = detail
+        self.errors = errors or []
+        self.headers = headers
+        self.extra = extra or {}
+
+
+def field_error(pointer: str, code: str, message: str, status: int = 422) -> ProblemError:
+    return ProblemError(status, code, message, [FieldError(pointer=pointer, code=code, message=message)])
+
+
+def not_found(what: str = "resource") -> ProblemError:
+    return ProblemError(404, "not_found", f"{what} not found")
+
+
+def problem_response(
+    status: int,
+    code: str,
+    detail: str | None,
+    errors: list[FieldError] | None = None,
+    headers: dict[str, str] | None = None,
+    instance: str | None = None,
+    extra: dict[str, Any] | None = None,
+) -> JSONResponse:
+    body = Problem(
+        type=f"https://fupin.example/problems/{code}",
+        title=TITLES.get(status, "Error"),
+        status=status,
+        detail=detail,
+        code=code,
+        instance=instance,
+        errors=errors or [],
+    ).model_dump()
+    if extra:
+        body.update(extra)
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers)
+
+
+def _pointer(loc: tuple[Any, ...]) -> str:
+    parts = list(loc)
+    if parts and parts[0] in ("body", "query", "path", "header"):
+        source = parts.pop(0)
+        if source != "body":
+            return "/" + "/".join(str(p) for p in [source, *parts])
+    return "/" + "/".join(str(p).replace("~", "~0").replace("/", "~1") for p in parts)
+
+
+_CODE_MAP = {
+    "missing": "required",
+    "extra_forbidden": "unknown_field",
+    "json_invalid": "malformed_json",
+}
+
+
+def validation_problem(exc: RequestValidationError, request: Request) -> JSONResponse:
+    errors: list[FieldError] = []
+    malformed = False
+    for err in exc.errors():
+        etype = str(err.get("type", "invalid"))
+        if etype == "json_invalid":
+            malformed = True
+        loc = tuple(err.get("loc", ()))
+        # pydantic puts custom error codes after "value_error"; ours carry them in ctx
+        code = _CODE_MAP.get(etype, etype)
+        ctx = err.get("ctx") or {}
+        if isinstance(ctx.get("error"), ValueError) and ":" in str(ctx["error"]):
+            code, _, msg = str(ctx["error"]).partition(":")
+            code = code.strip()
+            message = msg.strip()
+        else:
+            message = str(err.get("msg", "invalid value"))
+        errors.append(FieldError(pointer=_pointer(loc), code=code, message=message))
+    if malformed:
+        return problem_response(400, "malformed_json", "The request body is not valid JSON.", errors,
+                                instance=request.url.path)
+    return problem_response(422, "validation_failed", "The request contains invalid fields.", errors,
+                            instance=request.url.path)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ProblemError)
+    async def _problem(request: Request, exc: ProblemError) -> JSONResponse:
+        return problem_response(exc.status, exc.code, exc.detail, exc.errors, exc.headers,
+                                request.url.path, exc.extra)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        return validation_problem(exc, request)
+
+    @app.exception_handler(StaleDataError)
+    async def _stale(request: Request, exc: StaleDataError) -> JSONResponse:
+        return problem_response(412, "precondition_failed",
+                                "The record was changed by someone else; reload it and try again.",
+                                instance=request.url.path)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = {404: "not_found", 405: "method_not_allowed", 401: "unauthorized"}.get(
+            exc.status_code, f"http_{exc.status_code}")
+        detail = exc.detail if isinstance(exc.detail, str) else None
+        return problem_response(exc.status_code, code, detail, headers=getattr(exc, "headers", None),
+                                instance=request.url.path)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        import logging
+
+        logging.getLogger("fupin").exception("unhandled error on %s", request.url.path)
+        return problem_response(500, "internal_error", "An unexpected error occurred.",
+                                instance=request.url.path)

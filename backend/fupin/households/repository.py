@@ -1,0 +1,275 @@
+"""Queries of the household register. Every statement is narrowed by the caller's region scope."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Select, and_, exists, func, insert, or_, select, tuple_, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from fupin.authz.principal import Principal
+from fupin.authz.scope import in_subtree
+from fupin.core.errors import not_found
+from fupin.core.pagination import decode_cursor, encode_cursor
+from fupin.households.models import Assessment, Household, Income, Member, PovertyLine, VillageSequence
+from fupin.regions.models import Region
+
+
+async def get_household(
+    session: AsyncSession, principal: Principal, public_id: uuid.UUID, *, for_update: bool = False
+) -> Household:
+    stmt = select(Household).where(Household.public_id == public_id, principal.scope_filter(Household.village_code))
+    if for_update:
+        stmt = stmt.with_for_update()
+    household = (await session.execute(stmt)).scalar_one_or_none()
+    if household is None:
+        raise not_found("household")
+    return household
+
+
+async def members_of(session: AsyncSession, household_id: int, *, include_removed: bool = False) -> list[Member]:
+    stmt = select(Member).where(Member.household_id == household_id)
+    if not include_removed:
+        stmt = stmt.where(Member.active.is_(True))
+    return list((await session.execute(stmt.order_by(Member.id))).scalars().all())
+
+
+async def get_member(session: AsyncSession, household_id: int, public_id: uuid.UUID) -> Member:
+    member = (
+        await session.execute(
+            select(Member).where(Member.household_id == household_id, Member.public_id == public_id)
+        )
+    ).scalar_one_or_none()
+    if member is None:
+        raise not_found("member")
+    return member
+
+
+@dataclass
+class ActiveHolder:
+    id_number: str
+    household_public_id: uuid.UUID
+    household_number: str
+    village_code: str
+
+
+async def active_holders(
+    session: AsyncSession, id_numbers: list[str], *, exclude_household_id: int | None = None
+) -> list[ActiveHolder]:
+    """Active households (anywhere, unscoped) that already hold these ID numbers: the uniqueness rule is global.
+    Callers decide what of the answer the principal may see."""
+    if not id_numbers:
+        return []
+    stmt = (
+        select(Member.id_number, Household.public_id, Household.household_number, Household.village_code)
+        .join(Household, Household.id == Member.household_id)
+        .where(Member.id_number.in_(id_numbers), Member.active.is_(True))
+    )
+    if exclude_household_id is not None:
+        stmt = stmt.where(Member.household_id != exclude_household_id)
+    return [ActiveHolder(*row) for row in (await session.execute(stmt)).all()]
+
+
+async def find_by_external(session: AsyncSession, source_system: str, external_id: str) -> Household | None:
+    return (
+        await session.execute(
+            select(Household).where(Household.source_system == source_system, Household.external_id == external_id)
+        )
+    ).scalar_one_or_none()
+
+
+async def next_household_sequence(session: AsyncSession, village_code: str) -> int:
+    """Bump the village's counter under its row lock; create the counter on first use."""
+    for _ in range(3):
+        value = (
+            await session.execute(
+                update(VillageSequence)
+                .where(VillageSequence.village_code == village_code)
+                .values(last_value=VillageSequence.last_value + 1)
+                .returning(VillageSequence.last_value)
+            )
+        ).scalar_one_or_none()
+        if value is not None:
+            return int(value)
+        start = (
+            await session.execute(
+                select(func.count()).select_from(Household).where(Household.village_code == village_code)
+            )
+        ).scalar_one()
+        try:
+            async with session.begin_nested():
+                await session.execute(
+                    insert(VillageSequence).values(village_code=village_code, last_value=int(start) + 1)
+                )
+            return int(start) + 1
+        except IntegrityError:
+            continue
+    raise RuntimeError("could not allocate a household number")
+
+
+@dataclass
+class HouseholdFilters:
+    region: str | None = None
+    status: list[str] | None = None
+    attribute: str | None = None
+    main_cause: str | None = None
+    identified_year: int | None = None
+    exit_year: int | None = None
+    q: str | None = None
+    member_health: str | None = None
+    member_labour: str | None = None
+
+
+def filtered(principal: Principal, filters: HouseholdFilters) -> Select[Any]:
+    head = aliased(Member)
+    stmt = (
+        select(
+            Household.public_id.label("id"),
+            Household.household_number,
+            Household.village_code,
+            Region.name.label("village_name"),
+            Household.head_name,
+            head.id_number.label("head_id_number"),
+            Household.member_count,
+            Household.status,
+            Household.attribute,
+            Household.main_cause,
+            Household.first_identified_on,
+            Household.exit_year,
+            Household.updated_at,
+            Household.version,
+            Household.id.label("pk"),
+        )
+        .join(Region, Region.code == Household.village_code)
+        .outerjoin(head, head.id == Household.head_member_id)
+        .where(principal.scope_filter(Household.village_code))
+    )
+    if filters.region:
+        stmt = stmt.where(in_subtree(Household.village_code, filters.region))
+    if filters.status:
+        stmt = stmt.where(Household.status.in_(filters.status))
+    if filters.attribute:
+        stmt = stmt.where(Household.attribute == filters.attribute)
+    if filters.main_cause:
+        stmt = stmt.where(Household.main_cause == filters.main_cause)
+    if filters.identified_year:
+        stmt = stmt.where(Household.identified_year == filters.identified_year)
+    if filters.exit_year:
+        stmt = stmt.where(Household.exit_year == filters.exit_year)
+    member_conditions = []
+    if filters.q:
+        member_conditions.append(or_(Member.name == filters.q, Member.id_number == filters.q.upper()))
+    if member_conditions:
+        stmt = stmt.where(
+            exists(select(Member.id).where(Member.household_id == Household.id, Member.active.is_(True),
+                                            *member_conditions))
+        )
+    if filters.member_health:
+        stmt = stmt.where(exists(select(Member.id).where(
+            Member.household_id == Household.id, Member.active.is_(True), Member.health == filters.member_health)))
+    if filters.member_labour:
+        stmt = stmt.where(exists(select(Member.id).where(
+            Member.household_id == Household.id, Member.active.is_(True), Member.labour == filters.member_labour)))
+    return stmt
+
+
+async def list_page(
+    session: AsyncSession,
+    principal: Principal,
+    filters: HouseholdFilters,
+    sort: str,
+    limit: int,
+    cursor: str | None,
+    include_total: bool,
+) -> tuple[list[Any], str | None, int | None]:
+    base = filtered(principal, filters)
+    descending = sort.startswith("-")
+    if sort.lstrip("-") == "household_number":
+        keys = (Household.village_code, Household.household_number)
+        kind = "hh_number"
+    else:
+        keys = (Household.updated_at, Household.id)
+        kind = "hh_updated"
+    kind += "_desc" if descending else "_asc"
+    stmt = base
+    if cursor:
+        values = decode_cursor(cursor, kind)
+        if len(values) != 2:
+            from fupin.core.errors import ProblemError
+
+            raise ProblemError(400, "invalid_cursor", "The cursor is invalid; start again from the first page.")
+        if kind.startswith("hh_updated"):
+            from datetime import datetime
+
+            try:
+                values = [datetime.fromisoformat(str(values[0])), int(values[1])]
+            except (TypeError, ValueError):
+                from fupin.core.errors import ProblemError
+
+                raise ProblemError(400, "invalid_cursor", "The cursor is invalid; start again from the first page.")
+        comparison = tuple_(*keys) < tuple_(*values) if descending else tuple_(*keys) > tuple_(*values)
+        stmt = stmt.where(comparison)
+    order = [k.desc() for k in keys] if descending else list(keys)
+    rows = list((await session.execute(stmt.order_by(*order).limit(limit + 1))).all())
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        last = rows[-1]
+        if kind.startswith("hh_number"):
+            next_cursor = encode_cursor(kind, [last.village_code, last.household_number])
+        else:
+            next_cursor = encode_cursor(kind, [last.updated_at.isoformat(), last.pk])
+    total = None
+    if include_total:
+        count_stmt = select(func.count()).select_from(base.with_only_columns(Household.id).subquery())
+        total = int((await session.execute(count_stmt)).scalar_one())
+    return rows, next_cursor, total
+
+
+async def income(session: AsyncSession, household_id: int, year: int) -> Income | None:
+    return (
+        await session.execute(select(Income).where(Income.household_id == household_id, Income.year == year))
+    ).scalar_one_or_none()
+
+
+async def incomes(session: AsyncSession, household_id: int) -> list[Income]:
+    return list((await session.execute(
+        select(Income).where(Income.household_id == household_id).order_by(Income.year))).scalars().all())
+
+
+async def assessment(session: AsyncSession, household_id: int, year: int) -> Assessment | None:
+    return (
+        await session.execute(
+            select(Assessment).where(Assessment.household_id == household_id, Assessment.year == year)
+        )
+    ).scalar_one_or_none()
+
+
+async def assessments(session: AsyncSession, household_id: int) -> list[Assessment]:
+    return list((await session.execute(
+        select(Assessment).where(Assessment.household_id == household_id).order_by(Assessment.year)
+    )).scalars().all())
+
+
+async def poverty_line(session: AsyncSession, year: int, scope: str) -> PovertyLine | None:
+    """The line of that year for the household's standard, falling back to the national line."""
+    rows = (
+        await session.execute(
+            select(PovertyLine).where(PovertyLine.year == year, PovertyLine.scope.in_([scope, "national"]))
+        )
+    ).scalars().all()
+    by_scope = {r.scope: r for r in rows}
+    return by_scope.get(scope) or by_scope.get("national")
+
+
+async def poverty_lines(session: AsyncSession) -> list[PovertyLine]:
+    return list((await session.execute(
+        select(PovertyLine).order_by(PovertyLine.year, PovertyLine.scope))).scalars().all())
+
+
+def region_condition(column: Any, code: str | None) -> Any:
+    return in_subtree(column, code) if code else and_(True)  # type: ignore[arg-type]

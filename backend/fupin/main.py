@@ -1,0 +1,198 @@
+"""Application factory: database, middleware, routers, the contract and (when built) the SPA."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections import Counter
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.openapi.utils import get_openapi
+from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
+from fastapi.routing import APIRoute
+from sqlalchemy import text
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from fupin import __version__
+from fupin.audit.router import router as audit_router
+from fupin.codes.router import router as codes_router
+from fupin.config import Settings, get_settings
+from fupin.core.context import RequestContext, reset_request_context, set_request_context
+from fupin.core.db import is_sqlite, make_engine, make_sessionmaker
+from fupin.core.errors import install_error_handlers, problem_response
+from fupin.core.idempotency import IdempotencyMiddleware
+from fupin.households.poverty_lines_router import router as poverty_lines_router
+from fupin.households.router import router as households_router
+from fupin.regions.router import router as regions_router
+from fupin.stats.router import router as stats_router
+from fupin.users.ratelimit import SlidingWindow
+from fupin.users.router import router as users_router
+
+API_TITLE = "Fupin 扶贫 API"
+API_DESCRIPTION = (
+    "精准扶贫 register of a prefecture-level city: households (建档立卡贫困户) and members, incomes, "
+    "两不愁三保障, exit evaluation, regions, audit trail and change feed. Errors are application/problem+json "
+    "with a stable `code` and field `errors[].pointer`. Lists use opaque keyset cursors. Updates use "
+    "`If-Match` with the `version` ETag; POSTs accept `Idempotency-Key`."
+)
+
+
+class RequestContextMiddleware:
+    """Request id, client address and timing; also enforces the body-size limit (413)."""
+
+    def __init__(self, app: ASGIApp, max_body: int) -> None:
+        self.app = app
+        self.max_body = max_body
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = {k.decode().lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        request_id = headers.get("x-request-id", "")[:64] or uuid.uuid4().hex
+        client = scope.get("client")
+        token = set_request_context(RequestContext(request_id, client[0] if client else None,
+                                                   headers.get("user-agent", "")[:200]))
+        metrics: Counter[str] = scope["app"].state.metrics
+        started = time.perf_counter()
+        status_seen = 500
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status_seen
+            if message["type"] == "http.response.start":
+                status_seen = message["status"]
+                message.setdefault("headers", [])
+                message["headers"] = [*message["headers"], (b"x-request-id", request_id.encode())]
+            await send(message)
+
+        try:
+            length = headers.get("content-length")
+            if length is not None and (not length.isdigit() or int(length) > self.max_body):
+                await problem_response(413, "payload_too_large",
+                                       f"The request body exceeds {self.max_body} bytes.")(scope, receive, send_with_id)
+                return
+            received = 0
+
+            async def limited_receive() -> Message:
+                nonlocal received
+                message = await receive()
+                if message["type"] == "http.request":
+                    received += len(message.get("body", b""))
+                    if received > self.max_body:
+                        raise _TooLarge()
+                return message
+
+            try:
+                await self.app(scope, limited_receive, send_with_id)
+            except _TooLarge:
+                await problem_response(413, "payload_too_large",
+                                       f"The request body exceeds {self.max_body} bytes.")(scope, receive, send_with_id)
+        finally:
+            reset_request_context(token)
+            metrics[f'fupin_http_requests_total{{status="{status_seen}"}}'] += 1
+            metrics["fupin_http_request_seconds_sum"] += int((time.perf_counter() - started) * 1e6) / 1e6
+
+
+class _TooLarge(Exception):
+    pass
+
+
+def _operation_id(route: APIRoute) -> str:
+    return route.operation_id or route.name
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = make_engine(settings.database_url, settings.db_pool_size)
+        app.state.engine = engine
+        app.state.sessionmaker = make_sessionmaker(engine)
+        app.state.is_sqlite = is_sqlite(settings.database_url)
+        yield
+        await engine.dispose()
+
+    app = FastAPI(
+        title=API_TITLE,
+        version=__version__,
+        description=API_DESCRIPTION,
+        lifespan=lifespan,
+        openapi_url="/api/v1/openapi.json",
+        docs_url="/docs" if settings.docs_enabled else None,
+        redoc_url=None,
+        generate_unique_id_function=_operation_id,
+    )
+    app.state.settings = settings
+    app.state.metrics = Counter()
+    app.state.login_limiter = SlidingWindow(settings.login_attempts_per_minute, 60)
+    install_error_handlers(app)
+    app.add_middleware(IdempotencyMiddleware, hours=settings.idempotency_hours)
+    app.add_middleware(RequestContextMiddleware, max_body=settings.max_body_bytes)
+
+    for router in (users_router, regions_router, households_router, poverty_lines_router, codes_router,
+                   audit_router, stats_router):
+        app.include_router(router)
+
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/readyz", include_in_schema=False)
+    async def readyz(request: Request) -> JSONResponse:
+        from fupin.migrations_check import current_head
+
+        try:
+            async with request.app.state.engine.connect() as conn:
+                row = (await conn.execute(text("SELECT version_num FROM alembic_version"))).first()
+        except Exception as exc:  # database down or not migrated
+            return JSONResponse({"status": "unavailable", "detail": type(exc).__name__}, status_code=503)
+        head = current_head()
+        if row is None or row[0] != head:
+            return JSONResponse({"status": "migrations pending", "database": row[0] if row else None,
+                                 "code": head}, status_code=503)
+        return JSONResponse({"status": "ready", "migration": head})
+
+    @app.get("/metrics", include_in_schema=False)
+    async def metrics(request: Request) -> PlainTextResponse:
+        lines = [f"{k} {v}" for k, v in sorted(request.app.state.metrics.items())]
+        return PlainTextResponse("\n".join(lines) + "\n")
+
+    def custom_openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
+        schema["components"].setdefault("securitySchemes", {})
+        schema["components"]["securitySchemes"]["ApiKey"] = {
+            "type": "http", "scheme": "bearer", "description": "Machine clients: Authorization: Bearer fp_..."}
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = custom_openapi  # type: ignore[method-assign]
+    _mount_spa(app, settings.spa_dist)
+    return app
+
+
+def _mount_spa(app: FastAPI, dist: Path) -> None:
+    """Serve the built SPA at / with history-mode fallback; the API stays under /api."""
+    index = dist / "index.html"
+
+    @app.get("/{path:path}", include_in_schema=False)
+    async def spa(path: str) -> Response:
+        if path.startswith(("api/", "api")) and (path == "api" or path.startswith("api/")):
+            return problem_response(404, "not_found", "No such API route.")
+        if not index.exists():
+            if path == "":
+                return RedirectResponse("/docs")
+            return problem_response(404, "not_found", "The web app is not built (run make run).")
+        candidate = (dist / path).resolve()
+        if path and candidate.is_file() and dist.resolve() in candidate.parents:
+            return FileResponse(candidate)
+        return FileResponse(index, headers={"Cache-Control": "no-cache"})
+
+
+

@@ -1,0 +1,99 @@
+"""Dashboard figures for the caller's area (live aggregates over the register)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from sqlalchemy import func, select
+
+from fupin.authz.deps import CurrentPrincipal
+from fupin.authz.roles import Permission
+from fupin.authz.scope import in_subtree
+from fupin.core.db import DbSession
+from fupin.core.errors import not_found
+from fupin.core.openapi import problems
+from fupin.core.schemas import OutModel
+from fupin.households.models import Household
+from fupin.regions import repository as regions
+from fupin.regions.models import Region
+
+router = APIRouter(prefix="/api/v1/stats", tags=["stats"])
+
+
+class Bucket(OutModel):
+    code: str
+    households: int
+    people: int
+
+
+class YearBucket(OutModel):
+    year: int
+    households: int
+    people: int
+
+
+class PoorVillage(OutModel):
+    code: str
+    name: str
+    poverty_exit_year: int | None
+    households: int
+    not_exited: int
+
+
+class Summary(OutModel):
+    region_code: str | None
+    households: int
+    people: int
+    by_status: list[Bucket]
+    by_attribute: list[Bucket]
+    by_main_cause: list[Bucket]
+    exits_by_year: list[YearBucket]
+    poor_villages: list[PoorVillage]
+
+
+@router.get("/summary", response_model=Summary, operation_id="stats-summary", responses=problems(403, 404))
+async def summary(
+    session: DbSession, principal: CurrentPrincipal,
+    region: Annotated[str | None, Query(pattern=r"^\d{12}$")] = None,
+) -> Summary:
+    """Households and people by status, attribute and main cause; exits per year; poor villages."""
+    principal.require(Permission.HOUSEHOLDS_READ)
+    if region is not None and await regions.get_scoped(session, principal, region) is None:
+        raise not_found("region")
+    area = region or principal.region_code
+    where = [in_subtree(Household.village_code, area)] if area else []
+
+    async def grouped(column: object) -> list[Bucket]:
+        rows = (await session.execute(
+            select(column, func.count(), func.coalesce(func.sum(Household.member_count), 0))  # type: ignore[call-overload]
+            .where(*where).group_by(column).order_by(column))).all()
+        return [Bucket(code=str(c), households=int(n), people=int(p)) for c, n, p in rows]
+
+    by_status = await grouped(Household.status)
+    exits = (await session.execute(
+        select(Household.exit_year, func.count(), func.coalesce(func.sum(Household.member_count), 0))
+        .where(*where, Household.exit_year.is_not(None),
+               Household.status.in_(["exited_with_policy", "exited_no_policy"]))
+        .group_by(Household.exit_year).order_by(Household.exit_year))).all()
+    village_where = [Region.level == 5, Region.is_poor_village.is_(True)]
+    if area:
+        village_where.append(in_subtree(Region.code, area))
+    hh = select(Household.village_code.label("code"), func.count().label("n"),
+                func.sum((Household.status.in_(["not_exited", "returned"])).cast(type_=func.count().type))
+                .label("open")).where(*where).group_by(Household.village_code).subquery()
+    villages = (await session.execute(
+        select(Region.code, Region.name, Region.poverty_exit_year, func.coalesce(hh.c.n, 0),
+               func.coalesce(hh.c.open, 0))
+        .outerjoin(hh, hh.c.code == Region.code).where(*village_where).order_by(Region.code).limit(500))).all()
+    return Summary(
+        region_code=area,
+        households=sum(b.households for b in by_status),
+        people=sum(b.people for b in by_status),
+        by_status=by_status,
+        by_attribute=await grouped(Household.attribute),
+        by_main_cause=await grouped(Household.main_cause),
+        exits_by_year=[YearBucket(year=int(y), households=int(n), people=int(p)) for y, n, p in exits],
+        poor_villages=[PoorVillage(code=c, name=nm, poverty_exit_year=ey, households=int(n), not_exited=int(o))
+                       for c, nm, ey, n, o in villages],
+    )
