@@ -329,7 +329,7 @@ def upgrade() -> None:
     # households.head_member_id → members.id closes a cycle, so it is added once both tables exist
     with op.batch_alter_table("households") as batch:
         batch.create_foreign_key(op.f("fk_households_head_member_id_members"), "members", ["head_member_id"], ["id"],
-                                 ondelete="SET NULL")
+                                 ondelete="SET NULL", deferrable=True, initially="DEFERRED")
     chain_heads = sa.table("chain_heads", sa.column("name", sa.String), sa.column("last_seq", sa.BigInteger),
                            sa.column("last_hash", sa.String))
     op.bulk_insert(chain_heads, [{"name": "audit", "last_seq": 0, "last_hash": "0" * 64},

@@ -44,7 +44,8 @@ class Household(IdMixin, PublicIdMixin, TimestampMixin, Base):
     planned_exit_year: Mapped[int | None] = mapped_column(Integer)
     exit_year: Mapped[int | None] = mapped_column(Integer)
     head_member_id: Mapped[int | None] = mapped_column(
-        ForeignKey("members.id", use_alter=True, ondelete="SET NULL")
+        # deferred: a household and its head are inserted in one transaction, in either order
+        ForeignKey("members.id", use_alter=True, ondelete="SET NULL", deferrable=True, initially="DEFERRED")
     )
     head_name: Mapped[str | None] = mapped_column(String(50))
     member_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)

@@ -79,31 +79,43 @@ export function fieldLabel(field: string): string {
 
 function codeMessage(code: string | null | undefined): string | null {
   if (!code) return null
-  // vue-i18n treats dots as nesting, so look the code up literally first
-  const literal = `errors.codes['${code}']`
-  if (te(literal)) return t(literal)
-  if (te(`errors.codes.${code}`)) return t(`errors.codes.${code}`)
-  // namespaced codes such as "member.id_number.checksum": try the last two and the last segment
-  const parts = code.split('.')
-  for (let i = 1; i < parts.length; i++) {
-    const tail = parts.slice(i).join('.')
-    if (te(`errors.codes['${tail}']`)) return t(`errors.codes['${tail}']`)
-    if (!tail.includes('.') && te(`idNumber.${tail}`) && parts.includes('id_number')) return t(`idNumber.${tail}`)
-  }
+  // dotted codes ("household.duplicate_member") are nested message objects
+  if (/^[a-z0-9_.]+$/i.test(code) && te(`errors.codes.${code}`)) return t(`errors.codes.${code}`)
   return null
+}
+
+/** "身份证号校验位错误 (check digit mismatch)" → "身份证号校验位错误" */
+function stripEnglish(message: string): string {
+  return message.replace(/\s*\([^()\u4e00-\u9fff]*\)\s*$/, '')
 }
 
 function hasHan(s: string | null | undefined): boolean {
   return !!s && /[\u4e00-\u9fff]/.test(s)
 }
 
+/** Errors raised by a whole-object check name the field through their code. */
+function fieldFromCode(code: string | null | undefined): string | null {
+  if (!code) return null
+  if (code === 'id_number.birth_date_mismatch') return 'birth_date'
+  if (code === 'id_number.gender_mismatch') return 'gender'
+  if (code.startsWith('id_number.') || code === 'member.identity_required') return 'id_number'
+  if (code.startsWith('member.disability_grade')) return 'disability_grade'
+  if (code === 'household.secondary_causes') return 'secondary_causes'
+  if (code === 'household.duplicate_member') return 'id_number'
+  return null
+}
+
 export function mapFieldErrors(problem: Problem | null | undefined): MappedFieldError[] {
   return (problem?.errors ?? []).map((e) => {
-    const path = pointerToPath(e.pointer)
+    let path = pointerToPath(e.pointer)
+    const implied = fieldFromCode(e.code)
+    if (implied && !path.endsWith(implied) && (path === '' || /(^|\.)\d+$/.test(path) || path === 'members')) {
+      path = path ? `${path}.${implied}` : implied
+    }
     const segs = path.split('.').filter((s) => !/^\d+$/.test(s))
     const field = segs[segs.length - 1] ?? ''
     const fromCode = codeMessage(e.code) ?? (field === 'id_number' && e.code && te(`idNumber.${e.code}`) ? t(`idNumber.${e.code}`) : null)
-    const message = fromCode ?? (hasHan(e.message) ? (e.message as string) : e.message || t('errors.http.422'))
+    const message = fromCode ?? (hasHan(e.message) ? stripEnglish(e.message as string) : e.message || t('errors.http.422'))
     return { path, field, code: e.code ?? '', message }
   })
 }
@@ -112,7 +124,7 @@ export function mapFieldErrors(problem: Problem | null | undefined): MappedField
 export function describeProblem(problem: Problem | null | undefined, status: number): string {
   const byCode = codeMessage(problem?.code)
   // A server-written Chinese detail is the most specific message
-  if (problem?.detail && hasHan(problem.detail) && !byCode) return problem.detail
+  if (problem?.detail && hasHan(problem.detail) && !byCode) return stripEnglish(problem.detail)
   const fields = mapFieldErrors(problem)
   const base = byCode ?? (hasHan(problem?.title) ? problem!.title! : null) ?? httpMessage(status)
   if (fields.length && (status === 422 || status === 400)) {

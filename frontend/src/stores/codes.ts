@@ -9,7 +9,8 @@ type Res<T> = Promise<{ data?: T; error?: unknown; response: Response }>
 /** Names of the code tables the pages use (as published at GET /codes). */
 export const TABLES = {
   status: 'household_status',
-  attribute: 'household_attribute',
+  attribute: 'attribute',
+  idType: 'id_type',
   cause: 'poverty_cause',
   standard: 'identification_standard',
   relation: 'relation',
@@ -18,11 +19,13 @@ export const TABLES = {
   education: 'education',
   schoolStatus: 'school_status',
   health: 'health',
-  disability: 'disability_grade',
   labour: 'labour',
   workStatus: 'work_status',
   memberAdd: 'member_add_reason',
   memberRemove: 'member_remove_reason',
+  housingSafety: 'housing_safety',
+  roadType: 'road_type',
+  fuel: 'fuel',
 } as const
 
 export const useCodesStore = defineStore('codes', () => {

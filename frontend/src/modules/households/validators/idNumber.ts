@@ -7,7 +7,7 @@
  * letters turned into ASCII, lower-case x upper-cased.
  */
 
-export type IdNumberErrorCode = 'required' | 'length' | 'format' | 'birth_date' | 'checksum'
+export type IdNumberErrorCode = 'required' | 'length' | 'format' | 'region' | 'birth_date' | 'checksum'
 
 export interface IdNumberOk {
   valid: true
@@ -27,6 +27,10 @@ export type IdNumberResult = IdNumberOk | IdNumberError
 
 const WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
 const CHECK_CHARS = '10X98765432'
+/** First two digits: province-level divisions (GB/T 2260). */
+const PROVINCES = new Set(
+  '11 12 13 14 15 21 22 23 31 32 33 34 35 36 37 41 42 43 44 45 46 50 51 52 53 54 61 62 63 64 65 71 81 82'.split(' '),
+)
 
 export function normaliseIdNumber(input: string): string {
   let out = ''
@@ -57,11 +61,12 @@ export function validateIdNumber(input: string, today: Date = new Date()): IdNum
   if (value === '') return { valid: false, value, code: 'required' }
   if (value.length !== 18) return { valid: false, value, code: 'length' }
   if (!/^\d{17}[\dX]$/.test(value)) return { valid: false, value, code: 'format' }
+  if (!PROVINCES.has(value.slice(0, 2))) return { valid: false, value, code: 'region' }
   const y = Number(value.slice(6, 10))
   const m = Number(value.slice(10, 12))
   const d = Number(value.slice(12, 14))
   const todayStr = `${today.getFullYear()}${String(today.getMonth() + 1).padStart(2, '0')}${String(today.getDate()).padStart(2, '0')}`
-  if (y < 1850 || !isValidDate(y, m, d) || value.slice(6, 14) > todayStr) {
+  if (y < 1900 || !isValidDate(y, m, d) || value.slice(6, 14) > todayStr) {
     return { valid: false, value, code: 'birth_date' }
   }
   if (idCheckChar(value.slice(0, 17)) !== value[17]) return { valid: false, value, code: 'checksum' }

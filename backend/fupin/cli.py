@@ -1,0 +1,185 @@
+"""`fupin` command: serve, migrate, seed, audit verify, users create-admin, openapi."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import json
+import sys
+from pathlib import Path
+
+from fupin.config import PROJECT_ROOT, get_settings
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    from alembic import command
+
+    from fupin.migrations_check import alembic_config
+
+    url = get_settings().database_url
+    if url.startswith("sqlite"):
+        Path(url.split("///", 1)[1]).parent.mkdir(parents=True, exist_ok=True)
+    command.upgrade(alembic_config(url), args.revision)
+    print(f"migrated to {args.revision}")
+    return 0
+
+
+def cmd_seed(args: argparse.Namespace) -> int:
+    from fupin.seed import demo
+    from fupin.seed.bulk import sync_engine
+
+    engine = sync_engine(get_settings().database_url)
+    with engine.begin() as conn:
+        regions = demo.seed_regions(conn)
+        users = demo.seed_demo_users(conn) if args.demo_users else []
+        existing = demo.household_count(conn)
+        if existing and args.if_empty:
+            print(f"database already has {existing} households; nothing generated")
+            report = None
+        else:
+            report = demo.seed_households(conn, args.households, seed=args.seed, detailed=not args.lean)
+    engine.dispose()
+    print(f"regions added: {regions}; demo users added: {len(users)}")
+    if report:
+        print(f"households: {report.households}, members: {report.members}, "
+              f"{report.seconds:.1f}s ({report.rate:,.0f} households/s)")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    settings = get_settings()
+    if settings.demo:
+        print_demo_logins(args.host, args.port)
+    uvicorn.run("fupin.main:create_app", factory=True, host=args.host, port=args.port, workers=args.workers,
+                log_level="info", proxy_headers=True)
+    return 0
+
+
+def print_demo_logins(host: str, port: int) -> None:
+    from fupin.seed.demo import DEMO_PASSWORD, DEMO_USERS
+
+    print(f"\n  Fupin 扶贫 is at http://{host}:{port}  (API contract: /api/v1/openapi.json, docs: /docs)")
+    print(f"  Demo logins (password {DEMO_PASSWORD}):")
+    for username, display, roles, region, _, pii in DEMO_USERS:
+        print(f"    {username:<14} {display}  [{', '.join(roles)}; {region or '全市/全部'}"
+              f"{'; 可见个人信息' if pii else ''}]")
+    print()
+
+
+def cmd_audit_verify(args: argparse.Namespace) -> int:
+    from fupin.core.audit import verify_chain
+    from fupin.core.db import make_engine, make_sessionmaker
+
+    async def run() -> int:
+        engine = make_engine(get_settings().database_url)
+        async with make_sessionmaker(engine)() as session:
+            result = await verify_chain(session)
+        await engine.dispose()
+        if result.first_bad_seq is None:
+            print(f"audit chain intact: {result.checked} events verified")
+            return 0
+        print(f"audit chain BROKEN at event {result.first_bad_seq}: {result.reason} "
+              f"({result.checked} events verified before it)")
+        return 1
+
+    return asyncio.run(run())
+
+
+def cmd_create_admin(args: argparse.Namespace) -> int:
+    from sqlalchemy import select
+
+    from fupin.core.security import hash_password
+    from fupin.seed.bulk import record_sync, sync_engine
+    from fupin.users.models import User
+
+    password = args.password or getpass.getpass("password: ")
+    if len(password) < 8:
+        print("password must have at least 8 characters", file=sys.stderr)
+        return 2
+    engine = sync_engine(get_settings().database_url)
+    with engine.begin() as conn:
+        table = User.__table__  # type: ignore[attr-defined]
+        if conn.execute(select(table.c.id).where(table.c.username == args.username)).first():
+            print(f"user {args.username} already exists", file=sys.stderr)
+            return 1
+        import uuid
+
+        from fupin.core.models import utcnow
+
+        now = utcnow()
+        conn.execute(table.insert().values(public_id=uuid.uuid4(), username=args.username,
+                                           password_hash=hash_password(password), display_name="系统管理员",
+                                           roles=["admin"], region_code=None, department=None, pii=True,
+                                           active=True, version=1, created_at=now, updated_at=now))
+        record_sync(conn, "fupin users create-admin", "user.created", "user", None, None,
+                    {"username": [None, args.username], "roles": [None, ["admin"]]})
+    print(f"admin {args.username} created")
+    return 0
+
+
+def cmd_openapi(args: argparse.Namespace) -> int:
+    from fupin.main import create_app
+
+    spec = create_app().openapi()
+    text = json.dumps(spec, ensure_ascii=False, indent=2, sort_keys=False) + "\n"
+    if args.check:
+        current = Path(args.output).read_text(encoding="utf-8") if Path(args.output).exists() else ""
+        if current != text:
+            print(f"{args.output} is out of date: run `make openapi` and commit it", file=sys.stderr)
+            return 1
+        print(f"{args.output} matches the code")
+        return 0
+    Path(args.output).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.output).write_text(text, encoding="utf-8")
+    print(f"wrote {args.output} ({len(spec['paths'])} paths)")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="fupin", description="Fupin 扶贫 register")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("migrate", help="apply Alembic migrations")
+    p.add_argument("revision", nargs="?", default="head")
+    p.set_defaults(func=cmd_migrate)
+
+    p = sub.add_parser("seed", help="seed the demo city (regions, demo users, generated households)")
+    p.add_argument("--households", type=int, default=5000)
+    p.add_argument("--seed", type=int, default=2018)
+    p.add_argument("--if-empty", action="store_true", help="generate households only into an empty register")
+    p.add_argument("--no-demo-users", dest="demo_users", action="store_false")
+    p.add_argument("--lean", action="store_true", help="skip incomes and assessments (faster, for benchmarks)")
+    p.set_defaults(func=cmd_seed)
+
+    p = sub.add_parser("serve", help="serve the API (and the built SPA)")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--workers", type=int, default=1)
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("audit", help="audit trail tools")
+    asub = p.add_subparsers(dest="audit_command", required=True)
+    v = asub.add_parser("verify", help="verify the hash chain; report the first tampered event")
+    v.set_defaults(func=cmd_audit_verify)
+
+    p = sub.add_parser("users", help="user administration")
+    usub = p.add_subparsers(dest="users_command", required=True)
+    c = usub.add_parser("create-admin", help="create the first administrator of a production install")
+    c.add_argument("username")
+    c.add_argument("--password")
+    c.set_defaults(func=cmd_create_admin)
+
+    p = sub.add_parser("openapi", help="write the OpenAPI contract without starting a server")
+    p.add_argument("--output", default=str(PROJECT_ROOT / "openapi" / "openapi.json"))
+    p.add_argument("--check", action="store_true", help="fail if the file differs from the code")
+    p.set_defaults(func=cmd_openapi)
+
+    args = parser.parse_args(argv)
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

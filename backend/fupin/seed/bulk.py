@@ -1,0 +1,209 @@
+"""Bulk loading for seeds and benchmarks: COPY on PostgreSQL, executemany on SQLite.
+
+One audit event records each load (who, when, how many); every household still gets its change-feed entry.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Connection, Table, create_engine, func, select, text, update
+from sqlalchemy.engine import Engine
+
+from fupin.core.audit import AuditEvent, ChainHead, ChangeEntry, event_hash, to_jsonable
+from fupin.core.models import utcnow
+from fupin.households.models import Assessment, Household, Income, Member, StatusChange, VillageSequence
+from fupin.seed.generator import GeneratedHousehold
+
+HOUSEHOLDS: Table = Household.__table__  # type: ignore[assignment]
+MEMBERS: Table = Member.__table__  # type: ignore[assignment]
+INCOMES: Table = Income.__table__  # type: ignore[assignment]
+ASSESSMENTS: Table = Assessment.__table__  # type: ignore[assignment]
+STATUS_CHANGES: Table = StatusChange.__table__  # type: ignore[assignment]
+CHANGES: Table = ChangeEntry.__table__  # type: ignore[assignment]
+
+
+def sync_url(url: str) -> str:
+    return url.replace("sqlite+aiosqlite", "sqlite")
+
+
+def sync_engine(url: str) -> Engine:
+    engine = create_engine(sync_url(url))
+    if engine.dialect.name == "sqlite":
+        from sqlalchemy import event
+
+        @event.listens_for(engine, "connect")
+        def _pragmas(dbapi_conn: Any, _record: Any) -> None:
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA busy_timeout=30000")
+            cur.close()
+
+    return engine
+
+
+def _copy_value(value: Any) -> Any:
+    if isinstance(value, dict | list):
+        return json.dumps(to_jsonable(value), ensure_ascii=False)
+    return value
+
+
+class Writer:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self.pg = conn.dialect.name == "postgresql"
+
+    def insert(self, table: Table, rows: list[dict[str, Any]]) -> None:
+        if not rows:
+            return
+        columns = list(rows[0].keys())
+        if self.pg:
+            raw: Any = self.conn.connection.dbapi_connection
+            with raw.cursor() as cur, cur.copy(
+                f"COPY {table.name} ({', '.join(columns)}) FROM STDIN"
+            ) as copy:
+                for row in rows:
+                    copy.write_row(tuple(_copy_value(row[c]) for c in columns))
+        else:
+            self.conn.execute(table.insert(), rows)
+
+
+def _max_id(conn: Connection, table: Table) -> int:
+    return int(conn.execute(select(func.coalesce(func.max(table.c.id), 0))).scalar_one())
+
+
+@dataclass
+class LoadReport:
+    households: int
+    members: int
+    seconds: float
+
+    @property
+    def rate(self) -> float:
+        return self.households / self.seconds if self.seconds else 0.0
+
+
+def load(conn: Connection, households: Iterable[GeneratedHousehold], batch_size: int = 5000,
+         actor_name: str = "fupin seed") -> LoadReport:
+    """Insert generated households in batches, inside the caller's transaction."""
+    started = time.perf_counter()
+    writer = Writer(conn)
+    if writer.pg:
+        conn.execute(text("SET CONSTRAINTS ALL DEFERRED"))
+    else:
+        conn.execute(text("PRAGMA defer_foreign_keys = ON"))
+    next_household = _max_id(conn, HOUSEHOLDS) + 1
+    next_member = _max_id(conn, MEMBERS) + 1
+    next_income = _max_id(conn, INCOMES) + 1
+    next_assessment = _max_id(conn, ASSESSMENTS) + 1
+    next_status = _max_id(conn, STATUS_CHANGES) + 1
+    total_households = total_members = 0
+    village_max: dict[str, int] = {}
+    now = utcnow()
+    batch: list[GeneratedHousehold] = []
+
+    def flush(items: list[GeneratedHousehold]) -> None:
+        nonlocal next_household, next_member, next_income, next_assessment, next_status
+        nonlocal total_households, total_members
+        hh_rows, member_rows, income_rows, assessment_rows, status_rows, change_rows = [], [], [], [], [], []
+        first_seq = int(conn.execute(
+            update(ChainHead).where(ChainHead.name == "changes")
+            .values(last_seq=ChainHead.last_seq + len(items)).returning(ChainHead.last_seq)
+        ).scalar_one()) - len(items) + 1
+        for offset, g in enumerate(items):
+            hid = next_household
+            next_household += 1
+            head_id = next_member
+            for m in g.members:
+                member_rows.append({
+                    "id": next_member, "household_id": hid, **m, "active": True, "added_reason": "initial",
+                    "added_on": g.values["first_identified_on"], "removed_reason": None, "removed_on": None,
+                    "removal_note": None, "version": 1, "source_system": None, "external_id": None,
+                    "created_at": now, "updated_at": now,
+                })
+                next_member += 1
+            hh_rows.append({
+                "id": hid, "public_id": g.public_id, "household_number": g.household_number,
+                "village_code": g.village_code, **g.values, "head_member_id": head_id,
+                "head_name": g.members[0]["name"], "version": 1, "source_system": None, "external_id": None,
+                "created_at": now, "updated_at": now,
+            })
+            for inc in g.incomes:
+                income_rows.append({"id": next_income, "household_id": hid, "transfer_details": {}, "version": 1,
+                                    "created_at": now, "updated_at": now, **inc})
+                next_income += 1
+            for a in g.assessments:
+                assessment_rows.append({"id": next_assessment, "household_id": hid, "version": 1,
+                                        "created_at": now, "updated_at": now, **a})
+                next_assessment += 1
+            for sc in g.status_changes:
+                status_rows.append({"id": next_status, "household_id": hid, "evaluation": None,
+                                    "actor_name": actor_name, "occurred_at": now, **sc})
+                next_status += 1
+            change_rows.append({"seq": first_seq + offset, "occurred_at": now, "entity_type": "household",
+                                "entity_id": str(g.public_id), "action": "created", "region_code": g.village_code,
+                                "version": 1, "audit_seq": None, "summary": "seed"})
+            seq = int(g.household_number[12:])
+            village_max[g.village_code] = max(village_max.get(g.village_code, 0), seq)
+        writer.insert(HOUSEHOLDS, hh_rows)
+        writer.insert(MEMBERS, member_rows)
+        writer.insert(INCOMES, income_rows)
+        writer.insert(ASSESSMENTS, assessment_rows)
+        writer.insert(STATUS_CHANGES, status_rows)
+        writer.insert(CHANGES, change_rows)
+        total_households += len(hh_rows)
+        total_members += len(member_rows)
+
+    for g in households:
+        batch.append(g)
+        if len(batch) >= batch_size:
+            flush(batch)
+            batch = []
+    if batch:
+        flush(batch)
+    seq_table: Table = VillageSequence.__table__  # type: ignore[assignment]
+    existing = dict(conn.execute(select(seq_table.c.village_code, seq_table.c.last_value)).all())
+    for village, value in village_max.items():
+        if village in existing:
+            conn.execute(seq_table.update().where(seq_table.c.village_code == village)
+                         .values(last_value=max(value, existing[village])))
+        else:
+            conn.execute(seq_table.insert().values(village_code=village, last_value=value))
+    if writer.pg:
+        for table in (HOUSEHOLDS, MEMBERS, INCOMES, ASSESSMENTS, STATUS_CHANGES):
+            conn.execute(text(
+                f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
+                f"(SELECT COALESCE(MAX(id), 1) FROM {table.name}))"))
+    record_sync(conn, actor_name, "seed.bulk_load", "household", None, None,
+                {"households": [None, total_households], "members": [None, total_members]})
+    return LoadReport(total_households, total_members, time.perf_counter() - started)
+
+
+def record_sync(conn: Connection, actor_name: str, action: str, entity_type: str, entity_id: str | None,
+                region_code: str | None, changes: dict[str, Any]) -> int:
+    """The synchronous twin of core.audit.record for command-line work (no change-feed entry)."""
+    row = conn.execute(
+        update(ChainHead).where(ChainHead.name == "audit").values(last_seq=ChainHead.last_seq + 1)
+        .returning(ChainHead.last_seq, ChainHead.last_hash)
+    ).one()
+    seq, prev = int(row[0]), str(row[1])
+    now = utcnow()
+    changes = to_jsonable(changes)
+    digest = event_hash(prev, seq, now, "system", None, action, entity_type, entity_id, region_code, changes)
+    conn.execute(AuditEvent.__table__.insert().values(  # type: ignore[attr-defined]
+        seq=seq, occurred_at=now, actor_type="system", actor_id=None, actor_name=actor_name, client_ip=None,
+        request_id="cli", action=action, entity_type=entity_type, entity_id=entity_id, region_code=region_code,
+        subject_id=entity_id, changes=changes, prev_hash=prev, hash=digest))
+    conn.execute(update(ChainHead).where(ChainHead.name == "audit").values(last_hash=digest))
+    return seq
+
+
+__all__ = ["Decimal", "LoadReport", "date", "load", "record_sync", "sync_engine", "uuid"]

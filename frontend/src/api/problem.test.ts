@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest'
+import { ApiError, describeProblem, mapFieldErrors, pointerToPath } from './problem'
+import { setLocale } from '@/i18n'
+
+describe('pointerToPath', () => {
+  it('turns JSON pointers into form paths', () => {
+    expect(pointerToPath('/members/0/id_number')).toBe('members.0.id_number')
+    expect(pointerToPath('/body/members/2/name')).toBe('members.2.name')
+    expect(pointerToPath('#/phone')).toBe('phone')
+    expect(pointerToPath('/query/limit')).toBe('limit')
+    expect(pointerToPath('/a~1b')).toBe('a/b')
+    expect(pointerToPath(null)).toBe('')
+  })
+})
+
+describe('problem messages', () => {
+  it('uses the code for a readable Chinese message', () => {
+    setLocale('zh-CN')
+    expect(describeProblem({ code: 'precondition_failed', detail: 'The record was changed by someone else' }, 412)).toBe(
+      '数据已被他人修改，请重新加载最新数据',
+    )
+    expect(describeProblem({ code: 'household.duplicate_member' }, 409)).toContain('身份证号')
+  })
+
+  it('falls back to the HTTP status, never to raw JSON', () => {
+    setLocale('zh-CN')
+    expect(describeProblem({ code: 'something_new', detail: 'English detail' }, 404)).toBe('未找到该记录，或不在您的辖区范围内')
+    expect(describeProblem(null, 503)).toBe('服务暂不可用，请稍后再试')
+    expect(describeProblem(null, 599)).toBe('服务器内部错误，请稍后再试')
+  })
+
+  it('names the first invalid field', () => {
+    setLocale('zh-CN')
+    const msg = describeProblem(
+      { code: 'validation_failed', errors: [{ pointer: '/members/0/id_number', code: 'id_number.checksum', message: 'x' }] },
+      422,
+    )
+    expect(msg).toBe('提交的数据有误：身份证号，身份证号校验位不正确')
+  })
+
+  it('switches language with the UI', () => {
+    setLocale('en')
+    expect(new ApiError(412, { code: 'precondition_failed' }).message).toBe('Changed by someone else, reload the latest data')
+    setLocale('zh-CN')
+  })
+})
+
+describe('mapFieldErrors', () => {
+  it('maps pointers and codes to form fields', () => {
+    setLocale('zh-CN')
+    const errs = mapFieldErrors({
+      errors: [
+        { pointer: '/members/1', code: 'id_number.checksum', message: '身份证号校验位错误 (check digit mismatch)' },
+        { pointer: '/members/0', code: 'id_number.birth_date_mismatch', message: '' },
+        { pointer: '/phone', code: 'string_pattern_mismatch', message: "String should match pattern '^[0-9+\\- ]{5,20}$'" },
+        { pointer: '/address', code: 'brand_new_code', message: '地址太长了 (too long)' },
+      ],
+    })
+    expect(errs.map((e) => e.path)).toEqual(['members.1.id_number', 'members.0.birth_date', 'phone', 'address'])
+    expect(errs[0].message).toBe('身份证号校验位不正确')
+    expect(errs[2].message).toBe('格式不正确')
+    expect(errs[3].message).toBe('地址太长了')
+  })
+
+  it('marks 412 as stale', () => {
+    expect(new ApiError(412, { code: 'precondition_failed' }).isStale).toBe(true)
+    expect(new ApiError(404, { code: 'not_found' }).isNotFound).toBe(true)
+  })
+})
