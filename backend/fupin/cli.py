@@ -34,9 +34,12 @@ def cmd_seed(args: argparse.Namespace) -> int:
         regions = demo.seed_regions(conn)
         users = demo.seed_demo_users(conn) if args.demo_users else []
         existing = demo.household_count(conn)
-        if existing and args.if_empty:
-            print(f"database already has {existing} households; nothing generated")
+        if existing:
+            # Generated ID numbers restart for every run, so generation only goes into an empty register.
+            print(f"the register already has {existing} households; no households generated")
             report = None
+            if not args.if_empty:
+                return 1
         else:
             report = demo.seed_households(conn, args.households, seed=args.seed, detailed=not args.lean)
     engine.dispose()

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any, Generic, TypeVar
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer
 from pydantic_core import PydanticCustomError
 
 from fupin.codes.tables import TABLES, codes_of
@@ -49,3 +50,11 @@ class Page(BaseModel, Generic[T]):
     next_cursor: str | None = Field(None, description="Opaque cursor for the next page; null on the last page")
     total: int | None = Field(None, description="Only with include_total=true")
 
+
+
+def _money(value: Decimal) -> str:
+    return str(value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+
+
+# Money leaves the API as an exact decimal string with two places ("4350.00"), never a float.
+MoneyOut = Annotated[Decimal, PlainSerializer(_money, return_type=str, when_used="json")]

@@ -11,7 +11,7 @@ from pydantic import Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from fupin.core import idnumber
-from fupin.core.schemas import Code, OutModel, StrictModel, code_schema
+from fupin.core.schemas import Code, MoneyOut, OutModel, StrictModel, code_schema
 
 Status = Annotated[str, Code("household_status"), code_schema("household_status")]
 Attribute = Annotated[str, Code("attribute"), code_schema("attribute")]
@@ -281,7 +281,7 @@ class HouseholdOut(OutModel):
     head_member_id: uuid.UUID | None
     head_name: str | None
     member_count: int
-    housing_area: Decimal | None
+    housing_area: MoneyOut | None
     housing_safety: str | None
     safe_drinking_water: bool | None
     electricity: bool | None
@@ -359,17 +359,17 @@ class IncomeIn(StrictModel):
 
 class IncomeOut(OutModel):
     year: int
-    wage_income: Decimal
-    production_income: Decimal
-    property_income: Decimal
-    transfer_income: Decimal
-    transfer_details: dict[str, Decimal]
-    production_costs: Decimal
-    total_income: Decimal
-    net_income: Decimal
+    wage_income: MoneyOut
+    production_income: MoneyOut
+    property_income: MoneyOut
+    transfer_income: MoneyOut
+    transfer_details: dict[str, MoneyOut]
+    production_costs: MoneyOut
+    total_income: MoneyOut
+    net_income: MoneyOut
     household_size: int
-    per_capita_net_income: Decimal = Field(description="人均纯收入, computed by the server")
-    poverty_line: Decimal | None = Field(description="That year's poverty line for the household's standard")
+    per_capita_net_income: MoneyOut = Field(description="人均纯收入, computed by the server")
+    poverty_line: MoneyOut | None = Field(description="That year's poverty line for the household's standard")
     above_line: bool | None
     updated_at: datetime
     version: int
@@ -454,7 +454,7 @@ class StatusHistory(OutModel):
 class PovertyLineOut(OutModel):
     year: int
     scope: str
-    amount: Decimal
+    amount: MoneyOut
     note: str | None
     version: int
 

@@ -65,6 +65,12 @@ def seed_demo_users(conn: Connection) -> list[str]:
     return created
 
 
+def demo_prefix(code: str) -> str:
+    from fupin.authz.scope import region_prefix
+
+    return region_prefix(code)
+
+
 def village_codes(conn: Connection) -> list[str]:
     return list(conn.execute(select(REGIONS.c.code).where(REGIONS.c.level == 5, REGIONS.c.valid_to.is_(None))
                              .order_by(REGIONS.c.code)).scalars().all())
@@ -77,10 +83,18 @@ def household_count(conn: Connection) -> int:
 
 
 def seed_households(conn: Connection, count: int, seed: int = 2018, detailed: bool = True,
-                    batch_size: int = 5000) -> bulk.LoadReport:
+                    batch_size: int = 5000, within: list[str] | None = None) -> bulk.LoadReport:
+    """Generate `count` households; `within` limits them to the villages under these region codes."""
     villages = village_codes(conn)
+    if within:
+        villages = [v for v in villages if any(v.startswith(demo_prefix(w)) for w in within)]
     if not villages:
         raise RuntimeError("no villages: seed the regions first")
     # the demo village always gets households of its own first, so the demo logins see data at once
     ordered = [DEMO_VILLAGE, *[v for v in villages if v != DEMO_VILLAGE]] if DEMO_VILLAGE in villages else villages
-    return bulk.load(conn, generate(ordered, count, seed=seed, detailed=detailed), batch_size=batch_size)
+    from fupin.households.models import VillageSequence
+
+    table: Table = VillageSequence.__table__  # type: ignore[assignment]
+    start = {code: int(value) for code, value in conn.execute(select(table.c.village_code, table.c.last_value))}
+    return bulk.load(conn, generate(ordered, count, seed=seed, detailed=detailed, start_sequences=start),
+                     batch_size=batch_size)

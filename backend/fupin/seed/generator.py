@@ -114,11 +114,13 @@ def _person(rng: random.Random, ids: IdAllocator, region6: str, relation: str, s
 
 
 def generate(villages: list[str], count: int, seed: int = 2018, detailed: bool = True,
-             ref: date = date(2020, 12, 31)) -> Iterator[GeneratedHousehold]:
-    """Yield `count` households spread over `villages`, the same every time for the same arguments."""
+             ref: date = date(2020, 12, 31), start_sequences: dict[str, int] | None = None,
+             ) -> Iterator[GeneratedHousehold]:
+    """Yield `count` households spread over `villages`, the same every time for the same arguments.
+    `start_sequences` continues household numbering where a village's register stands."""
     rng = random.Random(seed)
     ids = IdAllocator()
-    sequences: dict[str, int] = {}
+    sequences: dict[str, int] = dict(start_sequences or {})
     for i in range(count):
         village = villages[i % len(villages)] if i < len(villages) else rng.choice(villages)
         sequences[village] = sequences.get(village, 0) + 1
@@ -158,9 +160,10 @@ def generate(villages: list[str], count: int, seed: int = 2018, detailed: bool =
         if status != "not_exited" and status != "removed":
             exit_year = rng.randint(max(identified.year + 1, 2016), 2020)
         number = f"{village}{sequences[village]:04d}"
+        group = rng.randint(1, 9)
         values = {
-            "group_name": f"{rng.randint(1, 9)}组",
-            "address": f"{rng.randint(1, 9)}组{rng.randint(1, 120)}号",
+            "group_name": f"{group}组",
+            "address": f"{group}组{rng.randint(1, 120)}号",
             "phone": f"1{rng.choice('3578')}{rng.randint(0, 999999999):09d}",
             "bank_account": f"6217{rng.randint(0, 10**15 - 1):015d}",
             "first_identified_on": identified,
