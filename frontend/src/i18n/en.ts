@@ -76,12 +76,19 @@ const en: MessageSchema = {
     birth_date: 'The birth date in the ID number is invalid', checksum: 'The check digit is wrong',
     mismatchBirth: 'Birth date differs from the ID number', mismatchGender: 'Gender differs from the ID number',
   },
+  living: {
+    housingArea: 'Housing area (m²)', housingSafety: 'Housing safety grade', roadType: 'Road to the house', fuel: 'Main fuel',
+    safeWater: 'Safe drinking water', electricity: 'Electricity', toilet: 'Sanitary toilet', relocated: 'Relocated',
+    militaryFamily: 'Military family', onlyChild: 'Only-child family', twoDaughters: 'Two-daughter family',
+  },
   incomes: {
     year: 'Year', wage: 'Wages', production: 'Production & business', property: 'Property', transfer: 'Transfers',
     costs: 'Production costs', total: 'Net income', perCapita: 'Per-capita net income', povertyLine: 'Poverty line', aboveLine: 'Above line',
     belowLine: 'Below line', edit: 'Enter income', saved: 'Income saved', none: 'No income recorded',
   },
   assessments: {
+    food_clothing: 'Food and clothing', compulsory_education: 'Compulsory education', basic_medical: 'Basic medical care',
+    safe_housing: 'Safe housing', safe_drinking_water: 'Safe drinking water',
     year: 'Year', food: 'Food', clothing: 'Clothing', education: 'Compulsory education', medical: 'Basic medical care',
     housing: 'Safe housing', water: 'Safe drinking water', evidence: 'Evidence', edit: 'Record', saved: 'Saved', none: 'No assessment recorded',
     allMet: 'All met', notMet: 'Not met',

@@ -79,12 +79,19 @@ const zhCN = {
     birth_date: '身份证号中的出生日期无效', checksum: '身份证号校验位不正确',
     mismatchBirth: '出生日期与身份证号不一致', mismatchGender: '性别与身份证号不一致',
   },
+  living: {
+    housingArea: '住房面积（㎡）', housingSafety: '住房安全等级', roadType: '入户路类型', fuel: '主要燃料',
+    safeWater: '饮水安全', electricity: '通生活用电', toilet: '卫生厕所', relocated: '易地扶贫搬迁',
+    militaryFamily: '军烈属', onlyChild: '独生子女户', twoDaughters: '双女户',
+  },
   incomes: {
     year: '年度', wage: '工资性收入', production: '生产经营性收入', property: '财产性收入', transfer: '转移性收入',
     costs: '生产经营性支出', total: '家庭纯收入', perCapita: '人均纯收入', povertyLine: '当年贫困线', aboveLine: '高于贫困线',
     belowLine: '低于贫困线', edit: '填报收入', saved: '收入已保存', none: '尚无收入记录',
   },
   assessments: {
+    food_clothing: '不愁吃、不愁穿', compulsory_education: '义务教育有保障', basic_medical: '基本医疗有保障',
+    safe_housing: '住房安全有保障', safe_drinking_water: '饮水安全有保障',
     year: '年度', food: '不愁吃', clothing: '不愁穿', education: '义务教育有保障', medical: '基本医疗有保障',
     housing: '住房安全有保障', water: '饮水安全有保障', evidence: '佐证说明', edit: '填报', saved: '已保存', none: '尚无评估记录',
     allMet: '全部达标', notMet: '未达标',

@@ -35,7 +35,7 @@ export const useCodesStore = defineStore('codes', () => {
   function load(): Promise<void> {
     if (Object.keys(tables.value).length) return Promise.resolve()
     if (!loading) {
-      loading = unwrap(api.GET('/codes' as never) as Res<{ tables: Record<string, CodeEntry[]> }>)
+      loading = unwrap(api.GET('/codes' as never, {} as never) as Res<{ tables: Record<string, CodeEntry[]> }>)
         .then((d) => {
           tables.value = d.tables
         })

@@ -38,7 +38,7 @@ export const useAuthStore = defineStore('auth', () => {
   }
 
   async function loadMe(): Promise<Me> {
-    const data = await unwrap(api.GET('/me' as never) as Promise<{ data?: Me; error?: unknown; response: Response }>)
+    const data = await unwrap(api.GET('/me' as never, {} as never) as Promise<{ data?: Me; error?: unknown; response: Response }>)
     me.value = data
     return data
   }

@@ -18,7 +18,7 @@ export const useRegionStore = defineStore('regions', () => {
   }
 
   async function loadRoots(): Promise<Region[]> {
-    const data = await unwrap(api.GET('/regions' as never) as Res<{ items: Region[] }>)
+    const data = await unwrap(api.GET('/regions' as never, {} as never) as Res<{ items: Region[] }>)
     roots.value = data.items
     remember(data.items)
     const saved = sessionStorage.getItem('fupin.region')
