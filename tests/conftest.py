@@ -146,3 +146,23 @@ def api(client: TestClient) -> Api:
 
 def unique_suffix() -> str:
     return uuid.uuid4().hex[:6]
+
+
+@pytest.fixture
+def db_state(database_url: str) -> Any:
+    """A fingerprint of everything a write could touch: row counts and the audit/feed heads."""
+    from sqlalchemy import text
+
+    engine = sync_engine(database_url)
+    tables = ["households", "members", "incomes", "assessments", "household_status_changes", "audit_events",
+              "change_feed", "users", "api_keys", "poverty_lines"]
+
+    def state() -> dict[str, Any]:
+        with engine.connect() as conn:
+            counts = {t: conn.execute(text(f"SELECT COUNT(*) FROM {t}")).scalar_one() for t in tables}
+            counts["versions"] = conn.execute(text("SELECT COALESCE(SUM(version), 0) FROM households")).scalar_one()
+            counts["heads"] = tuple(conn.execute(text("SELECT name, last_seq FROM chain_heads ORDER BY name")).all())
+            return counts
+
+    yield state
+    engine.dispose()

@@ -75,30 +75,37 @@ class RequestContextMiddleware:
                 await problem_response(413, "payload_too_large",
                                        f"The request body exceeds {self.max_body} bytes.")(scope, receive, send_with_id)
                 return
-            received = 0
+            if length is None and scope["method"] in ("POST", "PUT", "PATCH", "DELETE"):
+                # No declared length (chunked upload): buffer up to the limit, refuse beyond it.
+                body = b""
+                more = True
+                while more:
+                    message = await receive()
+                    if message["type"] == "http.disconnect":
+                        return
+                    body += message.get("body", b"")
+                    more = message.get("more_body", False)
+                    if len(body) > self.max_body:
+                        await problem_response(413, "payload_too_large",
+                                               f"The request body exceeds {self.max_body} bytes.")(
+                            scope, receive, send_with_id)
+                        return
+                replayed = False
 
-            async def limited_receive() -> Message:
-                nonlocal received
-                message = await receive()
-                if message["type"] == "http.request":
-                    received += len(message.get("body", b""))
-                    if received > self.max_body:
-                        raise _TooLarge()
-                return message
+                async def replay() -> Message:
+                    nonlocal replayed
+                    if not replayed:
+                        replayed = True
+                        return {"type": "http.request", "body": body, "more_body": False}
+                    return await receive()
 
-            try:
-                await self.app(scope, limited_receive, send_with_id)
-            except _TooLarge:
-                await problem_response(413, "payload_too_large",
-                                       f"The request body exceeds {self.max_body} bytes.")(scope, receive, send_with_id)
+                await self.app(scope, replay, send_with_id)
+            else:
+                await self.app(scope, receive, send_with_id)
         finally:
             reset_request_context(token)
             metrics[f'fupin_http_requests_total{{status="{status_seen}"}}'] += 1
             metrics["fupin_http_request_seconds_sum"] += int((time.perf_counter() - started) * 1e6) / 1e6
-
-
-class _TooLarge(Exception):
-    pass
 
 
 def _operation_id(route: APIRoute) -> str:

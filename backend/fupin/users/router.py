@@ -7,7 +7,9 @@ from fastapi import APIRouter, Form, Request, Response
 
 from fupin.authz.deps import CurrentPrincipal
 from fupin.core.db import DbSession
-from fupin.core.errors import ProblemError
+from fastapi.responses import JSONResponse
+
+from fupin.core.errors import ProblemError, problem_response
 from fupin.core.openapi import WRITE, problems
 from fupin.regions import repository as regions
 from fupin.users import service
@@ -56,9 +58,13 @@ async def token(
 
 
 @router.post("/auth/refresh", response_model=TokenOut, operation_id="auth-refresh", responses=problems())
-async def refresh(body: RefreshIn, session: DbSession) -> TokenOut:
+async def refresh(body: RefreshIn, session: DbSession) -> TokenOut | JSONResponse:
     """Exchange a refresh token for a new pair. Presenting a used token again revokes its whole session."""
-    return await service.refresh(session, body.refresh_token)
+    tokens = await service.refresh(session, body.refresh_token)
+    if tokens is None:
+        err = service.INVALID_REFRESH
+        return problem_response(err.status, err.code, err.detail)
+    return tokens
 
 
 @router.post("/auth/logout", status_code=204, operation_id="auth-logout", responses=problems())

@@ -63,7 +63,9 @@ async def login(session: AsyncSession, username: str, password: str) -> TokenOut
     return tokens
 
 
-async def refresh(session: AsyncSession, token: str) -> TokenOut:
+async def refresh(session: AsyncSession, token: str) -> TokenOut | None:
+    """New tokens, or None when a rotated token was replayed: the caller answers 401 and still commits
+    the revocation of the whole session family (raising would roll it back)."""
     row = (await session.execute(
         select(RefreshToken).where(RefreshToken.token_hash == sha256_hex(token)).with_for_update()
     )).scalar_one_or_none()
@@ -81,6 +83,7 @@ async def refresh(session: AsyncSession, token: str) -> TokenOut:
                                   .values(revoked_at=now))
             await audit.record(session, _actor(user), "auth.refresh_reuse_detected", "user", str(user.public_id),
                                None, {"family": [None, row.family]}, feed=False)
+            return None
         raise INVALID_REFRESH
     if row.expires_at <= now:
         raise INVALID_REFRESH
