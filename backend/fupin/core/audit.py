@@ -105,14 +105,14 @@ def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
     return out
 
 
-def event_hash(prev_hash: str, seq: int, occurred_at: datetime, actor_type: str, actor_id: str | None,
-               action: str, entity_type: str, entity_id: str | None, region_code: str | None,
-               changes: dict[str, Any]) -> str:
-    body = json.dumps(
-        [prev_hash, seq, occurred_at.isoformat(), actor_type, actor_id, action, entity_type, entity_id,
-         region_code, changes],
-        ensure_ascii=False, sort_keys=True, separators=(",", ":"),
-    )
+HASHED_FIELDS = ("seq", "occurred_at", "actor_type", "actor_id", "actor_name", "client_ip", "request_id", "action",
+                 "entity_type", "entity_id", "region_code", "subject_id", "changes", "prev_hash")
+
+
+def event_hash(fields: dict[str, Any]) -> str:
+    """SHA-256 over every column of the event (and so over the previous event's hash)."""
+    body = json.dumps([to_jsonable(fields[name]) for name in HASHED_FIELDS], ensure_ascii=False, sort_keys=True,
+                      separators=(",", ":"))
     return hashlib.sha256(body.encode()).hexdigest()
 
 
@@ -149,14 +149,14 @@ async def record(
     now = utcnow()
     changes = to_jsonable(changes)
     seq, prev_hash = await _next(session, "audit")
-    digest = event_hash(prev_hash, seq, now, actor.type, actor.id, action, entity_type, entity_id,
-                        region_code, changes)
-    session.add(AuditEvent(
+    fields = dict(
         seq=seq, occurred_at=now, actor_type=actor.type, actor_id=actor.id, actor_name=actor.name,
         client_ip=ctx.client_ip, request_id=ctx.request_id, action=action, entity_type=entity_type,
         entity_id=entity_id, region_code=region_code, subject_id=subject_id or entity_id, changes=changes,
-        prev_hash=prev_hash, hash=digest,
-    ))
+        prev_hash=prev_hash,
+    )
+    digest = event_hash(fields)
+    session.add(AuditEvent(**fields, hash=digest))
     await session.execute(update(ChainHead).where(ChainHead.name == "audit").values(last_hash=digest))
     if feed and entity_id is not None:
         change_seq, _ = await _next(session, "changes")
@@ -194,8 +194,7 @@ async def verify_chain(session: AsyncSession, batch: int = 5000) -> VerifyResult
                 return VerifyResult(checked, expected_seq, "missing event (gap in sequence)")
             if ev.prev_hash != prev:
                 return VerifyResult(checked, ev.seq, "chain link broken (prev_hash mismatch)")
-            digest = event_hash(ev.prev_hash, ev.seq, ev.occurred_at, ev.actor_type, ev.actor_id, ev.action,
-                                ev.entity_type, ev.entity_id, ev.region_code, ev.changes)
+            digest = event_hash({name: getattr(ev, name) for name in HASHED_FIELDS})
             if digest != ev.hash:
                 return VerifyResult(checked, ev.seq, "content altered (hash mismatch)")
             prev = ev.hash

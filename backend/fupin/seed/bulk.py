@@ -197,11 +197,11 @@ def record_sync(conn: Connection, actor_name: str, action: str, entity_type: str
     seq, prev = int(row[0]), str(row[1])
     now = utcnow()
     changes = to_jsonable(changes)
-    digest = event_hash(prev, seq, now, "system", None, action, entity_type, entity_id, region_code, changes)
-    conn.execute(AuditEvent.__table__.insert().values(  # type: ignore[attr-defined]
-        seq=seq, occurred_at=now, actor_type="system", actor_id=None, actor_name=actor_name, client_ip=None,
-        request_id="cli", action=action, entity_type=entity_type, entity_id=entity_id, region_code=region_code,
-        subject_id=entity_id, changes=changes, prev_hash=prev, hash=digest))
+    fields = dict(seq=seq, occurred_at=now, actor_type="system", actor_id=None, actor_name=actor_name,
+                  client_ip=None, request_id="cli", action=action, entity_type=entity_type, entity_id=entity_id,
+                  region_code=region_code, subject_id=entity_id, changes=changes, prev_hash=prev)
+    digest = event_hash(fields)
+    conn.execute(AuditEvent.__table__.insert().values(**fields, hash=digest))  # type: ignore[attr-defined]
     conn.execute(update(ChainHead).where(ChainHead.name == "audit").values(last_hash=digest))
     return seq
 
