@@ -34,8 +34,14 @@ _counter = itertools.count()
 
 def _pg_admin(url: str) -> psycopg.Connection[Any]:
     u = make_url(url)
-    return psycopg.connect(host=u.host, port=u.port or 5432, user=u.username, password=u.password,
-                           dbname="postgres", autocommit=True)
+    return psycopg.connect(
+        host=u.host,
+        port=u.port or 5432,
+        user=u.username,
+        password=u.password,
+        dbname="postgres",
+        autocommit=True,
+    )
 
 
 def _build(url: str) -> None:
@@ -154,8 +160,18 @@ def db_state(database_url: str) -> Any:
     from sqlalchemy import text
 
     engine = sync_engine(database_url)
-    tables = ["households", "members", "incomes", "assessments", "household_status_changes", "audit_events",
-              "change_feed", "users", "api_keys", "poverty_lines"]
+    tables = [
+        "households",
+        "members",
+        "incomes",
+        "assessments",
+        "household_status_changes",
+        "audit_events",
+        "change_feed",
+        "users",
+        "api_keys",
+        "poverty_lines",
+    ]
 
     def state() -> dict[str, Any]:
         with engine.connect() as conn:

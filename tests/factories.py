@@ -41,8 +41,9 @@ def member(relation: str = "02", male: bool = False, **overrides: Any) -> dict[s
     return body
 
 
-def household(village: str = DEMO_VILLAGE, members: list[dict[str, Any]] | None = None,
-              **overrides: Any) -> dict[str, Any]:
+def household(
+    village: str = DEMO_VILLAGE, members: list[dict[str, Any]] | None = None, **overrides: Any
+) -> dict[str, Any]:
     body: dict[str, Any] = {
         "village_code": village,
         "group": "3组",
@@ -53,7 +54,9 @@ def household(village: str = DEMO_VILLAGE, members: list[dict[str, Any]] | None 
         "main_cause": "01",
         "secondary_causes": ["08"],
         "first_identified_on": "2016-05-10",
-        "members": members if members is not None else [
+        "members": members
+        if members is not None
+        else [
             member("01", male=True, name="王建国"),
             member("02", male=False, name="李秀英"),
         ],

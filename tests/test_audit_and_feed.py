@@ -48,7 +48,10 @@ def test_change_feed_in_commit_order_without_gaps(api: Api) -> None:
     page = api.get("admin", "/api/v1/changes", params={"after": after}).json()
     seqs = [c["seq"] for c in page["items"]]
     assert seqs == list(range(after + 1, after + 1 + len(seqs)))
-    assert [(c["entity_type"], c["action"]) for c in page["items"]] == [("household", "created"), ("income", "created")]
+    assert [(c["entity_type"], c["action"]) for c in page["items"]] == [
+        ("household", "created"),
+        ("income", "created"),
+    ]
     assert page["items"][0]["entity_id"] == h["id"]
     # scoped: the other township's integration view does not include it
     other = api.get("county_office", "/api/v1/changes", params={"after": after}).json()["items"]
@@ -61,18 +64,21 @@ def test_audit_verify_detects_tampering(api: Api, database_url: str) -> None:
     h = api.post("township", HH, json=factories.household()).json()
     api.patch("township", f"{HH}/{h['id']}", json={"address": "甲"}, headers={"If-Match": f'"{h["version"]}"'})
     env = {**os.environ, "FUPIN_DATABASE_URL": database_url}
-    ok = subprocess.run([sys.executable, "-m", "fupin.cli", "audit", "verify"], env=env, capture_output=True,
-                        text=True)
+    ok = subprocess.run([sys.executable, "-m", "fupin.cli", "audit", "verify"], env=env, capture_output=True, text=True)
     assert ok.returncode == 0, ok.stdout + ok.stderr
     assert "intact" in ok.stdout
     engine = sync_engine(database_url)
     with engine.begin() as conn:
-        seq = conn.execute(text("SELECT seq FROM audit_events WHERE action = 'household.updated' ORDER BY seq DESC")
-                           ).scalars().first()
+        seq = (
+            conn.execute(text("SELECT seq FROM audit_events WHERE action = 'household.updated' ORDER BY seq DESC"))
+            .scalars()
+            .first()
+        )
         conn.execute(text("UPDATE audit_events SET actor_name = 'someone else' WHERE seq = :s"), {"s": seq})
     engine.dispose()
-    bad = subprocess.run([sys.executable, "-m", "fupin.cli", "audit", "verify"], env=env, capture_output=True,
-                         text=True)
+    bad = subprocess.run(
+        [sys.executable, "-m", "fupin.cli", "audit", "verify"], env=env, capture_output=True, text=True
+    )
     assert bad.returncode == 1
     assert f"BROKEN at event {seq}" in bad.stdout
 
@@ -120,6 +126,7 @@ def test_idempotent_create(api: Api, db_state: Any) -> None:
     good = factories.household()
     assert api.post("township", HH, json=good, headers={"Idempotency-Key": "k2"}).status_code == 201
     # keys belong to their caller
-    other_user = api.post("township2", HH, json=factories.household(village=factories.OTHER_TOWNSHIP_VILLAGE),
-                          headers=key)
+    other_user = api.post(
+        "township2", HH, json=factories.household(village=factories.OTHER_TOWNSHIP_VILLAGE), headers=key
+    )
     assert other_user.status_code == 201

@@ -76,8 +76,13 @@ def test_expired_and_tampered_access_tokens(client: TestClient) -> None:
 
 
 def test_api_key_lifecycle(api: Api) -> None:
-    body = {"name": "省平台同步", "roles": ["integration"], "region_code": "220382000000", "pii": False,
-            "scopes": ["households:read", "changes:read"]}
+    body = {
+        "name": "省平台同步",
+        "roles": ["integration"],
+        "region_code": "220382000000",
+        "pii": False,
+        "scopes": ["households:read", "changes:read"],
+    }
     r = api.post("admin", "/api/v1/api-keys", json=body)
     assert r.status_code == 201, r.text
     created = r.json()
@@ -102,16 +107,25 @@ def test_expired_api_key_and_grants_beyond_own(api: Api) -> None:
     r = api.post("admin", "/api/v1/api-keys", json={"name": "x", "roles": ["integration"], "expires_at": soon})
     assert r.status_code == 422
     # a city office cannot mint an admin key or one outside its city
-    r = api.post("city_office", "/api/v1/api-keys", json={"name": "x", "roles": ["admin"],
-                                                           "region_code": "220300000000"})
+    r = api.post(
+        "city_office",
+        "/api/v1/api-keys",
+        json={"name": "x", "roles": ["admin"], "region_code": "220300000000"},
+    )
     assert r.status_code == 422 and r.json()["errors"][0]["pointer"] == "/roles"
     r = api.post("township", "/api/v1/api-keys", json={"name": "x", "roles": ["village"]})
     assert r.status_code == 403
 
 
 def test_users_created_within_scope(api: Api) -> None:
-    body = {"username": "wuhu-clerk", "password": "long-enough-1", "display_name": "卧虎镇录入员",
-            "roles": ["village"], "region_code": "220382102201", "pii": False}
+    body = {
+        "username": "wuhu-clerk",
+        "password": "long-enough-1",
+        "display_name": "卧虎镇录入员",
+        "roles": ["village"],
+        "region_code": "220382102201",
+        "pii": False,
+    }
     r = api.post("city_office", "/api/v1/users", json=body)
     assert r.status_code == 201, r.text
     assert api.post("city_office", "/api/v1/users", json=body).status_code == 409

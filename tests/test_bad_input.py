@@ -32,7 +32,12 @@ def unchanged(api: Api, db_state: Any) -> Any:
 
 
 def test_malformed_json(api: Api, unchanged: None) -> None:
-    r = api.post("township", HH, content=b'{"village_code": "220382102201", ', headers={"Content-Type": "application/json"})
+    r = api.post(
+        "township",
+        HH,
+        content=b'{"village_code": "220382102201", ',
+        headers={"Content-Type": "application/json"},
+    )
     assert_problem(r, 400, "malformed_json")
 
 
@@ -57,11 +62,14 @@ def test_unknown_code_values(api: Api, unchanged: None) -> None:
     assert {e["code"] for e in body["errors"]} == {"code.unknown"}
 
 
-@pytest.mark.parametrize("number,code", [
-    ("22038219750615123", "id_number.length"),
-    ("22038219750615A234", "id_number.format"),
-    ("220382197502301234", "id_number.birth_date"),
-])
+@pytest.mark.parametrize(
+    "number,code",
+    [
+        ("22038219750615123", "id_number.length"),
+        ("22038219750615A234", "id_number.format"),
+        ("220382197502301234", "id_number.birth_date"),
+    ],
+)
 def test_invalid_id_numbers(api: Api, unchanged: None, number: str, code: str) -> None:
     r = api.post("township", HH, json=factories.household(members=[factories.member("01", id_number=number)]))
     body = assert_problem(r, 422, "validation_failed", "/members/0")
@@ -81,7 +89,10 @@ def test_duplicate_id_number_in_another_household(api: Api, db_state: Any) -> No
     existing = api.first_household("township")
     detail = api.get("township", f"{HH}/{existing['id']}").json()
     before = db_state()
-    members = [factories.member("01", male=True), factories.member("02", id_number=detail["members"][0]["id_number"])]
+    members = [
+        factories.member("01", male=True),
+        factories.member("02", id_number=detail["members"][0]["id_number"]),
+    ]
     r = api.post("township", HH, json=factories.household(members=members))
     assert_problem(r, 409, "household.duplicate_member", "/members/1/id_number")
     assert db_state() == before
@@ -112,11 +123,19 @@ def test_remove_head_without_replacement(api: Api, db_state: Any) -> None:
     h = api.post("township", HH, json=factories.household()).json()
     head = next(m for m in h["members"] if m["is_head"])
     before = db_state()
-    r = api.delete("township", f"{HH}/{h['id']}/members/{head['id']}", params={"reason": "married_out"},
-                   headers={"If-Match": f'"{head["version"]}"'})
+    r = api.delete(
+        "township",
+        f"{HH}/{h['id']}/members/{head['id']}",
+        params={"reason": "married_out"},
+        headers={"If-Match": f'"{head["version"]}"'},
+    )
     assert_problem(r, 422, "household.head_required", "/new_head_member_id")
-    r = api.delete("township", f"{HH}/{h['id']}/members/{head['id']}", params={"reason": "vanished"},
-                   headers={"If-Match": f'"{head["version"]}"'})
+    r = api.delete(
+        "township",
+        f"{HH}/{h['id']}/members/{head['id']}",
+        params={"reason": "vanished"},
+        headers={"If-Match": f'"{head["version"]}"'},
+    )
     assert_problem(r, 422, "code.unknown", "/query/reason")
     assert db_state() == before
 

@@ -31,7 +31,10 @@ def test_every_operation_is_complete(api: Api) -> None:
                 assert {"412", "428"} <= set(responses), (method, path)
     assert len(ids) == len(set(ids)), "operationIds must be unique"
     create = spec["paths"]["/api/v1/households"]["post"]["responses"]["201"]
-    assert {link["operationId"] for link in create["links"].values()} >= {"households-get", "households-update"}
+    assert {link["operationId"] for link in create["links"].values()} >= {
+        "households-get",
+        "households-update",
+    }
     problem = spec["components"]["schemas"]["Problem"]
     assert {"type", "title", "status", "code", "errors"} <= set(problem["properties"])
     enum = spec["components"]["schemas"]["HouseholdCreate"]["properties"]["main_cause"]

@@ -23,7 +23,7 @@ def test_create_household_with_members(api: Api) -> None:
     assert r.status_code == 201, r.text
     h = r.json()
     assert r.headers["Location"] == f"{HH}/{h['id']}"
-    assert r.headers["ETag"] == '"%d"' % h["version"]
+    assert r.headers["ETag"] == f'"{h["version"]}"'
     assert h["household_number"].startswith(body["village_code"]) and len(h["household_number"]) == 16
     assert h["status"] == "not_exited"
     assert h["member_count"] == 2
@@ -33,7 +33,8 @@ def test_create_household_with_members(api: Api) -> None:
     assert head["id"] == h["head_member_id"]
     # gender and birth date were derived from the ID number
     assert head["gender"] == "1"
-    assert head["birth_date"] == f"{body['members'][0]['id_number'][6:10]}-{body['members'][0]['id_number'][10:12]}-{body['members'][0]['id_number'][12:14]}"
+    number = body["members"][0]["id_number"]
+    assert head["birth_date"] == f"{number[6:10]}-{number[10:12]}-{number[12:14]}"
     # the read returns what was written
     again = api.get("township", f"{HH}/{h['id']}").json()
     assert again["members"] == h["members"]
@@ -49,8 +50,11 @@ def test_household_numbers_are_sequential_per_village(api: Api) -> None:
 def test_id_number_normalised_and_checked(api: Api) -> None:
     number = factories.id_number()
     fullwidth = number.translate(str.maketrans("0123456789X", "０１２３４５６７８９ｘ"))
-    r = api.post("township", HH, json=factories.household(members=[factories.member("01", id_number=fullwidth,
-                                                                                         male=True)]))
+    r = api.post(
+        "township",
+        HH,
+        json=factories.household(members=[factories.member("01", id_number=fullwidth, male=True)]),
+    )
     # male flag of the factory does not matter here: gender is derived from the number
     assert r.status_code == 201, r.text
     assert r.json()["members"][0]["id_number"] == number
@@ -61,8 +65,11 @@ def test_gender_and_birth_date_must_agree_with_id_number(api: Api) -> None:
     bad_gender = factories.household(members=[factories.member("01", id_number=number, gender="2")])
     r = api.post("township", HH, json=bad_gender)
     assert r.status_code == 422
-    assert r.json()["errors"][0] == {"pointer": "/members/0", "code": "id_number.gender_mismatch",
-                                     "message": r.json()["errors"][0]["message"]}
+    assert r.json()["errors"][0] == {
+        "pointer": "/members/0",
+        "code": "id_number.gender_mismatch",
+        "message": r.json()["errors"][0]["message"],
+    }
     bad_birth = factories.household(members=[factories.member("01", id_number=number, birth_date="1901-01-01")])
     r = api.post("township", HH, json=bad_birth)
     assert r.status_code == 422
@@ -72,8 +79,11 @@ def test_gender_and_birth_date_must_agree_with_id_number(api: Api) -> None:
 def test_invalid_id_number_points_at_the_member(api: Api) -> None:
     number = factories.id_number()
     wrong = number[:17] + ("0" if number[17] != "0" else "1")
-    r = api.post("township", HH, json=factories.household(
-        members=[factories.member("01", male=True), factories.member("02", id_number=wrong)]))
+    r = api.post(
+        "township",
+        HH,
+        json=factories.household(members=[factories.member("01", male=True), factories.member("02", id_number=wrong)]),
+    )
     assert r.status_code == 422
     problem = r.json()
     assert r.headers["content-type"].startswith("application/problem+json")
@@ -85,16 +95,24 @@ def test_invalid_id_number_points_at_the_member(api: Api) -> None:
 def test_person_in_one_active_household_only(api: Api) -> None:
     first = create(api)
     taken = first["members"][1]["id_number"]
-    r = api.post("township", HH, json=factories.household(
-        members=[factories.member("01", male=True), factories.member("02", id_number=taken)]))
+    r = api.post(
+        "township",
+        HH,
+        json=factories.household(members=[factories.member("01", male=True), factories.member("02", id_number=taken)]),
+    )
     assert r.status_code == 409
     err = r.json()["errors"][0]
     assert err["pointer"] == "/members/1/id_number" and err["code"] == "household.duplicate_member"
     assert first["household_number"] in err["message"]  # the caller may see that household
     # a caller in another township learns only that the person is registered elsewhere
-    r = api.post("township2", HH, json=factories.household(
-        village=factories.OTHER_TOWNSHIP_VILLAGE,
-        members=[factories.member("01", male=True), factories.member("02", id_number=taken)]))
+    r = api.post(
+        "township2",
+        HH,
+        json=factories.household(
+            village=factories.OTHER_TOWNSHIP_VILLAGE,
+            members=[factories.member("01", male=True), factories.member("02", id_number=taken)],
+        ),
+    )
     assert r.status_code == 409
     assert first["household_number"] not in r.text and first["id"] not in r.text
 
@@ -126,16 +144,27 @@ def test_update_rejects_null_for_required_fields_and_status_changes(api: Api) ->
 def test_add_member_with_reason_and_remove_keeps_history(api: Api) -> None:
     h = create(api)
     url = f"{HH}/{h['id']}/members"
-    baby = factories.member("03", male=True, name="王小宝", reason="newborn", health="healthy",
-                            education="preschool", labour="none")
+    baby = factories.member(
+        "03",
+        male=True,
+        name="王小宝",
+        reason="newborn",
+        health="healthy",
+        education="preschool",
+        labour="none",
+    )
     r = api.post("township", url, json=baby)
     assert r.status_code == 201, r.text
     member = r.json()
     assert member["added_reason"] == "newborn"
     detail = api.get("township", f"{HH}/{h['id']}").json()
     assert detail["member_count"] == 3
-    r = api.delete("township", f"{url}/{member['id']}", params={"reason": "death"},
-                   headers={"If-Match": f'"{member["version"]}"'})
+    r = api.delete(
+        "township",
+        f"{url}/{member['id']}",
+        params={"reason": "death"},
+        headers={"If-Match": f'"{member["version"]}"'},
+    )
     assert r.status_code == 204, r.text
     active = api.get("township", url).json()["items"]
     everyone = api.get("township", url, params={"include_removed": True}).json()["items"]
@@ -152,12 +181,19 @@ def test_removing_the_head_needs_a_replacement(api: Api) -> None:
     url = f"{HH}/{h['id']}/members/{head['id']}"
     r = api.delete("township", url, params={"reason": "death"}, headers={"If-Match": f'"{head["version"]}"'})
     assert r.status_code == 422
-    assert r.json()["errors"][0] == {"pointer": "/new_head_member_id", "code": "household.head_required",
-                                     "message": r.json()["errors"][0]["message"]}
+    assert r.json()["errors"][0] == {
+        "pointer": "/new_head_member_id",
+        "code": "household.head_required",
+        "message": r.json()["errors"][0]["message"],
+    }
     after = api.get("township", f"{HH}/{h['id']}").json()
     assert after["member_count"] == 2 and after["head_member_id"] == head["id"]
-    r = api.delete("township", url, params={"reason": "death", "new_head_member_id": spouse["id"]},
-                   headers={"If-Match": f'"{head["version"]}"'})
+    r = api.delete(
+        "township",
+        url,
+        params={"reason": "death", "new_head_member_id": spouse["id"]},
+        headers={"If-Match": f'"{head["version"]}"'},
+    )
     assert r.status_code == 204, r.text
     after = api.get("township", f"{HH}/{h['id']}").json()
     assert after["head_member_id"] == spouse["id"] and after["head_name"] == spouse["name"]
@@ -179,8 +215,13 @@ def test_change_head(api: Api) -> None:
 def test_incomes_compute_per_capita_on_the_server(api: Api) -> None:
     h = create(api)
     url = f"{HH}/{h['id']}/incomes/2019"
-    body = {"wage_income": "6000.50", "production_income": "2500", "property_income": "300",
-            "transfer_details": {"dibao": "1200", "pension": "900.25"}, "production_costs": "1500"}
+    body = {
+        "wage_income": "6000.50",
+        "production_income": "2500",
+        "property_income": "300",
+        "transfer_details": {"dibao": "1200", "pension": "900.25"},
+        "production_costs": "1500",
+    }
     r = api.put("township", url, json=body)
     assert r.status_code == 201, r.text
     inc = r.json()
@@ -216,24 +257,42 @@ def test_exit_evaluation_and_transition(api: Api) -> None:
     ev = api.post("township", f"{HH}/{hid}/exit-evaluation", json={"year": 2020})
     assert ev.status_code == 200
     assert ev.json()["passed"] is False
-    assert {i["key"] for i in ev.json()["items"]} == {"income", "food_clothing", "compulsory_education",
-                                                       "basic_medical", "safe_housing", "safe_drinking_water"}
+    assert {i["key"] for i in ev.json()["items"]} == {
+        "income",
+        "food_clothing",
+        "compulsory_education",
+        "basic_medical",
+        "safe_housing",
+        "safe_drinking_water",
+    }
     # the evaluation changed nothing
     assert api.get("township", f"{HH}/{hid}").json()["version"] == h["version"]
-    r = api.post("township", f"{HH}/{hid}/status-transitions",
-                 json={"to_status": "exited_with_policy", "reason": "达到脱贫标准", "year": 2020})
+    r = api.post(
+        "township",
+        f"{HH}/{hid}/status-transitions",
+        json={"to_status": "exited_with_policy", "reason": "达到脱贫标准", "year": 2020},
+    )
     assert r.status_code == 422 and r.json()["code"] == "household.exit_criteria_not_met"
     api.put("township", f"{HH}/{hid}/incomes/2020", json={"wage_income": "9000"})
-    ok = {"food_clothing": True, "compulsory_education": True, "basic_medical": True, "safe_housing": True,
-          "safe_drinking_water": True, "evidence": {"safe_housing": "C级危房已改造"}}
+    ok = {
+        "food_clothing": True,
+        "compulsory_education": True,
+        "basic_medical": True,
+        "safe_housing": True,
+        "safe_drinking_water": True,
+        "evidence": {"safe_housing": "C级危房已改造"},
+    }
     assert api.put("township", f"{HH}/{hid}/assessments/2020", json=ok).status_code == 201
     ev = api.post("township", f"{HH}/{hid}/exit-evaluation", json={"year": 2020}).json()
     assert ev["passed"] is True
     income_item = next(i for i in ev["items"] if i["key"] == "income")
     assert income_item["figures"]["per_capita_net_income"] == "4500.00"
     assert income_item["figures"]["poverty_line"] == "4000.00"
-    r = api.post("township", f"{HH}/{hid}/status-transitions",
-                 json={"to_status": "exited_with_policy", "reason": "村评议、乡审核、县审定", "year": 2020})
+    r = api.post(
+        "township",
+        f"{HH}/{hid}/status-transitions",
+        json={"to_status": "exited_with_policy", "reason": "村评议、乡审核、县审定", "year": 2020},
+    )
     assert r.status_code == 200, r.text
     assert r.json()["status"] == "exited_with_policy" and r.json()["exit_year"] == 2020
     history = api.get("township", f"{HH}/{hid}/status-history").json()["items"]
@@ -263,8 +322,12 @@ def test_poverty_lines_editable_by_city_office_only(api: Api) -> None:
     assert r.status_code == 403
     r = api.put("city_office", "/api/v1/poverty-lines/2021/province", json={"amount": "4300", "note": "省定标准"})
     assert r.status_code == 201
-    r = api.put("city_office", "/api/v1/poverty-lines/2021/province", json={"amount": "4350"},
-                headers={"If-Match": '"1"'})
+    r = api.put(
+        "city_office",
+        "/api/v1/poverty-lines/2021/province",
+        json={"amount": "4350"},
+        headers={"If-Match": '"1"'},
+    )
     assert r.status_code == 200 and r.json()["amount"] == "4350.00"
 
 
@@ -273,8 +336,11 @@ def test_list_filters(api: Api) -> None:
     name = h["members"][1]["name"]
     items = api.get("township", HH, params={"q": h["members"][1]["id_number"]}).json()["items"]
     assert [i["id"] for i in items] == [h["id"]]
-    items = api.get("township", HH, params={"main_cause": "03", "attribute": "tekun", "identified_year": 2015,
-                                            "limit": 200}).json()["items"]
+    items = api.get(
+        "township",
+        HH,
+        params={"main_cause": "03", "attribute": "tekun", "identified_year": 2015, "limit": 200},
+    ).json()["items"]
     assert h["id"] in [i["id"] for i in items]
     assert all(i["main_cause"] == "03" and i["attribute"] == "tekun" for i in items)
     by_name = api.get("township", HH, params={"q": name, "limit": 200}).json()["items"]

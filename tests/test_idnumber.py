@@ -46,11 +46,16 @@ def test_made_numbers_parse_back(region: str, born: date, seq: int) -> None:
     assert parsed.gender == ("1" if seq % 2 else "2")
 
 
-@given(regions, births, st.integers(min_value=0, max_value=999), st.integers(min_value=0, max_value=16),
-       st.integers(min_value=1, max_value=9))
+@given(
+    regions,
+    births,
+    st.integers(min_value=0, max_value=999),
+    st.integers(min_value=0, max_value=16),
+    st.integers(min_value=1, max_value=9),
+)
 def test_any_single_digit_change_is_caught(region: str, born: date, seq: int, pos: int, delta: int) -> None:
     number = idnumber.make(region, born, seq)
-    changed = number[:pos] + str((int(number[pos]) + delta) % 10) + number[pos + 1:]
+    changed = number[:pos] + str((int(number[pos]) + delta) % 10) + number[pos + 1 :]
     with pytest.raises(idnumber.IdNumberError):
         idnumber.parse(changed)
 

@@ -16,22 +16,48 @@ BODIES: dict[str, Any] = {
     "members-update": {"name": "越权修改"},
     "households-change-head": None,  # filled with the spouse's id below
     "incomes-put": {"wage_income": "99999"},
-    "assessments-put": {"food_clothing": True, "compulsory_education": True, "basic_medical": True,
-                        "safe_housing": True, "safe_drinking_water": True},
+    "assessments-put": {
+        "food_clothing": True,
+        "compulsory_education": True,
+        "basic_medical": True,
+        "safe_housing": True,
+        "safe_drinking_water": True,
+    },
     "households-exit-evaluation": {"year": 2020},
     "households-transition": {"to_status": "removed", "reason": "越权注销"},
     "poverty-lines-put": {"amount": "1"},
-    "users-create": {"username": "intruder", "password": "long-enough-1", "display_name": "x", "roles": ["village"],
-                     "region_code": "220382102201"},
+    "users-create": {
+        "username": "intruder",
+        "password": "long-enough-1",
+        "display_name": "x",
+        "roles": ["village"],
+        "region_code": "220382102201",
+    },
     "api-keys-create": {"name": "x", "roles": ["village"], "region_code": "220382102201"},
     "auth-refresh": {"refresh_token": "x" * 40},
     "auth-logout": {"refresh_token": "x" * 40},
 }
 # routes that address no record of an area: they must answer without leaking the first township's data
-UNSCOPED_OK = {"codes-list", "codes-get", "poverty-lines-list", "me-get", "auth-token", "auth-refresh", "auth-logout"}
+UNSCOPED_OK = {
+    "codes-list",
+    "codes-get",
+    "poverty-lines-list",
+    "me-get",
+    "auth-token",
+    "auth-refresh",
+    "auth-logout",
+}
 # routes whose permission the other-township caller lacks altogether
-FORBIDDEN = {"audit-events-list", "changes-list", "users-list", "users-create", "api-keys-list", "api-keys-create",
-             "api-keys-revoke", "poverty-lines-put"}
+FORBIDDEN = {
+    "audit-events-list",
+    "changes-list",
+    "users-list",
+    "users-create",
+    "api-keys-list",
+    "api-keys-create",
+    "api-keys-revoke",
+    "poverty-lines-put",
+}
 
 
 def test_out_of_scope_caller_can_neither_read_nor_change(api: Api) -> None:
@@ -43,11 +69,19 @@ def test_out_of_scope_caller_can_neither_read_nor_change(api: Api) -> None:
     assert api.put(owner, f"/api/v1/households/{hid}/incomes/2020", json={"wage_income": "5000"}).status_code == 201
     before = api.get(owner, f"/api/v1/households/{hid}").json()
     trail_before = api.get(owner, f"/api/v1/households/{hid}/audit-events").json()["items"]
-    key = api.post("admin", "/api/v1/api-keys", json={"name": "k", "roles": ["village"],
-                                                      "region_code": "220382102201"}).json()
+    key = api.post(
+        "admin", "/api/v1/api-keys", json={"name": "k", "roles": ["village"], "region_code": "220382102201"}
+    ).json()
     secrets = [hid, created["household_number"], head["id_number"], spouse["id_number"], "东方红村", "卧虎镇"]
-    values = {"household_id": hid, "member_id": spouse["id"], "year": "2020", "code": "220382102201",
-              "scope": "national", "key_id": key["id"], "table": "attribute"}
+    values = {
+        "household_id": hid,
+        "member_id": spouse["id"],
+        "year": "2020",
+        "code": "220382102201",
+        "scope": "national",
+        "key_id": key["id"],
+        "table": "attribute",
+    }
     BODIES["households-change-head"] = {"member_id": spouse["id"]}
 
     walked = set()
@@ -71,8 +105,9 @@ def test_out_of_scope_caller_can_neither_read_nor_change(api: Api) -> None:
                     kwargs["params"] = {"reason": "death"}
                 if body is not None:
                     kwargs["json"] = body
-                r = api.client.request(method.upper(), url, headers={**api.headers(intruder), **kwargs.pop("headers")},
-                                       **kwargs)
+                r = api.client.request(
+                    method.upper(), url, headers={**api.headers(intruder), **kwargs.pop("headers")}, **kwargs
+                )
             walked.add(op)
             scoped_path = any("{" + p + "}" in path for p in ("household_id", "member_id", "code"))
             if op in FORBIDDEN:
@@ -95,8 +130,12 @@ def test_out_of_scope_caller_can_neither_read_nor_change(api: Api) -> None:
 
 
 def test_lists_never_show_other_areas(api: Api) -> None:
-    for user, prefix in (("township", "220382102"), ("township2", "220382101"), ("village", "220382102201"),
-                         ("county_office", "220382")):
+    for user, prefix in (
+        ("township", "220382102"),
+        ("township2", "220382101"),
+        ("village", "220382102201"),
+        ("county_office", "220382"),
+    ):
         cursor = None
         while True:
             params: dict[str, Any] = {"limit": 200}

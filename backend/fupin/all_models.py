@@ -16,6 +16,20 @@ from fupin.regions.models import Region
 from fupin.users.models import ApiKey, RefreshToken, User
 
 __all__ = [
-    "ApiKey", "Assessment", "AuditEvent", "Base", "ChainHead", "ChangeEntry", "Household", "IdempotencyRecord",
-    "Income", "Member", "PovertyLine", "RefreshToken", "Region", "StatusChange", "User", "VillageSequence",
+    "ApiKey",
+    "Assessment",
+    "AuditEvent",
+    "Base",
+    "ChainHead",
+    "ChangeEntry",
+    "Household",
+    "IdempotencyRecord",
+    "Income",
+    "Member",
+    "PovertyLine",
+    "RefreshToken",
+    "Region",
+    "StatusChange",
+    "User",
+    "VillageSequence",
 ]

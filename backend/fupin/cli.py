@@ -45,8 +45,10 @@ def cmd_seed(args: argparse.Namespace) -> int:
     engine.dispose()
     print(f"regions added: {regions}; demo users added: {len(users)}")
     if report:
-        print(f"households: {report.households}, members: {report.members}, "
-              f"{report.seconds:.1f}s ({report.rate:,.0f} households/s)")
+        print(
+            f"households: {report.households}, members: {report.members}, "
+            f"{report.seconds:.1f}s ({report.rate:,.0f} households/s)"
+        )
     return 0
 
 
@@ -56,8 +58,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
     settings = get_settings()
     if settings.demo:
         print_demo_logins(args.host, args.port)
-    uvicorn.run("fupin.main:create_app", factory=True, host=args.host, port=args.port, workers=args.workers,
-                log_level="info", proxy_headers=True)
+    uvicorn.run(
+        "fupin.main:create_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_level="info",
+        proxy_headers=True,
+    )
     return 0
 
 
@@ -67,8 +76,10 @@ def print_demo_logins(host: str, port: int) -> None:
     print(f"\n  Fupin 扶贫 is at http://{host}:{port}  (API contract: /api/v1/openapi.json, docs: /docs)")
     print(f"  Demo logins (password {DEMO_PASSWORD}):")
     for username, display, roles, region, _, pii in DEMO_USERS:
-        print(f"    {username:<14} {display}  [{', '.join(roles)}; {region or '全市/全部'}"
-              f"{'; 可见个人信息' if pii else ''}]")
+        print(
+            f"    {username:<14} {display}  [{', '.join(roles)}; {region or '全市/全部'}"
+            f"{'; 可见个人信息' if pii else ''}]"
+        )
     print()
 
 
@@ -84,15 +95,17 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
         if result.first_bad_seq is None:
             print(f"audit chain intact: {result.checked} events verified")
             return 0
-        print(f"audit chain BROKEN at event {result.first_bad_seq}: {result.reason} "
-              f"({result.checked} events verified before it)")
+        print(
+            f"audit chain BROKEN at event {result.first_bad_seq}: {result.reason} "
+            f"({result.checked} events verified before it)"
+        )
         return 1
 
     return asyncio.run(run())
 
 
 def cmd_create_admin(args: argparse.Namespace) -> int:
-    from sqlalchemy import select
+    from sqlalchemy import Table, select
 
     from fupin.core.security import hash_password
     from fupin.seed.bulk import record_sync, sync_engine
@@ -104,7 +117,7 @@ def cmd_create_admin(args: argparse.Namespace) -> int:
         return 2
     engine = sync_engine(get_settings().database_url)
     with engine.begin() as conn:
-        table = User.__table__  # type: ignore[attr-defined]
+        table: Table = User.__table__  # type: ignore[assignment]
         if conn.execute(select(table.c.id).where(table.c.username == args.username)).first():
             print(f"user {args.username} already exists", file=sys.stderr)
             return 1
@@ -113,12 +126,31 @@ def cmd_create_admin(args: argparse.Namespace) -> int:
         from fupin.core.models import utcnow
 
         now = utcnow()
-        conn.execute(table.insert().values(public_id=uuid.uuid4(), username=args.username,
-                                           password_hash=hash_password(password), display_name="系统管理员",
-                                           roles=["admin"], region_code=None, department=None, pii=True,
-                                           active=True, version=1, created_at=now, updated_at=now))
-        record_sync(conn, "fupin users create-admin", "user.created", "user", None, None,
-                    {"username": [None, args.username], "roles": [None, ["admin"]]})
+        conn.execute(
+            table.insert().values(
+                public_id=uuid.uuid4(),
+                username=args.username,
+                password_hash=hash_password(password),
+                display_name="系统管理员",
+                roles=["admin"],
+                region_code=None,
+                department=None,
+                pii=True,
+                active=True,
+                version=1,
+                created_at=now,
+                updated_at=now,
+            )
+        )
+        record_sync(
+            conn,
+            "fupin users create-admin",
+            "user.created",
+            "user",
+            None,
+            None,
+            {"username": [None, args.username], "roles": [None, ["admin"]]},
+        )
     print(f"admin {args.username} created")
     return 0
 

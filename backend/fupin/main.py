@@ -55,9 +55,11 @@ class RequestContextMiddleware:
         headers = {k.decode().lower(): v.decode("latin-1") for k, v in scope["headers"]}
         request_id = headers.get("x-request-id", "")[:64] or uuid.uuid4().hex
         client = scope.get("client")
-        token = set_request_context(RequestContext(request_id, client[0] if client else None,
-                                                   headers.get("user-agent", "")[:200]))
+        token = set_request_context(
+            RequestContext(request_id, client[0] if client else None, headers.get("user-agent", "")[:200])
+        )
         metrics: Counter[str] = scope["app"].state.metrics
+        timings: dict[str, float] = scope["app"].state.timings
         started = time.perf_counter()
         status_seen = 500
 
@@ -72,8 +74,9 @@ class RequestContextMiddleware:
         try:
             length = headers.get("content-length")
             if length is not None and (not length.isdigit() or int(length) > self.max_body):
-                await problem_response(413, "payload_too_large",
-                                       f"The request body exceeds {self.max_body} bytes.")(scope, receive, send_with_id)
+                await problem_response(413, "payload_too_large", f"The request body exceeds {self.max_body} bytes.")(
+                    scope, receive, send_with_id
+                )
                 return
             if length is None and scope["method"] in ("POST", "PUT", "PATCH", "DELETE"):
                 # No declared length (chunked upload): buffer up to the limit, refuse beyond it.
@@ -86,9 +89,9 @@ class RequestContextMiddleware:
                     body += message.get("body", b"")
                     more = message.get("more_body", False)
                     if len(body) > self.max_body:
-                        await problem_response(413, "payload_too_large",
-                                               f"The request body exceeds {self.max_body} bytes.")(
-                            scope, receive, send_with_id)
+                        await problem_response(
+                            413, "payload_too_large", f"The request body exceeds {self.max_body} bytes."
+                        )(scope, receive, send_with_id)
                         return
                 replayed = False
 
@@ -105,7 +108,7 @@ class RequestContextMiddleware:
         finally:
             reset_request_context(token)
             metrics[f'fupin_http_requests_total{{status="{status_seen}"}}'] += 1
-            metrics["fupin_http_request_seconds_sum"] += int((time.perf_counter() - started) * 1e6) / 1e6
+            timings["fupin_http_request_seconds_sum"] += time.perf_counter() - started
 
 
 def _operation_id(route: APIRoute) -> str:
@@ -136,13 +139,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.metrics = Counter()
+    app.state.timings = {"fupin_http_request_seconds_sum": 0.0}
     app.state.login_limiter = SlidingWindow(settings.login_attempts_per_minute, 60)
     install_error_handlers(app)
     app.add_middleware(IdempotencyMiddleware, hours=settings.idempotency_hours)
     app.add_middleware(RequestContextMiddleware, max_body=settings.max_body_bytes)
 
-    for router in (users_router, regions_router, households_router, poverty_lines_router, codes_router,
-                   audit_router, stats_router):
+    for router in (
+        users_router,
+        regions_router,
+        households_router,
+        poverty_lines_router,
+        codes_router,
+        audit_router,
+        stats_router,
+    ):
         app.include_router(router)
 
     @app.get("/healthz", include_in_schema=False)
@@ -160,13 +171,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             return JSONResponse({"status": "unavailable", "detail": type(exc).__name__}, status_code=503)
         head = current_head()
         if row is None or row[0] != head:
-            return JSONResponse({"status": "migrations pending", "database": row[0] if row else None,
-                                 "code": head}, status_code=503)
+            return JSONResponse(
+                {"status": "migrations pending", "database": row[0] if row else None, "code": head},
+                status_code=503,
+            )
         return JSONResponse({"status": "ready", "migration": head})
 
     @app.get("/metrics", include_in_schema=False)
     async def metrics(request: Request) -> PlainTextResponse:
-        lines = [f"{k} {v}" for k, v in sorted(request.app.state.metrics.items())]
+        values = {**request.app.state.metrics, **request.app.state.timings}
+        lines = [f"{k} {v}" for k, v in sorted(values.items())]
         return PlainTextResponse("\n".join(lines) + "\n")
 
     def custom_openapi() -> dict[str, Any]:
@@ -175,7 +189,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
         schema["components"].setdefault("securitySchemes", {})
         schema["components"]["securitySchemes"]["ApiKey"] = {
-            "type": "http", "scheme": "bearer", "description": "Machine clients: Authorization: Bearer fp_..."}
+            "type": "http",
+            "scheme": "bearer",
+            "description": "Machine clients: Authorization: Bearer fp_...",
+        }
         app.openapi_schema = schema
         return schema
 
@@ -200,6 +217,3 @@ def _mount_spa(app: FastAPI, dist: Path) -> None:
         if path and candidate.is_file() and dist.resolve() in candidate.parents:
             return FileResponse(candidate)
         return FileResponse(index, headers={"Cache-Control": "no-cache"})
-
-
-

@@ -75,10 +75,20 @@ def _mask_value(key: str, value: Any) -> Any:
 
 def _event_out(ev: AuditEvent, principal: Principal) -> AuditEventOut:
     changes = ev.changes if principal.pii else {k: _mask_value(k, v) for k, v in (ev.changes or {}).items()}
-    return AuditEventOut(seq=ev.seq, occurred_at=ev.occurred_at, actor_type=ev.actor_type, actor_id=ev.actor_id,
-                         actor_name=ev.actor_name, request_id=ev.request_id, action=ev.action,
-                         entity_type=ev.entity_type, entity_id=ev.entity_id, region_code=ev.region_code,
-                         changes=changes, hash=ev.hash)
+    return AuditEventOut(
+        seq=ev.seq,
+        occurred_at=ev.occurred_at,
+        actor_type=ev.actor_type,
+        actor_id=ev.actor_id,
+        actor_name=ev.actor_name,
+        request_id=ev.request_id,
+        action=ev.action,
+        entity_type=ev.entity_type,
+        entity_id=ev.entity_id,
+        region_code=ev.region_code,
+        changes=changes,
+        hash=ev.hash,
+    )
 
 
 def _region_visible(principal: Principal, column: Any) -> Any:
@@ -89,7 +99,8 @@ def _region_visible(principal: Principal, column: Any) -> Any:
 
 @router.get("/audit-events", response_model=AuditPage, operation_id="audit-events-list", responses=problems(403))
 async def list_audit_events(
-    session: DbSession, principal: CurrentPrincipal,
+    session: DbSession,
+    principal: CurrentPrincipal,
     after: Annotated[int, Query(ge=0)] = 0,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     entity_type: Annotated[str | None, Query(max_length=40)] = None,
@@ -114,34 +125,55 @@ async def list_audit_events(
     return AuditPage(items=[_event_out(r, principal) for r in rows], next_after=rows[-1].seq if more else None)
 
 
-@router.get("/households/{household_id}/audit-events", response_model=AuditPage, tags=["households"],
-            operation_id="households-audit-events", responses=problems(403, 404))
+@router.get(
+    "/households/{household_id}/audit-events",
+    response_model=AuditPage,
+    tags=["households"],
+    operation_id="households-audit-events",
+    responses=problems(403, 404),
+)
 async def household_audit_events(
-    household_id: uuid.UUID, session: DbSession, principal: CurrentPrincipal,
+    household_id: uuid.UUID,
+    session: DbSession,
+    principal: CurrentPrincipal,
     after: Annotated[int, Query(ge=0)] = 0,
     limit: Annotated[int, Query(ge=1, le=200)] = 100,
 ) -> AuditPage:
     """The trail of one household (its members, incomes and assessments included), for those who may read it."""
     principal.require(Permission.HOUSEHOLDS_READ)
     household = await households.get_household(session, principal, household_id)
-    stmt = (select(AuditEvent).where(AuditEvent.subject_id == str(household.public_id), AuditEvent.seq > after)
-            .order_by(AuditEvent.seq).limit(limit + 1))
+    stmt = (
+        select(AuditEvent)
+        .where(AuditEvent.subject_id == str(household.public_id), AuditEvent.seq > after)
+        .order_by(AuditEvent.seq)
+        .limit(limit + 1)
+    )
     rows = list((await session.execute(stmt)).scalars().all())
     more = len(rows) > limit
     rows = rows[:limit]
     return AuditPage(items=[_event_out(r, principal) for r in rows], next_after=rows[-1].seq if more else None)
 
 
-@router.get("/changes", response_model=ChangePage, operation_id="changes-list", tags=["integration"],
-            responses=problems(403))
+@router.get(
+    "/changes",
+    response_model=ChangePage,
+    operation_id="changes-list",
+    tags=["integration"],
+    responses=problems(403),
+)
 async def list_changes(
-    session: DbSession, principal: CurrentPrincipal,
+    session: DbSession,
+    principal: CurrentPrincipal,
     after: Annotated[int, Query(ge=0, description="Last seq already processed; 0 from the start")] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> ChangePage:
     """Committed changes in commit order, without gaps, limited to the caller's area."""
     principal.require(Permission.CHANGES_READ)
-    stmt = (select(ChangeEntry).where(ChangeEntry.seq > after, _region_visible(principal, ChangeEntry.region_code))
-            .order_by(ChangeEntry.seq).limit(limit))
+    stmt = (
+        select(ChangeEntry)
+        .where(ChangeEntry.seq > after, _region_visible(principal, ChangeEntry.region_code))
+        .order_by(ChangeEntry.seq)
+        .limit(limit)
+    )
     rows = list((await session.execute(stmt)).scalars().all())
     return ChangePage(items=[ChangeOut.model_validate(r) for r in rows], next_after=rows[-1].seq if rows else after)

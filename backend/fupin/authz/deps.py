@@ -24,7 +24,8 @@ UNAUTHORIZED = ProblemError(
 
 
 def principal_from_claims(claims: dict[str, object]) -> Principal:
-    roles = tuple(str(r) for r in claims.get("roles", []) or [])  # type: ignore[union-attr]
+    raw_roles = claims.get("roles")
+    roles = tuple(str(r) for r in raw_roles) if isinstance(raw_roles, list) else ()
     return Principal(
         kind="user",
         id=int(str(claims["uid"])),
@@ -49,9 +50,15 @@ async def _principal_from_api_key(session: DbSession, key: str) -> Principal:
     if row.scopes:
         granted = frozenset(p for p in granted if p.value in row.scopes)
     return Principal(
-        kind="api_key", id=row.id, public_id=str(row.public_id), name=f"key:{row.name}",
-        roles=tuple(row.roles), permissions=granted, region_code=row.region_code,
-        department=row.department, pii=row.pii,
+        kind="api_key",
+        id=row.id,
+        public_id=str(row.public_id),
+        name=f"key:{row.name}",
+        roles=tuple(row.roles),
+        permissions=granted,
+        region_code=row.region_code,
+        department=row.department,
+        pii=row.pii,
     )
 
 

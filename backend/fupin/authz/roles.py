@@ -31,10 +31,18 @@ class Role(StrEnum):
 P = Permission
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: frozenset(Permission),
-    Role.CITY_OFFICE: frozenset({P.HOUSEHOLDS_READ, P.HOUSEHOLDS_WRITE, P.HOUSEHOLDS_TRANSITION,
-                                 P.POVERTY_LINES_WRITE, P.USERS_MANAGE, P.API_KEYS_MANAGE, P.CHANGES_READ}),
-    Role.COUNTY_OFFICE: frozenset({P.HOUSEHOLDS_READ, P.HOUSEHOLDS_WRITE, P.HOUSEHOLDS_TRANSITION,
-                                   P.CHANGES_READ}),
+    Role.CITY_OFFICE: frozenset(
+        {
+            P.HOUSEHOLDS_READ,
+            P.HOUSEHOLDS_WRITE,
+            P.HOUSEHOLDS_TRANSITION,
+            P.POVERTY_LINES_WRITE,
+            P.USERS_MANAGE,
+            P.API_KEYS_MANAGE,
+            P.CHANGES_READ,
+        }
+    ),
+    Role.COUNTY_OFFICE: frozenset({P.HOUSEHOLDS_READ, P.HOUSEHOLDS_WRITE, P.HOUSEHOLDS_TRANSITION, P.CHANGES_READ}),
     Role.TOWNSHIP: frozenset({P.HOUSEHOLDS_READ, P.HOUSEHOLDS_WRITE, P.HOUSEHOLDS_TRANSITION}),
     Role.VILLAGE: frozenset({P.HOUSEHOLDS_READ, P.HOUSEHOLDS_WRITE}),
     Role.DEPARTMENT: frozenset({P.HOUSEHOLDS_READ}),

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import and_
+from sqlalchemy import and_, true
 from sqlalchemy.sql.elements import ColumnElement
 
 LEVEL_PREFIX = {1: 2, 2: 4, 3: 6, 4: 9, 5: 12}
@@ -49,6 +49,6 @@ def contains(scope_code: str | None, code: str | None) -> bool:
 
 def in_subtree(column: Any, scope_code: str | None) -> ColumnElement[bool]:
     if scope_code is None:
-        return and_(True)  # type: ignore[arg-type]
+        return true()
     low, high = code_range(scope_code)
     return and_(column >= low, column < high)

@@ -105,14 +105,32 @@ def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
     return out
 
 
-HASHED_FIELDS = ("seq", "occurred_at", "actor_type", "actor_id", "actor_name", "client_ip", "request_id", "action",
-                 "entity_type", "entity_id", "region_code", "subject_id", "changes", "prev_hash")
+HASHED_FIELDS = (
+    "seq",
+    "occurred_at",
+    "actor_type",
+    "actor_id",
+    "actor_name",
+    "client_ip",
+    "request_id",
+    "action",
+    "entity_type",
+    "entity_id",
+    "region_code",
+    "subject_id",
+    "changes",
+    "prev_hash",
+)
 
 
 def event_hash(fields: dict[str, Any]) -> str:
     """SHA-256 over every column of the event (and so over the previous event's hash)."""
-    body = json.dumps([to_jsonable(fields[name]) for name in HASHED_FIELDS], ensure_ascii=False, sort_keys=True,
-                      separators=(",", ":"))
+    body = json.dumps(
+        [to_jsonable(fields[name]) for name in HASHED_FIELDS],
+        ensure_ascii=False,
+        sort_keys=True,
+        separators=(",", ":"),
+    )
     return hashlib.sha256(body.encode()).hexdigest()
 
 
@@ -150,9 +168,19 @@ async def record(
     changes = to_jsonable(changes)
     seq, prev_hash = await _next(session, "audit")
     fields = dict(
-        seq=seq, occurred_at=now, actor_type=actor.type, actor_id=actor.id, actor_name=actor.name,
-        client_ip=ctx.client_ip, request_id=ctx.request_id, action=action, entity_type=entity_type,
-        entity_id=entity_id, region_code=region_code, subject_id=subject_id or entity_id, changes=changes,
+        seq=seq,
+        occurred_at=now,
+        actor_type=actor.type,
+        actor_id=actor.id,
+        actor_name=actor.name,
+        client_ip=ctx.client_ip,
+        request_id=ctx.request_id,
+        action=action,
+        entity_type=entity_type,
+        entity_id=entity_id,
+        region_code=region_code,
+        subject_id=subject_id or entity_id,
+        changes=changes,
         prev_hash=prev_hash,
     )
     digest = event_hash(fields)
@@ -160,11 +188,19 @@ async def record(
     await session.execute(update(ChainHead).where(ChainHead.name == "audit").values(last_hash=digest))
     if feed and entity_id is not None:
         change_seq, _ = await _next(session, "changes")
-        session.add(ChangeEntry(
-            seq=change_seq, occurred_at=now, entity_type=entity_type, entity_id=entity_id,
-            action=action.rsplit(".", 1)[-1], region_code=region_code, version=version, audit_seq=seq,
-            summary=summary,
-        ))
+        session.add(
+            ChangeEntry(
+                seq=change_seq,
+                occurred_at=now,
+                entity_type=entity_type,
+                entity_id=entity_id,
+                action=action.rsplit(".", 1)[-1],
+                region_code=region_code,
+                version=version,
+                audit_seq=seq,
+                summary=summary,
+            )
+        )
     await session.flush()
     return seq
 
@@ -183,10 +219,14 @@ async def verify_chain(session: AsyncSession, batch: int = 5000) -> VerifyResult
     expected_seq = 1
     while True:
         rows = (
-            await session.execute(
-                select(AuditEvent).where(AuditEvent.seq > last_seq).order_by(AuditEvent.seq).limit(batch)
+            (
+                await session.execute(
+                    select(AuditEvent).where(AuditEvent.seq > last_seq).order_by(AuditEvent.seq).limit(batch)
+                )
             )
-        ).scalars().all()
+            .scalars()
+            .all()
+        )
         if not rows:
             break
         for ev in rows:

@@ -12,8 +12,11 @@ def etag(version: int) -> str:
 def parse_if_match(header: str | None, *, required: bool = True) -> int | None:
     if header is None or header.strip() == "":
         if required:
-            raise ProblemError(428, "precondition_required",
-                               'This update needs an If-Match header with the version you read, e.g. If-Match: "3".')
+            raise ProblemError(
+                428,
+                "precondition_required",
+                'This update needs an If-Match header with the version you read, e.g. If-Match: "3".',
+            )
         return None
     value = header.strip()
     if value.startswith("W/"):
@@ -26,6 +29,9 @@ def parse_if_match(header: str | None, *, required: bool = True) -> int | None:
 
 def check_version(expected: int | None, actual: int) -> None:
     if expected is not None and expected != actual:
-        raise ProblemError(412, "precondition_failed",
-                           "The record was changed by someone else since you read it; reload and try again.",
-                           extra={"current_version": actual})
+        raise ProblemError(
+            412,
+            "precondition_failed",
+            "The record was changed by someone else since you read it; reload and try again.",
+            extra={"current_version": actual},
+        )

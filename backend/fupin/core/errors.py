@@ -132,17 +132,18 @@ def validation_problem(exc: RequestValidationError, request: Request) -> JSONRes
             message = str(err.get("msg", "invalid value"))
         errors.append(FieldError(pointer=_pointer(loc), code=code, message=message))
     if malformed:
-        return problem_response(400, "malformed_json", "The request body is not valid JSON.", errors,
-                                instance=request.url.path)
-    return problem_response(422, "validation_failed", "The request contains invalid fields.", errors,
-                            instance=request.url.path)
+        return problem_response(
+            400, "malformed_json", "The request body is not valid JSON.", errors, instance=request.url.path
+        )
+    return problem_response(
+        422, "validation_failed", "The request contains invalid fields.", errors, instance=request.url.path
+    )
 
 
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ProblemError)
     async def _problem(request: Request, exc: ProblemError) -> JSONResponse:
-        return problem_response(exc.status, exc.code, exc.detail, exc.errors, exc.headers,
-                                request.url.path, exc.extra)
+        return problem_response(exc.status, exc.code, exc.detail, exc.errors, exc.headers, request.url.path, exc.extra)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -150,22 +151,26 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StaleDataError)
     async def _stale(request: Request, exc: StaleDataError) -> JSONResponse:
-        return problem_response(412, "precondition_failed",
-                                "The record was changed by someone else; reload it and try again.",
-                                instance=request.url.path)
+        return problem_response(
+            412,
+            "precondition_failed",
+            "The record was changed by someone else; reload it and try again.",
+            instance=request.url.path,
+        )
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = {404: "not_found", 405: "method_not_allowed", 401: "unauthorized"}.get(
-            exc.status_code, f"http_{exc.status_code}")
+            exc.status_code, f"http_{exc.status_code}"
+        )
         detail = exc.detail if isinstance(exc.detail, str) else None
-        return problem_response(exc.status_code, code, detail, headers=getattr(exc, "headers", None),
-                                instance=request.url.path)
+        return problem_response(
+            exc.status_code, code, detail, headers=getattr(exc, "headers", None), instance=request.url.path
+        )
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         import logging
 
         logging.getLogger("fupin").exception("unhandled error on %s", request.url.path)
-        return problem_response(500, "internal_error", "An unexpected error occurred.",
-                                instance=request.url.path)
+        return problem_response(500, "internal_error", "An unexpected error occurred.", instance=request.url.path)

@@ -67,7 +67,8 @@ class IdempotencyMiddleware:
             return
         if len(key) > 200:
             await problem_response(400, "idempotency.key_too_long", "Idempotency-Key is at most 200 characters.")(
-                scope, receive, send)
+                scope, receive, send
+            )
             return
         body = b""
         more = True
@@ -82,17 +83,25 @@ class IdempotencyMiddleware:
         outcome = await self._claim(maker, who, key, digest)
         if isinstance(outcome, IdempotencyRecord):
             if outcome.request_hash != digest:
-                await problem_response(422, "idempotency.key_reused",
-                                       "This Idempotency-Key was used with a different request.")(scope, receive, send)
+                await problem_response(
+                    422, "idempotency.key_reused", "This Idempotency-Key was used with a different request."
+                )(scope, receive, send)
             elif outcome.state != "done":
-                await problem_response(409, "idempotency.in_progress",
-                                       "A request with this Idempotency-Key is still being processed.")(
-                    scope, receive, send)
+                await problem_response(
+                    409,
+                    "idempotency.in_progress",
+                    "A request with this Idempotency-Key is still being processed.",
+                )(scope, receive, send)
             else:
                 replay_headers = [(k.encode(), v.encode()) for k, v in (outcome.response_headers or [])]
                 replay_headers.append((b"idempotent-replayed", b"true"))
-                await send({"type": "http.response.start", "status": outcome.status_code or 200,
-                            "headers": replay_headers})
+                await send(
+                    {
+                        "type": "http.response.start",
+                        "status": outcome.status_code or 200,
+                        "headers": replay_headers,
+                    }
+                )
                 await send({"type": "http.response.body", "body": outcome.response_body or b""})
             return
 
@@ -113,8 +122,11 @@ class IdempotencyMiddleware:
             nonlocal status, resp_headers
             if message["type"] == "http.response.start":
                 status = message["status"]
-                resp_headers = [[k.decode(), v.decode("latin-1")] for k, v in message.get("headers", [])
-                                if k.decode().lower() in _KEPT_HEADERS]
+                resp_headers = [
+                    [k.decode(), v.decode("latin-1")]
+                    for k, v in message.get("headers", [])
+                    if k.decode().lower() in _KEPT_HEADERS
+                ]
             elif message["type"] == "http.response.body":
                 chunks.append(message.get("body", b""))
             await send(message)
@@ -124,21 +136,35 @@ class IdempotencyMiddleware:
         finally:
             await self._finish(maker, who, key, status, resp_headers, b"".join(chunks))
 
-    async def _claim(self, maker: async_sessionmaker[AsyncSession], who: str, key: str,
-                     digest: str) -> IdempotencyRecord | None:
+    async def _claim(
+        self, maker: async_sessionmaker[AsyncSession], who: str, key: str, digest: str
+    ) -> IdempotencyRecord | None:
         """None: we own the key now. A record: someone used it before."""
         for _ in range(3):
             async with maker() as session:
                 now = utcnow()
-                existing = (await session.execute(select(IdempotencyRecord).where(
-                    IdempotencyRecord.principal_key == who, IdempotencyRecord.key == key))).scalar_one_or_none()
+                existing = (
+                    await session.execute(
+                        select(IdempotencyRecord).where(
+                            IdempotencyRecord.principal_key == who, IdempotencyRecord.key == key
+                        )
+                    )
+                ).scalar_one_or_none()
                 if existing is not None and existing.expires_at > now:
                     return existing
                 if existing is not None:
                     await session.delete(existing)
                     await session.flush()
-                session.add(IdempotencyRecord(principal_key=who, key=key, request_hash=digest, state="in_flight",
-                                              created_at=now, expires_at=now + timedelta(hours=self.hours)))
+                session.add(
+                    IdempotencyRecord(
+                        principal_key=who,
+                        key=key,
+                        request_hash=digest,
+                        state="in_flight",
+                        created_at=now,
+                        expires_at=now + timedelta(hours=self.hours),
+                    )
+                )
                 try:
                     await session.commit()
                     return None
@@ -146,11 +172,23 @@ class IdempotencyMiddleware:
                     await session.rollback()
         return None
 
-    async def _finish(self, maker: async_sessionmaker[AsyncSession], who: str, key: str, status: int,
-                      headers: list[list[str]], body: bytes) -> None:
+    async def _finish(
+        self,
+        maker: async_sessionmaker[AsyncSession],
+        who: str,
+        key: str,
+        status: int,
+        headers: list[list[str]],
+        body: bytes,
+    ) -> None:
         async with maker() as session:
-            record = (await session.execute(select(IdempotencyRecord).where(
-                IdempotencyRecord.principal_key == who, IdempotencyRecord.key == key))).scalar_one_or_none()
+            record = (
+                await session.execute(
+                    select(IdempotencyRecord).where(
+                        IdempotencyRecord.principal_key == who, IdempotencyRecord.key == key
+                    )
+                )
+            ).scalar_one_or_none()
             if record is None:
                 return
             if 200 <= status < 300:

@@ -23,8 +23,11 @@ _DESCRIPTIONS = {
 def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
     wanted = sorted({400, 401, 422, 429, *statuses})
     return {
-        s: {"model": Problem, "description": _DESCRIPTIONS.get(s, "Error"),
-            "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+        s: {
+            "model": Problem,
+            "description": _DESCRIPTIONS.get(s, "Error"),
+            "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+        }
         for s in wanted
     }
 

@@ -36,7 +36,7 @@ def _code_checker(table: str):  # type: ignore[no-untyped-def]
     return check
 
 
-def Code(table: str) -> Any:  # noqa: N802 - reads like a type in annotations
+def Code(table: str) -> Any:
     """`Annotated[str, Code("attribute")]`: a value of a code table, listed as an enum in the contract."""
     return AfterValidator(_code_checker(table))
 
@@ -49,7 +49,6 @@ class Page(BaseModel, Generic[T]):
     items: list[T]
     next_cursor: str | None = Field(None, description="Opaque cursor for the next page; null on the last page")
     total: int | None = Field(None, description="Only with include_total=true")
-
 
 
 def _money(value: Decimal) -> str:

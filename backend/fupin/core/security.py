@@ -97,7 +97,7 @@ def new_api_key() -> str:
 def api_key_well_formed(key: str) -> bool:
     if not key.startswith(API_KEY_PREFIX) or len(key) < 20:
         return False
-    body, checksum = key[len(API_KEY_PREFIX):-6], key[-6:]
+    body, checksum = key[len(API_KEY_PREFIX) : -6], key[-6:]
     return hmac.compare_digest(_api_key_checksum(body), checksum)
 
 

@@ -112,9 +112,7 @@ class Member(IdMixin, PublicIdMixin, TimestampMixin, Base):
     removal_note: Mapped[str | None] = mapped_column(String(500))
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
 
-    household: Mapped[Household] = relationship(
-        back_populates="members", lazy="raise", foreign_keys=[household_id]
-    )
+    household: Mapped[Household] = relationship(back_populates="members", lazy="raise", foreign_keys=[household_id])
 
     __mapper_args__ = {"version_id_col": version}
     __table_args__ = (

@@ -23,17 +23,26 @@ async def list_lines(session: DbSession, principal: CurrentPrincipal) -> Poverty
     return PovertyLineList(items=[PovertyLineOut.model_validate(p) for p in await repo.poverty_lines(session)])
 
 
-@router.put("/{year}/{scope}", response_model=PovertyLineOut, operation_id="poverty-lines-put",
-            responses={**problems(*UPDATE), 201: {"model": PovertyLineOut, "description": "Created"}})
+@router.put(
+    "/{year}/{scope}",
+    response_model=PovertyLineOut,
+    operation_id="poverty-lines-put",
+    responses={**problems(*UPDATE), 201: {"model": PovertyLineOut, "description": "Created"}},
+)
 async def put_line(
-    year: Annotated[int, Path(ge=2010, le=2100)], scope: Scope, body: PovertyLineIn, session: DbSession,
-    principal: CurrentPrincipal, response: Response,
+    year: Annotated[int, Path(ge=2010, le=2100)],
+    scope: Scope,
+    body: PovertyLineIn,
+    session: DbSession,
+    principal: CurrentPrincipal,
+    response: Response,
     if_match: Annotated[str | None, Header(alias="If-Match")] = None,
 ) -> PovertyLineOut:
     """Set a year's line (city office). Changing an existing line should send If-Match."""
     principal.require(Permission.POVERTY_LINES_WRITE)
-    line, created = await service.put_poverty_line(session, principal, year, scope, body.amount, body.note,
-                                                   parse_if_match(if_match, required=False))
+    line, created = await service.put_poverty_line(
+        session, principal, year, scope, body.amount, body.note, parse_if_match(if_match, required=False)
+    )
     response.status_code = 201 if created else 200
     response.headers["ETag"] = etag(line.version)
     return PovertyLineOut.model_validate(line)

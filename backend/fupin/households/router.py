@@ -17,6 +17,7 @@ from fupin.core.errors import ProblemError, field_error
 from fupin.core.openapi import UPDATE, WRITE, problems
 from fupin.households import repository as repo
 from fupin.households import service
+from fupin.households.repository import HouseholdFilters
 from fupin.households.schemas import (
     AssessmentIn,
     AssessmentList,
@@ -40,7 +41,6 @@ from fupin.households.schemas import (
     StatusHistory,
     StatusTransitionIn,
 )
-from fupin.households.repository import HouseholdFilters
 
 router = APIRouter(prefix="/api/v1/households", tags=["households"])
 
@@ -49,7 +49,10 @@ HouseholdId = Annotated[uuid.UUID, "household public id"]
 
 CREATE_LINKS = {
     "GetHousehold": {"operationId": "households-get", "parameters": {"household_id": "$response.body#/id"}},
-    "UpdateHousehold": {"operationId": "households-update", "parameters": {"household_id": "$response.body#/id"}},
+    "UpdateHousehold": {
+        "operationId": "households-update",
+        "parameters": {"household_id": "$response.body#/id"},
+    },
     "ListMembers": {"operationId": "members-list", "parameters": {"household_id": "$response.body#/id"}},
 }
 
@@ -66,7 +69,9 @@ def _write(principal: CurrentPrincipal) -> None:
 async def list_households(
     session: DbSession,
     principal: CurrentPrincipal,
-    region: Annotated[str | None, Query(pattern=r"^\d{12}$", description="Any level: county, township, village")] = None,
+    region: Annotated[
+        str | None, Query(pattern=r"^\d{12}$", description="Any level: county, township, village")
+    ] = None,
     status: Annotated[list[str] | None, Query(description="One or more household_status codes")] = None,
     attribute: Annotated[str | None, Query(max_length=12)] = None,
     main_cause: Annotated[str | None, Query(max_length=2)] = None,
@@ -83,25 +88,39 @@ async def list_households(
     _read(principal)
     from fupin.codes.tables import codes_of
 
-    for name, value, table in (("status", status, "household_status"), ("attribute", attribute, "attribute"),
-                               ("main_cause", main_cause, "poverty_cause"), ("member_health", member_health, "health"),
-                               ("member_labour", member_labour, "labour")):
+    for name, value, table in (
+        ("status", status, "household_status"),
+        ("attribute", attribute, "attribute"),
+        ("main_cause", main_cause, "poverty_cause"),
+        ("member_health", member_health, "health"),
+        ("member_labour", member_labour, "labour"),
+    ):
         values = value if isinstance(value, list) else ([value] if value else [])
         for v in values:
             if v not in codes_of(table):
                 raise field_error(f"/query/{name}", "code.unknown", f"'{v}' is not a code of table {table}")
     if member_health and not principal.pii:
         raise ProblemError(403, "pii_required", "按健康状况筛选需要个人信息权限 (needs the personal-data permission)")
-    filters = HouseholdFilters(region=region, status=status, attribute=attribute, main_cause=main_cause,
-                               identified_year=identified_year, exit_year=exit_year, q=q,
-                               member_health=member_health, member_labour=member_labour)
+    filters = HouseholdFilters(
+        region=region,
+        status=status,
+        attribute=attribute,
+        main_cause=main_cause,
+        identified_year=identified_year,
+        exit_year=exit_year,
+        q=q,
+        member_health=member_health,
+        member_labour=member_labour,
+    )
     rows, next_cursor, total = await repo.list_page(session, principal, filters, sort, limit, cursor, include_total)
-    return HouseholdPage(items=[service.summary_out(r, principal) for r in rows], next_cursor=next_cursor,
-                         total=total)
+    return HouseholdPage(items=[service.summary_out(r, principal) for r in rows], next_cursor=next_cursor, total=total)
 
 
 @router.post(
-    "", response_model=HouseholdOut, status_code=201, operation_id="households-create",
+    "",
+    response_model=HouseholdOut,
+    status_code=201,
+    operation_id="households-create",
     responses={**problems(*WRITE), 201: {"description": "Created", "links": CREATE_LINKS}},
 )
 async def create_household(
@@ -114,8 +133,12 @@ async def create_household(
     return await service.household_out(session, principal, household)
 
 
-@router.get("/{household_id}", response_model=HouseholdOut, operation_id="households-get",
-            responses=problems(403, 404))
+@router.get(
+    "/{household_id}",
+    response_model=HouseholdOut,
+    operation_id="households-get",
+    responses=problems(403, 404),
+)
 async def get_household(
     household_id: uuid.UUID, session: DbSession, principal: CurrentPrincipal, response: Response
 ) -> HouseholdOut:
@@ -125,11 +148,19 @@ async def get_household(
     return await service.household_out(session, principal, household)
 
 
-@router.patch("/{household_id}", response_model=HouseholdOut, operation_id="households-update",
-              responses=problems(*UPDATE))
+@router.patch(
+    "/{household_id}",
+    response_model=HouseholdOut,
+    operation_id="households-update",
+    responses=problems(*UPDATE),
+)
 async def update_household(
-    household_id: uuid.UUID, body: HouseholdUpdate, session: DbSession, principal: CurrentPrincipal,
-    response: Response, if_match: IfMatch = None,
+    household_id: uuid.UUID,
+    body: HouseholdUpdate,
+    session: DbSession,
+    principal: CurrentPrincipal,
+    response: Response,
+    if_match: IfMatch = None,
 ) -> HouseholdOut:
     _write(principal)
     household = await service.update_household(session, principal, household_id, parse_if_match(if_match), body)
@@ -137,8 +168,12 @@ async def update_household(
     return await service.household_out(session, principal, household)
 
 
-@router.get("/{household_id}/members", response_model=MemberList, operation_id="members-list",
-            responses=problems(403, 404))
+@router.get(
+    "/{household_id}/members",
+    response_model=MemberList,
+    operation_id="members-list",
+    responses=problems(403, 404),
+)
 async def list_members(
     household_id: uuid.UUID, session: DbSession, principal: CurrentPrincipal, include_removed: bool = False
 ) -> MemberList:
@@ -148,10 +183,19 @@ async def list_members(
     return MemberList(items=[service.member_out(m, principal, household.head_member_id) for m in members])
 
 
-@router.post("/{household_id}/members", response_model=MemberOut, status_code=201, operation_id="members-add",
-             responses=problems(*WRITE))
+@router.post(
+    "/{household_id}/members",
+    response_model=MemberOut,
+    status_code=201,
+    operation_id="members-add",
+    responses=problems(*WRITE),
+)
 async def add_member(
-    household_id: uuid.UUID, body: MemberAdd, session: DbSession, principal: CurrentPrincipal, response: Response
+    household_id: uuid.UUID,
+    body: MemberAdd,
+    session: DbSession,
+    principal: CurrentPrincipal,
+    response: Response,
 ) -> MemberOut:
     _write(principal)
     member = await service.add_member(session, principal, household_id, body)
@@ -160,11 +204,20 @@ async def add_member(
     return service.member_out(member, principal, None)
 
 
-@router.patch("/{household_id}/members/{member_id}", response_model=MemberOut, operation_id="members-update",
-              responses=problems(*UPDATE))
+@router.patch(
+    "/{household_id}/members/{member_id}",
+    response_model=MemberOut,
+    operation_id="members-update",
+    responses=problems(*UPDATE),
+)
 async def update_member(
-    household_id: uuid.UUID, member_id: uuid.UUID, body: MemberUpdate, session: DbSession,
-    principal: CurrentPrincipal, response: Response, if_match: IfMatch = None,
+    household_id: uuid.UUID,
+    member_id: uuid.UUID,
+    body: MemberUpdate,
+    session: DbSession,
+    principal: CurrentPrincipal,
+    response: Response,
+    if_match: IfMatch = None,
 ) -> MemberOut:
     _write(principal)
     member = await service.update_member(session, principal, household_id, member_id, parse_if_match(if_match), body)
@@ -173,10 +226,17 @@ async def update_member(
     return service.member_out(member, principal, household.head_member_id)
 
 
-@router.delete("/{household_id}/members/{member_id}", status_code=204, operation_id="members-remove",
-               responses=problems(*UPDATE))
+@router.delete(
+    "/{household_id}/members/{member_id}",
+    status_code=204,
+    operation_id="members-remove",
+    responses=problems(*UPDATE),
+)
 async def remove_member(
-    household_id: uuid.UUID, member_id: uuid.UUID, session: DbSession, principal: CurrentPrincipal,
+    household_id: uuid.UUID,
+    member_id: uuid.UUID,
+    session: DbSession,
+    principal: CurrentPrincipal,
     reason: Annotated[str, Query(description="member_remove_reason code: death, married_out, ...")],
     removed_on: date | None = None,
     new_head_member_id: uuid.UUID | None = None,
@@ -191,35 +251,62 @@ async def remove_member(
         raise field_error("/query/reason", "code.unknown", f"'{reason}' is not a code of table member_remove_reason")
     if removed_on is not None and removed_on > date.today():
         raise field_error("/query/removed_on", "date.out_of_range", "变更日期不能晚于今天")
-    household = await service.remove_member(session, principal, household_id, member_id, parse_if_match(if_match),
-                                            reason, removed_on, new_head_member_id, note)
+    household = await service.remove_member(
+        session,
+        principal,
+        household_id,
+        member_id,
+        parse_if_match(if_match),
+        reason,
+        removed_on,
+        new_head_member_id,
+        note,
+    )
     return Response(status_code=204, headers={"ETag": etag(household.version)})
 
 
-@router.post("/{household_id}/head", response_model=HouseholdOut, operation_id="households-change-head",
-             responses=problems(*UPDATE))
+@router.post(
+    "/{household_id}/head",
+    response_model=HouseholdOut,
+    operation_id="households-change-head",
+    responses=problems(*UPDATE),
+)
 async def change_head(
-    household_id: uuid.UUID, body: HeadChange, session: DbSession, principal: CurrentPrincipal,
-    response: Response, if_match: IfMatch = None,
+    household_id: uuid.UUID,
+    body: HeadChange,
+    session: DbSession,
+    principal: CurrentPrincipal,
+    response: Response,
+    if_match: IfMatch = None,
 ) -> HouseholdOut:
     _write(principal)
-    household = await service.change_head(session, principal, household_id, parse_if_match(if_match, required=False),
-                                          body)
+    household = await service.change_head(
+        session, principal, household_id, parse_if_match(if_match, required=False), body
+    )
     response.headers["ETag"] = etag(household.version)
     return await service.household_out(session, principal, household)
 
 
-@router.get("/{household_id}/incomes", response_model=IncomeList, operation_id="incomes-list",
-            responses=problems(403, 404))
+@router.get(
+    "/{household_id}/incomes",
+    response_model=IncomeList,
+    operation_id="incomes-list",
+    responses=problems(403, 404),
+)
 async def list_incomes(household_id: uuid.UUID, session: DbSession, principal: CurrentPrincipal) -> IncomeList:
     _read(principal)
     household = await repo.get_household(session, principal, household_id)
-    return IncomeList(items=[await service.income_out(session, household, i)
-                             for i in await repo.incomes(session, household.id)])
+    return IncomeList(
+        items=[await service.income_out(session, household, i) for i in await repo.incomes(session, household.id)]
+    )
 
 
-@router.get("/{household_id}/incomes/{year}", response_model=IncomeOut, operation_id="incomes-get",
-            responses=problems(403, 404))
+@router.get(
+    "/{household_id}/incomes/{year}",
+    response_model=IncomeOut,
+    operation_id="incomes-get",
+    responses=problems(403, 404),
+)
 async def get_income(
     household_id: uuid.UUID, year: int, session: DbSession, principal: CurrentPrincipal, response: Response
 ) -> IncomeOut:
@@ -232,32 +319,56 @@ async def get_income(
     return await service.income_out(session, household, income)
 
 
-@router.put("/{household_id}/incomes/{year}", response_model=IncomeOut, operation_id="incomes-put",
-            responses={**problems(*UPDATE), 201: {"model": IncomeOut, "description": "Created"}})
+@router.put(
+    "/{household_id}/incomes/{year}",
+    response_model=IncomeOut,
+    operation_id="incomes-put",
+    responses={**problems(*UPDATE), 201: {"model": IncomeOut, "description": "Created"}},
+)
 async def put_income(
-    household_id: uuid.UUID, year: int, body: IncomeIn, session: DbSession, principal: CurrentPrincipal,
-    response: Response, if_match: IfMatch = None,
+    household_id: uuid.UUID,
+    year: int,
+    body: IncomeIn,
+    session: DbSession,
+    principal: CurrentPrincipal,
+    response: Response,
+    if_match: IfMatch = None,
 ) -> IncomeOut:
     """Record the year's income; 人均纯收入 is computed by the server. Replacing needs If-Match."""
     _write(principal)
-    income, created = await service.put_income(session, principal, household_id, year,
-                                               parse_if_match(if_match, required=False), if_match is not None, body)
+    income, created = await service.put_income(
+        session,
+        principal,
+        household_id,
+        year,
+        parse_if_match(if_match, required=False),
+        if_match is not None,
+        body,
+    )
     household = await repo.get_household(session, principal, household_id)
     response.status_code = 201 if created else 200
     response.headers["ETag"] = etag(income.version)
     return await service.income_out(session, household, income)
 
 
-@router.get("/{household_id}/assessments", response_model=AssessmentList, operation_id="assessments-list",
-            responses=problems(403, 404))
+@router.get(
+    "/{household_id}/assessments",
+    response_model=AssessmentList,
+    operation_id="assessments-list",
+    responses=problems(403, 404),
+)
 async def list_assessments(household_id: uuid.UUID, session: DbSession, principal: CurrentPrincipal) -> AssessmentList:
     _read(principal)
     household = await repo.get_household(session, principal, household_id)
     return AssessmentList(items=[service.assessment_out(a) for a in await repo.assessments(session, household.id)])
 
 
-@router.get("/{household_id}/assessments/{year}", response_model=AssessmentOut, operation_id="assessments-get",
-            responses=problems(403, 404))
+@router.get(
+    "/{household_id}/assessments/{year}",
+    response_model=AssessmentOut,
+    operation_id="assessments-get",
+    responses=problems(403, 404),
+)
 async def get_assessment(
     household_id: uuid.UUID, year: int, session: DbSession, principal: CurrentPrincipal, response: Response
 ) -> AssessmentOut:
@@ -270,23 +381,43 @@ async def get_assessment(
     return service.assessment_out(item)
 
 
-@router.put("/{household_id}/assessments/{year}", response_model=AssessmentOut, operation_id="assessments-put",
-            responses={**problems(*UPDATE), 201: {"model": AssessmentOut, "description": "Created"}})
+@router.put(
+    "/{household_id}/assessments/{year}",
+    response_model=AssessmentOut,
+    operation_id="assessments-put",
+    responses={**problems(*UPDATE), 201: {"model": AssessmentOut, "description": "Created"}},
+)
 async def put_assessment(
-    household_id: uuid.UUID, year: int, body: AssessmentIn, session: DbSession, principal: CurrentPrincipal,
-    response: Response, if_match: IfMatch = None,
+    household_id: uuid.UUID,
+    year: int,
+    body: AssessmentIn,
+    session: DbSession,
+    principal: CurrentPrincipal,
+    response: Response,
+    if_match: IfMatch = None,
 ) -> AssessmentOut:
     """两不愁三保障 for one year. Replacing an existing assessment needs If-Match."""
     _write(principal)
-    item, created = await service.put_assessment(session, principal, household_id, year,
-                                                 parse_if_match(if_match, required=False), if_match is not None, body)
+    item, created = await service.put_assessment(
+        session,
+        principal,
+        household_id,
+        year,
+        parse_if_match(if_match, required=False),
+        if_match is not None,
+        body,
+    )
     response.status_code = 201 if created else 200
     response.headers["ETag"] = etag(item.version)
     return service.assessment_out(item)
 
 
-@router.post("/{household_id}/exit-evaluation", response_model=ExitEvaluation,
-             operation_id="households-exit-evaluation", responses=problems(403, 404))
+@router.post(
+    "/{household_id}/exit-evaluation",
+    response_model=ExitEvaluation,
+    operation_id="households-exit-evaluation",
+    responses=problems(403, 404),
+)
 async def exit_evaluation(
     household_id: uuid.UUID, body: ExitEvaluationIn, session: DbSession, principal: CurrentPrincipal
 ) -> ExitEvaluation:
@@ -296,22 +427,35 @@ async def exit_evaluation(
     return await service.evaluate_exit(session, household, body.year)
 
 
-@router.post("/{household_id}/status-transitions", response_model=HouseholdOut,
-             operation_id="households-transition", responses=problems(*UPDATE))
+@router.post(
+    "/{household_id}/status-transitions",
+    response_model=HouseholdOut,
+    operation_id="households-transition",
+    responses=problems(*UPDATE),
+)
 async def status_transition(
-    household_id: uuid.UUID, body: StatusTransitionIn, session: DbSession, principal: CurrentPrincipal,
-    response: Response, if_match: IfMatch = None,
+    household_id: uuid.UUID,
+    body: StatusTransitionIn,
+    session: DbSession,
+    principal: CurrentPrincipal,
+    response: Response,
+    if_match: IfMatch = None,
 ) -> HouseholdOut:
     """Change the status (e.g. 未脱贫 → 已脱贫) with a reason; exits require a passing evaluation."""
     principal.require(Permission.HOUSEHOLDS_TRANSITION)
-    household = await service.transition(session, principal, household_id,
-                                         parse_if_match(if_match, required=False), body)
+    household = await service.transition(
+        session, principal, household_id, parse_if_match(if_match, required=False), body
+    )
     response.headers["ETag"] = etag(household.version)
     return await service.household_out(session, principal, household)
 
 
-@router.get("/{household_id}/status-history", response_model=StatusHistory, operation_id="households-status-history",
-            responses=problems(403, 404))
+@router.get(
+    "/{household_id}/status-history",
+    response_model=StatusHistory,
+    operation_id="households-status-history",
+    responses=problems(403, 404),
+)
 async def status_history(household_id: uuid.UUID, session: DbSession, principal: CurrentPrincipal) -> StatusHistory:
     _read(principal)
     from sqlalchemy import select
@@ -319,6 +463,13 @@ async def status_history(household_id: uuid.UUID, session: DbSession, principal:
     from fupin.households.models import StatusChange
 
     household = await repo.get_household(session, principal, household_id)
-    rows = (await session.execute(select(StatusChange).where(StatusChange.household_id == household.id)
-                                  .order_by(StatusChange.id))).scalars().all()
+    rows = (
+        (
+            await session.execute(
+                select(StatusChange).where(StatusChange.household_id == household.id).order_by(StatusChange.id)
+            )
+        )
+        .scalars()
+        .all()
+    )
     return StatusHistory(items=[StatusChangeOut.model_validate(r) for r in rows])

@@ -170,9 +170,7 @@ class HouseholdFields(StrictModel):
     @model_validator(mode="after")
     def _causes(self) -> HouseholdFields:
         if len(set(self.secondary_causes)) != len(self.secondary_causes) or self.main_cause in self.secondary_causes:
-            raise PydanticCustomError(
-                "household.secondary_causes", "次要致贫原因不能重复, 也不能与主要致贫原因相同"
-            )
+            raise PydanticCustomError("household.secondary_causes", "次要致贫原因不能重复, 也不能与主要致贫原因相同")
         return self
 
 
@@ -186,7 +184,9 @@ class HouseholdCreate(HouseholdFields):
     def _one_head(self) -> HouseholdCreate:
         heads = [m for m in self.members if m.relation == "01"]
         if len(heads) != 1:
-            raise PydanticCustomError("household.head_required", "须有且只有一名户主 (exactly one member with relation 01)")
+            raise PydanticCustomError(
+                "household.head_required", "须有且只有一名户主 (exactly one member with relation 01)"
+            )
         seen: set[str] = set()
         for m in self.members:
             if m.id_number in seen:
@@ -351,7 +351,8 @@ class IncomeIn(StrictModel):
             total = sum(self.transfer_details.values(), Decimal(0))
             if self.transfer_income is not None and self.transfer_income != total:
                 raise PydanticCustomError(
-                    "income.transfer_mismatch", "转移性收入与其明细之和不一致 (transfer total ≠ sum of details)"
+                    "income.transfer_mismatch",
+                    "转移性收入与其明细之和不一致 (transfer total ≠ sum of details)",
                 )
             self.transfer_income = total
         return self

@@ -17,15 +17,27 @@ Code = Annotated[str, Path(pattern=r"^\d{12}$")]
 
 
 def _out(region: Region, has_children: bool = False) -> RegionOut:
-    return RegionOut(code=region.code, name=region.name, level=region.level, parent_code=region.parent_code,
-                     is_poor_village=region.is_poor_village, poverty_exit_year=region.poverty_exit_year,
-                     valid_from=region.valid_from, valid_to=region.valid_to, has_children=has_children)
+    return RegionOut(
+        code=region.code,
+        name=region.name,
+        level=region.level,
+        parent_code=region.parent_code,
+        is_poor_village=region.is_poor_village,
+        poverty_exit_year=region.poverty_exit_year,
+        valid_from=region.valid_from,
+        valid_to=region.valid_to,
+        has_children=has_children,
+    )
 
 
 @router.get("", response_model=RegionList, operation_id="regions-list", responses=problems(404))
 async def list_regions(
-    session: DbSession, principal: CurrentPrincipal,
-    parent: Annotated[str | None, Query(pattern=r"^\d{12}$", description="Children of this code; omit for the caller's root")] = None,
+    session: DbSession,
+    principal: CurrentPrincipal,
+    parent: Annotated[
+        str | None,
+        Query(pattern=r"^\d{12}$", description="Children of this code; omit for the caller's root"),
+    ] = None,
 ) -> RegionList:
     if parent is not None and await repo.get_scoped(session, principal, parent) is None:
         raise not_found("region")

@@ -67,9 +67,10 @@ class Writer:
         columns = list(rows[0].keys())
         if self.pg:
             raw: Any = self.conn.connection.dbapi_connection
-            with raw.cursor() as cur, cur.copy(
-                f"COPY {table.name} ({', '.join(columns)}) FROM STDIN"
-            ) as copy:
+            with (
+                raw.cursor() as cur,
+                cur.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy,
+            ):
                 for row in rows:
                     copy.write_row(tuple(_copy_value(row[c]) for c in columns))
         else:
@@ -91,8 +92,12 @@ class LoadReport:
         return self.households / self.seconds if self.seconds else 0.0
 
 
-def load(conn: Connection, households: Iterable[GeneratedHousehold], batch_size: int = 5000,
-         actor_name: str = "fupin seed") -> LoadReport:
+def load(
+    conn: Connection,
+    households: Iterable[GeneratedHousehold],
+    batch_size: int = 5000,
+    actor_name: str = "fupin seed",
+) -> LoadReport:
     """Insert generated households in batches, inside the caller's transaction."""
     started = time.perf_counter()
     writer = Writer(conn)
@@ -114,43 +119,108 @@ def load(conn: Connection, households: Iterable[GeneratedHousehold], batch_size:
         nonlocal next_household, next_member, next_income, next_assessment, next_status
         nonlocal total_households, total_members
         hh_rows, member_rows, income_rows, assessment_rows, status_rows, change_rows = [], [], [], [], [], []
-        first_seq = int(conn.execute(
-            update(ChainHead).where(ChainHead.name == "changes")
-            .values(last_seq=ChainHead.last_seq + len(items)).returning(ChainHead.last_seq)
-        ).scalar_one()) - len(items) + 1
+        first_seq = (
+            int(
+                conn.execute(
+                    update(ChainHead)
+                    .where(ChainHead.name == "changes")
+                    .values(last_seq=ChainHead.last_seq + len(items))
+                    .returning(ChainHead.last_seq)
+                ).scalar_one()
+            )
+            - len(items)
+            + 1
+        )
         for offset, g in enumerate(items):
             hid = next_household
             next_household += 1
             head_id = next_member
             for m in g.members:
-                member_rows.append({
-                    "id": next_member, "household_id": hid, **m, "active": True, "added_reason": "initial",
-                    "added_on": g.values["first_identified_on"], "removed_reason": None, "removed_on": None,
-                    "removal_note": None, "version": 1, "source_system": None, "external_id": None,
-                    "created_at": now, "updated_at": now,
-                })
+                member_rows.append(
+                    {
+                        "id": next_member,
+                        "household_id": hid,
+                        **m,
+                        "active": True,
+                        "added_reason": "initial",
+                        "added_on": g.values["first_identified_on"],
+                        "removed_reason": None,
+                        "removed_on": None,
+                        "removal_note": None,
+                        "version": 1,
+                        "source_system": None,
+                        "external_id": None,
+                        "created_at": now,
+                        "updated_at": now,
+                    }
+                )
                 next_member += 1
-            hh_rows.append({
-                "id": hid, "public_id": g.public_id, "household_number": g.household_number,
-                "village_code": g.village_code, **g.values, "head_member_id": head_id,
-                "head_name": g.members[0]["name"], "version": 1, "source_system": None, "external_id": None,
-                "created_at": now, "updated_at": now,
-            })
+            hh_rows.append(
+                {
+                    "id": hid,
+                    "public_id": g.public_id,
+                    "household_number": g.household_number,
+                    "village_code": g.village_code,
+                    **g.values,
+                    "head_member_id": head_id,
+                    "head_name": g.members[0]["name"],
+                    "version": 1,
+                    "source_system": None,
+                    "external_id": None,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+            )
             for inc in g.incomes:
-                income_rows.append({"id": next_income, "household_id": hid, "transfer_details": {}, "version": 1,
-                                    "created_at": now, "updated_at": now, **inc})
+                income_rows.append(
+                    {
+                        "id": next_income,
+                        "household_id": hid,
+                        "transfer_details": {},
+                        "version": 1,
+                        "created_at": now,
+                        "updated_at": now,
+                        **inc,
+                    }
+                )
                 next_income += 1
             for a in g.assessments:
-                assessment_rows.append({"id": next_assessment, "household_id": hid, "version": 1,
-                                        "created_at": now, "updated_at": now, **a})
+                assessment_rows.append(
+                    {
+                        "id": next_assessment,
+                        "household_id": hid,
+                        "version": 1,
+                        "created_at": now,
+                        "updated_at": now,
+                        **a,
+                    }
+                )
                 next_assessment += 1
             for sc in g.status_changes:
-                status_rows.append({"id": next_status, "household_id": hid, "evaluation": None,
-                                    "actor_name": actor_name, "occurred_at": now, **sc})
+                status_rows.append(
+                    {
+                        "id": next_status,
+                        "household_id": hid,
+                        "evaluation": None,
+                        "actor_name": actor_name,
+                        "occurred_at": now,
+                        **sc,
+                    }
+                )
                 next_status += 1
-            change_rows.append({"seq": first_seq + offset, "occurred_at": now, "entity_type": "household",
-                                "entity_id": str(g.public_id), "action": "created", "region_code": g.village_code,
-                                "version": 1, "audit_seq": None, "summary": "seed"})
+            change_rows.append(
+                {
+                    "seq": first_seq + offset,
+                    "occurred_at": now,
+                    "entity_type": "household",
+                    "entity_id": str(g.public_id),
+                    "action": "created",
+                    "region_code": g.village_code,
+                    "version": 1,
+                    "audit_seq": None,
+                    "summary": "seed",
+                }
+            )
             seq = int(g.household_number[12:])
             village_max[g.village_code] = max(village_max.get(g.village_code, 0), seq)
         writer.insert(HOUSEHOLDS, hh_rows)
@@ -173,33 +243,68 @@ def load(conn: Connection, households: Iterable[GeneratedHousehold], batch_size:
     existing = dict(conn.execute(select(seq_table.c.village_code, seq_table.c.last_value)).all())
     for village, value in village_max.items():
         if village in existing:
-            conn.execute(seq_table.update().where(seq_table.c.village_code == village)
-                         .values(last_value=max(value, existing[village])))
+            conn.execute(
+                seq_table.update()
+                .where(seq_table.c.village_code == village)
+                .values(last_value=max(value, existing[village]))
+            )
         else:
             conn.execute(seq_table.insert().values(village_code=village, last_value=value))
     if writer.pg:
         for table in (HOUSEHOLDS, MEMBERS, INCOMES, ASSESSMENTS, STATUS_CHANGES):
-            conn.execute(text(
-                f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
-                f"(SELECT COALESCE(MAX(id), 1) FROM {table.name}))"))
-    record_sync(conn, actor_name, "seed.bulk_load", "household", None, None,
-                {"households": [None, total_households], "members": [None, total_members]})
+            conn.execute(
+                text(
+                    f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
+                    f"(SELECT COALESCE(MAX(id), 1) FROM {table.name}))"
+                )
+            )
+    record_sync(
+        conn,
+        actor_name,
+        "seed.bulk_load",
+        "household",
+        None,
+        None,
+        {"households": [None, total_households], "members": [None, total_members]},
+    )
     return LoadReport(total_households, total_members, time.perf_counter() - started)
 
 
-def record_sync(conn: Connection, actor_name: str, action: str, entity_type: str, entity_id: str | None,
-                region_code: str | None, changes: dict[str, Any]) -> int:
+def record_sync(
+    conn: Connection,
+    actor_name: str,
+    action: str,
+    entity_type: str,
+    entity_id: str | None,
+    region_code: str | None,
+    changes: dict[str, Any],
+) -> int:
     """The synchronous twin of core.audit.record for command-line work (no change-feed entry)."""
     row = conn.execute(
-        update(ChainHead).where(ChainHead.name == "audit").values(last_seq=ChainHead.last_seq + 1)
+        update(ChainHead)
+        .where(ChainHead.name == "audit")
+        .values(last_seq=ChainHead.last_seq + 1)
         .returning(ChainHead.last_seq, ChainHead.last_hash)
     ).one()
     seq, prev = int(row[0]), str(row[1])
     now = utcnow()
     changes = to_jsonable(changes)
-    fields = dict(seq=seq, occurred_at=now, actor_type="system", actor_id=None, actor_name=actor_name,
-                  client_ip=None, request_id="cli", action=action, entity_type=entity_type, entity_id=entity_id,
-                  region_code=region_code, subject_id=entity_id, changes=changes, prev_hash=prev)
+    fields = dict(
+        seq=seq,
+        occurred_at=now,
+        actor_type="system",
+        actor_id=None,
+        actor_name=actor_name,
+        client_ip=None,
+        request_id="cli",
+        action=action,
+        entity_type=entity_type,
+        entity_id=entity_id,
+        region_code=region_code,
+        subject_id=entity_id,
+        changes=changes,
+        prev_hash=prev,
+    )
     digest = event_hash(fields)
     conn.execute(AuditEvent.__table__.insert().values(**fields, hash=digest))  # type: ignore[attr-defined]
     conn.execute(update(ChainHead).where(ChainHead.name == "audit").values(last_hash=digest))

@@ -37,10 +37,18 @@ DEMO_USERS: list[tuple[str, str, list[str], str | None, str | None, bool]] = [
 def seed_regions(conn: Connection) -> int:
     existing = set(conn.execute(select(REGIONS.c.code)).scalars().all())
     rows = [
-        {"code": r.code, "name": r.name, "level": r.level, "parent_code": r.parent_code,
-         "is_poor_village": r.is_poor_village, "poverty_exit_year": r.poverty_exit_year,
-         "valid_from": date(2014, 1, 1), "valid_to": None}
-        for r in build_regions() if r.code not in existing
+        {
+            "code": r.code,
+            "name": r.name,
+            "level": r.level,
+            "parent_code": r.parent_code,
+            "is_poor_village": r.is_poor_village,
+            "poverty_exit_year": r.poverty_exit_year,
+            "valid_from": date(2014, 1, 1),
+            "valid_to": None,
+        }
+        for r in build_regions()
+        if r.code not in existing
     ]
     if rows:
         conn.execute(REGIONS.insert(), rows)
@@ -55,10 +63,22 @@ def seed_demo_users(conn: Connection) -> list[str]:
     for username, display, roles, region, dept, pii in DEMO_USERS:
         if username in existing:
             continue
-        conn.execute(USERS.insert().values(
-            public_id=uuid.uuid5(uuid.NAMESPACE_URL, f"fupin-demo-user:{username}"), username=username,
-            password_hash=hashed, display_name=display, roles=roles, region_code=region, department=dept, pii=pii,
-            active=True, version=1, created_at=now, updated_at=now))
+        conn.execute(
+            USERS.insert().values(
+                public_id=uuid.uuid5(uuid.NAMESPACE_URL, f"fupin-demo-user:{username}"),
+                username=username,
+                password_hash=hashed,
+                display_name=display,
+                roles=roles,
+                region_code=region,
+                department=dept,
+                pii=pii,
+                active=True,
+                version=1,
+                created_at=now,
+                updated_at=now,
+            )
+        )
         created.append(username)
     if created:
         bulk.record_sync(conn, "fupin seed", "user.demo_created", "user", None, None, {"usernames": [None, created]})
@@ -72,8 +92,13 @@ def demo_prefix(code: str) -> str:
 
 
 def village_codes(conn: Connection) -> list[str]:
-    return list(conn.execute(select(REGIONS.c.code).where(REGIONS.c.level == 5, REGIONS.c.valid_to.is_(None))
-                             .order_by(REGIONS.c.code)).scalars().all())
+    return list(
+        conn.execute(
+            select(REGIONS.c.code).where(REGIONS.c.level == 5, REGIONS.c.valid_to.is_(None)).order_by(REGIONS.c.code)
+        )
+        .scalars()
+        .all()
+    )
 
 
 def household_count(conn: Connection) -> int:
@@ -82,8 +107,14 @@ def household_count(conn: Connection) -> int:
     return int(conn.execute(select(func.count()).select_from(HOUSEHOLDS)).scalar_one())
 
 
-def seed_households(conn: Connection, count: int, seed: int = 2018, detailed: bool = True,
-                    batch_size: int = 5000, within: list[str] | None = None) -> bulk.LoadReport:
+def seed_households(
+    conn: Connection,
+    count: int,
+    seed: int = 2018,
+    detailed: bool = True,
+    batch_size: int = 5000,
+    within: list[str] | None = None,
+) -> bulk.LoadReport:
     """Generate `count` households; `within` limits them to the villages under these region codes."""
     villages = village_codes(conn)
     if within:
@@ -96,5 +127,8 @@ def seed_households(conn: Connection, count: int, seed: int = 2018, detailed: bo
 
     table: Table = VillageSequence.__table__  # type: ignore[assignment]
     start = {code: int(value) for code, value in conn.execute(select(table.c.village_code, table.c.last_value))}
-    return bulk.load(conn, generate(ordered, count, seed=seed, detailed=detailed, start_sequences=start),
-                     batch_size=batch_size)
+    return bulk.load(
+        conn,
+        generate(ordered, count, seed=seed, detailed=detailed, start_sequences=start),
+        batch_size=batch_size,
+    )

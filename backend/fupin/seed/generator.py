@@ -12,14 +12,37 @@ from typing import Any
 
 from fupin.core.idnumber import make as make_id_number
 
-SURNAMES = list("王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎余潘杜戴夏钟汪田任姜范方石姚谭廖邹熊金陆郝孔白崔康毛邱秦江史顾侯邵孟龙万段雷钱汤尹黎易常武乔贺赖龚文")
-GIVEN_MALE = list("伟刚勇毅俊峰强军平保东文辉力明永健世广志义兴良海山仁波宁贵福生龙元全国胜学祥才发武新利清飞彬富顺信子杰涛昌成康星光天达安岩中茂进林有坚和彪博诚先敬震振壮会思群豪心邦承乐绍功松善厚庆磊民友裕河哲江超浩亮政谦亨奇固之轮翰朗伯宏言若鸣朋斌梁栋维启克伦翔旭鹏泽晨辰士以建家致树炎德行时泰盛雄琛钧冠策腾楠榕风航弘")
-GIVEN_FEMALE = list("秀娟英华慧巧美娜静淑惠珠翠雅芝玉萍红娥玲芬芳燕彩春菊兰凤洁梅琳素云莲真环雪荣爱妹霞香月莺媛艳瑞凡佳嘉琼勤珍贞莉桂娣叶璧璐娅琦晶妍茜秋珊莎锦黛青倩婷姣婉娴瑾颖露瑶怡婵雁蓓纨仪荷丹蓉眉君琴蕊薇菁梦岚苑婕馨瑗琰韵融园艺咏卿聪澜纯毓悦昭冰爽琬茗羽希宁欣飘育滢馥筠柔竹霭凝晓欢霄枫芸菲寒伊亚宜可姬舒影荔枝丽阳妮宝贝初程梵罡恒鸿桦骅剑娇纪宽苛灵玛媚琪晴容睿烁堂唯威韦雯苇萱阅彦宇雨洋忠宗曼紫逸贤蝶菡绿蓝儿翠烟")
+SURNAMES = list(
+    "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎余潘杜戴夏钟汪田任姜范方石姚谭廖邹熊金陆郝孔白崔康毛邱秦江史顾侯邵孟龙万段雷钱汤尹黎易常武乔贺赖龚文"
+)
+GIVEN_MALE = list(
+    "伟刚勇毅俊峰强军平保东文辉力明永健世广志义兴良海山仁波宁贵福生龙元全国胜学祥才发武新利清飞彬富顺信子杰涛昌成康星光天达安岩中茂进林有坚和彪博诚先敬震振壮会思群豪心邦承乐绍功松善厚庆磊民友裕河哲江超浩亮政谦亨奇固之轮翰朗伯宏言若鸣朋斌梁栋维启克伦翔旭鹏泽晨辰士以建家致树炎德行时泰盛雄琛钧冠策腾楠榕风航弘"
+)
+GIVEN_FEMALE = list(
+    "秀娟英华慧巧美娜静淑惠珠翠雅芝玉萍红娥玲芬芳燕彩春菊兰凤洁梅琳素云莲真环雪荣爱妹霞香月莺媛艳瑞凡佳嘉琼勤珍贞莉桂娣叶璧璐娅琦晶妍茜秋珊莎锦黛青倩婷姣婉娴瑾颖露瑶怡婵雁蓓纨仪荷丹蓉眉君琴蕊薇菁梦岚苑婕馨瑗琰韵融园艺咏卿聪澜纯毓悦昭冰爽琬茗羽希宁欣飘育滢馥筠柔竹霭凝晓欢霄枫芸菲寒伊亚宜可姬舒影荔枝丽阳妮宝贝初程梵罡恒鸿桦骅剑娇纪宽苛灵玛媚琪晴容睿烁堂唯威韦雯苇萱阅彦宇雨洋忠宗曼紫逸贤蝶菡绿蓝儿翠烟"
+)
 
-CAUSES = [("01", 40), ("02", 15), ("08", 12), ("09", 10), ("07", 8), ("03", 5), ("04", 3), ("05", 2),
-          ("06", 1), ("10", 1), ("11", 2), ("99", 1)]
-STATUSES = [("exited_with_policy", 58), ("not_exited", 25), ("exited_no_policy", 9), ("returned", 5),
-            ("removed", 3)]
+CAUSES = [
+    ("01", 40),
+    ("02", 15),
+    ("08", 12),
+    ("09", 10),
+    ("07", 8),
+    ("03", 5),
+    ("04", 3),
+    ("05", 2),
+    ("06", 1),
+    ("10", 1),
+    ("11", 2),
+    ("99", 1),
+]
+STATUSES = [
+    ("exited_with_policy", 58),
+    ("not_exited", 25),
+    ("exited_no_policy", 9),
+    ("returned", 5),
+    ("removed", 3),
+]
 LINES = {2014: 2800, 2015: 2855, 2016: 3026, 2017: 3335, 2018: 3535, 2019: 3747, 2020: 4000}
 
 
@@ -65,11 +88,22 @@ def _birth(rng: random.Random, age_low: int, age_high: int, ref: date) -> date:
     return ref - timedelta(days=age_days)
 
 
-def _person(rng: random.Random, ids: IdAllocator, region6: str, relation: str, surname: str, gender: str,
-            born: date, ref: date) -> dict[str, Any]:
+def _person(
+    rng: random.Random,
+    ids: IdAllocator,
+    region6: str,
+    relation: str,
+    surname: str,
+    gender: str,
+    born: date,
+    ref: date,
+) -> dict[str, Any]:
     age = (ref - born).days // 365
-    health = _weighted(rng, [("healthy", 65), ("chronic", 15), ("serious", 8), ("disabled", 12)]) if age > 15 \
+    health = (
+        _weighted(rng, [("healthy", 65), ("chronic", 15), ("serious", 8), ("disabled", 12)])
+        if age > 15
         else _weighted(rng, [("healthy", 92), ("chronic", 4), ("disabled", 4)])
+    )
     if age < 6:
         education, school, labour = "preschool", ("preschool" if age >= 3 else "none"), "none"
     elif age < 18:
@@ -77,8 +111,7 @@ def _person(rng: random.Random, ids: IdAllocator, region6: str, relation: str, s
         school = "primary" if age < 12 else ("grade7_9" if age < 15 else rng.choice(["senior1", "senior2", "senior3"]))
         labour = "none"
     else:
-        education = _weighted(rng, [("illiterate", 15), ("primary", 40), ("junior", 35), ("senior", 8),
-                                    ("college", 2)])
+        education = _weighted(rng, [("illiterate", 15), ("primary", 40), ("junior", 35), ("senior", 8), ("college", 2)])
         school = "none"
         if age >= 65 or health in ("serious",):
             labour = _weighted(rng, [("lost", 50), ("none", 30), ("weak", 20)])
@@ -101,8 +134,11 @@ def _person(rng: random.Random, ids: IdAllocator, region6: str, relation: str, s
         "health": health,
         "disability_grade": rng.randint(1, 4) if health == "disabled" else None,
         "labour": labour,
-        "work_status": _weighted(rng, [("in_township", 30), ("in_county", 35), ("in_province", 25),
-                                       ("out_of_province", 10)]) if working else "none",
+        "work_status": _weighted(
+            rng, [("in_township", 30), ("in_county", 35), ("in_province", 25), ("out_of_province", 10)]
+        )
+        if working
+        else "none",
         "months_worked": rng.randint(3, 12) if working else 0,
         "public_welfare_job": labour == "weak" and rng.random() < 0.2,
         "medical_insurance": True,
@@ -113,9 +149,14 @@ def _person(rng: random.Random, ids: IdAllocator, region6: str, relation: str, s
     }
 
 
-def generate(villages: list[str], count: int, seed: int = 2018, detailed: bool = True,
-             ref: date = date(2020, 12, 31), start_sequences: dict[str, int] | None = None,
-             ) -> Iterator[GeneratedHousehold]:
+def generate(
+    villages: list[str],
+    count: int,
+    seed: int = 2018,
+    detailed: bool = True,
+    ref: date = date(2020, 12, 31),
+    start_sequences: dict[str, int] | None = None,
+) -> Iterator[GeneratedHousehold]:
     """Yield `count` households spread over `villages`, the same every time for the same arguments.
     `start_sequences` continues household numbering where a village's register stands."""
     rng = random.Random(seed)
@@ -141,8 +182,18 @@ def generate(villages: list[str], count: int, seed: int = 2018, detailed: bool =
                 members.append(_person(rng, ids, region6, "03" if gender == "1" else "04", surname, gender, born, ref))
         elif rng.random() < 0.3:
             gender = rng.choice(("1", "2"))
-            members.append(_person(rng, ids, region6, "07" if gender == "1" else "08", surname, gender,
-                                   _birth(rng, 4, 16, ref), ref))
+            members.append(
+                _person(
+                    rng,
+                    ids,
+                    region6,
+                    "07" if gender == "1" else "08",
+                    surname,
+                    gender,
+                    _birth(rng, 4, 16, ref),
+                    ref,
+                )
+            )
         if head_age < 50 and rng.random() < 0.15:
             members.append(_person(rng, ids, region6, "11", surname, "1", _birth(rng, head_age + 22, 90, ref), ref))
         attribute = _weighted(rng, [("general", 70), ("dibao", 22), ("tekun", 8)])
@@ -152,8 +203,9 @@ def generate(villages: list[str], count: int, seed: int = 2018, detailed: bool =
             m["dibao"] = attribute == "dibao"
             m["tekun"] = attribute == "tekun"
         main_cause = _weighted(rng, CAUSES)
-        secondary = [c for c in rng.sample(["01", "02", "07", "08", "09"], k=rng.choice((0, 1, 1, 2)))
-                     if c != main_cause]
+        secondary = [
+            c for c in rng.sample(["01", "02", "07", "08", "09"], k=rng.choice((0, 1, 1, 2))) if c != main_cause
+        ]
         identified = date(rng.choice((2014, 2014, 2015, 2016, 2017, 2018)), rng.randint(1, 12), rng.randint(1, 28))
         status = _weighted(rng, STATUSES)
         exit_year = None
@@ -191,28 +243,47 @@ def generate(villages: list[str], count: int, seed: int = 2018, detailed: bool =
             "only_child": rng.random() < 0.05,
             "two_daughters": rng.random() < 0.03,
         }
-        household = GeneratedHousehold(uuid.UUID(int=rng.getrandbits(128), version=4), number, village, values,
-                                       members)
-        household.status_changes.append({"from_status": None, "to_status": "not_exited", "reason": "建档立卡",
-                                         "year": identified.year})
+        household = GeneratedHousehold(uuid.UUID(int=rng.getrandbits(128), version=4), number, village, values, members)
+        household.status_changes.append(
+            {"from_status": None, "to_status": "not_exited", "reason": "建档立卡", "year": identified.year}
+        )
         if exit_year:
-            household.status_changes.append({"from_status": "not_exited", "to_status": "exited_with_policy",
-                                             "reason": "经村评议、乡审核、县审定, 达到脱贫标准", "year": exit_year})
+            household.status_changes.append(
+                {
+                    "from_status": "not_exited",
+                    "to_status": "exited_with_policy",
+                    "reason": "经村评议、乡审核、县审定, 达到脱贫标准",
+                    "year": exit_year,
+                }
+            )
             if status in ("exited_no_policy", "returned"):
-                household.status_changes.append({
-                    "from_status": "exited_with_policy", "to_status": status,
-                    "reason": "稳定脱贫, 不再享受政策" if status == "exited_no_policy" else "因病返贫",
-                    "year": min(exit_year + 1, 2020)})
+                household.status_changes.append(
+                    {
+                        "from_status": "exited_with_policy",
+                        "to_status": status,
+                        "reason": "稳定脱贫, 不再享受政策" if status == "exited_no_policy" else "因病返贫",
+                        "year": min(exit_year + 1, 2020),
+                    }
+                )
         elif status == "removed":
-            household.status_changes.append({"from_status": "not_exited", "to_status": "removed",
-                                             "reason": "识别不精准, 经核查注销", "year": 2018})
+            household.status_changes.append(
+                {
+                    "from_status": "not_exited",
+                    "to_status": "removed",
+                    "reason": "识别不精准, 经核查注销",
+                    "year": 2018,
+                }
+            )
         if detailed:
             size = len(members)
             for year in (2019, 2020):
                 exited_by_then = exit_year is not None and exit_year <= year and status != "returned"
                 line = LINES[year]
-                per_capita = rng.randint(line + 200, line * 2 + 2000) if exited_by_then else rng.randint(
-                    int(line * 0.6), line + 300)
+                per_capita = (
+                    rng.randint(line + 200, line * 2 + 2000)
+                    if exited_by_then
+                    else rng.randint(int(line * 0.6), line + 300)
+                )
                 net = Decimal(per_capita * size)
                 costs = Decimal(rng.randint(0, 3000))
                 total = net + costs
@@ -220,19 +291,31 @@ def generate(villages: list[str], count: int, seed: int = 2018, detailed: bool =
                 transfer = (total * Decimal(rng.randint(10, 30)) / 100).quantize(Decimal("1"))
                 prop = (total * Decimal(rng.randint(0, 10)) / 100).quantize(Decimal("1"))
                 production = total - wage - transfer - prop
-                household.incomes.append({
-                    "year": year, "wage_income": wage, "production_income": production, "property_income": prop,
-                    "transfer_income": transfer, "production_costs": costs, "household_size": size,
-                    "net_income": net, "per_capita_net_income": (net / size).quantize(Decimal("0.01")),
-                })
+                household.incomes.append(
+                    {
+                        "year": year,
+                        "wage_income": wage,
+                        "production_income": production,
+                        "property_income": prop,
+                        "transfer_income": transfer,
+                        "production_costs": costs,
+                        "household_size": size,
+                        "net_income": net,
+                        "per_capita_net_income": (net / size).quantize(Decimal("0.01")),
+                    }
+                )
             assessed_ok = exit_year is not None and status != "returned"
-            household.assessments.append({
-                "year": 2020, "food_clothing": True,
-                "compulsory_education": assessed_ok or rng.random() < 0.8,
-                "basic_medical": assessed_ok or rng.random() < 0.6,
-                "safe_housing": assessed_ok or values["housing_safety"] in ("A", "B"),
-                "safe_drinking_water": assessed_ok or bool(values["safe_drinking_water"]),
-                "evidence": {"safe_housing": f"住房安全等级{values['housing_safety']}级, 经住建部门鉴定"},
-                "assessed_on": date(2020, 11, rng.randint(1, 28)), "assessor": "村两委入户核查",
-            })
+            household.assessments.append(
+                {
+                    "year": 2020,
+                    "food_clothing": True,
+                    "compulsory_education": assessed_ok or rng.random() < 0.8,
+                    "basic_medical": assessed_ok or rng.random() < 0.6,
+                    "safe_housing": assessed_ok or values["housing_safety"] in ("A", "B"),
+                    "safe_drinking_water": assessed_ok or bool(values["safe_drinking_water"]),
+                    "evidence": {"safe_housing": f"住房安全等级{values['housing_safety']}级, 经住建部门鉴定"},
+                    "assessed_on": date(2020, 11, rng.randint(1, 28)),
+                    "assessor": "村两委入户核查",
+                }
+            )
         yield household

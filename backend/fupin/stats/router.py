@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 
 from fupin.authz.deps import CurrentPrincipal
 from fupin.authz.roles import Permission
@@ -54,7 +54,8 @@ class Summary(OutModel):
 
 @router.get("/summary", response_model=Summary, operation_id="stats-summary", responses=problems(403, 404))
 async def summary(
-    session: DbSession, principal: CurrentPrincipal,
+    session: DbSession,
+    principal: CurrentPrincipal,
     region: Annotated[str | None, Query(pattern=r"^\d{12}$")] = None,
 ) -> Summary:
     """Households and people by status, attribute and main cause; exits per year; poor villages."""
@@ -65,27 +66,57 @@ async def summary(
     where = [in_subtree(Household.village_code, area)] if area else []
 
     async def grouped(column: object) -> list[Bucket]:
-        rows = (await session.execute(
-            select(column, func.count(), func.coalesce(func.sum(Household.member_count), 0))  # type: ignore[call-overload]
-            .where(*where).group_by(column).order_by(column))).all()
+        rows = (
+            await session.execute(
+                select(column, func.count(), func.coalesce(func.sum(Household.member_count), 0))  # type: ignore[call-overload]
+                .where(*where)
+                .group_by(column)
+                .order_by(column)
+            )
+        ).all()
         return [Bucket(code=str(c), households=int(n), people=int(p)) for c, n, p in rows]
 
     by_status = await grouped(Household.status)
-    exits = (await session.execute(
-        select(Household.exit_year, func.count(), func.coalesce(func.sum(Household.member_count), 0))
-        .where(*where, Household.exit_year.is_not(None),
-               Household.status.in_(["exited_with_policy", "exited_no_policy"]))
-        .group_by(Household.exit_year).order_by(Household.exit_year))).all()
+    exits = (
+        await session.execute(
+            select(Household.exit_year, func.count(), func.coalesce(func.sum(Household.member_count), 0))
+            .where(
+                *where,
+                Household.exit_year.is_not(None),
+                Household.status.in_(["exited_with_policy", "exited_no_policy"]),
+            )
+            .group_by(Household.exit_year)
+            .order_by(Household.exit_year)
+        )
+    ).all()
     village_where = [Region.level == 5, Region.is_poor_village.is_(True)]
     if area:
         village_where.append(in_subtree(Region.code, area))
-    hh = select(Household.village_code.label("code"), func.count().label("n"),
-                func.sum((Household.status.in_(["not_exited", "returned"])).cast(type_=func.count().type))
-                .label("open")).where(*where).group_by(Household.village_code).subquery()
-    villages = (await session.execute(
-        select(Region.code, Region.name, Region.poverty_exit_year, func.coalesce(hh.c.n, 0),
-               func.coalesce(hh.c.open, 0))
-        .outerjoin(hh, hh.c.code == Region.code).where(*village_where).order_by(Region.code).limit(500))).all()
+    hh = (
+        select(
+            Household.village_code.label("code"),
+            func.count().label("n"),
+            func.sum(case((Household.status.in_(["not_exited", "returned"]), 1), else_=0)).label("open"),
+        )
+        .where(*where)
+        .group_by(Household.village_code)
+        .subquery()
+    )
+    villages = (
+        await session.execute(
+            select(
+                Region.code,
+                Region.name,
+                Region.poverty_exit_year,
+                func.coalesce(hh.c.n, 0),
+                func.coalesce(hh.c.open, 0),
+            )
+            .outerjoin(hh, hh.c.code == Region.code)
+            .where(*village_where)
+            .order_by(Region.code)
+            .limit(500)
+        )
+    ).all()
     return Summary(
         region_code=area,
         households=sum(b.households for b in by_status),
@@ -93,7 +124,9 @@ async def summary(
         by_status=by_status,
         by_attribute=await grouped(Household.attribute),
         by_main_cause=await grouped(Household.main_cause),
-        exits_by_year=[YearBucket(year=int(y), households=int(n), people=int(p)) for y, n, p in exits],
-        poor_villages=[PoorVillage(code=c, name=nm, poverty_exit_year=ey, households=int(n), not_exited=int(o))
-                       for c, nm, ey, n, o in villages],
+        exits_by_year=[YearBucket(year=int(y or 0), households=int(n), people=int(p)) for y, n, p in exits],
+        poor_villages=[
+            PoorVillage(code=c, name=nm, poverty_exit_year=ey, households=int(n or 0), not_exited=int(o or 0))
+            for c, nm, ey, n, o in villages
+        ],
     )

@@ -4,16 +4,15 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request, Response
+from fastapi.responses import JSONResponse
 
 from fupin.authz.deps import CurrentPrincipal
 from fupin.core.db import DbSession
-from fastapi.responses import JSONResponse
-
 from fupin.core.errors import ProblemError, problem_response
 from fupin.core.openapi import WRITE, problems
 from fupin.regions import repository as regions
 from fupin.users import service
-from fupin.users.models import User
+from fupin.users.models import ApiKey, User
 from fupin.users.schemas import (
     ApiKeyCreate,
     ApiKeyCreated,
@@ -35,13 +34,18 @@ def _limit(request: Request, username: str) -> None:
     ip = request.client.host if request.client else "?"
     wait = max(limiter.retry_after(f"user:{username.lower()}"), limiter.retry_after(f"ip:{ip}"))
     if wait:
-        raise ProblemError(429, "auth.rate_limited", "登录尝试过于频繁, 请稍后再试 (too many login attempts)",
-                           headers={"Retry-After": str(wait)})
+        raise ProblemError(
+            429,
+            "auth.rate_limited",
+            "登录尝试过于频繁, 请稍后再试 (too many login attempts)",
+            headers={"Retry-After": str(wait)},
+        )
 
 
 @router.post("/auth/token", response_model=TokenOut, operation_id="auth-token", responses=problems())
 async def token(
-    request: Request, session: DbSession,
+    request: Request,
+    session: DbSession,
     username: Annotated[str, Form(min_length=1, max_length=60)],
     password: Annotated[str, Form(min_length=1, max_length=200)],
 ) -> TokenOut:
@@ -83,52 +87,91 @@ async def me(principal: CurrentPrincipal, session: DbSession) -> MeOut:
     if principal.kind == "user":
         user = await session.get(User, principal.id)
         username = user.username if user else principal.name
-    return MeOut(id=uuid.UUID(principal.public_id), kind=principal.kind, username=username,
-                 display_name=principal.name, roles=list(principal.roles),
-                 role_labels=service.role_labels(principal.roles), region_code=principal.region_code,
-                 region_name=region_name, department=principal.department, pii=principal.pii,
-                 permissions=sorted(p.value for p in principal.permissions))
+    return MeOut(
+        id=uuid.UUID(principal.public_id),
+        kind=principal.kind,
+        username=username,
+        display_name=principal.name,
+        roles=list(principal.roles),
+        role_labels=service.role_labels(principal.roles),
+        region_code=principal.region_code,
+        region_name=region_name,
+        department=principal.department,
+        pii=principal.pii,
+        permissions=sorted(p.value for p in principal.permissions),
+    )
 
 
 @router.get("/users", response_model=UserList, operation_id="users-list", tags=["users"], responses=problems(403))
 async def list_users(principal: CurrentPrincipal, session: DbSession) -> UserList:
-    return UserList(items=[_user_out(u)
-                           for u in await service.list_users(session, principal)])
+    return UserList(items=[_user_out(u) for u in await service.list_users(session, principal)])
 
 
-@router.post("/users", response_model=UserOut, status_code=201, operation_id="users-create", tags=["users"],
-             responses=problems(*WRITE))
+@router.post(
+    "/users",
+    response_model=UserOut,
+    status_code=201,
+    operation_id="users-create",
+    tags=["users"],
+    responses=problems(*WRITE),
+)
 async def create_user(body: UserCreate, principal: CurrentPrincipal, session: DbSession) -> UserOut:
     return _user_out(await service.create_user(session, principal, body))
 
 
 def _user_out(user: User) -> UserOut:
-    return UserOut(id=user.public_id, username=user.username, display_name=user.display_name, roles=user.roles,
-                   region_code=user.region_code, department=user.department, pii=user.pii, active=user.active,
-                   created_at=user.created_at, version=user.version)
+    return UserOut(
+        id=user.public_id,
+        username=user.username,
+        display_name=user.display_name,
+        roles=user.roles,
+        region_code=user.region_code,
+        department=user.department,
+        pii=user.pii,
+        active=user.active,
+        created_at=user.created_at,
+        version=user.version,
+    )
 
 
-def _key_out(key: object) -> ApiKeyOut:
-    return ApiKeyOut.model_validate({**{k: getattr(key, k) for k in ApiKeyOut.model_fields if k != "id"},
-                                     "id": key.public_id})  # type: ignore[attr-defined]
+def _key_out(key: ApiKey) -> ApiKeyOut:
+    return ApiKeyOut.model_validate(
+        {**{k: getattr(key, k) for k in ApiKeyOut.model_fields if k != "id"}, "id": key.public_id}
+    )
 
 
-@router.get("/api-keys", response_model=ApiKeyList, operation_id="api-keys-list", tags=["users"],
-            responses=problems(403))
+@router.get(
+    "/api-keys",
+    response_model=ApiKeyList,
+    operation_id="api-keys-list",
+    tags=["users"],
+    responses=problems(403),
+)
 async def list_api_keys(principal: CurrentPrincipal, session: DbSession) -> ApiKeyList:
     return ApiKeyList(items=[_key_out(k) for k in await service.list_api_keys(session, principal)])
 
 
-@router.post("/api-keys", response_model=ApiKeyCreated, status_code=201, operation_id="api-keys-create",
-             tags=["users"], responses=problems(*WRITE))
+@router.post(
+    "/api-keys",
+    response_model=ApiKeyCreated,
+    status_code=201,
+    operation_id="api-keys-create",
+    tags=["users"],
+    responses=problems(*WRITE),
+)
 async def create_api_key(body: ApiKeyCreate, principal: CurrentPrincipal, session: DbSession) -> ApiKeyCreated:
     """Create a key for a machine client. The secret is in this response only."""
     key, secret = await service.create_api_key(session, principal, body)
     return ApiKeyCreated(**_key_out(key).model_dump(), key=secret)
 
 
-@router.delete("/api-keys/{key_id}", status_code=204, operation_id="api-keys-revoke", tags=["users"],
-               responses=problems(403, 404))
+@router.delete(
+    "/api-keys/{key_id}",
+    status_code=204,
+    operation_id="api-keys-revoke",
+    tags=["users"],
+    responses=problems(403, 404),
+)
 async def revoke_api_key(key_id: uuid.UUID, principal: CurrentPrincipal, session: DbSession) -> Response:
     await service.revoke_api_key(session, principal, key_id)
     return Response(status_code=204)

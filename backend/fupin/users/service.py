@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from fupin.authz.principal import Principal
 from fupin.authz.roles import ROLE_LABELS, Permission, Role, permissions_for
+from fupin.config import get_settings
 from fupin.core import audit
 from fupin.core.errors import ProblemError, field_error, not_found
 from fupin.core.models import utcnow
@@ -23,7 +24,6 @@ from fupin.core.security import (
     sha256_hex,
     verify_password,
 )
-from fupin.config import get_settings
 from fupin.regions import repository as regions
 from fupin.users.models import ApiKey, RefreshToken, User
 from fupin.users.schemas import ApiKeyCreate, TokenOut, UserCreate
@@ -33,16 +33,30 @@ INVALID_REFRESH = ProblemError(401, "auth.invalid_refresh_token", "会话已失�
 
 
 def _claims(user: User) -> dict[str, object]:
-    return {"typ": "access", "uid": user.id, "name": user.display_name, "roles": list(user.roles),
-            "region": user.region_code, "dept": user.department, "pii": user.pii}
+    return {
+        "typ": "access",
+        "uid": user.id,
+        "name": user.display_name,
+        "roles": list(user.roles),
+        "region": user.region_code,
+        "dept": user.department,
+        "pii": user.pii,
+    }
 
 
 async def _issue(session: AsyncSession, user: User, family: str) -> TokenOut:
     access, expires_in = create_access_token(str(user.public_id), _claims(user))
     refresh = new_refresh_token()
     now = utcnow()
-    session.add(RefreshToken(user_id=user.id, token_hash=sha256_hex(refresh), family=family, issued_at=now,
-                             expires_at=now + timedelta(days=get_settings().refresh_token_days)))
+    session.add(
+        RefreshToken(
+            user_id=user.id,
+            token_hash=sha256_hex(refresh),
+            family=family,
+            issued_at=now,
+            expires_at=now + timedelta(days=get_settings().refresh_token_days),
+        )
+    )
     await session.flush()
     return TokenOut(access_token=access, expires_in=expires_in, refresh_token=refresh)
 
@@ -66,9 +80,11 @@ async def login(session: AsyncSession, username: str, password: str) -> TokenOut
 async def refresh(session: AsyncSession, token: str) -> TokenOut | None:
     """New tokens, or None when a rotated token was replayed: the caller answers 401 and still commits
     the revocation of the whole session family (raising would roll it back)."""
-    row = (await session.execute(
-        select(RefreshToken).where(RefreshToken.token_hash == sha256_hex(token)).with_for_update()
-    )).scalar_one_or_none()
+    row = (
+        await session.execute(
+            select(RefreshToken).where(RefreshToken.token_hash == sha256_hex(token)).with_for_update()
+        )
+    ).scalar_one_or_none()
     now = utcnow()
     if row is None:
         raise INVALID_REFRESH
@@ -78,11 +94,21 @@ async def refresh(session: AsyncSession, token: str) -> TokenOut | None:
     if row.used_at is not None or row.revoked_at is not None:
         if row.used_at is not None and row.revoked_at is None:
             # A rotated token came back: someone holds a copy. Revoke the whole family.
-            await session.execute(update(RefreshToken).where(RefreshToken.family == row.family,
-                                                             RefreshToken.revoked_at.is_(None))
-                                  .values(revoked_at=now))
-            await audit.record(session, _actor(user), "auth.refresh_reuse_detected", "user", str(user.public_id),
-                               None, {"family": [None, row.family]}, feed=False)
+            await session.execute(
+                update(RefreshToken)
+                .where(RefreshToken.family == row.family, RefreshToken.revoked_at.is_(None))
+                .values(revoked_at=now)
+            )
+            await audit.record(
+                session,
+                _actor(user),
+                "auth.refresh_reuse_detected",
+                "user",
+                str(user.public_id),
+                None,
+                {"family": [None, row.family]},
+                feed=False,
+            )
             return None
         raise INVALID_REFRESH
     if row.expires_at <= now:
@@ -92,13 +118,17 @@ async def refresh(session: AsyncSession, token: str) -> TokenOut | None:
 
 
 async def logout(session: AsyncSession, token: str) -> None:
-    row = (await session.execute(select(RefreshToken).where(RefreshToken.token_hash == sha256_hex(token)))
-           ).scalar_one_or_none()
+    row = (
+        await session.execute(select(RefreshToken).where(RefreshToken.token_hash == sha256_hex(token)))
+    ).scalar_one_or_none()
     if row is None:
         return
     now = utcnow()
-    await session.execute(update(RefreshToken).where(RefreshToken.family == row.family,
-                                                     RefreshToken.revoked_at.is_(None)).values(revoked_at=now))
+    await session.execute(
+        update(RefreshToken)
+        .where(RefreshToken.family == row.family, RefreshToken.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
     user = await session.get(User, row.user_id)
     if user is not None:
         await audit.record(session, _actor(user), "auth.logout", "user", str(user.public_id), None, {}, feed=False)
@@ -114,8 +144,9 @@ def role_labels(roles: list[str] | tuple[str, ...]) -> list[str]:
     return out
 
 
-async def _check_grant(session: AsyncSession, principal: Principal, roles: list[Role], region_code: str | None,
-                       pii: bool) -> None:
+async def _check_grant(
+    session: AsyncSession, principal: Principal, roles: list[Role], region_code: str | None, pii: bool
+) -> None:
     """Nobody grants more than they hold: roles, area and personal-data access stay within the creator's."""
     if region_code is not None:
         region = await regions.get_scoped(session, principal, region_code)
@@ -135,14 +166,32 @@ async def create_user(session: AsyncSession, principal: Principal, data: UserCre
     await _check_grant(session, principal, data.roles, data.region_code, data.pii)
     if (await session.execute(select(User.id).where(User.username == data.username))).first():
         raise field_error("/username", "user.username_taken", "用户名已存在", status=409)
-    user = User(username=data.username, password_hash=hash_password(data.password), display_name=data.display_name,
-                roles=[r.value for r in data.roles], region_code=data.region_code, department=data.department,
-                pii=data.pii)
+    user = User(
+        username=data.username,
+        password_hash=hash_password(data.password),
+        display_name=data.display_name,
+        roles=[r.value for r in data.roles],
+        region_code=data.region_code,
+        department=data.department,
+        pii=data.pii,
+    )
     session.add(user)
     await session.flush()
-    await audit.record(session, principal.as_actor(), "user.created", "user", str(user.public_id), user.region_code,
-                       {"username": [None, user.username], "roles": [None, user.roles],
-                        "region_code": [None, user.region_code], "pii": [None, user.pii]}, feed=False)
+    await audit.record(
+        session,
+        principal.as_actor(),
+        "user.created",
+        "user",
+        str(user.public_id),
+        user.region_code,
+        {
+            "username": [None, user.username],
+            "roles": [None, user.roles],
+            "region_code": [None, user.region_code],
+            "pii": [None, user.pii],
+        },
+        feed=False,
+    )
     return user
 
 
@@ -160,14 +209,35 @@ async def create_api_key(session: AsyncSession, principal: Principal, data: ApiK
     if data.expires_at is not None and data.expires_at <= utcnow():
         raise field_error("/expires_at", "date.out_of_range", "过期时间须晚于现在")
     secret = new_api_key()
-    key = ApiKey(name=data.name, key_hash=sha256_hex(secret), prefix=secret[:10], roles=[r.value for r in data.roles],
-                 scopes=[s.value for s in data.scopes], region_code=data.region_code, department=data.department,
-                 pii=data.pii, expires_at=data.expires_at, created_by_id=principal.id if principal.kind == "user" else None)
+    key = ApiKey(
+        name=data.name,
+        key_hash=sha256_hex(secret),
+        prefix=secret[:10],
+        roles=[r.value for r in data.roles],
+        scopes=[s.value for s in data.scopes],
+        region_code=data.region_code,
+        department=data.department,
+        pii=data.pii,
+        expires_at=data.expires_at,
+        created_by_id=principal.id if principal.kind == "user" else None,
+    )
     session.add(key)
     await session.flush()
-    await audit.record(session, principal.as_actor(), "api_key.created", "api_key", str(key.public_id),
-                       key.region_code, {"name": [None, key.name], "roles": [None, key.roles],
-                                         "scopes": [None, key.scopes], "pii": [None, key.pii]}, feed=False)
+    await audit.record(
+        session,
+        principal.as_actor(),
+        "api_key.created",
+        "api_key",
+        str(key.public_id),
+        key.region_code,
+        {
+            "name": [None, key.name],
+            "roles": [None, key.roles],
+            "scopes": [None, key.scopes],
+            "pii": [None, key.pii],
+        },
+        feed=False,
+    )
     return key, secret
 
 
@@ -189,5 +259,13 @@ async def revoke_api_key(session: AsyncSession, principal: Principal, key_id: uu
         raise not_found("api key")
     if key.revoked_at is None:
         key.revoked_at = utcnow()
-        await audit.record(session, principal.as_actor(), "api_key.revoked", "api_key", str(key.public_id),
-                           key.region_code, {"revoked_at": [None, key.revoked_at]}, feed=False)
+        await audit.record(
+            session,
+            principal.as_actor(),
+            "api_key.revoked",
+            "api_key",
+            str(key.public_id),
+            key.region_code,
+            {"revoked_at": [None, key.revoked_at]},
+            feed=False,
+        )
