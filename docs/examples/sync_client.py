@@ -18,7 +18,7 @@ def main() -> None:
             "attribute": "general",
             "main_cause": "01",
             "first_identified_on": "2016-05-10",
-            "members": [{"name": "王建国", "id_number": "650102197001010011", "relation": "01"}],
+            "members": [{"name": "王建国", "id_number": "650102197001010018", "relation": "01"}],
         }
         key = str(uuid.uuid4())
         r = api.post("/api/v1/households", json=body, headers={"Idempotency-Key": key})
