@@ -57,8 +57,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     settings = get_settings()
     if not settings.demo and settings.secret_key == type(settings).model_fields["secret_key"].default:
-        print("refusing to serve real data with the built-in development secret: set FUPIN_SECRET_KEY "
-              "(or FUPIN_DEMO=1 for the demo city)", file=sys.stderr)
+        print(
+            "refusing to serve real data with the built-in development secret: set FUPIN_SECRET_KEY "
+            "(or FUPIN_DEMO=1 for the demo city)",
+            file=sys.stderr,
+        )
         return 2
     if settings.demo:
         print_demo_logins(args.host, args.port)

@@ -8,6 +8,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -157,6 +158,13 @@ def install_error_handlers(app: FastAPI) -> None:
             "The record was changed by someone else; reload it and try again.",
             instance=request.url.path,
         )
+
+    @app.exception_handler(IntegrityError)
+    async def _integrity(request: Request, exc: IntegrityError) -> JSONResponse:
+        # The checks in the services come first; this answers the rare race that only the database catches
+        # (two requests registering the same person at once).
+        return problem_response(409, "conflict", "The change conflicts with data saved at the same moment; "
+                                "reload and try again.", instance=request.url.path)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:

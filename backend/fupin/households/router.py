@@ -7,16 +7,18 @@ from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Response
-from fastapi.openapi.models import Link  # noqa: F401  (documents intent; links are declared below)
+from sqlalchemy import select
 
 from fupin.authz.deps import CurrentPrincipal
 from fupin.authz.roles import Permission
+from fupin.codes.tables import codes_of
 from fupin.core.concurrency import etag, parse_if_match
 from fupin.core.db import DbSession
 from fupin.core.errors import ProblemError, field_error
 from fupin.core.openapi import UPDATE, WRITE, problems
 from fupin.households import repository as repo
 from fupin.households import service
+from fupin.households.models import StatusChange
 from fupin.households.repository import HouseholdFilters
 from fupin.households.schemas import (
     AssessmentIn,
@@ -86,8 +88,6 @@ async def list_households(
     include_total: bool = False,
 ) -> HouseholdPage:
     _read(principal)
-    from fupin.codes.tables import codes_of
-
     for name, value, table in (
         ("status", status, "household_status"),
         ("attribute", attribute, "attribute"),
@@ -245,8 +245,6 @@ async def remove_member(
 ) -> Response:
     """A member leaves the household (死亡, 嫁出 ...). The member is kept as history, never deleted."""
     _write(principal)
-    from fupin.codes.tables import codes_of
-
     if reason not in codes_of("member_remove_reason"):
         raise field_error("/query/reason", "code.unknown", f"'{reason}' is not a code of table member_remove_reason")
     if removed_on is not None and removed_on > date.today():
@@ -458,10 +456,6 @@ async def status_transition(
 )
 async def status_history(household_id: uuid.UUID, session: DbSession, principal: CurrentPrincipal) -> StatusHistory:
     _read(principal)
-    from sqlalchemy import select
-
-    from fupin.households.models import StatusChange
-
     household = await repo.get_household(session, principal, household_id)
     rows = (
         (

@@ -7,6 +7,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fupin.authz.principal import Principal
@@ -484,24 +485,20 @@ async def update_member(
         merged["gender"] = None
     try:
         validated = MemberFields.model_validate(merged)
-    except Exception as exc:  # pydantic.ValidationError
-        from pydantic import ValidationError
-
-        if isinstance(exc, ValidationError):
-            raise ProblemError(
-                422,
-                "validation_failed",
-                "The request contains invalid fields.",
-                [
-                    FieldError(
-                        pointer="/" + "/".join(str(p) for p in e["loc"]) if e["loc"] else "/id_number",
-                        code=e["type"],
-                        message=e["msg"],
-                    )
-                    for e in exc.errors()
-                ],
-            )
-        raise
+    except ValidationError as exc:
+        raise ProblemError(
+            422,
+            "validation_failed",
+            "The request contains invalid fields.",
+            [
+                FieldError(
+                    pointer="/" + "/".join(str(p) for p in e["loc"]) if e["loc"] else "/id_number",
+                    code=e["type"],
+                    message=e["msg"],
+                )
+                for e in exc.errors()
+            ],
+        )
     if validated.id_number != member.id_number:
         await require_unique_people(session, principal, [("/id_number", validated.id_number)], None)
     before = snapshot(member, MEMBER_FIELDS)

@@ -7,10 +7,13 @@ from datetime import date
 
 from sqlalchemy import Connection, Table, func, select
 
+from fupin.authz.scope import region_prefix
 from fupin.core.models import utcnow
 from fupin.core.security import hash_password
+from fupin.households.models import VillageSequence
 from fupin.regions.models import Region
 from fupin.seed import bulk
+from fupin.seed.bulk import HOUSEHOLDS
 from fupin.seed.generator import generate
 from fupin.seed.regions import CITY, DEMO_TOWNSHIP, DEMO_VILLAGE, OTHER_TOWNSHIP, build_regions
 from fupin.users.models import User
@@ -86,8 +89,6 @@ def seed_demo_users(conn: Connection) -> list[str]:
 
 
 def demo_prefix(code: str) -> str:
-    from fupin.authz.scope import region_prefix
-
     return region_prefix(code)
 
 
@@ -102,8 +103,6 @@ def village_codes(conn: Connection) -> list[str]:
 
 
 def household_count(conn: Connection) -> int:
-    from fupin.seed.bulk import HOUSEHOLDS
-
     return int(conn.execute(select(func.count()).select_from(HOUSEHOLDS)).scalar_one())
 
 
@@ -123,8 +122,6 @@ def seed_households(
         raise RuntimeError("no villages: seed the regions first")
     # the demo village always gets households of its own first, so the demo logins see data at once
     ordered = [DEMO_VILLAGE, *[v for v in villages if v != DEMO_VILLAGE]] if DEMO_VILLAGE in villages else villages
-    from fupin.households.models import VillageSequence
-
     table: Table = VillageSequence.__table__  # type: ignore[assignment]
     start = {code: int(value) for code, value in conn.execute(select(table.c.village_code, table.c.last_value))}
     return bulk.load(
