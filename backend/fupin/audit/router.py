@@ -19,6 +19,7 @@ from fupin.core.idnumber import mask, mask_account, mask_phone
 from fupin.core.openapi import problems
 from fupin.core.schemas import OutModel
 from fupin.households import repository as households
+from fupin.households.service import audit_personal_data_read
 
 router = APIRouter(prefix="/api/v1", tags=["audit"])
 
@@ -142,6 +143,7 @@ async def household_audit_events(
     """The trail of one household (its members, incomes and assessments included), for those who may read it."""
     principal.require(Permission.HOUSEHOLDS_READ)
     household = await households.get_household(session, principal, household_id)
+    await audit_personal_data_read(session, principal, household, "audit_trail")
     stmt = (
         select(AuditEvent)
         .where(AuditEvent.subject_id == str(household.public_id), AuditEvent.seq > after)

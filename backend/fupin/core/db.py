@@ -36,9 +36,9 @@ def make_engine(url: str, pool_size: int = 10) -> AsyncEngine:
 
         @event.listens_for(engine.sync_engine, "begin")
         def _sqlite_begin(conn: Any) -> None:
-            # IMMEDIATE takes the write lock up front: no upgrade deadlocks between requests.
-            write = conn.get_execution_options().get("fupin_write", True)
-            conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+            # IMMEDIATE takes the write lock up front, so a transaction that reads and then writes (an audited
+            # read, a conditional update) never dies in a lock upgrade; SQLite serves one office, reads are short.
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
 
@@ -51,9 +51,6 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     """Request-scoped session. Commits once when the endpoint returns, rolls back on any error."""
     maker: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
     async with maker() as session:
-        if request.app.state.is_sqlite:
-            write = request.method not in ("GET", "HEAD", "OPTIONS")
-            await session.connection(execution_options={"fupin_write": write})
         try:
             yield session
             await session.commit()

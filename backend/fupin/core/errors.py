@@ -163,8 +163,12 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _integrity(request: Request, exc: IntegrityError) -> JSONResponse:
         # The checks in the services come first; this answers the rare race that only the database catches
         # (two requests registering the same person at once).
-        return problem_response(409, "conflict", "The change conflicts with data saved at the same moment; "
-                                "reload and try again.", instance=request.url.path)
+        return problem_response(
+            409,
+            "conflict",
+            "The change conflicts with data saved at the same moment; reload and try again.",
+            instance=request.url.path,
+        )
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:

@@ -144,6 +144,7 @@ async def get_household(
 ) -> HouseholdOut:
     _read(principal)
     household = await repo.get_household(session, principal, household_id)
+    await service.audit_personal_data_read(session, principal, household, "household")
     response.headers["ETag"] = etag(household.version)
     return await service.household_out(session, principal, household)
 
@@ -179,6 +180,7 @@ async def list_members(
 ) -> MemberList:
     _read(principal)
     household = await repo.get_household(session, principal, household_id)
+    await service.audit_personal_data_read(session, principal, household, "members")
     members = await repo.members_of(session, household.id, include_removed=include_removed)
     return MemberList(items=[service.member_out(m, principal, household.head_member_id) for m in members])
 

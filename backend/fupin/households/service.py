@@ -190,7 +190,8 @@ def summary_out(row: Any, principal: Principal) -> HouseholdSummary:
         village_code=row.village_code,
         village_name=row.village_name,
         head_name=row.head_name,
-        head_id_number=row.head_id_number if principal.pii else mask(row.head_id_number),
+        # lists always mask: full numbers are read one household at a time, and those reads are audited
+        head_id_number=mask(row.head_id_number),
         member_count=row.member_count,
         status=row.status,
         attribute=row.attribute,
@@ -223,6 +224,22 @@ async def audit_write(
         version=h.version,
         subject_id=str(h.public_id),
     )
+
+
+async def audit_personal_data_read(session: AsyncSession, principal: Principal, h: Household, what: str) -> None:
+    """Reading unmasked ID numbers, phones, accounts or health details leaves a trace (no change-feed entry)."""
+    if principal.pii:
+        await audit.record(
+            session,
+            principal.as_actor(),
+            "household.personal_data_read",
+            "household",
+            str(h.public_id),
+            h.village_code,
+            {"read": [None, what]},
+            feed=False,
+            subject_id=str(h.public_id),
+        )
 
 
 # ---------------------------------------------------------------- checks shared by create and member changes
