@@ -28,7 +28,6 @@ from fupin.households.schemas import (
     HeadChange,
     HouseholdCreate,
     HouseholdOut,
-    HouseholdSummary,
     HouseholdUpdate,
     IncomeIn,
     IncomeOut,
@@ -180,26 +179,6 @@ async def household_out(
         updated_at=h.updated_at,
         version=h.version,
         pii_masked=not pii,
-    )
-
-
-def summary_out(row: Any, principal: Principal) -> HouseholdSummary:
-    return HouseholdSummary(
-        id=row.id,
-        household_number=row.household_number,
-        village_code=row.village_code,
-        village_name=row.village_name,
-        head_name=row.head_name,
-        # lists always mask: full numbers are read one household at a time, and those reads are audited
-        head_id_number=mask(row.head_id_number),
-        member_count=row.member_count,
-        status=row.status,
-        attribute=row.attribute,
-        main_cause=row.main_cause,
-        first_identified_on=row.first_identified_on,
-        exit_year=row.exit_year,
-        updated_at=row.updated_at,
-        version=row.version,
     )
 
 
