@@ -76,15 +76,11 @@ export function createAuthFetch(fetchImpl: typeof fetch = globalThis.fetch.bind(
 }
 
 export const api = createClient<paths>({
-  baseUrl: absoluteBase(),
+  baseUrl: typeof window !== 'undefined' && window.location?.origin ? window.location.origin : 'http://localhost',
   fetch: createAuthFetch((input, init) => globalThis.fetch(input, init)),
 })
 
-interface FetchResult<T> {
-  data?: T
-  error?: unknown
-  response: Response
-}
+type FetchResult<T> = { data?: T; error?: unknown; response: Response }
 
 /** Returns the data of an openapi-fetch call or throws an ApiError with a readable message. */
 export async function unwrap<T>(call: Promise<FetchResult<T>>): Promise<T> {

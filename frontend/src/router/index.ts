@@ -1,5 +1,6 @@
 import { createRouter, createWebHistory, type RouteRecordRaw } from 'vue-router'
 import { useAuthStore } from '@/modules/auth/store'
+import { session } from '@/api/session'
 
 declare module 'vue-router' {
   interface RouteMeta {
@@ -57,8 +58,14 @@ export const router = createRouter({
 router.beforeEach(async (to) => {
   const auth = useAuthStore()
   if (to.meta.public) return true
-  if (!auth.loggedIn && !(await auth.restore())) {
-    return { name: 'login', query: to.fullPath !== '/' ? { redirect: to.fullPath } : {} }
+  if (!auth.loggedIn) {
+    const hadSession = session.active
+    if (!(await auth.restore())) {
+      const query: Record<string, string> = to.fullPath !== '/' ? { redirect: to.fullPath } : {}
+      // a stored session that no longer works has expired or been revoked: say so
+      if (hadSession) query.expired = '1'
+      return { name: 'login', query }
+    }
   }
   if (to.meta.permission && !auth.can(to.meta.permission)) return { name: 'dashboard' }
   return true

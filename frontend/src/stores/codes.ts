@@ -4,8 +4,6 @@ import { api, unwrap } from '@/api/client'
 import type { CodeEntry } from '@/api/types'
 import { currentLocale } from '@/i18n'
 
-type Res<T> = Promise<{ data?: T; error?: unknown; response: Response }>
-
 /** Names of the code tables the pages use (as published at GET /codes). */
 export const TABLES = {
   status: 'household_status',
@@ -35,7 +33,7 @@ export const useCodesStore = defineStore('codes', () => {
   function load(): Promise<void> {
     if (Object.keys(tables.value).length) return Promise.resolve()
     if (!loading) {
-      loading = unwrap(api.GET('/codes' as never, {} as never) as Res<{ tables: Record<string, CodeEntry[]> }>)
+      loading = unwrap(api.GET('/api/v1/codes', {}))
         .then((d) => {
           tables.value = d.tables
         })

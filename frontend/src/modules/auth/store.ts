@@ -25,12 +25,12 @@ export const useAuthStore = defineStore('auth', () => {
   }
 
   async function login(username: string, password: string): Promise<void> {
-    const tokens = await unwrap(
-      api.POST('/auth/token' as never, {
-        body: { username, password, grant_type: 'password' },
-        bodySerializer: (b: Record<string, string>) => new URLSearchParams(b),
+    const tokens: TokenSet = await unwrap(
+      api.POST('/api/v1/auth/token', {
+        body: { username, password },
+        bodySerializer: (b) => new URLSearchParams(b as Record<string, string>),
         headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-      } as never) as Promise<{ data?: TokenSet; error?: unknown; response: Response }>,
+      }),
     )
     session.set(tokens)
     await loadMe()
@@ -38,7 +38,7 @@ export const useAuthStore = defineStore('auth', () => {
   }
 
   async function loadMe(): Promise<Me> {
-    const data = await unwrap(api.GET('/me' as never, {} as never) as Promise<{ data?: Me; error?: unknown; response: Response }>)
+    const data = await unwrap(api.GET('/api/v1/me', {}))
     me.value = data
     return data
   }
@@ -61,7 +61,7 @@ export const useAuthStore = defineStore('auth', () => {
     if (timer) clearTimeout(timer)
     timer = null
     try {
-      if (refresh_token) await api.POST('/auth/logout' as never, { body: { refresh_token } } as never)
+      if (refresh_token) await api.POST('/api/v1/auth/logout', { body: { refresh_token } })
     } catch {
       /* logging out locally is enough when the server is unreachable */
     }

@@ -1,11 +1,8 @@
 import { api, unwrap } from '@/api/client'
 import type { Summary } from '@/api/types'
 
-type Res<T> = Promise<{ data?: T; error?: unknown; response: Response }>
-const GET = api.GET as unknown as <T>(path: string, init?: object) => Res<T>
-
 export function fetchSummary(region: string | null): Promise<Summary> {
-  return unwrap(GET<Summary>('/stats/summary', { params: { query: region ? { region } : {} } }))
+  return unwrap(api.GET('/api/v1/stats/summary', { params: { query: region ? { region } : {} } }))
 }
 
 /** Derived dashboard figures (pure, unit-tested). */

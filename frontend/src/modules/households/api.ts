@@ -1,27 +1,24 @@
-/** Household endpoints used by the pages (typed by the generated contract). */
+/** Household endpoints used by the pages, typed by the generated contract (src/api/schema.d.ts). */
 import { api, ifMatch, unwrap, unwrapWithEtag } from '@/api/client'
 import type {
   Assessment,
   AuditEvent,
   ExitEvaluation,
   Household,
-  HouseholdFields,
+  HouseholdCreate,
   HouseholdRow,
+  HouseholdUpdate,
   Income,
   Member,
-  MemberFields,
+  MemberAdd,
   Page,
   PovertyLine,
   StatusChange,
 } from '@/api/types'
+import type { components } from '@/api/schema'
 
-type Res<T> = Promise<{ data?: T; error?: unknown; response: Response }>
-// The generated `paths` type checks paths and parameters; results are narrowed to the page types here.
-const GET = api.GET as unknown as <T>(path: string, init?: object) => Res<T>
-const POST = api.POST as unknown as <T>(path: string, init?: object) => Res<T>
-const PUT = api.PUT as unknown as <T>(path: string, init?: object) => Res<T>
-const PATCH = api.PATCH as unknown as <T>(path: string, init?: object) => Res<T>
-const DELETE = api.DELETE as unknown as <T>(path: string, init?: object) => Res<T>
+type S = components['schemas']
+type Sort = 'household_number' | '-household_number' | 'updated_at' | '-updated_at'
 
 export interface HouseholdFilters {
   region?: string | null
@@ -45,119 +42,118 @@ function clean<T extends object>(o: T): Partial<T> {
 }
 
 export function listHouseholds(filters: HouseholdFilters, cursor: string | null, limit = 50): Promise<Page<HouseholdRow>> {
-  const query = clean({ ...filters, limit, cursor, include_total: cursor === null ? true : undefined })
-  return unwrap(GET<Page<HouseholdRow>>('/households', { params: { query } }))
-}
-
-export function getHousehold(id: string) {
-  return unwrapWithEtag(GET<Household>('/households/{household_id}', { params: { path: { household_id: id } } }))
-}
-
-export function createHousehold(body: HouseholdFields & { village_code: string; members: MemberFields[] }): Promise<Household> {
-  return unwrap(POST<Household>('/households', { body }))
-}
-
-export function updateHousehold(id: string, version: number, body: Partial<HouseholdFields> & { village_code?: string }): Promise<Household> {
+  const f = clean(filters)
   return unwrap(
-    PATCH<Household>('/households/{household_id}', {
+    api.GET('/api/v1/households', {
+      params: {
+        query: {
+          ...f,
+          status: f.status ? [f.status] : undefined,
+          sort: (f.sort as Sort | undefined) ?? undefined,
+          limit,
+          cursor: cursor ?? undefined,
+          include_total: cursor === null ? true : undefined,
+        },
+      },
+    }),
+  )
+}
+
+export function getHousehold(id: string): Promise<{ data: Household; etag: string | null }> {
+  return unwrapWithEtag(api.GET('/api/v1/households/{household_id}', { params: { path: { household_id: id } } }))
+}
+
+export function createHousehold(body: HouseholdCreate): Promise<Household> {
+  return unwrap(api.POST('/api/v1/households', { body }))
+}
+
+export function updateHousehold(id: string, version: number, body: HouseholdUpdate): Promise<Household> {
+  return unwrap(
+    api.PATCH('/api/v1/households/{household_id}', {
       params: { path: { household_id: id }, header: { 'If-Match': ifMatch(version) } },
-      headers: { 'If-Match': ifMatch(version) },
       body,
     }),
   )
 }
 
-export function addMember(id: string, body: MemberFields & { reason: string; changed_on?: string | null }): Promise<Member> {
-  return unwrap(POST<Member>('/households/{household_id}/members', { params: { path: { household_id: id } }, body }))
-}
-
-export function updateMember(id: string, member: Member, body: Partial<MemberFields>): Promise<Member> {
-  return unwrap(
-    PATCH<Member>('/households/{household_id}/members/{member_id}', {
-      params: { path: { household_id: id, member_id: member.id } },
-      headers: { 'If-Match': ifMatch(member.version) },
-      body,
-    }),
-  )
+export function addMember(id: string, body: MemberAdd): Promise<Member> {
+  return unwrap(api.POST('/api/v1/households/{household_id}/members', { params: { path: { household_id: id } }, body }))
 }
 
 export function removeMember(
   id: string,
-  memberId: string,
+  member: Member,
   query: { reason: string; new_head_member_id?: string | null; note?: string | null },
-): Promise<void> {
+): Promise<unknown> {
   return unwrap(
-    DELETE<void>('/households/{household_id}/members/{member_id}', {
-      params: { path: { household_id: id, member_id: memberId }, query: clean(query) },
+    api.DELETE('/api/v1/households/{household_id}/members/{member_id}', {
+      params: {
+        path: { household_id: id, member_id: member.id },
+        query: clean(query) as { reason: string },
+        header: { 'If-Match': ifMatch(member.version) },
+      },
     }),
   )
 }
 
-export function changeHead(id: string, memberId: string, previousHeadRelation?: string): Promise<Household> {
+export function changeHead(id: string, memberId: string): Promise<Household> {
   return unwrap(
-    POST<Household>('/households/{household_id}/head', {
+    api.POST('/api/v1/households/{household_id}/head', {
       params: { path: { household_id: id } },
-      body: clean({ member_id: memberId, previous_head_relation: previousHeadRelation }),
+      body: { member_id: memberId } as S['HeadChange'],
     }),
   )
 }
 
 export async function listIncomes(id: string): Promise<Income[]> {
-  return (await unwrap(GET<{ items: Income[] }>('/households/{household_id}/incomes', { params: { path: { household_id: id } } }))).items
+  return (await unwrap(api.GET('/api/v1/households/{household_id}/incomes', { params: { path: { household_id: id } } }))).items
 }
 
-export function putIncome(id: string, year: number, body: Record<string, string>, version?: number): Promise<Income> {
+export function putIncome(id: string, year: number, body: S['IncomeIn'], version?: number): Promise<Income> {
   return unwrap(
-    PUT<Income>('/households/{household_id}/incomes/{year}', {
-      params: { path: { household_id: id, year } },
-      headers: version !== undefined ? { 'If-Match': ifMatch(version) } : {},
+    api.PUT('/api/v1/households/{household_id}/incomes/{year}', {
+      params: { path: { household_id: id, year }, header: version !== undefined ? { 'If-Match': ifMatch(version) } : {} },
       body,
     }),
   )
 }
 
 export async function listAssessments(id: string): Promise<Assessment[]> {
-  return (await unwrap(GET<{ items: Assessment[] }>('/households/{household_id}/assessments', { params: { path: { household_id: id } } })))
-    .items
+  return (await unwrap(api.GET('/api/v1/households/{household_id}/assessments', { params: { path: { household_id: id } } }))).items
 }
 
-export function putAssessment(id: string, year: number, body: object, version?: number): Promise<Assessment> {
+export function putAssessment(id: string, year: number, body: S['AssessmentIn'], version?: number): Promise<Assessment> {
   return unwrap(
-    PUT<Assessment>('/households/{household_id}/assessments/{year}', {
-      params: { path: { household_id: id, year } },
-      headers: version !== undefined ? { 'If-Match': ifMatch(version) } : {},
+    api.PUT('/api/v1/households/{household_id}/assessments/{year}', {
+      params: { path: { household_id: id, year }, header: version !== undefined ? { 'If-Match': ifMatch(version) } : {} },
       body,
     }),
   )
 }
 
 export function evaluateExit(id: string, year: number): Promise<ExitEvaluation> {
-  return unwrap(POST<ExitEvaluation>('/households/{household_id}/exit-evaluation', { params: { path: { household_id: id } }, body: { year } }))
+  return unwrap(api.POST('/api/v1/households/{household_id}/exit-evaluation', { params: { path: { household_id: id } }, body: { year } }))
 }
 
 export function transitionStatus(id: string, body: { to_status: string; reason: string; year?: number | null }, version: number): Promise<Household> {
   return unwrap(
-    POST<Household>('/households/{household_id}/status-transitions', {
-      params: { path: { household_id: id } },
-      headers: { 'If-Match': ifMatch(version) },
-      body: clean(body),
+    api.POST('/api/v1/households/{household_id}/status-transitions', {
+      params: { path: { household_id: id }, header: { 'If-Match': ifMatch(version) } },
+      body: clean(body) as S['StatusTransitionIn'],
     }),
   )
 }
 
 export async function statusHistory(id: string): Promise<StatusChange[]> {
-  return (await unwrap(GET<{ items: StatusChange[] }>('/households/{household_id}/status-history', { params: { path: { household_id: id } } })))
-    .items
+  return (await unwrap(api.GET('/api/v1/households/{household_id}/status-history', { params: { path: { household_id: id } } }))).items
 }
 
 export async function auditEvents(id: string): Promise<AuditEvent[]> {
   return (
-    await unwrap(
-      GET<{ items: AuditEvent[] }>('/households/{household_id}/audit-events', { params: { path: { household_id: id }, query: { limit: 200 } } }),
-    )
+    await unwrap(api.GET('/api/v1/households/{household_id}/audit-events', { params: { path: { household_id: id }, query: { limit: 200 } } }))
   ).items
 }
 
 export async function povertyLines(): Promise<PovertyLine[]> {
-  return (await unwrap(GET<{ items: PovertyLine[] }>('/poverty-lines'))).items
+  return (await unwrap(api.GET('/api/v1/poverty-lines', {}))).items
 }

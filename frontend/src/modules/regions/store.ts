@@ -3,8 +3,6 @@ import { computed, ref } from 'vue'
 import { api, unwrap } from '@/api/client'
 import type { Region } from '@/api/types'
 
-type Res<T> = Promise<{ data?: T; error?: unknown; response: Response }>
-
 export const useRegionStore = defineStore('regions', () => {
   const roots = ref<Region[]>([])
   const byCode = ref<Record<string, Region>>({})
@@ -18,7 +16,7 @@ export const useRegionStore = defineStore('regions', () => {
   }
 
   async function loadRoots(): Promise<Region[]> {
-    const data = await unwrap(api.GET('/regions' as never, {} as never) as Res<{ items: Region[] }>)
+    const data = await unwrap(api.GET('/api/v1/regions', {}))
     roots.value = data.items
     remember(data.items)
     const saved = sessionStorage.getItem('fupin.region')
@@ -31,7 +29,7 @@ export const useRegionStore = defineStore('regions', () => {
   async function fetchOne(code: string): Promise<Region | null> {
     if (byCode.value[code]) return byCode.value[code]
     try {
-      const r = await unwrap(api.GET('/regions/{code}' as never, { params: { path: { code } } } as never) as Res<Region>)
+      const r: Region = await unwrap(api.GET('/api/v1/regions/{code}', { params: { path: { code } } }))
       remember([r])
       return r
     } catch {
@@ -41,9 +39,7 @@ export const useRegionStore = defineStore('regions', () => {
 
   async function loadChildren(code: string): Promise<Region[]> {
     if (children.value[code]) return children.value[code]
-    const data = await unwrap(
-      api.GET('/regions' as never, { params: { query: { parent: code } } } as never) as Res<{ items: Region[] }>,
-    )
+    const data = await unwrap(api.GET('/api/v1/regions', { params: { query: { parent: code } } }))
     children.value[code] = data.items
     remember(data.items)
     return data.items
