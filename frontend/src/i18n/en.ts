@@ -61,6 +61,7 @@ const en: MessageSchema = {
     needOneMember: 'At least one member (the head) is required',
   },
   members: {
+    idType: 'ID document',
     name: 'Name', idNumber: 'ID number', relation: 'Relation to head', gender: 'Gender', birthDate: 'Birth date', age: 'Age',
     ethnicity: 'Ethnicity', education: 'Education', schoolStatus: 'School status', health: 'Health', disabilityGrade: 'Disability grade',
     labour: 'Labour ability', workStatus: 'Work', monthsWorked: 'Months worked', medicalInsurance: 'Basic medical insurance',
@@ -102,10 +103,12 @@ const en: MessageSchema = {
     from: 'From', to: 'To', at: 'When', by: 'By', reasonRequired: 'Enter a reason',
   },
   audit: {
+    readWhat: 'Read',
     seq: 'No.', time: 'Time', actor: 'User', action: 'Action', entity: 'Record', changes: 'Changes', field: 'Field',
-    before: 'Before', after: 'After', none: 'No audit events',
+    before: 'Before', after: 'After', none: 'No audit events', showReads: 'Show personal-data reads',
+    reads: { household: 'household details', members: 'member list', audit_trail: 'audit trail' },
     actions: {
-      household: { created: 'Registered', updated: 'Household updated', head_changed: 'Head changed', status_changed: 'Status changed' },
+      household: { created: 'Registered', updated: 'Household updated', head_changed: 'Head changed', status_changed: 'Status changed', personal_data_read: 'Personal data read' },
       member: { added: 'Member added', removed: 'Member removed', updated: 'Member updated' },
       income: { created: 'Income recorded', updated: 'Income updated' },
       assessment: { created: 'Assessment recorded', updated: 'Assessment updated' },

@@ -64,6 +64,7 @@ const zhCN = {
     needOneMember: '至少需要一名家庭成员（户主）',
   },
   members: {
+    idType: '证件类型',
     name: '姓名', idNumber: '身份证号', relation: '与户主关系', gender: '性别', birthDate: '出生日期', age: '年龄',
     ethnicity: '民族', education: '文化程度', schoolStatus: '在校生状况', health: '健康状况', disabilityGrade: '残疾等级',
     labour: '劳动技能', workStatus: '务工状况', monthsWorked: '务工时间（月）', medicalInsurance: '城乡居民基本医疗保险',
@@ -105,10 +106,12 @@ const zhCN = {
     from: '原状态', to: '新状态', at: '变更时间', by: '操作人', reasonRequired: '请填写变更原因',
   },
   audit: {
+    readWhat: '查看内容',
     seq: '序号', time: '时间', actor: '操作人', action: '操作', entity: '对象', changes: '变更内容', field: '字段',
-    before: '变更前', after: '变更后', none: '暂无操作记录',
+    before: '变更前', after: '变更后', none: '暂无操作记录', showReads: '显示查看个人信息的记录',
+    reads: { household: '户详情', members: '成员列表', audit_trail: '操作记录' },
     actions: {
-      household: { created: '建档', updated: '修改户信息', head_changed: '变更户主', status_changed: '变更脱贫状态' },
+      household: { created: '建档', updated: '修改户信息', head_changed: '变更户主', status_changed: '变更脱贫状态', personal_data_read: '查看个人信息' },
       member: { added: '增加成员', removed: '减少成员', updated: '修改成员信息' },
       income: { created: '填报收入', updated: '修改收入' },
       assessment: { created: '填报两不愁三保障', updated: '修改两不愁三保障' },
