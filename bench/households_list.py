@@ -35,15 +35,17 @@ SECRET = "bench-secret-0123456789abcdef0123456789abcdef"
 TOWNSHIP = "220382102000"
 LOW, HIGH = "220382102000", "220382103000"
 
+# The statement the API runs (repository.filtered + list_page), written out for psycopg; page 1 has no cursor.
 SQL = """
-SELECT h.public_id, h.household_number, h.village_code, r.name, h.head_name, m.id_number, h.member_count,
+SELECT h.public_id, h.household_number, h.village_code, r.name, h.head_name,
+       substr(m.id_number, 1, 6) || '********' || substr(m.id_number, 15, 4), h.member_count,
        h.status, h.attribute, h.main_cause, h.first_identified_on, h.exit_year, h.updated_at, h.version, h.id
 FROM households h
 JOIN regions r ON r.code = h.village_code
 LEFT JOIN members m ON m.id = h.head_member_id
 WHERE h.village_code >= %(low)s AND h.village_code < %(high)s
   AND h.village_code >= %(scope_low)s AND h.village_code < %(scope_high)s
-  AND (h.village_code, h.household_number) > (%(v)s, %(n)s)
+  {cursor}
 ORDER BY h.village_code, h.household_number
 LIMIT 51
 """
@@ -72,8 +74,16 @@ def load(households: int) -> float:
     with engine.begin() as conn:
         demo.seed_regions(conn)
         demo.seed_demo_users(conn)
-        extra = [{"code": f"220382102{300 + i:03d}", "name": f"基准测试{i + 1}村", "level": 5,
-                  "parent_code": TOWNSHIP, "is_poor_village": False} for i in range(100)]
+        extra = [
+            {
+                "code": f"220382102{300 + i:03d}",
+                "name": f"基准测试{i + 1}村",
+                "level": 5,
+                "parent_code": TOWNSHIP,
+                "is_poor_village": False,
+            }
+            for i in range(100)
+        ]
         conn.execute(Region.__table__.insert(), extra)  # type: ignore[attr-defined]
         big = [v for v in demo.village_codes(conn) if v.startswith("220382102")]
         rest = [v for v in demo.village_codes(conn) if not v.startswith("220382102")]
@@ -85,8 +95,10 @@ def load(households: int) -> float:
     with engine.begin() as conn:
         conn.execute(text("ANALYZE"))
     engine.dispose()
-    print(f"loaded {report.households:,} households and {report.members:,} members in {elapsed:.0f} s: "
-          f"{report.households / elapsed:,.0f} households/s")
+    print(
+        f"loaded {report.households:,} households and {report.members:,} members in {elapsed:.0f} s: "
+        f"{report.households / elapsed:,.0f} households/s"
+    )
     return report.households / elapsed
 
 
@@ -128,12 +140,15 @@ def main() -> int:
 
     dsn = ADMIN_URL.rsplit("/", 1)[0] + f"/{DB_NAME}"
     with psycopg.connect(dsn) as conn:
-        in_township = conn.execute("SELECT count(*) FROM households WHERE village_code >= %s AND village_code < %s",
-                                   (LOW, HIGH)).fetchone()[0]  # type: ignore[index]
+        in_township = conn.execute(
+            "SELECT count(*) FROM households WHERE village_code >= %s AND village_code < %s", (LOW, HIGH)
+        ).fetchone()[0]  # type: ignore[index]
         depth = min(500_000, in_township - 100)
-        deep = conn.execute("SELECT village_code, household_number FROM households WHERE village_code >= %s "
-                            "AND village_code < %s ORDER BY village_code, household_number OFFSET %s LIMIT 1",
-                            (LOW, HIGH, depth)).fetchone()
+        deep = conn.execute(
+            "SELECT village_code, household_number FROM households WHERE village_code >= %s "
+            "AND village_code < %s ORDER BY village_code, household_number OFFSET %s LIMIT 1",
+            (LOW, HIGH, depth),
+        ).fetchone()
     assert deep is not None
     deep_cursor = encode_cursor("hh_number_asc", [deep[0], deep[1]])
     print(f"township 卧虎镇 holds {in_township:,} households; deep page starts after row {depth:,}")
@@ -145,8 +160,12 @@ def main() -> int:
             sock.bind(("127.0.0.1", 0))
             args.port = sock.getsockname()[1]
     env = {**os.environ, "FUPIN_DOCS_ENABLED": "false"}
-    server = subprocess.Popen([str(ROOT / ".venv" / "bin" / "fupin"), "serve", "--port", str(args.port)], env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [str(ROOT / ".venv" / "bin" / "fupin"), "serve", "--port", str(args.port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     base = f"http://127.0.0.1:{args.port}"
     try:
         for _ in range(100):
@@ -156,8 +175,9 @@ def main() -> int:
             except httpx.HTTPError:
                 time.sleep(0.2)
         with httpx.Client(base_url=base, timeout=30) as client:
-            token = client.post("/api/v1/auth/token", data={"username": "city_office", "password": "fupin-demo"}
-                                ).json()["access_token"]
+            token = client.post(
+                "/api/v1/auth/token", data={"username": "city_office", "password": "fupin-demo"}
+            ).json()["access_token"]
             client.headers["Authorization"] = f"Bearer {token}"
             params = {"region": TOWNSHIP, "limit": 50}
             first_page = client.get("/api/v1/households", params=params)
@@ -166,17 +186,21 @@ def main() -> int:
             assert deep_page.status_code == 200 and deep_page.json()["items"][0]["household_number"] > deep[1]
             times: dict[str, list[float]] = {"page1": [], "deep": [], "sql_page1": [], "sql_deep": []}
             peak = rss_mb(server.pid)
+            sql_page1 = SQL.replace("{cursor}", "")
+            sql_deep = SQL.replace("{cursor}", "AND (h.village_code, h.household_number) > (%(v)s, %(n)s)")
             with psycopg.connect(dsn) as conn:
                 sql_args = {"low": LOW, "high": HIGH, "scope_low": "220300000000", "scope_high": "220400000000"}
                 for i in range(args.requests):
                     for name, cursor in (("page1", None), ("deep", deep_cursor)):
                         t = time.perf_counter()
-                        r = client.get("/api/v1/households", params={**params, **({"cursor": cursor} if cursor else {})})
+                        r = client.get(
+                            "/api/v1/households", params={**params, **({"cursor": cursor} if cursor else {})}
+                        )
                         times[name].append(time.perf_counter() - t)
                         assert r.status_code == 200
-                    for name, (v, n) in (("sql_page1", ("", "")), ("sql_deep", deep)):
+                    for name, sql, (v, n) in (("sql_page1", sql_page1, ("", "")), ("sql_deep", sql_deep, deep)):
                         t = time.perf_counter()
-                        rows = conn.execute(SQL, {**sql_args, "v": v, "n": n}).fetchall()
+                        rows = conn.execute(sql, {**sql_args, "v": v, "n": n}).fetchall()
                         times[name].append(time.perf_counter() - t)
                         assert len(rows) == 51
                     if i % 20 == 0:
@@ -190,15 +214,17 @@ def main() -> int:
     deep_ratio = ms["deep"] / ms["page1"]
     api_sql = ms["page1"] / ms["sql_page1"]
     api_sql_deep = ms["deep"] / ms["sql_deep"]
-    print(f"p50 ms: API page 1 {ms['page1']:.2f}, API deep {ms['deep']:.2f}, "
-          f"SQL page 1 {ms['sql_page1']:.2f}, SQL deep {ms['sql_deep']:.2f}  ({args.requests} requests each)")
+    print(
+        f"p50 ms: API page 1 {ms['page1']:.2f}, API deep {ms['deep']:.2f}, "
+        f"SQL page 1 {ms['sql_page1']:.2f}, SQL deep {ms['sql_deep']:.2f}  ({args.requests} requests each)"
+    )
     print(f"deep page / page 1 (API):      {deep_ratio:.2f}   (goal <= 1.5)")
     print(f"API / direct SQL (page 1):     {api_sql:.2f}   (goal <= 5)")
-    print(f"API / direct SQL (deep page):  {api_sql_deep:.2f}")
+    print(f"API / direct SQL (deep page):  {api_sql_deep:.2f}   (goal <= 5)")
     print(f"API process peak RSS:          {peak:.0f} MB (goal < 300 MB)")
     if rate is not None:
         print(f"load rate:                     {rate:,.0f} households/s")
-    ok = deep_ratio <= 1.5 and api_sql <= 5 and peak < 300
+    ok = deep_ratio <= 1.5 and api_sql <= 5 and api_sql_deep <= 5 and peak < 300
     print("all goals met" if ok else "GOAL MISSED")
     return 0 if ok else 1
 
