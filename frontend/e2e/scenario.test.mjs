@@ -179,7 +179,7 @@ describe('Fupin web app in Chromium', { concurrency: false }, () => {
 
   it('adds a member: invalid ID refused as typed, duplicate refused by the server on the field, valid one saved', async () => {
     await page.locator('[data-test="member-add"]').click()
-    const dialog = page.locator('.el-dialog', { has: page.locator('[data-test="add-member-form"]') })
+    const dialog = page.locator('.el-dialog', { has: page.locator('[data-test="member-form"]') })
     await dialog.waitFor()
     state.memberName = `测试新生儿${rnd()}`
     await dialog.locator('[data-test="member-name"]').fill(state.memberName)
@@ -192,7 +192,7 @@ describe('Fupin web app in Chromium', { concurrency: false }, () => {
     await screenshot('member-invalid-id')
     // passes the client checks but the API refuses it: the message appears beside the ID field
     await idInput.fill(state.headId)
-    await dialog.locator('[data-test="add-member-save"]').click()
+    await dialog.locator('[data-test="member-save"]').click()
     const fieldError = dialog.locator('.el-form-item.is-error', { has: page.locator('[data-test="member-id-number"]') })
     await fieldError.waitFor({ timeout: 10_000 })
     const msg = await fieldError.locator('.el-form-item__error').innerText()
@@ -200,9 +200,20 @@ describe('Fupin web app in Chromium', { concurrency: false }, () => {
     await screenshot('member-duplicate-id')
     await idInput.fill(good)
     await dialog.locator('[data-test="id-hint"]').waitFor()
-    await dialog.locator('[data-test="add-member-save"]').click()
+    await dialog.locator('[data-test="member-save"]').click()
     await dialog.waitFor({ state: 'hidden' })
     await page.locator('[data-test="member-table"] tr', { hasText: state.memberName }).waitFor()
+  })
+
+  it('corrects a member', async () => {
+    const row = page.locator('[data-test="member-table"] .el-table__body tr', { hasText: state.memberName })
+    await row.locator('[data-test="member-edit"]').click()
+    const dialog = page.locator('.el-dialog', { has: page.locator('[data-test="member-form"]') })
+    await dialog.waitFor()
+    await pick(dialog.locator('.el-form-item', { hasText: '文化程度' }).locator('.el-select'), '学龄前儿童')
+    await dialog.locator('[data-test="member-save"]').click()
+    await dialog.waitFor({ state: 'hidden' })
+    await page.locator('[data-test="member-table"] .el-table__body tr', { hasText: '学龄前儿童' }).waitFor()
   })
 
   it('shows the new member in the audit trail', async () => {
@@ -221,7 +232,8 @@ describe('Fupin web app in Chromium', { concurrency: false }, () => {
   it('tells a stale edit apart and offers to reload', async () => {
     await page.locator('[data-test="household-edit"]').click()
     await page.locator('[data-test="household-form"] input').first().waitFor()
-    await page.waitForTimeout(300)
+    // the village of the household is shown in the picker
+    await page.waitForFunction(() => document.querySelector('[data-test="form-village"] input')?.value === '东方红村')
     // someone else changes the household meanwhile
     await page.evaluate(async (url) => {
       const id = url.split('/').pop()
@@ -237,6 +249,7 @@ describe('Fupin web app in Chromium', { concurrency: false }, () => {
     await page.locator('[data-test="household-save"]').click()
     const box = page.locator('.el-message-box', { hasText: '数据已被他人修改' })
     await box.waitFor()
+    await page.waitForTimeout(400) // dialog animation
     await screenshot('stale-edit')
     await box.getByRole('button', { name: '重新加载最新数据' }).click()
     await page.waitForTimeout(500)

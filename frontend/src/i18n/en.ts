@@ -61,6 +61,7 @@ const en: MessageSchema = {
     needOneMember: 'At least one member (the head) is required',
   },
   members: {
+    edit: 'Correct member', updated: 'Member saved', changedOn: 'Date of change',
     idType: 'ID document',
     name: 'Name', idNumber: 'ID number', relation: 'Relation to head', gender: 'Gender', birthDate: 'Birth date', age: 'Age',
     ethnicity: 'Ethnicity', education: 'Education', schoolStatus: 'School status', health: 'Health', disabilityGrade: 'Disability grade',

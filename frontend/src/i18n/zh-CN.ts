@@ -64,6 +64,7 @@ const zhCN = {
     needOneMember: '至少需要一名家庭成员（户主）',
   },
   members: {
+    edit: '修改成员信息', updated: '成员信息已保存', changedOn: '变更日期',
     idType: '证件类型',
     name: '姓名', idNumber: '身份证号', relation: '与户主关系', gender: '性别', birthDate: '出生日期', age: '年龄',
     ethnicity: '民族', education: '文化程度', schoolStatus: '在校生状况', health: '健康状况', disabilityGrade: '残疾等级',

@@ -11,6 +11,7 @@ import type {
   Income,
   Member,
   MemberAdd,
+  MemberUpdate,
   Page,
   PovertyLine,
   StatusChange,
@@ -78,6 +79,15 @@ export function updateHousehold(id: string, version: number, body: HouseholdUpda
 
 export function addMember(id: string, body: MemberAdd): Promise<Member> {
   return unwrap(api.POST('/api/v1/households/{household_id}/members', { params: { path: { household_id: id } }, body }))
+}
+
+export function updateMember(id: string, member: Member, body: MemberUpdate): Promise<Member> {
+  return unwrap(
+    api.PATCH('/api/v1/households/{household_id}/members/{member_id}', {
+      params: { path: { household_id: id, member_id: member.id }, header: { 'If-Match': ifMatch(member.version) } },
+      body,
+    }),
+  )
 }
 
 export function removeMember(

@@ -45,6 +45,25 @@ export const useRegionStore = defineStore('regions', () => {
     return data.items
   }
 
+  /**
+   * Loads the children along the path from the scope root down to `code`, so that pickers can show it.
+   * Returns the codes of that path (root first, `code` last), or [] when it is not visible.
+   */
+  async function ensurePath(code: string): Promise<string[]> {
+    try {
+      const detail: Region = await unwrap(api.GET('/api/v1/regions/{code}', { params: { path: { code } } }))
+      remember([detail, ...(detail.path ?? [])])
+      const chain = [...(detail.path ?? []).map((r) => r.code).filter((c) => c !== code), code]
+      const rootIndex = chain.findIndex((c) => roots.value.some((r) => r.code === c))
+      if (rootIndex < 0) return []
+      const visible = chain.slice(rootIndex)
+      for (const c of visible.slice(0, -1)) await loadChildren(c)
+      return visible
+    } catch {
+      return []
+    }
+  }
+
   function select(code: string | null): void {
     currentCode.value = code
     if (code) sessionStorage.setItem('fupin.region', code)
@@ -59,5 +78,5 @@ export const useRegionStore = defineStore('regions', () => {
     sessionStorage.removeItem('fupin.region')
   }
 
-  return { roots, byCode, children, currentCode, current, loadRoots, loadChildren, fetchOne, select, reset }
+  return { roots, byCode, children, currentCode, current, loadRoots, loadChildren, fetchOne, ensurePath, select, reset }
 })
