@@ -46,8 +46,20 @@ STATUSES = [
 LINES = {2014: 2800, 2015: 2855, 2016: 3026, 2017: 3335, 2018: 3535, 2019: 3747, 2020: 4000}
 
 
+_CUMULATIVE: dict[tuple[tuple[str, int], ...], tuple[list[str], list[int]]] = {}
+
+
 def _weighted(rng: random.Random, table: list[tuple[str, int]]) -> str:
-    return rng.choices([c for c, _ in table], weights=[w for _, w in table])[0]
+    key = tuple(table)
+    prepared = _CUMULATIVE.get(key)
+    if prepared is None:
+        codes, running, total = [], [], 0
+        for code, weight in table:
+            total += weight
+            codes.append(code)
+            running.append(total)
+        prepared = _CUMULATIVE[key] = (codes, running)
+    return rng.choices(prepared[0], cum_weights=prepared[1])[0]
 
 
 @dataclass
