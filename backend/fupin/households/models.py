@@ -77,6 +77,8 @@ class Household(IdMixin, PublicIdMixin, TimestampMixin, Base):
         Index("ix_households_village_number", "village_code", "household_number"),
         Index("ix_households_updated", "updated_at", "id"),
         Index("ix_households_status", "status"),
+        # resolves the deferred head-member check per inserted member, and ON DELETE SET NULL, without a scan
+        Index("ix_households_head_member_id", "head_member_id"),
         UniqueConstraint("source_system", "external_id", name="uq_households_source_external"),
     )
 
