@@ -22,6 +22,15 @@ describe('problem messages', () => {
     expect(describeProblem({ code: 'household.duplicate_member' }, 409)).toContain('身份证号')
   })
 
+  it('prefers a Chinese detail written by the server in the Chinese UI', () => {
+    setLocale('zh-CN')
+    const p = { code: 'household.exit_criteria_not_met', detail: '未达到脱贫标准: 不愁吃、不愁穿 (criteria not met)' }
+    expect(describeProblem(p, 409)).toBe('未达到脱贫标准: 不愁吃、不愁穿')
+    setLocale('en')
+    expect(describeProblem(p, 409)).toBe('The exit criteria are not met')
+    setLocale('zh-CN')
+  })
+
   it('falls back to the HTTP status, never to raw JSON', () => {
     setLocale('zh-CN')
     expect(describeProblem({ code: 'something_new', detail: 'English detail' }, 404)).toBe('未找到该记录，或不在您的辖区范围内')

@@ -1,4 +1,4 @@
-import { t, te } from '@/i18n'
+import { currentLocale, t, te } from '@/i18n'
 
 /** RFC 9457 problem details as the Fupin API sends them. */
 export interface FieldError {
@@ -106,6 +106,10 @@ const FIELD_LABELS: Record<string, string> = {
   safe_housing: 'assessments.safe_housing',
   evidence: 'assessments.evidence',
   read: 'audit.readWhat',
+  net_income: 'incomes.total',
+  household_size: 'households.memberCount',
+  poverty_line: 'incomes.povertyLine',
+  poverty_line_scope: 'exit.lineScope',
 }
 
 export function fieldLabel(field: string): string {
@@ -121,7 +125,7 @@ function codeMessage(code: string | null | undefined): string | null {
 }
 
 /** "身份证号校验位错误 (check digit mismatch)" → "身份证号校验位错误" */
-function stripEnglish(message: string): string {
+export function stripEnglish(message: string): string {
   return message.replace(/\s*\([^()\u4e00-\u9fff]*\)\s*$/, '')
 }
 
@@ -159,8 +163,8 @@ export function mapFieldErrors(problem: Problem | null | undefined): MappedField
 /** One readable sentence (Chinese by default) for a problem. Never raw JSON. */
 export function describeProblem(problem: Problem | null | undefined, status: number): string {
   const byCode = codeMessage(problem?.code)
-  // A server-written Chinese detail is the most specific message
-  if (problem?.detail && hasHan(problem.detail) && !byCode) return stripEnglish(problem.detail)
+  // A server-written Chinese detail is the most specific message (in the Chinese UI)
+  if (problem?.detail && hasHan(problem.detail) && (currentLocale() === 'zh-CN' || !byCode)) return stripEnglish(problem.detail)
   const fields = mapFieldErrors(problem)
   const base = byCode ?? (hasHan(problem?.title) ? problem!.title! : null) ?? httpMessage(status)
   if (fields.length && (status === 422 || status === 400)) {

@@ -96,6 +96,7 @@ const en: MessageSchema = {
     allMet: 'All met', notMet: 'Not met',
   },
   exit: {
+    lineScope: 'Poverty line scope',
     evaluate: 'Exit evaluation', year: 'Year', passed: 'Meets the exit standard', failed: 'Does not meet the exit standard', item: 'Check',
     result: 'Result', detailCol: 'Explanation', run: 'Evaluate', figures: 'Figures',
   },

@@ -99,6 +99,7 @@ const zhCN = {
     allMet: '全部达标', notMet: '未达标',
   },
   exit: {
+    lineScope: '贫困线范围',
     evaluate: '脱贫评估', year: '评估年度', passed: '符合脱贫标准', failed: '不符合脱贫标准', item: '评估项目',
     result: '结果', detailCol: '说明', run: '开始评估', figures: '数据',
   },
