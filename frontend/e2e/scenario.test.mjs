@@ -57,6 +57,18 @@ async function pick(select, text) {
 
 const state = {}
 
+/** A scenario step; a failing step leaves a screenshot of the page it failed on. */
+function step(name, fn) {
+  it(name, async () => {
+    try {
+      await fn()
+    } catch (e) {
+      await screenshot(`FAILED-${name.replace(/[^\w\u4e00-\u9fff]+/g, '-').slice(0, 40)}`).catch(() => undefined)
+      throw e
+    }
+  })
+}
+
 describe('Fupin web app in Chromium', { concurrency: false }, () => {
   before(async () => {
     rmSync(ARTIFACTS, { recursive: true, force: true })
@@ -77,7 +89,7 @@ describe('Fupin web app in Chromium', { concurrency: false }, () => {
     })
     const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'zh-CN' })
     page = await context.newPage()
-    page.setDefaultTimeout(Number(process.env.E2E_TIMEOUT_MS ?? 15000))
+    page.setDefaultTimeout(Number(process.env.E2E_TIMEOUT_MS ?? 20000))
     page.on('console', (msg) => {
       if (msg.type() === 'error') consoleErrors.push(msg.text())
     })
@@ -89,7 +101,7 @@ describe('Fupin web app in Chromium', { concurrency: false }, () => {
     await server?.stop()
   })
 
-  it('shows the login page in Chinese and rejects a wrong password readably', async () => {
+  step('shows the login page in Chinese and rejects a wrong password readably', async () => {
     await page.goto(`${server.base}/`)
     await page.waitForURL(/\/login/)
     await page.getByText('四平市扶贫信息管理系统').first().waitFor()
@@ -102,12 +114,13 @@ describe('Fupin web app in Chromium', { concurrency: false }, () => {
     await screenshot('login')
   })
 
-  it('logs in as the township user and shows the dashboard of the area', async () => {
+  step('logs in as the township user and shows the dashboard of the area', async () => {
     await login('township')
     const info = await page.locator('[data-test="user-info"]').innerText()
     assert.match(info, /卧虎镇/)
     assert.match(info, /乡镇/)
     await page.locator('[data-test="kpi-households"]').waitFor()
+    await page.waitForFunction(() => document.querySelector('[data-test="region-switcher"] input')?.value === '卧虎镇')
     await page.locator('canvas').first().waitFor()
     await page.waitForTimeout(600) // chart animation
     // the figures match the API
@@ -121,7 +134,7 @@ describe('Fupin web app in Chromium', { concurrency: false }, () => {
     await screenshot('dashboard')
   })
 
-  it('lists the households of the area and measures the first page', async () => {
+  step('lists the households of the area and measures the first page', async () => {
     const started = Date.now()
     await page.locator('[data-test="menu-households"]').click()
     await page.locator('[data-test="household-table"] .el-table__body tr').first().waitFor()
@@ -134,7 +147,7 @@ describe('Fupin web app in Chromium', { concurrency: false }, () => {
     await screenshot('household-list')
   })
 
-  it('creates a household with the form (ID number checked as typed)', async () => {
+  step('creates a household with the form (ID number checked as typed)', async () => {
     await page.goto(`${server.base}/households/new`)
     await page.locator('[data-test="household-form"]').waitFor()
     // village: township root → 东方红村
@@ -161,7 +174,7 @@ describe('Fupin web app in Chromium', { concurrency: false }, () => {
     assert.match(await page.locator('[data-test="household-title"]').innerText(), new RegExp(state.headName))
   })
 
-  it('finds the household by name in the list and opens it', async () => {
+  step('finds the household by name in the list and opens it', async () => {
     await page.goto(`${server.base}/households`)
     await page.locator('[data-test="filter-q"]').fill(state.headName)
     await page.locator('[data-test="filter-search"]').click()
@@ -177,7 +190,7 @@ describe('Fupin web app in Chromium', { concurrency: false }, () => {
     await screenshot('household-detail')
   })
 
-  it('adds a member: invalid ID refused as typed, duplicate refused by the server on the field, valid one saved', async () => {
+  step('adds a member: invalid ID refused as typed, duplicate refused by the server on the field, valid one saved', async () => {
     await page.locator('[data-test="member-add"]').click()
     const dialog = page.locator('.el-dialog', { has: page.locator('[data-test="member-form"]') })
     await dialog.waitFor()
@@ -205,7 +218,7 @@ describe('Fupin web app in Chromium', { concurrency: false }, () => {
     await page.locator('[data-test="member-table"] tr', { hasText: state.memberName }).waitFor()
   })
 
-  it('corrects a member', async () => {
+  step('corrects a member', async () => {
     const row = page.locator('[data-test="member-table"] .el-table__body tr', { hasText: state.memberName })
     await row.locator('[data-test="member-edit"]').click()
     const dialog = page.locator('.el-dialog', { has: page.locator('[data-test="member-form"]') })
@@ -216,7 +229,7 @@ describe('Fupin web app in Chromium', { concurrency: false }, () => {
     await page.locator('[data-test="member-table"] .el-table__body tr', { hasText: '学龄前儿童' }).waitFor()
   })
 
-  it('refuses an exit that the evaluation does not support, readably', async () => {
+  step('refuses an exit that the evaluation does not support, readably', async () => {
     await page.locator('[data-test="household-transition"]').click()
     const dialog = page.locator('.el-dialog', { hasText: '变更脱贫状态' })
     await dialog.waitFor()
@@ -231,7 +244,7 @@ describe('Fupin web app in Chromium', { concurrency: false }, () => {
     await dialog.waitFor({ state: 'hidden' })
   })
 
-  it('records income and 两不愁三保障 for 2020, evaluates the exit and transitions', async () => {
+  step('records income and 两不愁三保障 for 2020, evaluates the exit and transitions', async () => {
     await page.getByRole('tab', { name: '收入情况' }).click()
     await page.getByRole('button', { name: '填报收入' }).click()
     const income = page.locator('.el-dialog', { hasText: '人均纯收入' })
@@ -276,7 +289,7 @@ describe('Fupin web app in Chromium', { concurrency: false }, () => {
     await page.getByText('两不愁三保障均已达标').first().waitFor()
   })
 
-  it('shows the new member in the audit trail', async () => {
+  step('shows the new member in the audit trail', async () => {
     await page.getByRole('tab', { name: '操作记录' }).click()
     const row = page.locator('[data-test="audit-table"] .el-table__body tr', { hasText: '增加成员' }).first()
     await row.waitFor()
@@ -284,12 +297,12 @@ describe('Fupin web app in Chromium', { concurrency: false }, () => {
     await screenshot('audit-trail')
   })
 
-  it('keeps the page on reload (history fallback)', async () => {
+  step('keeps the page on reload (history fallback)', async () => {
     await page.reload()
     await page.locator('[data-test="member-table"]').waitFor()
   })
 
-  it('tells a stale edit apart and offers to reload', async () => {
+  step('tells a stale edit apart and offers to reload', async () => {
     await page.locator('[data-test="household-edit"]').click()
     await page.locator('[data-test="household-form"] input').first().waitFor()
     // the village of the household is shown in the picker
@@ -316,7 +329,7 @@ describe('Fupin web app in Chromium', { concurrency: false }, () => {
     assert.equal(await page.locator('.el-form-item', { hasText: '住址' }).locator('input').inputValue(), '卧虎镇东方红村二组')
   })
 
-  it('another township gets "not found" for that household', async () => {
+  step('another township gets "not found" for that household', async () => {
     await logout()
     await login('township2')
     await page.goto(state.householdUrl)
@@ -325,7 +338,7 @@ describe('Fupin web app in Chromium', { concurrency: false }, () => {
     await screenshot('other-township-not-found')
   })
 
-  it('a revoked session returns to the login page with a message', async () => {
+  step('a revoked session returns to the login page with a message', async () => {
     await page.evaluate(async () => {
       const s = JSON.parse(localStorage.getItem('fupin.session'))
       await fetch('/api/v1/auth/logout', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ refresh_token: s.refresh }) })
@@ -338,7 +351,7 @@ describe('Fupin web app in Chromium', { concurrency: false }, () => {
     await screenshot('session-expired')
   })
 
-  it('city office: first page of the whole demo city', async () => {
+  step('city office: first page of the whole demo city', async () => {
     await login('city_office')
     await page.locator('[data-test="kpi-households"]').waitFor()
     // in-app navigation: click on the menu until the rows are on screen
@@ -346,6 +359,15 @@ describe('Fupin web app in Chromium', { concurrency: false }, () => {
     await page.locator('[data-test="menu-households"]').click()
     await page.locator('[data-test="household-table"] .el-table__body tr').nth(49).waitFor()
     const navMs = Date.now() - started
+    const marks = await page.evaluate(() => {
+      const at = (n) => performance.getEntriesByName(n).at(-1)?.startTime ?? NaN
+      const nav = at('navigate:households')
+      return { setup: at('households:setup') - nav, request: at('households:request') - nav, data: at('households:data') - nav, rendered: at('households:rendered') - nav }
+    })
+    console.log(
+      `  from the route change: page set up +${Math.round(marks.setup)} ms, request sent +${Math.round(marks.request)} ms, ` +
+        `data +${Math.round(marks.data)} ms, table rendered +${Math.round(marks.rendered)} ms`,
+    )
     // cold load of the URL: HTML, scripts, session restore, codes, regions and the first page
     started = Date.now()
     await page.goto(`${server.base}/households`)
@@ -360,7 +382,7 @@ describe('Fupin web app in Chromium', { concurrency: false }, () => {
     await logout()
   })
 
-  it('switches the language to English', async () => {
+  step('switches the language to English', async () => {
     await login('township')
     await page.locator('[data-test="language-switch"]').click()
     await page.locator('.el-select-dropdown:visible .el-select-dropdown__item', { hasText: 'English' }).click()
@@ -375,7 +397,7 @@ describe('Fupin web app in Chromium', { concurrency: false }, () => {
     await page.getByText('贫困户列表').first().waitFor()
   })
 
-  it('logged no uncaught errors in the browser console', () => {
+  step('logged no uncaught errors in the browser console', () => {
     const unexpected = consoleErrors.filter((e) => !/status of (401|404|409|412|422)/.test(e))
     assert.deepEqual(unexpected, [])
   })

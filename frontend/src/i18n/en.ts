@@ -61,6 +61,7 @@ const en: MessageSchema = {
     needOneMember: 'At least one member (the head) is required',
   },
   members: {
+    dibao: 'Subsistence allowance', tekun: 'Extreme-poverty support',
     edit: 'Correct member', updated: 'Member saved', changedOn: 'Date of change',
     idType: 'ID document',
     name: 'Name', idNumber: 'ID number', relation: 'Relation to head', gender: 'Gender', birthDate: 'Birth date', age: 'Age',
@@ -84,11 +85,13 @@ const en: MessageSchema = {
     militaryFamily: 'Military family', onlyChild: 'Only-child family', twoDaughters: 'Two-daughter family',
   },
   incomes: {
+    transferDetails: 'Transfer details', grossTotal: 'Gross income', pension: 'Pension', familyPlanning: 'Family planning', ecoCompensation: 'Eco compensation', other: 'Other',
     year: 'Year', wage: 'Wages', production: 'Production & business', property: 'Property', transfer: 'Transfers',
     costs: 'Production costs', total: 'Net income', perCapita: 'Per-capita net income', povertyLine: 'Poverty line', aboveLine: 'Above line',
     belowLine: 'Below line', edit: 'Enter income', saved: 'Income saved', none: 'No income recorded',
   },
   assessments: {
+    assessedOn: 'Assessed on', assessor: 'Assessor',
     food_clothing: 'Food and clothing', compulsory_education: 'Compulsory education', basic_medical: 'Basic medical care',
     safe_housing: 'Safe housing', safe_drinking_water: 'Safe drinking water',
     year: 'Year', food: 'Food', clothing: 'Clothing', education: 'Compulsory education', medical: 'Basic medical care',

@@ -64,6 +64,7 @@ const zhCN = {
     needOneMember: '至少需要一名家庭成员（户主）',
   },
   members: {
+    dibao: '低保', tekun: '特困供养',
     edit: '修改成员信息', updated: '成员信息已保存', changedOn: '变更日期',
     idType: '证件类型',
     name: '姓名', idNumber: '身份证号', relation: '与户主关系', gender: '性别', birthDate: '出生日期', age: '年龄',
@@ -87,11 +88,13 @@ const zhCN = {
     militaryFamily: '军烈属', onlyChild: '独生子女户', twoDaughters: '双女户',
   },
   incomes: {
+    transferDetails: '转移性收入明细', grossTotal: '家庭总收入', pension: '养老金', familyPlanning: '计划生育金', ecoCompensation: '生态补偿金', other: '其他',
     year: '年度', wage: '工资性收入', production: '生产经营性收入', property: '财产性收入', transfer: '转移性收入',
     costs: '生产经营性支出', total: '家庭纯收入', perCapita: '人均纯收入', povertyLine: '当年贫困线', aboveLine: '高于贫困线',
     belowLine: '低于贫困线', edit: '填报收入', saved: '收入已保存', none: '尚无收入记录',
   },
   assessments: {
+    assessedOn: '评估日期', assessor: '评估人',
     food_clothing: '不愁吃、不愁穿', compulsory_education: '义务教育有保障', basic_medical: '基本医疗有保障',
     safe_housing: '住房安全有保障', safe_drinking_water: '饮水安全有保障',
     year: '年度', food: '不愁吃', clothing: '不愁穿', education: '义务教育有保障', medical: '基本医疗有保障',

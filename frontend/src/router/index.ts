@@ -56,6 +56,7 @@ export const router = createRouter({
 })
 
 router.beforeEach(async (to) => {
+  performance.mark(`navigate:${String(to.name ?? to.path)}`)
   const auth = useAuthStore()
   if (to.meta.public) return true
   if (!auth.loggedIn) {

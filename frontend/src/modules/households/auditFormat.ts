@@ -37,7 +37,10 @@ export function formatValue(field: string, value: unknown, label: Label, t: Tran
   if (value === null || value === undefined || value === '') return '—'
   if (typeof value === 'boolean') return value ? t('common.yes') : t('common.no')
   if (Array.isArray(value)) return value.length ? value.map((v) => formatValue(field, v, label, t, action)).join('、') : '—'
-  if (typeof value === 'object') return JSON.stringify(value)
+  if (typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== null && v !== undefined && v !== '')
+    return entries.length ? entries.map(([k, v]) => `${fieldLabel(k)}：${formatValue(k, v, label, t, action)}`).join('；') : '—'
+  }
   const s = String(value)
   if (field === 'reason') {
     const table = action.endsWith('removed') ? TABLES.memberRemove : TABLES.memberAdd
