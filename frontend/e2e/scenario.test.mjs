@@ -49,10 +49,30 @@ async function logout() {
   await page.locator('[data-test="login-submit"]').waitFor()
 }
 
+/** Switches the UI language with the header switch; retries while the dropdown is still animating. */
+async function chooseLanguage(label, expected) {
+  for (let attempt = 1; ; attempt++) {
+    await page.locator('[data-test="language-switch"]').click()
+    const option = page.locator('.el-select-dropdown:visible .el-select-dropdown__item', { hasText: label })
+    await option.waitFor()
+    await page.waitForTimeout(200)
+    await option.click()
+    try {
+      await page.getByText(expected).first().waitFor({ timeout: 3000 })
+      return
+    } catch (e) {
+      if (attempt >= 3) throw e
+    }
+  }
+}
+
 /** Opens an el-select and picks the option with this text. */
 async function pick(select, text) {
   await select.click()
-  await page.locator('.el-select-dropdown:visible .el-select-dropdown__item', { hasText: text }).first().click()
+  const option = page.locator('.el-select-dropdown:visible .el-select-dropdown__item', { hasText: text }).first()
+  await option.waitFor()
+  await page.waitForTimeout(150) // the dropdown is still moving into place
+  await option.click()
 }
 
 const state = {}
@@ -382,19 +402,41 @@ describe('Fupin web app in Chromium', { concurrency: false }, () => {
     await logout()
   })
 
+  step('every other demo login reaches its home page and sees only what it may do', async () => {
+    for (const user of ['admin', 'county_office', 'village', 'department', 'inspector', 'auditor']) {
+      await login(user)
+      await page.locator('[data-test="kpi-households"]').waitFor()
+      const me = await page.evaluate(async () => {
+        const s = JSON.parse(localStorage.getItem('fupin.session'))
+        return (await fetch('/api/v1/me', { headers: { Authorization: `Bearer ${s.access}` } })).json()
+      })
+      const canWrite = me.permissions.includes('households:write')
+      assert.equal(await page.getByRole('menuitem', { name: '新增贫困户' }).count(), canWrite ? 1 : 0, `${user}: create menu`)
+      await page.locator('[data-test="menu-households"]').click()
+      await page.locator('[data-test="household-table"] .el-table__body tr').first().waitFor()
+      await page.locator('[data-test="household-table"] .el-table__body tr a').first().click()
+      await page.locator('[data-test="member-table"]').waitFor()
+      assert.equal(await page.locator('[data-test="member-add"]').count(), canWrite ? 1 : 0, `${user}: add member button`)
+      assert.equal(await page.locator('[data-test="household-transition"]').count(), me.permissions.includes('households:transition') ? 1 : 0)
+      if (!me.pii) {
+        // masked data stays masked
+        const ids = await page.locator('[data-test="member-table"] .el-table__body tr td:nth-child(2)').allInnerTexts()
+        assert.ok(ids.every((v) => v.includes('*')), `${user}: ID numbers masked`)
+      }
+      if (user === 'inspector') await screenshot('inspector-read-only')
+      await logout()
+    }
+  })
+
   step('switches the language to English', async () => {
     await login('township')
-    await page.locator('[data-test="language-switch"]').click()
-    await page.locator('.el-select-dropdown:visible .el-select-dropdown__item', { hasText: 'English' }).click()
-    await page.getByText('Household list').first().waitFor()
+    await chooseLanguage('English', 'Household list')
     await page.locator('[data-test="menu-households"]').click()
     await page.locator('[data-test="household-table"] .el-table__body tr').first().waitFor()
     assert.ok(await page.getByText('Household no.').first().isVisible())
     await screenshot('english')
     // back to Chinese for whoever uses this browser next
-    await page.locator('[data-test="language-switch"]').click()
-    await page.locator('.el-select-dropdown:visible .el-select-dropdown__item', { hasText: '简体中文' }).click()
-    await page.getByText('贫困户列表').first().waitFor()
+    await chooseLanguage('简体中文', '贫困户列表')
   })
 
   step('logged no uncaught errors in the browser console', () => {
