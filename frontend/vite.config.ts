@@ -1,12 +1,18 @@
 /// <reference types="vitest/config" />
 import { defineConfig } from 'vite'
 import vue from '@vitejs/plugin-vue'
+import Components from 'unplugin-vue-components/vite'
+import { ElementPlusResolver } from 'unplugin-vue-components/resolvers'
 import { fileURLToPath, URL } from 'node:url'
 
 const backend = process.env.FUPIN_BACKEND_URL ?? 'http://127.0.0.1:8000'
 
 export default defineConfig({
-  plugins: [vue()],
+  plugins: [
+    vue(),
+    // only the Element Plus components the pages use (and their styles) go into the bundle
+    Components({ resolvers: [ElementPlusResolver({ importStyle: 'css' })], dts: false, dirs: [] }),
+  ],
   resolve: {
     alias: { '@': fileURLToPath(new URL('./src', import.meta.url)) },
   },
@@ -20,17 +26,8 @@ export default defineConfig({
   build: {
     outDir: 'dist',
     assetsDir: 'assets',
+    // no manualChunks: forcing Element Plus into one chunk defeats tree-shaking; routes split the code instead
     chunkSizeWarningLimit: 1500,
-    rollupOptions: {
-      output: {
-        manualChunks(id: string) {
-          if (id.includes('node_modules/echarts') || id.includes('node_modules/zrender') || id.includes('vue-echarts')) return 'echarts'
-          if (id.includes('node_modules/element-plus') || id.includes('@element-plus')) return 'element-plus'
-          if (id.includes('node_modules/')) return 'vendor'
-          return undefined
-        },
-      },
-    },
   },
   test: {
     environment: 'jsdom',

@@ -1,7 +1,9 @@
 import { createApp } from 'vue'
 import { createPinia } from 'pinia'
-import ElementPlus from 'element-plus'
-import 'element-plus/dist/index.css'
+import 'element-plus/theme-chalk/base.css'
+import 'element-plus/theme-chalk/el-message.css'
+import 'element-plus/theme-chalk/el-message-box.css'
+import 'element-plus/theme-chalk/el-loading.css'
 import App from './App.vue'
 import { i18n } from './i18n'
 import { router } from './router'
@@ -16,7 +18,6 @@ const pinia = createPinia()
 app.use(pinia)
 app.use(i18n)
 app.use(router)
-app.use(ElementPlus)
 
 // Any failure reaches the user as a readable message, not only the console.
 app.config.errorHandler = (err) => {

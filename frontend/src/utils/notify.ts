@@ -1,4 +1,4 @@
-import { ElMessage } from 'element-plus'
+import { ElMessage } from 'element-plus/es/components/message/index.mjs'
 import { toApiError } from '@/api/problem'
 
 /** Shows any failure as one readable message (never raw JSON). Returns the message. */
