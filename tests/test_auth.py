@@ -166,3 +166,17 @@ def test_masking_without_personal_data_permission(api: Api) -> None:
     # filtering by health condition would reveal health details
     r = api.get("inspector", "/api/v1/households", params={"member_health": "serious"})
     assert r.status_code == 403
+
+
+def test_area_roles_need_a_region_of_their_level(api: Api) -> None:
+    base = {"name": "k", "scopes": ["households:read"]}
+    r = api.post("admin", "/api/v1/api-keys", json={**base, "roles": ["township"]})
+    assert r.status_code == 422 and r.json()["errors"][0]["pointer"] == "/region_code"
+    r = api.post("admin", "/api/v1/api-keys", json={**base, "roles": ["township"], "region_code": "220382000000"})
+    assert r.status_code == 422 and r.json()["errors"][0]["code"] == "user.region_level_mismatch"
+    r = api.post("admin", "/api/v1/api-keys", json={**base, "roles": ["township"], "region_code": "220382102000"})
+    assert r.status_code == 201
+    r = api.post("admin", "/api/v1/api-keys", json={**base, "roles": ["auditor"]})
+    assert r.status_code == 201
+    user = {"username": "no-area", "password": "long-enough-1", "display_name": "x", "roles": ["county_office"]}
+    assert api.post("admin", "/api/v1/users", json=user).status_code == 422

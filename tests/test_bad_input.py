@@ -25,7 +25,8 @@ def assert_problem(r: Any, status: int, code: str, pointer: str | None = None) -
 
 @pytest.fixture
 def unchanged(api: Api, db_state: Any) -> Any:
-    api.token("township")  # a login is itself audited; take it before the fingerprint
+    for user in ("township", "auditor"):
+        api.token(user)  # a login is itself audited; take it before the fingerprint
     before = db_state()
     yield
     assert db_state() == before
@@ -136,7 +137,8 @@ def test_remove_head_without_replacement(api: Api, db_state: Any) -> None:
         params={"reason": "vanished"},
         headers={"If-Match": f'"{head["version"]}"'},
     )
-    assert_problem(r, 422, "code.unknown", "/query/reason")
+    body = assert_problem(r, 422, "validation_failed", "/query/reason")
+    assert body["errors"][0]["code"] == "code.unknown"
     assert db_state() == before
 
 
@@ -148,7 +150,11 @@ def test_negative_incomes(api: Api, db_state: Any) -> None:
     body = assert_problem(r, 422, "validation_failed", "/production_costs")
     assert "/wage_income" in [e["pointer"] for e in body["errors"]]
     r = api.put("township", f"{HH}/{h['id']}/incomes/1999", json={"wage_income": "5"})
-    assert_problem(r, 422, "year.out_of_range", "/year")
+    assert_problem(r, 422, "validation_failed", "/path/year")
+    r = api.get("township", f"{HH}/{h['id']}/incomes/99999999999999999999999")
+    assert_problem(r, 422, "validation_failed", "/path/year")
+    r = api.put("township", f"{HH}/{h['id']}/incomes/2010", json={"wage_income": "5"})
+    assert_problem(r, 422, "year.before_identification", "/year")
     assert db_state() == before
 
 
@@ -195,7 +201,7 @@ def test_bad_uuid_and_unknown_route(api: Api) -> None:
 def test_bad_if_match(api: Api, unchanged: None) -> None:
     h = api.first_household("township")
     r = api.patch("township", f"{HH}/{h['id']}", json={"address": "x"}, headers={"If-Match": "yesterday"})
-    assert_problem(r, 400, "invalid_if_match")
+    assert_problem(r, 422, "validation_failed", "/header/If-Match")
 
 
 def test_no_credentials(api: Api) -> None:
@@ -206,3 +212,40 @@ def test_no_credentials(api: Api) -> None:
     assert_problem(r, 401, "unauthorized")
     r = api.client.get(HH, headers={"Authorization": "Bearer fp_forgedkeyforgedkeyforgedkey"})
     assert_problem(r, 401, "unauthorized")
+
+
+def test_hostile_text_and_numbers(api: Api, unchanged: None) -> None:
+    for name in ["王\x00明", "\u200b", "a\x1bb"]:
+        r = api.post("township", HH, json=factories.household(members=[factories.member("01", name=name)]))
+        body = assert_problem(r, 422, "validation_failed", "/members/0/name")
+        assert body["errors"][0]["code"] in ("text.control_character", "text.blank")
+    r = api.get("township", HH, params={"q": "王\x00"})
+    assert_problem(r, 422, "validation_failed", "/query/q")
+    r = api.get("auditor", "/api/v1/audit-events", params={"after": 10**30})
+    assert_problem(r, 422, "validation_failed", "/query/after")
+    r = api.get("township", HH, params={"status": "nope"})
+    assert_problem(r, 422, "validation_failed", "/query/status/0")
+    r = api.post("township", HH, json=factories.household(first_identified_on=0))
+    body = assert_problem(r, 422, "validation_failed", "/first_identified_on")
+    assert body["errors"][0]["code"] == "date.format"
+    r = api.post("township", HH, json=factories.household(relocated=False, relocation_year=2018))
+    assert_problem(r, 422, "validation_failed", "/relocation_year")
+    r = api.post("township", HH, json=factories.household(planned_exit_year=2012))
+    assert_problem(r, 422, "validation_failed", "/planned_exit_year")
+    h = api.first_household("township")
+    for bad in ['"\xb2"'.encode("latin-1"), "²".encode(), b"", b"  ", b"W/", b'"1" "2"']:
+        r = api.patch("township", f"{HH}/{h['id']}", json={"address": "x"}, headers={"If-Match": bad})
+        assert r.status_code in (400, 422, 428), (bad, r.status_code)
+
+
+def test_empty_if_match_does_not_bypass_the_version_check(api: Api) -> None:
+    h = api.first_household("township")
+    url = f"{HH}/{h['id']}/incomes/2020"
+    current = api.get("township", url)
+    assert current.status_code == 200
+    r = api.put("township", url, json={"wage_income": "1"}, headers={"If-Match": ""})
+    assert_problem(r, 428, "precondition_required")
+    r = api.put("city_office", "/api/v1/poverty-lines/2019/national", json={"amount": "1"})
+    assert_problem(r, 428, "precondition_required")
+    r = api.post("township", f"{HH}/{h['id']}/status-transitions", json={"to_status": "returned", "reason": "返贫了"})
+    assert_problem(r, 428, "precondition_required")

@@ -5,7 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from fupin.config import PROJECT_ROOT
+from fastapi.testclient import TestClient
+
+from fupin.config import PROJECT_ROOT, Settings
+from fupin.main import create_app
 from tests.conftest import Api
 
 
@@ -46,3 +49,24 @@ def test_health_and_readiness(api: Api) -> None:
     ready = api.client.get("/readyz")
     assert ready.status_code == 200 and ready.json()["status"] == "ready"
     assert "fupin_http_requests_total" in api.client.get("/metrics").text
+
+
+def test_spa_fallback_and_method_not_allowed(tmp_path: Path, settings: Settings) -> None:
+    dist = tmp_path / "dist"
+    (dist / "assets").mkdir(parents=True)
+    (dist / "index.html").write_text("<!doctype html><title>四平市扶贫</title>", encoding="utf-8")
+    (dist / "assets" / "app.js").write_text("console.log(1)", encoding="utf-8")
+    (tmp_path / "secret.txt").write_text("outside", encoding="utf-8")
+    app = create_app(settings.model_copy(update={"spa_dist": dist}))
+    with TestClient(app) as client:
+        for path in ("/", "/households/123", "/regions?parent=1"):
+            r = client.get(path)
+            assert r.status_code == 200 and "四平市扶贫" in r.text, path
+        assert client.get("/assets/app.js").text == "console.log(1)"
+        assert "outside" not in client.get("/../secret.txt").text
+        assert "outside" not in client.get("/assets/..%2F..%2Fsecret.txt").text
+        r = client.get("/api/v1/nothing")
+        assert r.status_code == 404 and r.headers["content-type"].startswith("application/problem+json")
+        r = client.get("/api/v1/auth/refresh")
+        assert r.status_code == 405 and r.json()["code"] == "method_not_allowed"
+        assert client.post("/households/123").status_code in (404, 405)

@@ -17,6 +17,14 @@ def create(api: Api, user: str = "township", **overrides: Any) -> dict[str, Any]
     return r.json()
 
 
+def current_version(api: Api, hid: str, user: str = "township") -> dict[str, str]:
+    return {"If-Match": api.get(user, f"{HH}/{hid}").headers["ETag"]}
+
+
+def transition(api: Api, hid: str, body: dict[str, Any], user: str = "township") -> Any:
+    return api.post(user, f"{HH}/{hid}/status-transitions", json=body, headers=current_version(api, hid, user))
+
+
 def test_create_household_with_members(api: Api) -> None:
     body = factories.household()
     r = api.post("township", HH, json=body)
@@ -203,7 +211,10 @@ def test_removing_the_head_needs_a_replacement(api: Api) -> None:
 def test_change_head(api: Api) -> None:
     h = create(api)
     spouse = next(m for m in h["members"] if not m["is_head"])
-    r = api.post("township", f"{HH}/{h['id']}/head", json={"member_id": spouse["id"], "previous_head_relation": "02"})
+    body = {"member_id": spouse["id"], "previous_head_relation": "02"}
+    stale = api.post("township", f"{HH}/{h['id']}/head", json=body, headers={"If-Match": '"999"'})
+    assert stale.status_code == 412
+    r = api.post("township", f"{HH}/{h['id']}/head", json=body, headers=current_version(api, h["id"]))
     assert r.status_code == 200, r.text
     out = r.json()
     assert out["head_member_id"] == spouse["id"]
@@ -267,11 +278,7 @@ def test_exit_evaluation_and_transition(api: Api) -> None:
     }
     # the evaluation changed nothing
     assert api.get("township", f"{HH}/{hid}").json()["version"] == h["version"]
-    r = api.post(
-        "township",
-        f"{HH}/{hid}/status-transitions",
-        json={"to_status": "exited_with_policy", "reason": "达到脱贫标准", "year": 2020},
-    )
+    r = transition(api, hid, {"to_status": "exited_with_policy", "reason": "达到脱贫标准", "year": 2020})
     assert r.status_code == 422 and r.json()["code"] == "household.exit_criteria_not_met"
     api.put("township", f"{HH}/{hid}/incomes/2020", json={"wage_income": "9000"})
     ok = {
@@ -288,27 +295,22 @@ def test_exit_evaluation_and_transition(api: Api) -> None:
     income_item = next(i for i in ev["items"] if i["key"] == "income")
     assert income_item["figures"]["per_capita_net_income"] == "4500.00"
     assert income_item["figures"]["poverty_line"] == "4000.00"
-    r = api.post(
-        "township",
-        f"{HH}/{hid}/status-transitions",
-        json={"to_status": "exited_with_policy", "reason": "村评议、乡审核、县审定", "year": 2020},
-    )
+    r = transition(api, hid, {"to_status": "exited_with_policy", "reason": "村评议、乡审核、县审定", "year": 2020})
     assert r.status_code == 200, r.text
     assert r.json()["status"] == "exited_with_policy" and r.json()["exit_year"] == 2020
     history = api.get("township", f"{HH}/{hid}/status-history").json()["items"]
     assert [s["to_status"] for s in history] == ["not_exited", "exited_with_policy"]
     assert history[-1]["evaluation"]["passed"] is True
     # not every transition is allowed
-    r = api.post("township", f"{HH}/{hid}/status-transitions", json={"to_status": "not_exited", "reason": "回退"})
+    r = transition(api, hid, {"to_status": "not_exited", "reason": "回退"})
     assert r.status_code == 409 and r.json()["code"] == "household.transition_not_allowed"
 
 
 def test_removal_needs_county_office(api: Api) -> None:
     h = create(api)
-    url = f"{HH}/{h['id']}/status-transitions"
-    r = api.post("township", url, json={"to_status": "removed", "reason": "识别不精准"})
+    r = transition(api, h["id"], {"to_status": "removed", "reason": "识别不精准"})
     assert r.status_code == 403
-    r = api.post("county_office", url, json={"to_status": "removed", "reason": "识别不精准, 经核查注销"})
+    r = transition(api, h["id"], {"to_status": "removed", "reason": "识别不精准, 经核查注销"}, user="county_office")
     assert r.status_code == 200 and r.json()["status"] == "removed"
     # removed households accept no more member changes
     r = api.post("county_office", f"{HH}/{h['id']}/members", json=factories.member(reason="newborn"))

@@ -15,6 +15,7 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute
 from sqlalchemy import text
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from fupin import __version__
@@ -23,8 +24,9 @@ from fupin.codes.router import router as codes_router
 from fupin.config import Settings, get_settings
 from fupin.core.context import RequestContext, reset_request_context, set_request_context
 from fupin.core.db import is_sqlite, make_engine, make_sessionmaker
-from fupin.core.errors import install_error_handlers, problem_response
+from fupin.core.errors import http_problem, install_error_handlers, problem_response
 from fupin.core.idempotency import IdempotencyMiddleware
+from fupin.core.openapi import document_headers
 from fupin.households.poverty_lines_router import router as poverty_lines_router
 from fupin.households.router import router as households_router
 from fupin.regions.router import router as regions_router
@@ -187,6 +189,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if app.openapi_schema:
             return app.openapi_schema
         schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
+        document_headers(schema)
         schema["components"].setdefault("securitySchemes", {})
         schema["components"]["securitySchemes"]["ApiKey"] = {
             "type": "http",
@@ -202,18 +205,29 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 
 def _mount_spa(app: FastAPI, dist: Path) -> None:
-    """Serve the built SPA at / with history-mode fallback; the API stays under /api."""
-    index = dist / "index.html"
+    """Serve the built SPA at / with history-mode fallback, as the answer to a GET that no route matched.
 
-    @app.get("/{path:path}", include_in_schema=False)
-    async def spa(path: str) -> Response:
-        if path.startswith(("api/", "api")) and (path == "api" or path.startswith("api/")):
-            return problem_response(404, "not_found", "No such API route.")
+    Being a 404 handler rather than a catch-all route, it leaves 405 to known API paths called with the wrong
+    method, and everything under /api to the API's own problem+json answers."""
+    index = dist / "index.html"
+    root = dist.resolve()
+
+    async def not_found(request: Request, exc: StarletteHTTPException) -> Response:
+        path = request.url.path
+        if (
+            exc.status_code != 404
+            or request.method not in ("GET", "HEAD")
+            or path == "/api"
+            or path.startswith("/api/")
+        ):
+            return await http_problem(request, exc)
         if not index.exists():
-            if path == "":
+            if path == "/":
                 return RedirectResponse("/docs")
-            return problem_response(404, "not_found", "The web app is not built (run make run).")
-        candidate = (dist / path).resolve()
-        if path and candidate.is_file() and dist.resolve() in candidate.parents:
+            return problem_response(404, "not_found", "The web app is not built (run make run).", instance=path)
+        candidate = (root / path.lstrip("/")).resolve()
+        if candidate.is_file() and root in candidate.parents:
             return FileResponse(candidate)
         return FileResponse(index, headers={"Cache-Control": "no-cache"})
+
+    app.add_exception_handler(StarletteHTTPException, not_found)  # type: ignore[arg-type]

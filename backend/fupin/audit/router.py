@@ -22,6 +22,7 @@ from fupin.households import repository as households
 from fupin.households.service import audit_personal_data_read
 
 router = APIRouter(prefix="/api/v1", tags=["audit"])
+MAX_SEQ = 2**63 - 1
 
 _MASKERS = {"id_number": mask, "phone": mask_phone, "bank_account": mask_account}
 _HIDDEN = {"health", "disability_grade", "birth_date"}
@@ -102,7 +103,7 @@ def _region_visible(principal: Principal, column: Any) -> Any:
 async def list_audit_events(
     session: DbSession,
     principal: CurrentPrincipal,
-    after: Annotated[int, Query(ge=0)] = 0,
+    after: Annotated[int, Query(ge=0, le=MAX_SEQ)] = 0,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     entity_type: Annotated[str | None, Query(max_length=40)] = None,
     entity_id: Annotated[str | None, Query(max_length=64)] = None,
@@ -137,7 +138,7 @@ async def household_audit_events(
     household_id: uuid.UUID,
     session: DbSession,
     principal: CurrentPrincipal,
-    after: Annotated[int, Query(ge=0)] = 0,
+    after: Annotated[int, Query(ge=0, le=MAX_SEQ)] = 0,
     limit: Annotated[int, Query(ge=1, le=200)] = 100,
 ) -> AuditPage:
     """The trail of one household (its members, incomes and assessments included), for those who may read it."""
@@ -166,7 +167,7 @@ async def household_audit_events(
 async def list_changes(
     session: DbSession,
     principal: CurrentPrincipal,
-    after: Annotated[int, Query(ge=0, description="Last seq already processed; 0 from the start")] = 0,
+    after: Annotated[int, Query(ge=0, le=MAX_SEQ, description="Last seq already processed; 0 from the start")] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> ChangePage:
     """Committed changes in commit order, without gaps, limited to the caller's area."""

@@ -9,8 +9,16 @@ def etag(version: int) -> str:
     return f'"{version}"'
 
 
+# A version ETag ("3", W/"3" or 3); blank counts as absent, so it gets the 428 that a missing header gets.
+IF_MATCH_PATTERN = r'^\s*((W/)?"?[0-9]{1,18}"?)?\s*$'
+
+
+def if_match_sent(header: str | None) -> bool:
+    return header is not None and header.strip() != ""
+
+
 def parse_if_match(header: str | None, *, required: bool = True) -> int | None:
-    if header is None or header.strip() == "":
+    if not if_match_sent(header):
         if required:
             raise ProblemError(
                 428,
@@ -18,11 +26,11 @@ def parse_if_match(header: str | None, *, required: bool = True) -> int | None:
                 'This update needs an If-Match header with the version you read, e.g. If-Match: "3".',
             )
         return None
-    value = header.strip()
+    value = (header or "").strip()
     if value.startswith("W/"):
         value = value[2:]
     value = value.strip('"')
-    if not value.isdigit():
+    if not (value.isascii() and value.isdigit()) or len(value) > 18:
         raise ProblemError(400, "invalid_if_match", 'If-Match must be a version ETag such as "3".')
     return int(value)
 

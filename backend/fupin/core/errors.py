@@ -141,6 +141,17 @@ def validation_problem(exc: RequestValidationError, request: Request) -> JSONRes
     )
 
 
+_HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 401: "unauthorized", 400: "malformed_body"}
+
+
+async def http_problem(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    code = _HTTP_CODES.get(exc.status_code, f"http_{exc.status_code}")
+    detail = exc.detail if isinstance(exc.detail, str) else None
+    return problem_response(
+        exc.status_code, code, detail, headers=getattr(exc, "headers", None), instance=request.url.path
+    )
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ProblemError)
     async def _problem(request: Request, exc: ProblemError) -> JSONResponse:
@@ -170,15 +181,7 @@ def install_error_handlers(app: FastAPI) -> None:
             instance=request.url.path,
         )
 
-    @app.exception_handler(StarletteHTTPException)
-    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        code = {404: "not_found", 405: "method_not_allowed", 401: "unauthorized"}.get(
-            exc.status_code, f"http_{exc.status_code}"
-        )
-        detail = exc.detail if isinstance(exc.detail, str) else None
-        return problem_response(
-            exc.status_code, code, detail, headers=getattr(exc, "headers", None), instance=request.url.path
-        )
+    app.add_exception_handler(StarletteHTTPException, http_problem)  # type: ignore[arg-type]
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

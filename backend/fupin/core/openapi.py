@@ -21,7 +21,7 @@ _DESCRIPTIONS = {
 
 
 def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    wanted = sorted({400, 401, 422, 429, *statuses})
+    wanted = sorted({400, 401, 413, 422, 429, *statuses})
     return {
         s: {
             "model": Problem,
@@ -32,5 +32,57 @@ def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
     }
 
 
-WRITE = (403, 404, 409, 413)
-UPDATE = (403, 404, 409, 412, 413, 428)
+WRITE = (403, 404, 409)
+UPDATE = (403, 404, 409, 412, 428)
+
+IDEMPOTENCY_HEADER = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "description": "Retry-safe POST: a replay returns the first response; another body with the same key is a 422.",
+    "schema": {"type": "string", "maxLength": 200},
+}
+ETAG_HEADER = {"description": 'The version of the record, for If-Match (e.g. "3")', "schema": {"type": "string"}}
+LOCATION_HEADER = {"description": "URL of the created record", "schema": {"type": "string"}}
+
+
+# operations whose success responses carry the record's version as ETag
+ETAG_OPERATIONS = frozenset(
+    {
+        "households-create",
+        "households-get",
+        "households-update",
+        "households-change-head",
+        "households-transition",
+        "members-add",
+        "members-update",
+        "incomes-get",
+        "incomes-put",
+        "assessments-get",
+        "assessments-put",
+        "poverty-lines-put",
+    }
+)
+
+
+LOCATION_OPERATIONS = frozenset(
+    {"households-create", "members-add", "incomes-put", "assessments-put", "poverty-lines-put"}
+)
+
+
+def document_headers(schema: dict[str, Any]) -> None:
+    """Declare the headers the middleware and routes add, so contract-driven clients know them."""
+    for item in schema["paths"].values():
+        for method, op in item.items():
+            if method == "post":
+                op.setdefault("parameters", []).append(IDEMPOTENCY_HEADER)
+            for status, response in op["responses"].items():
+                if not status.startswith("2") or status == "204":
+                    continue
+                headers = response.setdefault("headers", {})
+                if op["operationId"] in ETAG_OPERATIONS:
+                    headers["ETag"] = ETAG_HEADER
+                if status == "201" and op["operationId"] in LOCATION_OPERATIONS:
+                    headers["Location"] = LOCATION_HEADER
+                if not headers:
+                    del response["headers"]

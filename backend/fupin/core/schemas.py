@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import unicodedata
+from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, field_validator
 from pydantic_core import PydanticCustomError
 
 from fupin.codes.tables import TABLES, codes_of
@@ -13,10 +15,46 @@ from fupin.codes.tables import TABLES, codes_of
 T = TypeVar("T")
 
 
+def _clean_text(value: str) -> str:
+    for ch in value:
+        if unicodedata.category(ch) == "Cc" and ch not in "\n\t":
+            raise PydanticCustomError("text.control_character", "文本含有控制字符 (control characters are not allowed)")
+    if value and all(unicodedata.category(ch) in ("Cf", "Zs", "Zl", "Zp") or ch in "\n\t" for ch in value):
+        raise PydanticCustomError("text.blank", "文本不能只有空白或不可见字符 (text is blank)")
+    return value
+
+
+def _walk_text(value: Any) -> Any:
+    if isinstance(value, str):
+        return _clean_text(value)
+    if isinstance(value, list):
+        return [_walk_text(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _walk_text(v) for k, v in value.items()}
+    return value
+
+
 class StrictModel(BaseModel):
-    """Input models: unknown fields are rejected, not ignored; strings are stripped."""
+    """Input models: unknown fields are rejected, not ignored; strings are stripped and may not carry control
+    characters (PostgreSQL refuses NUL) or consist of invisible characters only."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _text_is_clean(cls, value: Any) -> Any:
+        return _walk_text(value)
+
+
+def _iso_only(value: Any) -> Any:
+    """JSON has no date type: accept ISO 8601 strings (and dates from Python callers), never numbers."""
+    if isinstance(value, str | date):
+        return value
+    raise PydanticCustomError("date.format", "日期须为 YYYY-MM-DD 格式的字符串 (an ISO 8601 date string)")
+
+
+DateIn = Annotated[date, BeforeValidator(_iso_only)]
+DateTimeIn = Annotated[datetime, BeforeValidator(_iso_only)]
 
 
 class OutModel(BaseModel):

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Header, Path, Response
 
 from fupin.authz.deps import CurrentPrincipal
 from fupin.authz.roles import Permission
-from fupin.core.concurrency import etag, parse_if_match
+from fupin.core.concurrency import IF_MATCH_PATTERN, etag, if_match_sent, parse_if_match
 from fupin.core.db import DbSession
 from fupin.core.openapi import UPDATE, problems
 from fupin.households import repository as repo
@@ -36,12 +36,19 @@ async def put_line(
     session: DbSession,
     principal: CurrentPrincipal,
     response: Response,
-    if_match: Annotated[str | None, Header(alias="If-Match")] = None,
+    if_match: Annotated[str | None, Header(alias="If-Match", max_length=40, pattern=IF_MATCH_PATTERN)] = None,
 ) -> PovertyLineOut:
-    """Set a year's line (city office). Changing an existing line should send If-Match."""
+    """Set a year's line (city office). Replacing an existing line needs If-Match with its version."""
     principal.require(Permission.POVERTY_LINES_WRITE)
     line, created = await service.put_poverty_line(
-        session, principal, year, scope, body.amount, body.note, parse_if_match(if_match, required=False)
+        session,
+        principal,
+        year,
+        scope,
+        body.amount,
+        body.note,
+        parse_if_match(if_match, required=False),
+        if_match_sent(if_match),
     )
     response.status_code = 201 if created else 200
     response.headers["ETag"] = etag(line.version)

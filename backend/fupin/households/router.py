@@ -6,13 +6,12 @@ import uuid
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Response
+from fastapi import APIRouter, Header, Path, Query, Response
 from sqlalchemy import select
 
 from fupin.authz.deps import CurrentPrincipal
 from fupin.authz.roles import Permission
-from fupin.codes.tables import codes_of
-from fupin.core.concurrency import etag, parse_if_match
+from fupin.core.concurrency import IF_MATCH_PATTERN, etag, if_match_sent, parse_if_match
 from fupin.core.db import DbSession
 from fupin.core.errors import ProblemError, field_error
 from fupin.core.openapi import UPDATE, WRITE, problems
@@ -24,9 +23,12 @@ from fupin.households.schemas import (
     AssessmentIn,
     AssessmentList,
     AssessmentOut,
+    Attribute,
+    Cause,
     ExitEvaluation,
     ExitEvaluationIn,
     HeadChange,
+    Health,
     HouseholdCreate,
     HouseholdOut,
     HouseholdPage,
@@ -35,10 +37,13 @@ from fupin.households.schemas import (
     IncomeIn,
     IncomeList,
     IncomeOut,
+    Labour,
     MemberAdd,
     MemberList,
     MemberOut,
     MemberUpdate,
+    RemoveReason,
+    Status,
     StatusChangeOut,
     StatusHistory,
     StatusTransitionIn,
@@ -46,7 +51,11 @@ from fupin.households.schemas import (
 
 router = APIRouter(prefix="/api/v1/households", tags=["households"])
 
-IfMatch = Annotated[str | None, Header(alias="If-Match", description='Version ETag you read, e.g. "3"')]
+IfMatch = Annotated[
+    str | None,
+    Header(alias="If-Match", description='Version ETag you read, e.g. "3"', max_length=40, pattern=IF_MATCH_PATTERN),
+]
+Year = Annotated[int, Path(ge=2000, le=2100, description="Calendar year")]
 HouseholdId = Annotated[uuid.UUID, "household public id"]
 
 CREATE_LINKS = {
@@ -74,31 +83,25 @@ async def list_households(
     region: Annotated[
         str | None, Query(pattern=r"^\d{12}$", description="Any level: county, township, village")
     ] = None,
-    status: Annotated[list[str] | None, Query(description="One or more household_status codes")] = None,
-    attribute: Annotated[str | None, Query(max_length=12)] = None,
-    main_cause: Annotated[str | None, Query(max_length=2)] = None,
+    status: Annotated[list[Status] | None, Query(description="One or more household_status codes")] = None,
+    attribute: Annotated[Attribute | None, Query()] = None,
+    main_cause: Annotated[Cause | None, Query()] = None,
     identified_year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
     exit_year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
-    q: Annotated[str | None, Query(min_length=1, max_length=50, description="Member name or ID number, exact")] = None,
-    member_health: Annotated[str | None, Query(max_length=12)] = None,
-    member_labour: Annotated[str | None, Query(max_length=12)] = None,
+    q: Annotated[
+        str | None,
+        Query(
+            min_length=1, max_length=50, pattern=r"^[^\x00-\x1f\x7f]+$", description="Member name or ID number, exact"
+        ),
+    ] = None,
+    member_health: Annotated[Health | None, Query(description="Members with this health condition (needs pii)")] = None,
+    member_labour: Annotated[Labour | None, Query(description="Members with this labour ability")] = None,
     sort: HouseholdSort = "household_number",
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: Annotated[str | None, Query(max_length=500)] = None,
     include_total: bool = False,
 ) -> Response:
     _read(principal)
-    for name, value, table in (
-        ("status", status, "household_status"),
-        ("attribute", attribute, "attribute"),
-        ("main_cause", main_cause, "poverty_cause"),
-        ("member_health", member_health, "health"),
-        ("member_labour", member_labour, "labour"),
-    ):
-        values = value if isinstance(value, list) else ([value] if value else [])
-        for v in values:
-            if v not in codes_of(table):
-                raise field_error(f"/query/{name}", "code.unknown", f"'{v}' is not a code of table {table}")
     if member_health and not principal.pii:
         raise ProblemError(403, "pii_required", "按健康状况筛选需要个人信息权限 (needs the personal-data permission)")
     filters = HouseholdFilters(
@@ -243,16 +246,14 @@ async def remove_member(
     member_id: uuid.UUID,
     session: DbSession,
     principal: CurrentPrincipal,
-    reason: Annotated[str, Query(description="member_remove_reason code: death, married_out, ...")],
+    reason: Annotated[RemoveReason, Query(description="member_remove_reason code: death, married_out, ...")],
     removed_on: date | None = None,
     new_head_member_id: uuid.UUID | None = None,
-    note: Annotated[str | None, Query(max_length=500)] = None,
+    note: Annotated[str | None, Query(max_length=500, pattern=r"^[^\x00-\x08\x0b-\x1f\x7f]*$")] = None,
     if_match: IfMatch = None,
 ) -> Response:
     """A member leaves the household (死亡, 嫁出 ...). The member is kept as history, never deleted."""
     _write(principal)
-    if reason not in codes_of("member_remove_reason"):
-        raise field_error("/query/reason", "code.unknown", f"'{reason}' is not a code of table member_remove_reason")
     if removed_on is not None and removed_on > date.today():
         raise field_error("/query/removed_on", "date.out_of_range", "变更日期不能晚于今天")
     household = await service.remove_member(
@@ -284,9 +285,7 @@ async def change_head(
     if_match: IfMatch = None,
 ) -> HouseholdOut:
     _write(principal)
-    household = await service.change_head(
-        session, principal, household_id, parse_if_match(if_match, required=False), body
-    )
+    household = await service.change_head(session, principal, household_id, parse_if_match(if_match), body)
     response.headers["ETag"] = etag(household.version)
     return await service.household_out(session, principal, household)
 
@@ -312,7 +311,7 @@ async def list_incomes(household_id: uuid.UUID, session: DbSession, principal: C
     responses=problems(403, 404),
 )
 async def get_income(
-    household_id: uuid.UUID, year: int, session: DbSession, principal: CurrentPrincipal, response: Response
+    household_id: uuid.UUID, year: Year, session: DbSession, principal: CurrentPrincipal, response: Response
 ) -> IncomeOut:
     _read(principal)
     household = await repo.get_household(session, principal, household_id)
@@ -331,7 +330,7 @@ async def get_income(
 )
 async def put_income(
     household_id: uuid.UUID,
-    year: int,
+    year: Year,
     body: IncomeIn,
     session: DbSession,
     principal: CurrentPrincipal,
@@ -346,11 +345,13 @@ async def put_income(
         household_id,
         year,
         parse_if_match(if_match, required=False),
-        if_match is not None,
+        if_match_sent(if_match),
         body,
     )
     household = await repo.get_household(session, principal, household_id)
     response.status_code = 201 if created else 200
+    if created:
+        response.headers["Location"] = f"/api/v1/households/{household_id}/incomes/{year}"
     response.headers["ETag"] = etag(income.version)
     return await service.income_out(session, household, income)
 
@@ -374,7 +375,7 @@ async def list_assessments(household_id: uuid.UUID, session: DbSession, principa
     responses=problems(403, 404),
 )
 async def get_assessment(
-    household_id: uuid.UUID, year: int, session: DbSession, principal: CurrentPrincipal, response: Response
+    household_id: uuid.UUID, year: Year, session: DbSession, principal: CurrentPrincipal, response: Response
 ) -> AssessmentOut:
     _read(principal)
     household = await repo.get_household(session, principal, household_id)
@@ -393,7 +394,7 @@ async def get_assessment(
 )
 async def put_assessment(
     household_id: uuid.UUID,
-    year: int,
+    year: Year,
     body: AssessmentIn,
     session: DbSession,
     principal: CurrentPrincipal,
@@ -408,10 +409,12 @@ async def put_assessment(
         household_id,
         year,
         parse_if_match(if_match, required=False),
-        if_match is not None,
+        if_match_sent(if_match),
         body,
     )
     response.status_code = 201 if created else 200
+    if created:
+        response.headers["Location"] = f"/api/v1/households/{household_id}/assessments/{year}"
     response.headers["ETag"] = etag(item.version)
     return service.assessment_out(item)
 
@@ -447,9 +450,7 @@ async def status_transition(
 ) -> HouseholdOut:
     """Change the status (e.g. 未脱贫 → 已脱贫) with a reason; exits require a passing evaluation."""
     principal.require(Permission.HOUSEHOLDS_TRANSITION)
-    household = await service.transition(
-        session, principal, household_id, parse_if_match(if_match, required=False), body
-    )
+    household = await service.transition(session, principal, household_id, parse_if_match(if_match), body)
     response.headers["ETag"] = etag(household.version)
     return await service.household_out(session, principal, household)
 

@@ -11,7 +11,7 @@ from pydantic import Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from fupin.core import idnumber
-from fupin.core.schemas import Code, MoneyOut, OutModel, StrictModel, code_schema
+from fupin.core.schemas import Code, DateIn, MoneyOut, OutModel, StrictModel, code_schema
 
 Status = Annotated[str, Code("household_status"), code_schema("household_status")]
 Attribute = Annotated[str, Code("attribute"), code_schema("attribute")]
@@ -49,7 +49,7 @@ class MemberFields(StrictModel):
     id_type: IdType = "resident_id"
     id_number: Annotated[str, Field(min_length=1, max_length=24)]
     gender: Gender | None = Field(None, description="Derived from the ID number when omitted")
-    birth_date: date | None = Field(None, description="Derived from the ID number when omitted")
+    birth_date: DateIn | None = Field(None, description="Derived from the ID number when omitted")
     ethnicity: Ethnicity = "01"
     relation: Relation
     education: Education | None = None
@@ -102,7 +102,7 @@ class MemberCreate(MemberFields):
 
 class MemberAdd(MemberFields):
     reason: AddReason = Field(description="成员变更原因: 新生儿, 嫁入, 其他转入 ...")
-    changed_on: date | None = None
+    changed_on: DateIn | None = None
 
 
 class MemberUpdate(StrictModel):
@@ -112,7 +112,7 @@ class MemberUpdate(StrictModel):
     id_type: IdType | None = None
     id_number: Annotated[str, Field(min_length=1, max_length=24)] | None = None
     gender: Gender | None = None
-    birth_date: date | None = None
+    birth_date: DateIn | None = None
     ethnicity: Ethnicity | None = None
     relation: Relation | None = None
     education: Education | None = None
@@ -144,7 +144,7 @@ class HouseholdFields(StrictModel):
     attribute: Attribute
     main_cause: Cause
     secondary_causes: Annotated[list[Cause], Field(max_length=2)] = Field(default_factory=list)
-    first_identified_on: date
+    first_identified_on: DateIn
     planned_exit_year: Year | None = None
     housing_area: Annotated[Decimal, Field(ge=0, le=10000, decimal_places=2)] | None = None
     housing_safety: HousingSafety | None = None
@@ -209,7 +209,7 @@ class HouseholdUpdate(StrictModel):
     attribute: Attribute | None = None
     main_cause: Cause | None = None
     secondary_causes: Annotated[list[Cause], Field(max_length=2)] | None = None
-    first_identified_on: date | None = None
+    first_identified_on: DateIn | None = None
     planned_exit_year: Year | None = None
     housing_area: Annotated[Decimal, Field(ge=0, le=10000, decimal_places=2)] | None = None
     housing_safety: HousingSafety | None = None
@@ -390,7 +390,7 @@ class AssessmentIn(StrictModel):
         Literal["food_clothing", "compulsory_education", "basic_medical", "safe_housing", "safe_drinking_water"],
         Annotated[str, Field(max_length=1000)],
     ] = Field(default_factory=dict)
-    assessed_on: date | None = None
+    assessed_on: DateIn | None = None
     assessor: Annotated[str, Field(max_length=100)] | None = None
 
 

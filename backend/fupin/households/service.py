@@ -273,6 +273,37 @@ def new_member(data: MemberFields, household_id: int, reason: str, on: date | No
 # ---------------------------------------------------------------- households
 
 
+def check_consistency(h: Household) -> None:
+    """Cross-field rules that hold for every household, after create and after each update."""
+    errors = []
+    if not h.relocated and (h.relocation_year is not None or h.relocation_site):
+        errors.append(
+            FieldError(
+                pointer="/relocation_year",
+                code="household.relocation_inconsistent",
+                message="未易地搬迁的户不应填写搬迁年度或安置点 (relocated is false)",
+            )
+        )
+    if h.relocation_year is not None and h.relocation_year < h.identified_year:
+        errors.append(
+            FieldError(
+                pointer="/relocation_year",
+                code="household.year_before_identification",
+                message="搬迁年度不能早于识别年度",
+            )
+        )
+    if h.planned_exit_year is not None and h.planned_exit_year < h.identified_year:
+        errors.append(
+            FieldError(
+                pointer="/planned_exit_year",
+                code="household.year_before_identification",
+                message="计划脱贫年度不能早于识别年度 (planned exit before identification)",
+            )
+        )
+    if errors:
+        raise ProblemError(422, "validation_failed", "The request contains invalid fields.", errors)
+
+
 async def create_household(session: AsyncSession, principal: Principal, data: HouseholdCreate) -> Household:
     await require_village(session, principal, data.village_code, "/village_code")
     await require_unique_people(
@@ -302,6 +333,7 @@ async def create_household(session: AsyncSession, principal: Principal, data: Ho
         member_count=len(data.members),
         **values,
     )
+    check_consistency(household)
     session.add(household)
     await session.flush()
     members = [new_member(m, household.id, "initial", data.first_identified_on) for m in data.members]
@@ -378,6 +410,7 @@ async def update_household(
         setattr(household, "group_name" if key == "group" else key, value)
         if key == "first_identified_on":
             household.identified_year = value.year
+    check_consistency(household)
     changes = audit.diff(before, snapshot(household, HOUSEHOLD_FIELDS))
     if changes:
         household.updated_at = utcnow()
@@ -685,6 +718,7 @@ async def put_income(
 ) -> tuple[Income, bool]:
     _check_year(year)
     household = await repo.get_household(session, principal, public_id, for_update=True)
+    _check_year_for(household, year)
     existing = await repo.income(session, household.id, year)
     if existing is not None and not if_match_sent:
         raise ProblemError(
@@ -733,6 +767,14 @@ async def put_income(
             entity_id=f"{household.public_id}:{year}",
         )
     return income, created
+
+
+def _check_year_for(household: Household, year: int) -> None:
+    # the year before identification is the baseline the identification itself used
+    if year < household.identified_year - 1:
+        raise field_error(
+            "/year", "year.before_identification", f"年度不能早于识别年度的前一年 ({household.identified_year - 1})"
+        )
 
 
 def _check_year(year: int) -> None:
@@ -784,6 +826,7 @@ async def put_assessment(
 ) -> tuple[Assessment, bool]:
     _check_year(year)
     household = await repo.get_household(session, principal, public_id, for_update=True)
+    _check_year_for(household, year)
     existing = await repo.assessment(session, household.id, year)
     if existing is not None and not if_match_sent:
         raise ProblemError(
@@ -829,10 +872,19 @@ async def put_poverty_line(
     amount: Decimal,
     note: str | None,
     expected_version: int | None,
+    if_match_was_sent: bool,
 ) -> tuple[PovertyLine, bool]:
     existing = next((p for p in await repo.poverty_lines(session) if p.year == year and p.scope == scope), None)
+    if existing is not None and not if_match_was_sent:
+        raise ProblemError(
+            428,
+            "precondition_required",
+            "This poverty line already exists; send If-Match with its version to replace it.",
+        )
     if existing is not None:
         check_version(expected_version, existing.version)
+    elif if_match_was_sent:
+        raise ProblemError(412, "precondition_failed", "No poverty line exists for that year and scope yet.")
     before = {} if existing is None else {"amount": existing.amount, "note": existing.note}
     line = existing or PovertyLine(year=year, scope=scope, amount=amount, note=note)
     if existing is None:

@@ -7,7 +7,7 @@ from typing import Annotated
 from pydantic import Field
 
 from fupin.authz.roles import Permission, Role
-from fupin.core.schemas import OutModel, StrictModel
+from fupin.core.schemas import DateTimeIn, OutModel, StrictModel
 
 
 class TokenOut(OutModel):
@@ -69,7 +69,7 @@ class ApiKeyCreate(StrictModel):
     region_code: Annotated[str, Field(pattern=r"^\d{12}$")] | None = None
     department: Annotated[str, Field(max_length=40)] | None = None
     pii: bool = False
-    expires_at: datetime | None = None
+    expires_at: DateTimeIn | None = None
 
 
 class ApiKeyOut(OutModel):

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from fupin.authz.principal import Principal
 from fupin.authz.roles import ROLE_LABELS, Permission, Role, permissions_for
+from fupin.authz.scope import region_level
 from fupin.config import get_settings
 from fupin.core import audit
 from fupin.core.errors import ProblemError, field_error, not_found
@@ -144,10 +145,37 @@ def role_labels(roles: list[str] | tuple[str, ...]) -> list[str]:
     return out
 
 
+# Area roles are tied to their level of the region tree; only these may have no region (the whole system).
+ROLE_LEVELS: dict[str, int] = {"city_office": 2, "county_office": 3, "township": 4, "village": 5}
+UNSCOPED_ROLES = frozenset({"admin", "auditor"})
+
+
+def _check_role_region(roles: list[Role], region_code: str | None) -> None:
+    names = {r.value for r in roles}
+    if region_code is None:
+        if not names <= UNSCOPED_ROLES:
+            raise field_error(
+                "/region_code",
+                "required",
+                "除系统管理员和纪检审计外, 须指定管辖区划 (region_code is required for these roles)",
+            )
+        return
+    level = region_level(region_code)
+    for name in sorted(names):
+        wanted = ROLE_LEVELS.get(name)
+        if wanted is not None and wanted != level:
+            raise field_error(
+                "/region_code",
+                "user.region_level_mismatch",
+                f"角色 {name} 须对应第 {wanted} 级区划 (region level {level} given)",
+            )
+
+
 async def _check_grant(
     session: AsyncSession, principal: Principal, roles: list[Role], region_code: str | None, pii: bool
 ) -> None:
     """Nobody grants more than they hold: roles, area and personal-data access stay within the creator's."""
+    _check_role_region(roles, region_code)
     if region_code is not None:
         region = await regions.get_scoped(session, principal, region_code)
         if region is None:

@@ -426,7 +426,7 @@ export interface paths {
         get?: never;
         /**
          * Put Line
-         * @description Set a year's line (city office). Changing an existing line should send If-Match.
+         * @description Set a year's line (city office). Replacing an existing line needs If-Match with its version.
          */
         put: operations["poverty-lines-put"];
         post?: never;
@@ -1896,7 +1896,10 @@ export interface operations {
     "auth-token": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Retry-safe POST: a replay returns the first response; another body with the same key is a 422. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -1935,6 +1938,16 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid fields; see errors[].pointer */
             422: {
                 headers: {
@@ -1960,7 +1973,10 @@ export interface operations {
     "auth-refresh": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Retry-safe POST: a replay returns the first response; another body with the same key is a 422. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -1999,6 +2015,16 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid fields; see errors[].pointer */
             422: {
                 headers: {
@@ -2024,7 +2050,10 @@ export interface operations {
     "auth-logout": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Retry-safe POST: a replay returns the first response; another body with the same key is a 422. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2053,6 +2082,16 @@ export interface operations {
             };
             /** @description Missing or invalid credentials */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2113,6 +2152,16 @@ export interface operations {
             };
             /** @description Missing or invalid credentials */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2191,6 +2240,16 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid fields; see errors[].pointer */
             422: {
                 headers: {
@@ -2216,7 +2275,10 @@ export interface operations {
     "users-create": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Retry-safe POST: a replay returns the first response; another body with the same key is a 422. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2365,6 +2427,16 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid fields; see errors[].pointer */
             422: {
                 headers: {
@@ -2390,7 +2462,10 @@ export interface operations {
     "api-keys-create": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Retry-safe POST: a replay returns the first response; another body with the same key is a 422. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2549,6 +2624,16 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid fields; see errors[].pointer */
             422: {
                 headers: {
@@ -2614,6 +2699,16 @@ export interface operations {
             };
             /** @description Not found, or outside the caller's area */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2694,6 +2789,16 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid fields; see errors[].pointer */
             422: {
                 headers: {
@@ -2722,15 +2827,17 @@ export interface operations {
                 /** @description Any level: county, township, village */
                 region?: string | null;
                 /** @description One or more household_status codes */
-                status?: string[] | null;
-                attribute?: string | null;
-                main_cause?: string | null;
+                status?: ("not_exited" | "exited_with_policy" | "exited_no_policy" | "returned" | "removed")[] | null;
+                attribute?: ("general" | "dibao" | "tekun") | null;
+                main_cause?: ("01" | "02" | "03" | "04" | "05" | "06" | "07" | "08" | "09" | "10" | "11" | "99") | null;
                 identified_year?: number | null;
                 exit_year?: number | null;
                 /** @description Member name or ID number, exact */
                 q?: string | null;
-                member_health?: string | null;
-                member_labour?: string | null;
+                /** @description Members with this health condition (needs pii) */
+                member_health?: ("healthy" | "chronic" | "serious" | "disabled") | null;
+                /** @description Members with this labour ability */
+                member_labour?: ("ordinary" | "skilled" | "weak" | "lost" | "none") | null;
                 sort?: "household_number" | "-household_number" | "updated_at" | "-updated_at";
                 limit?: number;
                 cursor?: string | null;
@@ -2781,6 +2888,16 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid fields; see errors[].pointer */
             422: {
                 headers: {
@@ -2806,7 +2923,10 @@ export interface operations {
     "households-create": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Retry-safe POST: a replay returns the first response; another body with the same key is a 422. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2819,6 +2939,10 @@ export interface operations {
             /** @description Created */
             201: {
                 headers: {
+                    /** @description The version of the record, for If-Match (e.g. "3") */
+                    ETag?: string;
+                    /** @description URL of the created record */
+                    Location?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2921,6 +3045,8 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /** @description The version of the record, for If-Match (e.g. "3") */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2959,6 +3085,16 @@ export interface operations {
             };
             /** @description Not found, or outside the caller's area */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3010,6 +3146,8 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /** @description The version of the record, for If-Match (e.g. "3") */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3180,6 +3318,16 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid fields; see errors[].pointer */
             422: {
                 headers: {
@@ -3205,7 +3353,10 @@ export interface operations {
     "members-add": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Retry-safe POST: a replay returns the first response; another body with the same key is a 422. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 household_id: string;
             };
@@ -3220,6 +3371,10 @@ export interface operations {
             /** @description Successful Response */
             201: {
                 headers: {
+                    /** @description The version of the record, for If-Match (e.g. "3") */
+                    ETag?: string;
+                    /** @description URL of the created record */
+                    Location?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3312,7 +3467,7 @@ export interface operations {
         parameters: {
             query: {
                 /** @description member_remove_reason code: death, married_out, ... */
-                reason: string;
+                reason: "death" | "married_out" | "emigrated" | "imprisoned" | "transfer_out";
                 removed_on?: string | null;
                 new_head_member_id?: string | null;
                 note?: string | null;
@@ -3460,6 +3615,8 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /** @description The version of the record, for If-Match (e.g. "3") */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3574,6 +3731,8 @@ export interface operations {
             header?: {
                 /** @description Version ETag you read, e.g. "3" */
                 "If-Match"?: string | null;
+                /** @description Retry-safe POST: a replay returns the first response; another body with the same key is a 422. */
+                "Idempotency-Key"?: string;
             };
             path: {
                 household_id: string;
@@ -3589,6 +3748,8 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /** @description The version of the record, for If-Match (e.g. "3") */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3757,6 +3918,16 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid fields; see errors[].pointer */
             422: {
                 headers: {
@@ -3785,6 +3956,7 @@ export interface operations {
             header?: never;
             path: {
                 household_id: string;
+                /** @description Calendar year */
                 year: number;
             };
             cookie?: never;
@@ -3794,6 +3966,8 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /** @description The version of the record, for If-Match (e.g. "3") */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3840,6 +4014,16 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid fields; see errors[].pointer */
             422: {
                 headers: {
@@ -3871,6 +4055,7 @@ export interface operations {
             };
             path: {
                 household_id: string;
+                /** @description Calendar year */
                 year: number;
             };
             cookie?: never;
@@ -3884,6 +4069,8 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /** @description The version of the record, for If-Match (e.g. "3") */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3893,6 +4080,10 @@ export interface operations {
             /** @description Created */
             201: {
                 headers: {
+                    /** @description The version of the record, for If-Match (e.g. "3") */
+                    ETag?: string;
+                    /** @description URL of the created record */
+                    Location?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4061,6 +4252,16 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid fields; see errors[].pointer */
             422: {
                 headers: {
@@ -4089,6 +4290,7 @@ export interface operations {
             header?: never;
             path: {
                 household_id: string;
+                /** @description Calendar year */
                 year: number;
             };
             cookie?: never;
@@ -4098,6 +4300,8 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /** @description The version of the record, for If-Match (e.g. "3") */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4144,6 +4348,16 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid fields; see errors[].pointer */
             422: {
                 headers: {
@@ -4175,6 +4389,7 @@ export interface operations {
             };
             path: {
                 household_id: string;
+                /** @description Calendar year */
                 year: number;
             };
             cookie?: never;
@@ -4188,6 +4403,8 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /** @description The version of the record, for If-Match (e.g. "3") */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4197,6 +4414,10 @@ export interface operations {
             /** @description Created */
             201: {
                 headers: {
+                    /** @description The version of the record, for If-Match (e.g. "3") */
+                    ETag?: string;
+                    /** @description URL of the created record */
+                    Location?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4308,7 +4529,10 @@ export interface operations {
     "households-exit-evaluation": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Retry-safe POST: a replay returns the first response; another body with the same key is a 422. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 household_id: string;
             };
@@ -4369,6 +4593,16 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid fields; see errors[].pointer */
             422: {
                 headers: {
@@ -4397,6 +4631,8 @@ export interface operations {
             header?: {
                 /** @description Version ETag you read, e.g. "3" */
                 "If-Match"?: string | null;
+                /** @description Retry-safe POST: a replay returns the first response; another body with the same key is a 422. */
+                "Idempotency-Key"?: string;
             };
             path: {
                 household_id: string;
@@ -4412,6 +4648,8 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /** @description The version of the record, for If-Match (e.g. "3") */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4580,6 +4818,16 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid fields; see errors[].pointer */
             422: {
                 headers: {
@@ -4640,6 +4888,16 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid fields; see errors[].pointer */
             422: {
                 headers: {
@@ -4683,6 +4941,8 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /** @description The version of the record, for If-Match (e.g. "3") */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4692,6 +4952,10 @@ export interface operations {
             /** @description Created */
             201: {
                 headers: {
+                    /** @description The version of the record, for If-Match (e.g. "3") */
+                    ETag?: string;
+                    /** @description URL of the created record */
+                    Location?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4838,6 +5102,16 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid fields; see errors[].pointer */
             422: {
                 headers: {
@@ -4902,6 +5176,16 @@ export interface operations {
             };
             /** @description Not found, or outside the caller's area */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4979,6 +5263,16 @@ export interface operations {
             };
             /** @description Authenticated but not permitted */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5072,6 +5366,16 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid fields; see errors[].pointer */
             422: {
                 headers: {
@@ -5138,6 +5442,16 @@ export interface operations {
             };
             /** @description Authenticated but not permitted */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5220,6 +5534,16 @@ export interface operations {
             };
             /** @description Not found, or outside the caller's area */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
