@@ -16,9 +16,11 @@ import type {
   PovertyLine,
   StatusChange,
 } from '@/api/types'
-import type { components } from '@/api/schema'
+import type { components, operations } from '@/api/schema'
 
 type S = components['schemas']
+type ListQuery = NonNullable<operations['households-list']['parameters']['query']>
+type RemoveQuery = operations['members-remove']['parameters']['query']
 type Sort = 'household_number' | '-household_number' | 'updated_at' | '-updated_at'
 
 export interface HouseholdFilters {
@@ -48,8 +50,8 @@ export function listHouseholds(filters: HouseholdFilters, cursor: string | null,
     api.GET('/api/v1/households', {
       params: {
         query: {
-          ...f,
-          status: f.status ? [f.status] : undefined,
+          ...(f as Omit<ListQuery, 'status'>),
+          status: f.status ? ([f.status] as ListQuery['status']) : undefined,
           sort: (f.sort as Sort | undefined) ?? undefined,
           limit,
           cursor: cursor ?? undefined,
@@ -99,17 +101,17 @@ export function removeMember(
     api.DELETE('/api/v1/households/{household_id}/members/{member_id}', {
       params: {
         path: { household_id: id, member_id: member.id },
-        query: clean(query) as { reason: string },
+        query: clean(query) as RemoveQuery,
         header: { 'If-Match': ifMatch(member.version) },
       },
     }),
   )
 }
 
-export function changeHead(id: string, memberId: string): Promise<Household> {
+export function changeHead(id: string, memberId: string, version: number): Promise<Household> {
   return unwrap(
     api.POST('/api/v1/households/{household_id}/head', {
-      params: { path: { household_id: id } },
+      params: { path: { household_id: id }, header: { 'If-Match': ifMatch(version) } },
       body: { member_id: memberId } as S['HeadChange'],
     }),
   )
