@@ -153,8 +153,8 @@ def test_negative_incomes(api: Api, db_state: Any) -> None:
     assert_problem(r, 422, "validation_failed", "/path/year")
     r = api.get("township", f"{HH}/{h['id']}/incomes/99999999999999999999999")
     assert_problem(r, 422, "validation_failed", "/path/year")
-    r = api.put("township", f"{HH}/{h['id']}/incomes/2010", json={"wage_income": "5"})
-    assert_problem(r, 422, "year.before_identification", "/year")
+    r = api.put("township", f"{HH}/{h['id']}/incomes/2009", json={"wage_income": "5"})
+    assert_problem(r, 422, "year.out_of_range", "/year")
     assert db_state() == before
 
 

@@ -718,7 +718,6 @@ async def put_income(
 ) -> tuple[Income, bool]:
     _check_year(year)
     household = await repo.get_household(session, principal, public_id, for_update=True)
-    _check_year_for(household, year)
     existing = await repo.income(session, household.id, year)
     if existing is not None and not if_match_sent:
         raise ProblemError(
@@ -767,14 +766,6 @@ async def put_income(
             entity_id=f"{household.public_id}:{year}",
         )
     return income, created
-
-
-def _check_year_for(household: Household, year: int) -> None:
-    # the year before identification is the baseline the identification itself used
-    if year < household.identified_year - 1:
-        raise field_error(
-            "/year", "year.before_identification", f"年度不能早于识别年度的前一年 ({household.identified_year - 1})"
-        )
 
 
 def _check_year(year: int) -> None:
@@ -826,7 +817,6 @@ async def put_assessment(
 ) -> tuple[Assessment, bool]:
     _check_year(year)
     household = await repo.get_household(session, principal, public_id, for_update=True)
-    _check_year_for(household, year)
     existing = await repo.assessment(session, household.id, year)
     if existing is not None and not if_match_sent:
         raise ProblemError(
