@@ -176,6 +176,9 @@ describe('Fupin web app in Chromium', { concurrency: false }, () => {
     await page.locator('.el-cascader__dropdown:visible .el-cascader-node', { hasText: '东方红村' }).first().click()
     await pick(page.locator('[data-test="form-attribute"]'), '一般贫困户')
     await pick(page.locator('[data-test="form-main-cause"]'), '因病')
+    const identified = page.locator('.el-form-item', { hasText: '首次识别时间' }).locator('input')
+    await identified.fill('2019-06-01')
+    await identified.press('Enter')
     const head = idNumber('220382', '19700312', rnd().slice(0, 2) + '1')
     state.headId = head
     state.headName = `测试户主${rnd()}`
@@ -317,12 +320,44 @@ describe('Fupin web app in Chromium', { concurrency: false }, () => {
     await screenshot('audit-trail')
   })
 
+  step('changes the head of household and removes a member with a reason', async () => {
+    await page.getByRole('tab', { name: /家庭成员/ }).click()
+    const newborn = page.locator('[data-test="member-table"] .el-table__body tr', { hasText: state.memberName })
+    await newborn.getByRole('button', { name: '设为户主' }).click()
+    await page.locator('.el-message-box').getByRole('button', { name: '确定' }).click()
+    await page.locator('[data-test="household-title"]', { hasText: state.memberName }).waitFor()
+    const former = page.locator('[data-test="member-table"] .el-table__body tr', { hasText: state.headName })
+    await former.getByRole('button', { name: '减少成员' }).click()
+    const dialog = page.locator('.el-dialog', { hasText: '减少原因' })
+    await dialog.waitFor()
+    await pick(dialog.locator('[data-test="remove-reason"]'), '其他转出')
+    await dialog.getByRole('button', { name: '确认' }).click()
+    await dialog.waitFor({ state: 'hidden' })
+    await page.locator('[data-test="member-table"]').getByText(state.headName).waitFor({ state: 'detached' })
+    assert.match(await page.locator('.el-descriptions').innerText(), /家庭人口\s*1/)
+    await screenshot('member-removed')
+  })
+
+  step('uses the keyboard: search field, Enter, then Tab to a household and Enter', async () => {
+    await page.goto(`${server.base}/households`)
+    await page.locator('[data-test="filter-q"]').focus()
+    await page.keyboard.type(state.memberName)
+    await page.keyboard.press('Enter')
+    await page.locator('[data-test="household-table"] .el-table__body tr', { hasText: state.memberName }).waitFor()
+    await page.waitForFunction(() => document.querySelectorAll('[data-test="household-table"] .el-table__body tr').length === 1)
+    await page.locator('[data-test="household-table"] .el-table__body tr a').first().focus()
+    await page.keyboard.press('Enter')
+    await page.waitForURL(state.householdUrl)
+    await page.locator('[data-test="member-table"]').waitFor()
+  })
+
   step('keeps the page on reload (history fallback)', async () => {
     await page.reload()
     await page.locator('[data-test="member-table"]').waitFor()
   })
 
   step('tells a stale edit apart and offers to reload', async () => {
+    await page.goto(state.householdUrl)
     await page.locator('[data-test="household-edit"]').click()
     await page.locator('[data-test="household-form"] input').first().waitFor()
     // the village of the household is shown in the picker

@@ -3,9 +3,9 @@ import { toApiError } from '@/api/problem'
 
 /** Shows any failure as one readable message (never raw JSON). Returns the message. */
 export function notifyError(e: unknown): string {
-  const err = toApiError(e)
-  ElMessage({ type: 'error', message: err.message, showClose: true, duration: 6000, grouping: true })
-  return err.message
+  const message = typeof e === 'string' ? e : toApiError(e).message
+  ElMessage({ type: 'error', message, showClose: true, duration: 6000, grouping: true })
+  return message
 }
 
 export function notifySuccess(message: string): void {
