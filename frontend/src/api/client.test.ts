@@ -12,7 +12,7 @@ function json(status: number, body: unknown): Response {
 function fakeServer(opts: { refreshFails?: boolean } = {}) {
   let access = 'a1'
   let refresh = 'r1'
-  const calls = { refresh: 0, api: [] as string[] }
+  const calls = { refresh: 0, api: [] as string[], keys: [] as (string | null)[] }
   const impl = vi.fn(async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
     const req = input instanceof Request ? input : new Request(String(input), init)
     if (req.url.endsWith('/auth/refresh')) {
@@ -26,6 +26,7 @@ function fakeServer(opts: { refreshFails?: boolean } = {}) {
     }
     const auth = req.headers.get('Authorization')
     calls.api.push(`${req.method} ${new URL(req.url).pathname} ${auth}`)
+    if (req.method === 'POST') calls.keys.push(req.headers.get('Idempotency-Key'))
     if (auth !== `Bearer ${access}`) return json(401, { code: 'unauthorized' })
     return json(200, { ok: true, body: req.method === 'POST' ? await req.text() : null })
   })
@@ -64,6 +65,10 @@ describe('authenticated fetch', () => {
     expect(server.calls.refresh).toBe(1)
     expect([r1.status, r2.status, r3.status]).toEqual([200, 200, 200])
     expect(((await r3.json()) as { body: string }).body).toBe('{"x":1}')
+    // the POST was sent twice (401, then retried) with the same idempotency key
+    expect(server.calls.keys).toHaveLength(2)
+    expect(server.calls.keys[0]).toBeTruthy()
+    expect(server.calls.keys[1]).toBe(server.calls.keys[0])
     expect(session.refreshToken).toBe('r2')
     expect(session.accessToken).toBe('a2')
   })

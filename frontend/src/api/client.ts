@@ -17,6 +17,11 @@ function isAuthEndpoint(url: string): boolean {
 
 let inFlight: Promise<boolean> | null = null
 
+function newKey(): string {
+  if (typeof crypto !== 'undefined' && 'randomUUID' in crypto) return crypto.randomUUID()
+  return `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`
+}
+
 /** Exchanges the refresh token; concurrent callers share one request (rotation makes a second one fatal). */
 export function refreshSession(fetchImpl: typeof fetch = globalThis.fetch.bind(globalThis)): Promise<boolean> {
   if (inFlight) return inFlight
@@ -56,6 +61,10 @@ function withAuth(req: Request): Request {
 /** fetch used by the typed client: bearer token, one silent refresh and retry on 401. */
 export function createAuthFetch(fetchImpl: typeof fetch = globalThis.fetch.bind(globalThis)) {
   return async function authFetch(input: Request): Promise<Response> {
+    // a creating request carries an idempotency key, so the retry after a refresh cannot create twice
+    if (input.method === 'POST' && !isAuthEndpoint(input.url) && !input.headers.has('Idempotency-Key')) {
+      input.headers.set('Idempotency-Key', newKey())
+    }
     const retry = input.clone()
     const sentToken = session.accessToken
     let res = await fetchImpl(withAuth(input))
