@@ -61,7 +61,26 @@ def create_access_token(subject: str, claims: dict[str, Any], minutes: int | Non
     return jwt.encode(payload, settings.secret_key, algorithm=ALGORITHM), lifetime * 60
 
 
+_DECODED: dict[str, dict[str, Any]] = {}
+_DECODED_MAX = 4096
+
+
 def decode_access_token(token: str) -> dict[str, Any]:
+    """Verified claims of an access token. A verified token is remembered until it expires: the signature
+    check is the costliest step of an authenticated request, and a token's claims cannot change."""
+    cached = _DECODED.get(token)
+    if cached is not None:
+        if cached["exp"] > datetime.now(UTC).timestamp():
+            return cached
+        _DECODED.pop(token, None)
+    claims = _verify(token)
+    if len(_DECODED) >= _DECODED_MAX:
+        _DECODED.clear()
+    _DECODED[token] = claims
+    return claims
+
+
+def _verify(token: str) -> dict[str, Any]:
     settings = get_settings()
     try:
         claims: dict[str, Any] = jwt.decode(

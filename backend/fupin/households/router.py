@@ -23,27 +23,22 @@ from fupin.households.schemas import (
     AssessmentIn,
     AssessmentList,
     AssessmentOut,
-    Attribute,
-    Cause,
     ExitEvaluation,
     ExitEvaluationIn,
     HeadChange,
-    Health,
     HouseholdCreate,
+    HouseholdListQuery,
     HouseholdOut,
     HouseholdPage,
-    HouseholdSort,
     HouseholdUpdate,
     IncomeIn,
     IncomeList,
     IncomeOut,
-    Labour,
     MemberAdd,
     MemberList,
     MemberOut,
     MemberUpdate,
     RemoveReason,
-    Status,
     StatusChangeOut,
     StatusHistory,
     StatusTransitionIn,
@@ -78,47 +73,29 @@ def _write(principal: CurrentPrincipal) -> None:
 
 @router.get("", response_model=HouseholdPage, operation_id="households-list", responses=problems(403))
 async def list_households(
-    session: DbSession,
-    principal: CurrentPrincipal,
-    region: Annotated[
-        str | None, Query(pattern=r"^\d{12}$", description="Any level: county, township, village")
-    ] = None,
-    status: Annotated[list[Status] | None, Query(description="One or more household_status codes")] = None,
-    attribute: Annotated[Attribute | None, Query()] = None,
-    main_cause: Annotated[Cause | None, Query()] = None,
-    identified_year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
-    exit_year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
-    q: Annotated[
-        str | None,
-        Query(
-            min_length=1, max_length=50, pattern=r"^[^\x00-\x1f\x7f]+$", description="Member name or ID number, exact"
-        ),
-    ] = None,
-    member_health: Annotated[Health | None, Query(description="Members with this health condition (needs pii)")] = None,
-    member_labour: Annotated[Labour | None, Query(description="Members with this labour ability")] = None,
-    sort: HouseholdSort = "household_number",
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    cursor: Annotated[str | None, Query(max_length=500)] = None,
-    include_total: bool = False,
+    session: DbSession, principal: CurrentPrincipal, params: Annotated[HouseholdListQuery, Query()]
 ) -> Response:
+    """Households in the caller's area, filtered, in keyset pages (`next_cursor`)."""
     _read(principal)
-    if member_health and not principal.pii:
+    if params.member_health and not principal.pii:
         raise ProblemError(403, "pii_required", "按健康状况筛选需要个人信息权限 (needs the personal-data permission)")
     filters = HouseholdFilters(
-        region=region,
-        status=status,
-        attribute=attribute,
-        main_cause=main_cause,
-        identified_year=identified_year,
-        exit_year=exit_year,
-        q=q,
-        member_health=member_health,
-        member_labour=member_labour,
+        region=params.region,
+        status=params.status,
+        attribute=params.attribute,
+        main_cause=params.main_cause,
+        identified_year=params.identified_year,
+        exit_year=params.exit_year,
+        q=params.q,
+        member_health=params.member_health,
+        member_labour=params.member_labour,
     )
-    rows, next_cursor, total = await repo.list_page(session, principal, filters, sort, limit, cursor, include_total)
-    # The hot path: rows go to pydantic-core in one call and are serialised once, not validated twice.
+    rows, next_cursor, total = await repo.list_page(
+        session, principal, filters, params.sort, params.limit, params.cursor, params.include_total
+    )
+    # The hot path: plain dicts go to pydantic-core in one call and are serialised once, not validated twice.
     page = HouseholdPage.model_validate(
-        {"items": rows, "next_cursor": next_cursor, "total": total}, from_attributes=True
+        {"items": [row._asdict() for row in rows], "next_cursor": next_cursor, "total": total}
     )
     return Response(page.model_dump_json(), media_type="application/json")
 

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from fupin.core import idnumber
@@ -331,6 +331,26 @@ class MemberList(OutModel):
 
 
 HouseholdSort = Literal["household_number", "-household_number", "updated_at", "-updated_at"]
+
+
+class HouseholdListQuery(BaseModel):
+    """Query parameters of the household list, validated in one pass (this is the busiest endpoint)."""
+
+    region: Annotated[str, Field(pattern=r"^\d{12}$", description="Any level: county, township, village")] | None = None
+    status: list[Status] | None = Field(None, description="One or more household_status codes")
+    attribute: Attribute | None = None
+    main_cause: Cause | None = None
+    identified_year: Annotated[int, Field(ge=2000, le=2100)] | None = None
+    exit_year: Annotated[int, Field(ge=2000, le=2100)] | None = None
+    q: Annotated[str, Field(min_length=1, max_length=50, pattern=r"^[^\x00-\x1f\x7f]+$")] | None = Field(
+        None, description="Member name or ID number, exact"
+    )
+    member_health: Health | None = Field(None, description="Members with this health condition (needs pii)")
+    member_labour: Labour | None = Field(None, description="Members with this labour ability")
+    sort: HouseholdSort = "household_number"
+    limit: Annotated[int, Field(ge=1, le=200)] = 50
+    cursor: Annotated[str, Field(max_length=500)] | None = None
+    include_total: bool = False
 
 
 class IncomeIn(StrictModel):

@@ -178,7 +178,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List Households */
+        /**
+         * List Households
+         * @description Households in the caller's area, filtered, in keyset pages (`next_cursor`).
+         */
         get: operations["households-list"];
         put?: never;
         /** Create Household */
@@ -2824,7 +2827,6 @@ export interface operations {
     "households-list": {
         parameters: {
             query?: {
-                /** @description Any level: county, township, village */
                 region?: string | null;
                 /** @description One or more household_status codes */
                 status?: ("not_exited" | "exited_with_policy" | "exited_no_policy" | "returned" | "removed")[] | null;
