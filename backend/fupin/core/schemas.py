@@ -5,14 +5,12 @@ from __future__ import annotations
 import unicodedata
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Annotated, Any, Generic, TypeVar
+from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, field_validator
 from pydantic_core import PydanticCustomError
 
 from fupin.codes.tables import TABLES, codes_of
-
-T = TypeVar("T")
 
 
 def _clean_text(value: str) -> str:
@@ -81,12 +79,6 @@ def Code(table: str) -> Any:
 
 def code_schema(table: str) -> Any:
     return Field(json_schema_extra={"enum": [c for c, _, _ in TABLES[table]], "x-code-table": table})
-
-
-class Page(BaseModel, Generic[T]):
-    items: list[T]
-    next_cursor: str | None = Field(None, description="Opaque cursor for the next page; null on the last page")
-    total: int | None = Field(None, description="Only with include_total=true")
 
 
 def _money(value: Decimal) -> str:

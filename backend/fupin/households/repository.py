@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, exists, func, insert, or_, select, true, tuple_, update
+from sqlalchemy import Select, exists, func, insert, or_, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -301,7 +301,3 @@ async def poverty_lines(session: AsyncSession) -> list[PovertyLine]:
     return list(
         (await session.execute(select(PovertyLine).order_by(PovertyLine.year, PovertyLine.scope))).scalars().all()
     )
-
-
-def region_condition(column: Any, code: str | None) -> Any:
-    return in_subtree(column, code) if code else true()

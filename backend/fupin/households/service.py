@@ -75,7 +75,6 @@ HOUSEHOLD_FIELDS = (
     "external_id",
 )
 MEMBER_FIELDS = (*MemberFields.model_fields, "active", "removed_reason", "removed_on", "added_reason")
-EXITED = ("exited_with_policy", "exited_no_policy")
 TRANSITIONS: dict[str, frozenset[str]] = {
     "not_exited": frozenset({"exited_with_policy", "removed"}),
     "exited_with_policy": frozenset({"exited_no_policy", "returned", "removed"}),

@@ -7,11 +7,8 @@ from __future__ import annotations
 
 import json
 import time
-import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Connection, Table, create_engine, func, select, text, update
@@ -331,6 +328,3 @@ def record_sync(
     conn.execute(AuditEvent.__table__.insert().values(**fields, hash=digest))  # type: ignore[attr-defined]
     conn.execute(update(ChainHead).where(ChainHead.name == "audit").values(last_hash=digest))
     return seq
-
-
-__all__ = ["Decimal", "LoadReport", "date", "load", "record_sync", "sync_engine", "uuid"]
