@@ -351,7 +351,17 @@ describe('Fupin web app in Chromium', { concurrency: false }, () => {
     await page.locator('[data-test="member-table"]').waitFor()
   })
 
+  step('browses the regions of the area', async () => {
+    await page.getByRole('menuitem', { name: '行政区划' }).click()
+    await page.getByRole('link', { name: '卧虎镇' }).click()
+    await page.locator('.el-table__body tr', { hasText: '东方红村' }).waitFor()
+    assert.match(await page.locator('.el-table__body').innerText(), /村/)
+    await screenshot('regions')
+  })
+
   step('keeps the page on reload (history fallback)', async () => {
+    await page.goto(state.householdUrl)
+    await page.locator('[data-test="member-table"]').waitFor()
     await page.reload()
     await page.locator('[data-test="member-table"]').waitFor()
   })
@@ -409,6 +419,7 @@ describe('Fupin web app in Chromium', { concurrency: false }, () => {
   step('city office: first page of the whole demo city', async () => {
     await login('city_office')
     await page.locator('[data-test="kpi-households"]').waitFor()
+    await page.waitForTimeout(1500) // the dashboard's charts finish drawing, as when a person reads it first
     // in-app navigation: click on the menu until the rows are on screen
     let started = Date.now()
     await page.locator('[data-test="menu-households"]').click()
