@@ -151,9 +151,11 @@ def test_lists_never_show_other_areas(api: Api) -> None:
             cursor = page["next_cursor"]
             if not cursor:
                 break
-    # a region filter outside the scope narrows to nothing rather than widening
+    # a region filter outside the area is a 404; a wider one just narrows to the area
     r = api.get("township2", "/api/v1/households", params={"region": "220382102000"})
-    assert r.status_code == 200 and r.json()["items"] == []
+    assert r.status_code == 404
+    wide = api.get("township2", "/api/v1/households", params={"region": "220382000000", "limit": 200}).json()
+    assert wide["items"] and all(i["village_code"].startswith("220382101") for i in wide["items"])
     assert api.get("township2", "/api/v1/regions/220382102000").status_code == 404
     assert api.get("township2", "/api/v1/regions", params={"parent": "220382000000"}).status_code == 404
     assert api.get("township2", "/api/v1/stats/summary", params={"region": "220382102000"}).status_code == 404

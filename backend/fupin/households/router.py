@@ -11,9 +11,10 @@ from sqlalchemy import select
 
 from fupin.authz.deps import CurrentPrincipal
 from fupin.authz.roles import Permission
+from fupin.authz.scope import contains
 from fupin.core.concurrency import IF_MATCH_PATTERN, etag, if_match_sent, parse_if_match
 from fupin.core.db import DbSession
-from fupin.core.errors import ProblemError, field_error
+from fupin.core.errors import ProblemError, field_error, not_found
 from fupin.core.openapi import UPDATE, WRITE, problems
 from fupin.households import repository as repo
 from fupin.households import service
@@ -71,12 +72,14 @@ def _write(principal: CurrentPrincipal) -> None:
     principal.require(Permission.HOUSEHOLDS_WRITE)
 
 
-@router.get("", response_model=HouseholdPage, operation_id="households-list", responses=problems(403))
+@router.get("", response_model=HouseholdPage, operation_id="households-list", responses=problems(403, 404))
 async def list_households(
     session: DbSession, principal: CurrentPrincipal, params: Annotated[HouseholdListQuery, Query()]
 ) -> Response:
     """Households in the caller's area, filtered, in keyset pages (`next_cursor`)."""
     _read(principal)
+    if params.region and not (principal.sees(params.region) or contains(params.region, principal.region_code)):
+        raise not_found("region")  # disjoint from the caller's area (a wider region just narrows to the area)
     if params.member_health and not principal.pii:
         raise ProblemError(403, "pii_required", "按健康状况筛选需要个人信息权限 (needs the personal-data permission)")
     filters = HouseholdFilters(
