@@ -162,6 +162,18 @@ def cmd_create_admin(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_stats_rebuild(args: argparse.Namespace) -> int:
+    from fupin.households import stats
+    from fupin.seed.bulk import sync_engine
+
+    engine = sync_engine(get_settings().database_url)
+    with engine.begin() as conn:
+        stats.rebuild(conn)
+    engine.dispose()
+    print("household summary rebuilt from the register")
+    return 0
+
+
 def cmd_openapi(args: argparse.Namespace) -> int:
     from fupin.main import create_app
 
@@ -213,6 +225,11 @@ def main(argv: list[str] | None = None) -> int:
     c.add_argument("username")
     c.add_argument("--password")
     c.set_defaults(func=cmd_create_admin)
+
+    p = sub.add_parser("stats", help="dashboard summary tools")
+    ssub = p.add_subparsers(dest="stats_command", required=True)
+    r = ssub.add_parser("rebuild", help="recompute the per-village summary from the register")
+    r.set_defaults(func=cmd_stats_rebuild)
 
     p = sub.add_parser("openapi", help="write the OpenAPI contract without starting a server")
     p.add_argument("--output", default=str(PROJECT_ROOT / "openapi" / "openapi.json"))

@@ -203,3 +203,16 @@ class VillageSequence(Base):
     __tablename__ = "village_sequences"
     village_code: Mapped[str] = mapped_column(ForeignKey("regions.code"), primary_key=True)
     last_value: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+
+
+class HouseholdStat(Base):
+    """Households and people per village along one dimension (status, attribute, main cause, exit year of exited
+    households): the dashboard reads a few rows per village instead of grouping a million households. Kept
+    exact by the service on every write, in the same transaction; `fupin stats rebuild` recomputes it."""
+
+    __tablename__ = "household_stats"
+    village_code: Mapped[str] = mapped_column(String(12), primary_key=True)
+    dimension: Mapped[str] = mapped_column(String(12), primary_key=True)
+    value: Mapped[str] = mapped_column(String(24), primary_key=True)
+    households: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    people: Mapped[int] = mapped_column(Integer, nullable=False, default=0)

@@ -19,6 +19,7 @@ from fupin.core.errors import FieldError, ProblemError, field_error
 from fupin.core.idnumber import mask, mask_account, mask_phone
 from fupin.core.models import utcnow
 from fupin.households import repository as repo
+from fupin.households import stats
 from fupin.households.models import Assessment, Household, Income, Member, PovertyLine, StatusChange
 from fupin.households.schemas import (
     AssessmentIn,
@@ -358,6 +359,7 @@ async def create_household(session: AsyncSession, principal: Principal, data: Ho
         {"id": str(m.public_id), "name": m.name, "id_number": m.id_number, "relation": m.relation} for m in members
     ]
     await audit_write(session, principal, "household.created", household, audit.diff({}, after))
+    await stats.move(session, None, household)
     return household
 
 
@@ -369,6 +371,7 @@ async def update_household(
     data: HouseholdUpdate,
 ) -> Household:
     household = await repo.get_household(session, principal, public_id, for_update=True)
+    stats_before = stats.snapshot(household)
     check_version(expected_version, household.version)
     sent = data.model_dump(exclude_unset=True)
     not_nullable = {
@@ -414,6 +417,7 @@ async def update_household(
     if changes:
         household.updated_at = utcnow()
         await audit_write(session, principal, "household.updated", household, changes)
+    await stats.move(session, stats_before, household)
     return household
 
 
@@ -429,6 +433,7 @@ async def _touch(session: AsyncSession, household: Household) -> None:
 
 async def add_member(session: AsyncSession, principal: Principal, public_id: uuid.UUID, data: MemberAdd) -> Member:
     household = await repo.get_household(session, principal, public_id, for_update=True)
+    stats_before = stats.snapshot(household)
     if household.status == "removed":
         raise ProblemError(409, "household.removed", "已注销的贫困户不能变更成员")
     if data.relation == "01":
@@ -458,6 +463,7 @@ async def add_member(session: AsyncSession, principal: Principal, public_id: uui
         household,
         {"member_count": [household.member_count - 1, household.member_count]},
     )
+    await stats.move(session, stats_before, household)
     return member
 
 
@@ -561,6 +567,7 @@ async def remove_member(
     note: str | None,
 ) -> Household:
     household = await repo.get_household(session, principal, public_id, for_update=True)
+    stats_before = stats.snapshot(household)
     member = await repo.get_member(session, household.id, member_id)
     check_version(expected_version, member.version)
     if not member.active:
@@ -611,6 +618,7 @@ async def remove_member(
         household,
         {"member_count": [household.member_count + 1, household.member_count]},
     )
+    await stats.move(session, stats_before, household)
     return household
 
 
@@ -973,6 +981,7 @@ async def transition(
     data: StatusTransitionIn,
 ) -> Household:
     household = await repo.get_household(session, principal, public_id, for_update=True)
+    stats_before = stats.snapshot(household)
     check_version(expected_version, household.version)
     current = household.status
     if data.to_status not in TRANSITIONS[current]:
@@ -1024,4 +1033,5 @@ async def transition(
         household,
         audit.diff(before, snapshot(household, HOUSEHOLD_FIELDS)),
     )
+    await stats.move(session, stats_before, household)
     return household

@@ -16,6 +16,7 @@ from sqlalchemy.engine import Engine
 
 from fupin.core.audit import AuditEvent, ChainHead, ChangeEntry, event_hash, to_jsonable
 from fupin.core.models import utcnow
+from fupin.households import stats
 from fupin.households.models import Assessment, Household, Income, Member, StatusChange, VillageSequence
 from fupin.seed.generator import GeneratedHousehold
 
@@ -269,6 +270,7 @@ def load(
         conn.execute(text("SET CONSTRAINTS ALL IMMEDIATE"))  # run the deferred checks before building indexes
     for index in rebuild:
         index.create(conn)
+    stats.rebuild(conn)
     if writer.pg:
         for table in (HOUSEHOLDS, MEMBERS, INCOMES, ASSESSMENTS, STATUS_CHANGES):
             conn.execute(

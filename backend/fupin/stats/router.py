@@ -14,7 +14,7 @@ from fupin.core.db import DbSession
 from fupin.core.errors import not_found
 from fupin.core.openapi import problems
 from fupin.core.schemas import OutModel
-from fupin.households.models import Household
+from fupin.households.models import HouseholdStat
 from fupin.regions import repository as regions
 from fupin.regions.models import Region
 
@@ -58,48 +58,43 @@ async def summary(
     principal: CurrentPrincipal,
     region: Annotated[str | None, Query(pattern=r"^\d{12}$")] = None,
 ) -> Summary:
-    """Households and people by status, attribute and main cause; exits per year; poor villages."""
+    """Households and people by status, attribute and main cause; exits per year; poor villages.
+    Read from the per-village summary the register keeps up to date in every write."""
     principal.require(Permission.HOUSEHOLDS_READ)
     if region is not None and await regions.get_scoped(session, principal, region) is None:
         raise not_found("region")
     area = region or principal.region_code
-    where = [in_subtree(Household.village_code, area)] if area else []
+    where = [in_subtree(HouseholdStat.village_code, area)] if area else []
+    households = func.sum(HouseholdStat.households)
+    people = func.sum(HouseholdStat.people)
 
-    async def grouped(column: object) -> list[Bucket]:
+    async def grouped(dimension: str) -> list[Bucket]:
         rows = (
             await session.execute(
-                select(column, func.count(), func.coalesce(func.sum(Household.member_count), 0))  # type: ignore[call-overload]
-                .where(*where)
-                .group_by(column)
-                .order_by(column)
+                select(HouseholdStat.value, households, people)
+                .where(*where, HouseholdStat.dimension == dimension)
+                .group_by(HouseholdStat.value)
+                .having(households > 0)
+                .order_by(HouseholdStat.value)
             )
         ).all()
         return [Bucket(code=str(c), households=int(n), people=int(p)) for c, n, p in rows]
 
-    by_status = await grouped(Household.status)
-    exits = (
-        await session.execute(
-            select(Household.exit_year, func.count(), func.coalesce(func.sum(Household.member_count), 0))
-            .where(
-                *where,
-                Household.exit_year.is_not(None),
-                Household.status.in_(["exited_with_policy", "exited_no_policy"]),
-            )
-            .group_by(Household.exit_year)
-            .order_by(Household.exit_year)
-        )
-    ).all()
+    by_status = await grouped("status")
+    exits = await grouped("exit_year")
     village_where = [Region.level == 5, Region.is_poor_village.is_(True)]
     if area:
         village_where.append(in_subtree(Region.code, area))
-    hh = (
+    per_village = (
         select(
-            Household.village_code.label("code"),
-            func.count().label("n"),
-            func.sum(case((Household.status.in_(["not_exited", "returned"]), 1), else_=0)).label("open"),
+            HouseholdStat.village_code.label("code"),
+            households.label("n"),
+            func.sum(
+                case((HouseholdStat.value.in_(["not_exited", "returned"]), HouseholdStat.households), else_=0)
+            ).label("open"),
         )
-        .where(*where)
-        .group_by(Household.village_code)
+        .where(*where, HouseholdStat.dimension == "status")
+        .group_by(HouseholdStat.village_code)
         .subquery()
     )
     villages = (
@@ -108,10 +103,10 @@ async def summary(
                 Region.code,
                 Region.name,
                 Region.poverty_exit_year,
-                func.coalesce(hh.c.n, 0),
-                func.coalesce(hh.c.open, 0),
+                func.coalesce(per_village.c.n, 0),
+                func.coalesce(per_village.c.open, 0),
             )
-            .outerjoin(hh, hh.c.code == Region.code)
+            .outerjoin(per_village, per_village.c.code == Region.code)
             .where(*village_where)
             .order_by(Region.code)
             .limit(500)
@@ -122,9 +117,12 @@ async def summary(
         households=sum(b.households for b in by_status),
         people=sum(b.people for b in by_status),
         by_status=by_status,
-        by_attribute=await grouped(Household.attribute),
-        by_main_cause=await grouped(Household.main_cause),
-        exits_by_year=[YearBucket(year=int(y or 0), households=int(n), people=int(p)) for y, n, p in exits],
+        by_attribute=await grouped("attribute"),
+        by_main_cause=await grouped("main_cause"),
+        exits_by_year=sorted(
+            (YearBucket(year=int(b.code), households=b.households, people=b.people) for b in exits),
+            key=lambda y: y.year,
+        ),
         poor_villages=[
             PoorVillage(code=c, name=nm, poverty_exit_year=ey, households=int(n or 0), not_exited=int(o or 0))
             for c, nm, ey, n, o in villages

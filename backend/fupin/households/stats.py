@@ -1,0 +1,82 @@
+"""Maintenance of the per-village summary (household_stats) that the dashboard reads."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from sqlalchemy import Connection, String, cast, delete, func, insert, literal, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from fupin.households.models import Household, HouseholdStat
+
+EXITED = ("exited_with_policy", "exited_no_policy")
+Key = tuple[str, str, str]  # village, dimension, value
+Snapshot = tuple[tuple[Key, ...], int]
+
+
+def snapshot(h: Household) -> Snapshot:
+    keys: list[Key] = [
+        (h.village_code, "status", h.status),
+        (h.village_code, "attribute", h.attribute),
+        (h.village_code, "main_cause", h.main_cause),
+    ]
+    if h.exit_year and h.status in EXITED:
+        keys.append((h.village_code, "exit_year", str(h.exit_year)))
+    return tuple(keys), h.member_count
+
+
+async def _add(session: AsyncSession, key: Key, households: int, people: int) -> None:
+    village, dimension, value = key
+    dialect = session.get_bind().dialect.name
+    upsert = (pg_insert if dialect == "postgresql" else sqlite_insert)(HouseholdStat).values(
+        village_code=village, dimension=dimension, value=value, households=households, people=people
+    )
+    await session.execute(
+        upsert.on_conflict_do_update(
+            index_elements=["village_code", "dimension", "value"],
+            set_={"households": HouseholdStat.households + households, "people": HouseholdStat.people + people},
+        )
+    )
+
+
+async def move(session: AsyncSession, before: Snapshot | None, household: Household) -> None:
+    """Account for one household's change from `before` (None when new) to its current state."""
+    after = snapshot(household)
+    if before == after:
+        return
+    delta_households: Counter[Key] = Counter()
+    delta_people: Counter[Key] = Counter()
+    if before is not None:
+        for key in before[0]:
+            delta_households[key] -= 1
+            delta_people[key] -= before[1]
+    for key in after[0]:
+        delta_households[key] += 1
+        delta_people[key] += after[1]
+    for key in sorted(set(delta_households) | set(delta_people)):  # a fixed order: no lock-order deadlocks
+        if delta_households[key] or delta_people[key]:
+            await _add(session, key, delta_households[key], delta_people[key])
+
+
+def rebuild(conn: Connection) -> None:
+    """Recompute the whole summary from the register (after bulk loads, or to repair)."""
+    conn.execute(delete(HouseholdStat))
+    columns = ["village_code", "dimension", "value", "households", "people"]
+    for dimension, column, where in (
+        ("status", Household.status, None),
+        ("attribute", Household.attribute, None),
+        ("main_cause", Household.main_cause, None),
+        (
+            "exit_year",
+            cast(Household.exit_year, String),
+            Household.status.in_(EXITED) & Household.exit_year.isnot(None),
+        ),
+    ):
+        query = select(
+            Household.village_code, literal(dimension), column, func.count(), func.sum(Household.member_count)
+        )
+        if where is not None:
+            query = query.where(where)
+        conn.execute(insert(HouseholdStat).from_select(columns, query.group_by(Household.village_code, column)))
