@@ -546,6 +546,7 @@ export interface paths {
         /**
          * Summary
          * @description Households and people by status, attribute and main cause; exits per year; poor villages.
+         *     Read from the per-village summary the register keeps up to date in every write.
          */
         get: operations["stats-summary"];
         put?: never;
