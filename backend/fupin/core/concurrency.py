@@ -43,3 +43,16 @@ def check_version(expected: int | None, actual: int) -> None:
             "The record was changed by someone else since you read it; reload and try again.",
             extra={"current_version": actual},
         )
+
+
+def check_replace(existing_version: int | None, expected: int | None, if_match_sent: bool, what: str) -> None:
+    """PUT that creates or replaces: creating needs no If-Match; replacing needs the version that was read."""
+    if existing_version is None:
+        if if_match_sent:
+            raise ProblemError(412, "precondition_failed", f"There is no {what} to replace yet.")
+        return
+    if not if_match_sent:
+        raise ProblemError(
+            428, "precondition_required", f"This {what} already exists; send If-Match with its version to replace it."
+        )
+    check_version(expected, existing_version)

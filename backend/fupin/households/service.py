@@ -14,7 +14,7 @@ from fupin.authz.principal import Principal
 from fupin.authz.scope import region_level
 from fupin.codes.tables import label
 from fupin.core import audit
-from fupin.core.concurrency import check_version
+from fupin.core.concurrency import check_replace, check_version
 from fupin.core.errors import FieldError, ProblemError, field_error
 from fupin.core.idnumber import mask, mask_account, mask_phone
 from fupin.core.models import utcnow
@@ -701,19 +701,6 @@ async def income_out(session: AsyncSession, household: Household, income: Income
     )
 
 
-INCOME_FIELDS = (
-    "wage_income",
-    "production_income",
-    "property_income",
-    "transfer_income",
-    "transfer_details",
-    "production_costs",
-    "household_size",
-    "net_income",
-    "per_capita_net_income",
-)
-
-
 async def put_income(
     session: AsyncSession,
     principal: Principal,
@@ -726,16 +713,7 @@ async def put_income(
     _check_year(year)
     household = await repo.get_household(session, principal, public_id, for_update=True)
     existing = await repo.income(session, household.id, year)
-    if existing is not None and not if_match_sent:
-        raise ProblemError(
-            428,
-            "precondition_required",
-            "This income already exists; send If-Match with its version to replace it.",
-        )
-    if existing is not None:
-        check_version(expected_version, existing.version)
-    elif if_match_sent:
-        raise ProblemError(412, "precondition_failed", "No income exists for that year yet.")
+    check_replace(existing.version if existing else None, expected_version, if_match_sent, "income")
     size = household.member_count
     if size < 1:
         raise ProblemError(422, "household.no_members", "户内无在册成员, 无法计算人均纯收入")
@@ -751,28 +729,42 @@ async def put_income(
         "net_income": net,
         "per_capita_net_income": per_capita,
     }
-    created = existing is None
-    income = existing or Income(household_id=household.id, year=year, **values)
-    before = {} if created else snapshot(income, INCOME_FIELDS)
-    if created:
-        session.add(income)
+    income = await _create_or_replace(session, principal, household, existing, Income, year, values, "income")
+    return income, existing is None
+
+
+async def _create_or_replace(
+    session: AsyncSession,
+    principal: Principal,
+    household: Household,
+    existing: Any,
+    model: Any,
+    year: int,
+    values: dict[str, Any],
+    entity: str,
+) -> Any:
+    """Write a yearly record of a household (income, assessment) and audit what changed."""
+    record = existing or model(household_id=household.id, year=year, **values)
+    before = {} if existing is None else snapshot(record, tuple(values))
+    if existing is None:
+        session.add(record)
     else:
-        for k, v in values.items():
-            setattr(income, k, v)
-        income.updated_at = utcnow()
+        for key, value in values.items():
+            setattr(record, key, value)
+        record.updated_at = utcnow()
     await session.flush()
-    changes = audit.diff(before, snapshot(income, INCOME_FIELDS))
+    changes = audit.diff(before, snapshot(record, tuple(values)))
     if changes:
         await audit_write(
             session,
             principal,
-            "income.created" if created else "income.updated",
+            f"{entity}.{'created' if existing is None else 'updated'}",
             household,
             {"year": [None, year], **changes},
-            entity_type="income",
+            entity_type=entity,
             entity_id=f"{household.public_id}:{year}",
         )
-    return income, created
+    return record
 
 
 def _check_year(year: int) -> None:
@@ -825,40 +817,10 @@ async def put_assessment(
     _check_year(year)
     household = await repo.get_household(session, principal, public_id, for_update=True)
     existing = await repo.assessment(session, household.id, year)
-    if existing is not None and not if_match_sent:
-        raise ProblemError(
-            428,
-            "precondition_required",
-            "This assessment already exists; send If-Match with its version to replace it.",
-        )
-    if existing is not None:
-        check_version(expected_version, existing.version)
-    elif if_match_sent:
-        raise ProblemError(412, "precondition_failed", "No assessment exists for that year yet.")
+    check_replace(existing.version if existing else None, expected_version, if_match_sent, "assessment")
     values = data.model_dump()
-    fields = (*ASSESSMENT_ITEMS, "evidence", "assessed_on", "assessor")
-    created = existing is None
-    item = existing or Assessment(household_id=household.id, year=year, **values)
-    before = {} if created else snapshot(item, fields)
-    if created:
-        session.add(item)
-    else:
-        for k, v in values.items():
-            setattr(item, k, v)
-        item.updated_at = utcnow()
-    await session.flush()
-    changes = audit.diff(before, snapshot(item, fields))
-    if changes:
-        await audit_write(
-            session,
-            principal,
-            "assessment.created" if created else "assessment.updated",
-            household,
-            {"year": [None, year], **changes},
-            entity_type="assessment",
-            entity_id=f"{household.public_id}:{year}",
-        )
-    return item, created
+    item = await _create_or_replace(session, principal, household, existing, Assessment, year, values, "assessment")
+    return item, existing is None
 
 
 async def put_poverty_line(
@@ -872,16 +834,7 @@ async def put_poverty_line(
     if_match_was_sent: bool,
 ) -> tuple[PovertyLine, bool]:
     existing = next((p for p in await repo.poverty_lines(session) if p.year == year and p.scope == scope), None)
-    if existing is not None and not if_match_was_sent:
-        raise ProblemError(
-            428,
-            "precondition_required",
-            "This poverty line already exists; send If-Match with its version to replace it.",
-        )
-    if existing is not None:
-        check_version(expected_version, existing.version)
-    elif if_match_was_sent:
-        raise ProblemError(412, "precondition_failed", "No poverty line exists for that year and scope yet.")
+    check_replace(existing.version if existing else None, expected_version, if_match_was_sent, "poverty line")
     before = {} if existing is None else {"amount": existing.amount, "note": existing.note}
     line = existing or PovertyLine(year=year, scope=scope, amount=amount, note=note)
     if existing is None:
