@@ -70,3 +70,9 @@ def test_spa_fallback_and_method_not_allowed(tmp_path: Path, settings: Settings)
         r = client.get("/api/v1/auth/refresh")
         assert r.status_code == 405 and r.json()["code"] == "method_not_allowed"
         assert client.post("/households/123").status_code in (404, 405)
+
+
+def test_about_tells_whether_this_is_the_demo(api: Api, settings: Settings) -> None:
+    assert api.client.get("/api/v1/about").json()["demo"] is True
+    with TestClient(create_app(settings.model_copy(update={"demo": False}))) as client:
+        assert client.get("/api/v1/about").json() == {"name": "Fupin 扶贫", "version": "0.1.0", "demo": False}

@@ -14,6 +14,7 @@ from fastapi import FastAPI, Request
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute
+from pydantic import BaseModel
 from sqlalchemy import text
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -26,7 +27,7 @@ from fupin.core.context import RequestContext, reset_request_context, set_reques
 from fupin.core.db import is_sqlite, make_engine, make_sessionmaker
 from fupin.core.errors import http_problem, install_error_handlers, problem_response
 from fupin.core.idempotency import IdempotencyMiddleware
-from fupin.core.openapi import document_headers
+from fupin.core.openapi import document_headers, problems
 from fupin.households.poverty_lines_router import router as poverty_lines_router
 from fupin.households.router import router as households_router
 from fupin.regions.router import router as regions_router
@@ -41,6 +42,12 @@ API_DESCRIPTION = (
     "with a stable `code` and field `errors[].pointer`. Lists use opaque keyset cursors. Updates use "
     "`If-Match` with the `version` ETag; POSTs accept `Idempotency-Key`."
 )
+
+
+class About(BaseModel):
+    name: str
+    version: str
+    demo: bool
 
 
 class RequestContextMiddleware:
@@ -157,6 +164,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         stats_router,
     ):
         app.include_router(router)
+
+    @app.get("/api/v1/about", response_model=About, operation_id="about-get", tags=["meta"], responses=problems())
+    async def about() -> About:
+        """Public facts about this installation; `demo` tells the login page whether to offer the demo logins."""
+        return About(name="Fupin 扶贫", version=__version__, demo=settings.demo)
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> dict[str, str]:
