@@ -710,10 +710,9 @@ async def put_income(
     if_match_sent: bool,
     data: IncomeIn,
 ) -> tuple[Income, bool]:
-    _check_year(year)
-    household = await repo.get_household(session, principal, public_id, for_update=True)
-    existing = await repo.income(session, household.id, year)
-    check_replace(existing.version if existing else None, expected_version, if_match_sent, "income")
+    household, existing = await _yearly_target(
+        session, principal, public_id, year, repo.income, expected_version, if_match_sent, "income"
+    )
     size = household.member_count
     if size < 1:
         raise ProblemError(422, "household.no_members", "户内无在册成员, 无法计算人均纯收入")
@@ -731,6 +730,24 @@ async def put_income(
     }
     income = await _create_or_replace(session, principal, household, existing, Income, year, values, "income")
     return income, existing is None
+
+
+async def _yearly_target(
+    session: AsyncSession,
+    principal: Principal,
+    public_id: uuid.UUID,
+    year: int,
+    lookup: Any,
+    expected_version: int | None,
+    if_match_sent: bool,
+    what: str,
+) -> tuple[Household, Any]:
+    """The household (locked) and its record of that year, after the year and If-Match rules."""
+    _check_year(year)
+    household = await repo.get_household(session, principal, public_id, for_update=True)
+    existing = await lookup(session, household.id, year)
+    check_replace(existing.version if existing else None, expected_version, if_match_sent, what)
+    return household, existing
 
 
 async def _create_or_replace(
@@ -814,10 +831,9 @@ async def put_assessment(
     if_match_sent: bool,
     data: AssessmentIn,
 ) -> tuple[Assessment, bool]:
-    _check_year(year)
-    household = await repo.get_household(session, principal, public_id, for_update=True)
-    existing = await repo.assessment(session, household.id, year)
-    check_replace(existing.version if existing else None, expected_version, if_match_sent, "assessment")
+    household, existing = await _yearly_target(
+        session, principal, public_id, year, repo.assessment, expected_version, if_match_sent, "assessment"
+    )
     values = data.model_dump()
     item = await _create_or_replace(session, principal, household, existing, Assessment, year, values, "assessment")
     return item, existing is None
