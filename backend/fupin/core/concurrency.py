@@ -10,7 +10,7 @@ def etag(version: int) -> str:
 
 
 # A version ETag ("3", W/"3" or 3); blank counts as absent, so it gets the 428 that a missing header gets.
-IF_MATCH_PATTERN = r'^\s*((W/)?"?[0-9]{1,18}"?)?\s*$'
+IF_MATCH_PATTERN = r'^((W/)?"?[0-9]{1,18}"?)?$'
 
 
 def if_match_sent(header: str | None) -> bool:
