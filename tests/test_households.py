@@ -250,6 +250,7 @@ def test_incomes_compute_per_capita_on_the_server(api: Api) -> None:
     assert r.json()["above_line"] is False
     listed = api.get("township", f"{HH}/{h['id']}/incomes").json()["items"]
     assert [i["year"] for i in listed] == [2019]
+    assert listed[0]["poverty_line"] == "3747.00" and listed[0]["per_capita_net_income"] == "950.38"
 
 
 def test_negative_income_and_transfer_mismatch_rejected(api: Api) -> None:

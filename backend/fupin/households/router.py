@@ -279,9 +279,7 @@ async def change_head(
 async def list_incomes(household_id: uuid.UUID, session: DbSession, principal: CurrentPrincipal) -> IncomeList:
     _read(principal)
     household = await repo.get_household(session, principal, household_id)
-    return IncomeList(
-        items=[await service.income_out(session, household, i) for i in await repo.incomes(session, household.id)]
-    )
+    return IncomeList(items=await service.incomes_out(session, household))
 
 
 @router.get(

@@ -681,6 +681,21 @@ def income_figures(data: IncomeIn, size: int) -> tuple[Decimal, Decimal, Decimal
 
 async def income_out(session: AsyncSession, household: Household, income: Income) -> IncomeOut:
     line = await repo.poverty_line(session, income.year, household.identification_standard)
+    return income_out_with_line(income, line)
+
+
+async def incomes_out(session: AsyncSession, household: Household) -> list[IncomeOut]:
+    """All years of a household, with the poverty lines read once (not once per year)."""
+    lines = await repo.poverty_lines(session)
+    by_key = {(p.year, p.scope): p for p in lines}
+    standard = household.identification_standard
+    return [
+        income_out_with_line(i, by_key.get((i.year, standard)) or by_key.get((i.year, "national")))
+        for i in await repo.incomes(session, household.id)
+    ]
+
+
+def income_out_with_line(income: Income, line: PovertyLine | None) -> IncomeOut:
     total = income.wage_income + income.production_income + income.property_income + income.transfer_income
     return IncomeOut(
         year=income.year,
