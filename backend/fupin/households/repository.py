@@ -16,7 +16,7 @@ from fupin.authz.principal import Principal
 from fupin.authz.scope import in_subtree
 from fupin.core.errors import ProblemError, not_found
 from fupin.core.pagination import decode_cursor, encode_cursor
-from fupin.households.models import Assessment, Household, Income, Member, PovertyLine, VillageSequence
+from fupin.households.models import Assessment, Household, Income, Member, PovertyLine, StatusChange, VillageSequence
 from fupin.regions.models import Region
 
 
@@ -246,6 +246,11 @@ async def list_page(
         count_stmt = select(func.count()).select_from(base.with_only_columns(Household.id).subquery())
         total = int((await session.execute(count_stmt)).scalar_one())
     return rows, next_cursor, total
+
+
+async def status_changes(session: AsyncSession, household_id: int) -> list[StatusChange]:
+    stmt = select(StatusChange).where(StatusChange.household_id == household_id).order_by(StatusChange.id)
+    return list((await session.execute(stmt)).scalars().all())
 
 
 async def income(session: AsyncSession, household_id: int, year: int) -> Income | None:

@@ -7,7 +7,6 @@ from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Path, Query, Response
-from sqlalchemy import select
 
 from fupin.authz.deps import CurrentPrincipal
 from fupin.authz.roles import Permission
@@ -18,7 +17,6 @@ from fupin.core.errors import ProblemError, field_error, not_found
 from fupin.core.openapi import UPDATE, WRITE, problems
 from fupin.households import repository as repo
 from fupin.households import service
-from fupin.households.models import StatusChange
 from fupin.households.repository import HouseholdFilters
 from fupin.households.schemas import (
     AssessmentIn,
@@ -209,8 +207,9 @@ async def update_member(
     if_match: IfMatch = None,
 ) -> MemberOut:
     _write(principal)
-    member = await service.update_member(session, principal, household_id, member_id, parse_if_match(if_match), body)
-    household = await repo.get_household(session, principal, household_id)
+    member, household = await service.update_member(
+        session, principal, household_id, member_id, parse_if_match(if_match), body
+    )
     response.headers["ETag"] = etag(member.version)
     return service.member_out(member, principal, household.head_member_id)
 
@@ -317,7 +316,7 @@ async def put_income(
 ) -> IncomeOut:
     """Record the year's income; 人均纯收入 is computed by the server. Replacing needs If-Match."""
     _write(principal)
-    income, created = await service.put_income(
+    income, household, created = await service.put_income(
         session,
         principal,
         household_id,
@@ -326,7 +325,6 @@ async def put_income(
         if_match_sent(if_match),
         body,
     )
-    household = await repo.get_household(session, principal, household_id)
     response.status_code = 201 if created else 200
     if created:
         response.headers["Location"] = f"/api/v1/households/{household_id}/incomes/{year}"
@@ -442,13 +440,5 @@ async def status_transition(
 async def status_history(household_id: uuid.UUID, session: DbSession, principal: CurrentPrincipal) -> StatusHistory:
     _read(principal)
     household = await repo.get_household(session, principal, household_id)
-    rows = (
-        (
-            await session.execute(
-                select(StatusChange).where(StatusChange.household_id == household.id).order_by(StatusChange.id)
-            )
-        )
-        .scalars()
-        .all()
-    )
+    rows = await repo.status_changes(session, household.id)
     return StatusHistory(items=[StatusChangeOut.model_validate(r) for r in rows])

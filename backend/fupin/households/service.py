@@ -474,7 +474,7 @@ async def update_member(
     member_id: uuid.UUID,
     expected_version: int | None,
     data: MemberUpdate,
-) -> Member:
+) -> tuple[Member, Household]:
     household = await repo.get_household(session, principal, public_id, for_update=True)
     member = await repo.get_member(session, household.id, member_id)
     check_version(expected_version, member.version)
@@ -552,7 +552,7 @@ async def update_member(
             entity_type="member",
             entity_id=str(member.public_id),
         )
-    return member
+    return member, household
 
 
 async def remove_member(
@@ -724,7 +724,7 @@ async def put_income(
     expected_version: int | None,
     if_match_sent: bool,
     data: IncomeIn,
-) -> tuple[Income, bool]:
+) -> tuple[Income, Household, bool]:
     household, existing = await _yearly_target(
         session, principal, public_id, year, repo.income, expected_version, if_match_sent, "income"
     )
@@ -744,7 +744,7 @@ async def put_income(
         "per_capita_net_income": per_capita,
     }
     income = await _create_or_replace(session, principal, household, existing, Income, year, values, "income")
-    return income, existing is None
+    return income, household, existing is None
 
 
 async def _yearly_target(
