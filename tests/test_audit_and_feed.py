@@ -88,7 +88,7 @@ def test_audit_verify_detects_tampering(api: Api, database_url: str) -> None:
 def test_deleted_audit_events_are_detected(api: Api, database_url: str) -> None:
     import asyncio
 
-    from fupin.core.audit import verify_chain
+    from fupin.audit.chain import verify_chain
     from fupin.core.db import make_engine, make_sessionmaker
 
     api.post("township", HH, json=factories.household())

@@ -73,7 +73,7 @@ def test_unknown_code_values(api: Api, unchanged: None) -> None:
 )
 def test_invalid_id_numbers(api: Api, unchanged: None, number: str, code: str) -> None:
     r = api.post("township", HH, json=factories.household(members=[factories.member("01", id_number=number)]))
-    body = assert_problem(r, 422, "validation_failed", "/members/0")
+    body = assert_problem(r, 422, "validation_failed", "/members/0/id_number")
     assert body["errors"][0]["code"] == code
 
 

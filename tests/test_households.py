@@ -74,7 +74,7 @@ def test_gender_and_birth_date_must_agree_with_id_number(api: Api) -> None:
     r = api.post("township", HH, json=bad_gender)
     assert r.status_code == 422
     assert r.json()["errors"][0] == {
-        "pointer": "/members/0",
+        "pointer": "/members/0/gender",
         "code": "id_number.gender_mismatch",
         "message": r.json()["errors"][0]["message"],
     }
@@ -82,6 +82,7 @@ def test_gender_and_birth_date_must_agree_with_id_number(api: Api) -> None:
     r = api.post("township", HH, json=bad_birth)
     assert r.status_code == 422
     assert r.json()["errors"][0]["code"] == "id_number.birth_date_mismatch"
+    assert r.json()["errors"][0]["pointer"] == "/members/0/birth_date"
 
 
 def test_invalid_id_number_points_at_the_member(api: Api) -> None:
@@ -96,7 +97,7 @@ def test_invalid_id_number_points_at_the_member(api: Api) -> None:
     problem = r.json()
     assert r.headers["content-type"].startswith("application/problem+json")
     assert problem["code"] == "validation_failed"
-    assert problem["errors"][0]["pointer"] == "/members/1"
+    assert problem["errors"][0]["pointer"] == "/members/1/id_number"
     assert problem["errors"][0]["code"] == "id_number.checksum"
 
 

@@ -1,6 +1,6 @@
 """Imports every table so Base.metadata is complete (Alembic autogenerate, tests)."""
 
-from fupin.core.audit import AuditEvent, ChainHead, ChangeEntry
+from fupin.audit.models import AuditEvent, ChainHead, ChangeEntry
 from fupin.core.idempotency import IdempotencyRecord
 from fupin.core.models import Base
 from fupin.households.models import (
@@ -8,10 +8,10 @@ from fupin.households.models import (
     Household,
     Income,
     Member,
-    PovertyLine,
     StatusChange,
     VillageSequence,
 )
+from fupin.poverty_lines.models import PovertyLine
 from fupin.regions.models import Region
 from fupin.users.models import ApiKey, RefreshToken, User
 

@@ -91,7 +91,7 @@ def print_demo_logins(host: str, port: int) -> None:
 
 
 def cmd_audit_verify(args: argparse.Namespace) -> int:
-    from fupin.core.audit import verify_chain
+    from fupin.audit.chain import verify_chain
     from fupin.core.db import make_engine, make_sessionmaker
 
     async def run() -> int:

@@ -28,8 +28,10 @@ from fupin.core.db import is_sqlite, make_engine, make_sessionmaker
 from fupin.core.errors import http_problem, install_error_handlers, problem_response
 from fupin.core.idempotency import IdempotencyMiddleware
 from fupin.core.openapi import document_headers, problems
-from fupin.households.poverty_lines_router import router as poverty_lines_router
+from fupin.households.members_router import router as members_router
 from fupin.households.router import router as households_router
+from fupin.households.yearly_router import router as yearly_router
+from fupin.poverty_lines.router import router as poverty_lines_router
 from fupin.regions.router import router as regions_router
 from fupin.stats.router import router as stats_router
 from fupin.users.ratelimit import SlidingWindow
@@ -131,7 +133,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = make_engine(settings.database_url, settings.db_pool_size)
         app.state.engine = engine
-        app.state.sessionmaker = make_sessionmaker(engine)
+        # request sessions refuse queries of area data that skip the caller's scope (authz.scope)
+        app.state.sessionmaker = make_sessionmaker(engine, area_guard=True)
         app.state.is_sqlite = is_sqlite(settings.database_url)
         yield
         await engine.dispose()
@@ -158,6 +161,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         users_router,
         regions_router,
         households_router,
+        members_router,
+        yearly_router,
         poverty_lines_router,
         codes_router,
         audit_router,

@@ -1,7 +1,9 @@
-"""FastAPI dependencies that turn a bearer credential into a Principal."""
+"""FastAPI dependencies: a bearer credential becomes a Principal (with its area scope), and routes declare the
+permission they need as an `Annotated` alias of this module (e.g. `principal: HouseholdReader`)."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -10,6 +12,7 @@ from sqlalchemy import select
 
 from fupin.authz.principal import Principal
 from fupin.authz.roles import Permission, permissions_for
+from fupin.authz.scope import issue_scope, unscoped
 from fupin.core.db import DbSession
 from fupin.core.errors import ProblemError
 from fupin.core.models import utcnow
@@ -33,7 +36,7 @@ def principal_from_claims(claims: dict[str, object]) -> Principal:
         name=str(claims.get("name") or ""),
         roles=roles,
         permissions=permissions_for(list(roles)),
-        region_code=(str(claims["region"]) if claims.get("region") else None),
+        scope=issue_scope(str(claims["region"]) if claims.get("region") else None),
         department=(str(claims["dept"]) if claims.get("dept") else None),
         pii=bool(claims.get("pii")),
     )
@@ -42,7 +45,11 @@ def principal_from_claims(claims: dict[str, object]) -> Principal:
 async def _principal_from_api_key(session: DbSession, key: str) -> Principal:
     if not api_key_well_formed(key):
         raise UNAUTHORIZED
-    row = (await session.execute(select(ApiKey).where(ApiKey.key_hash == sha256_hex(key)))).scalar_one_or_none()
+    row = (
+        await session.execute(
+            select(ApiKey).where(ApiKey.key_hash == sha256_hex(key)).execution_options(**unscoped("authentication"))
+        )
+    ).scalar_one_or_none()
     now = utcnow()
     if row is None or row.revoked_at is not None or (row.expires_at is not None and row.expires_at <= now):
         raise UNAUTHORIZED
@@ -56,7 +63,7 @@ async def _principal_from_api_key(session: DbSession, key: str) -> Principal:
         name=f"key:{row.name}",
         roles=tuple(row.roles),
         permissions=granted,
-        region_code=row.region_code,
+        scope=issue_scope(row.region_code),
         department=row.department,
         pii=row.pii,
     )
@@ -84,9 +91,26 @@ async def current_principal(
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 
 
-def require(permission: Permission):  # type: ignore[no-untyped-def]
-    async def _dep(principal: CurrentPrincipal) -> Principal:
-        principal.require(permission)
+FORBIDDEN_CODE = "forbidden"
+
+
+def requires(permission: Permission) -> Callable[[Principal], Awaitable[Principal]]:
+    """A route dependency: the caller, if it holds `permission` (else 403)."""
+
+    async def check(principal: CurrentPrincipal) -> Principal:
+        if permission not in principal.permissions:
+            raise ProblemError(403, FORBIDDEN_CODE, f"This action needs the permission {permission.value}.")
         return principal
 
-    return Depends(_dep)
+    check.__name__ = f"requires_{permission.name.lower()}"
+    return check
+
+
+HouseholdReader = Annotated[Principal, Depends(requires(Permission.HOUSEHOLDS_READ))]
+HouseholdWriter = Annotated[Principal, Depends(requires(Permission.HOUSEHOLDS_WRITE))]
+HouseholdTransitioner = Annotated[Principal, Depends(requires(Permission.HOUSEHOLDS_TRANSITION))]
+PovertyLineWriter = Annotated[Principal, Depends(requires(Permission.POVERTY_LINES_WRITE))]
+UserManager = Annotated[Principal, Depends(requires(Permission.USERS_MANAGE))]
+ApiKeyManager = Annotated[Principal, Depends(requires(Permission.API_KEYS_MANAGE))]
+AuditReader = Annotated[Principal, Depends(requires(Permission.AUDIT_READ))]
+ChangesReader = Annotated[Principal, Depends(requires(Permission.CHANGES_READ))]

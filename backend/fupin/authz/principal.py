@@ -1,16 +1,15 @@
-"""The authenticated caller: a user (JWT) or an API key, with permissions and scopes."""
+"""The authenticated caller: a user (JWT) or an API key, with permissions and an area scope."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
+from fupin.audit.chain import Actor
 from fupin.authz.roles import Permission
-from fupin.authz.scope import contains, in_subtree
-from fupin.core.audit import Actor
-from fupin.core.errors import ProblemError
+from fupin.authz.scope import AreaScope
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Principal:
     kind: str  # "user" | "api_key"
     id: int
@@ -18,26 +17,20 @@ class Principal:
     name: str
     roles: tuple[str, ...]
     permissions: frozenset[Permission]
-    region_code: str | None  # None = the whole system
+    scope: AreaScope
     department: str | None = None
     pii: bool = False
-    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def region_code(self) -> str | None:
+        """The root of the caller's area (None = the whole system)."""
+        return self.scope.region_code
 
     def as_actor(self) -> Actor:
         return Actor(self.kind, self.public_id, self.name)
 
     def has(self, permission: Permission) -> bool:
         return permission in self.permissions
-
-    def require(self, permission: Permission) -> None:
-        if permission not in self.permissions:
-            raise ProblemError(403, "forbidden", f"This action needs the permission {permission.value}.")
-
-    def sees(self, region_code: str | None) -> bool:
-        return contains(self.region_code, region_code)
-
-    def scope_filter(self, column: object):  # type: ignore[no-untyped-def]
-        return in_subtree(column, self.region_code)
 
     @property
     def key(self) -> str:

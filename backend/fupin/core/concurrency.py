@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
+from fastapi import Header
+
 from fupin.core.errors import ProblemError
 
 
@@ -11,6 +15,12 @@ def etag(version: int) -> str:
 
 # A version ETag ("3", W/"3" or 3); blank counts as absent, so it gets the 428 that a missing header gets.
 IF_MATCH_PATTERN = r'^((W/)?"?[0-9]{1,18}"?)?$'
+
+
+IfMatch = Annotated[
+    str | None,
+    Header(alias="If-Match", description='Version ETag you read, e.g. "3"', max_length=40, pattern=IF_MATCH_PATTERN),
+]
 
 
 def if_match_sent(header: str | None) -> bool:

@@ -43,8 +43,9 @@ def make_engine(url: str, pool_size: int = 10) -> AsyncEngine:
     return engine
 
 
-def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return async_sessionmaker(engine, expire_on_commit=False, autoflush=True)
+def make_sessionmaker(engine: AsyncEngine, *, area_guard: bool = False) -> async_sessionmaker[AsyncSession]:
+    """`area_guard`: sessions refuse ORM reads of area-scoped tables that skip the caller's scope (authz.scope)."""
+    return async_sessionmaker(engine, expire_on_commit=False, autoflush=True, info={"area_guard": area_guard})
 
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -71,6 +72,26 @@ def field_error(pointer: str, code: str, message: str, status: int = 422) -> Pro
     return ProblemError(status, code, message, [FieldError(pointer=pointer, code=code, message=message)])
 
 
+@dataclass(frozen=True, slots=True)
+class ConstraintProblem:
+    """The problem a unique index answers with when a concurrent write beat the service's own check.
+    `marks`: the index name (PostgreSQL names it) and SQLite's `table.column` wording."""
+
+    marks: tuple[str, ...]
+    status: int
+    code: str
+    detail: str
+    pointer: str
+
+
+CONSTRAINT_PROBLEMS: list[ConstraintProblem] = []
+
+
+def constraint_problem(*marks: str, status: int = 409, code: str, detail: str, pointer: str) -> None:
+    """Domain modules register the problems their unique indexes stand for."""
+    CONSTRAINT_PROBLEMS.append(ConstraintProblem(marks, status, code, detail, pointer))
+
+
 def not_found(what: str = "resource") -> ProblemError:
     return ProblemError(404, "not_found", f"{what} not found")
 
@@ -125,6 +146,8 @@ def validation_problem(exc: RequestValidationError, request: Request) -> JSONRes
         # pydantic puts custom error codes after "value_error"; ours carry them in ctx
         code = _CODE_MAP.get(etype, etype)
         ctx = err.get("ctx") or {}
+        if isinstance(ctx.get("at"), str) and ctx["at"]:
+            loc = (*loc, *ctx["at"].split("/"))  # a cross-field rule points at the field that must change
         if isinstance(ctx.get("error"), ValueError) and ":" in str(ctx["error"]):
             code, _, msg = str(ctx["error"]).partition(":")
             code = code.strip()
@@ -173,7 +196,17 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(IntegrityError)
     async def _integrity(request: Request, exc: IntegrityError) -> JSONResponse:
         # The checks in the services come first; this answers the rare race that only the database catches
-        # (two requests registering the same person at once).
+        # (two requests registering the same person at once): the problem the service check would have given.
+        message = str(exc.orig)
+        for known in CONSTRAINT_PROBLEMS:
+            if any(mark in message for mark in known.marks):
+                return problem_response(
+                    known.status,
+                    known.code,
+                    known.detail,
+                    [FieldError(pointer=known.pointer, code=known.code, message=known.detail)],
+                    instance=request.url.path,
+                )
         return problem_response(
             409,
             "conflict",

@@ -87,3 +87,52 @@ def _money(value: Decimal) -> str:
 
 # Money leaves the API as an exact decimal string with two places ("4350.00"), never a float.
 MoneyOut = Annotated[Decimal, PlainSerializer(_money, return_type=str, when_used="json")]
+
+
+REGION_CODE_PATTERN = r"^(\d{6}|\d{9}|\d{12})$"
+
+
+def normalize_region_code(value: str | None) -> str | None:
+    """GB/T 2260 writes a city or county with 6 digits and a township with 9; the register keys all on 12."""
+    return None if value is None else value.ljust(12, "0")
+
+
+# A region code as a field or parameter: 6, 9 or 12 digits in, always 12 digits inside and in responses.
+RegionCode = Annotated[
+    str,
+    Field(
+        pattern=REGION_CODE_PATTERN,
+        description="Statistical region code: 12 digits, or the 6-digit (city, county) or 9-digit (township) "
+        "form of GB/T 2260; answers always carry 12 digits",
+        examples=["220382102201"],
+    ),
+    AfterValidator(normalize_region_code),
+]
+
+
+class RecordView:
+    """A record seen with a few derived values added (its public id as `id`, names of its area, a computed
+    total), for `Model.model_validate(record_view(record, ...))`: the model reads every other field from the
+    record itself, so outputs are never mapped field by field."""
+
+    __slots__ = ("_derived", "_record")
+
+    def __init__(self, record: Any, derived: dict[str, Any]) -> None:
+        self._record = record
+        self._derived = derived
+
+    def __getattr__(self, name: str) -> Any:
+        derived = object.__getattribute__(self, "_derived")
+        if name in derived:
+            return derived[name]
+        return getattr(object.__getattribute__(self, "_record"), name)
+
+
+def record_view(record: Any, **derived: Any) -> RecordView:
+    return RecordView(record, derived)
+
+
+def error_at(at: str, code: str, message: str) -> PydanticCustomError:
+    """A model-level rule's error, reported at the field that must change (`at`, relative to the model, e.g.
+    "members/1/id_number"): the problem's pointer is the model's location followed by it."""
+    return PydanticCustomError(code, message, {"at": at})

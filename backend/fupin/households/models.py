@@ -1,5 +1,5 @@
 """Tables of the household register: households, members, incomes, 两不愁三保障 assessments, status history,
-and poverty lines (data per year and scope)."""
+household numbering and the per-village summary."""
 
 from __future__ import annotations
 
@@ -20,13 +20,13 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from fupin.core.models import Base, IdMixin, JSONType, PublicIdMixin, TimestampMixin
+from fupin.authz.scope import AreaScoped
+from fupin.core.models import Base, IdMixin, JSONType, Money, PublicIdMixin, TimestampMixin
 
-Money = Numeric(14, 2)
 
-
-class Household(IdMixin, PublicIdMixin, TimestampMixin, Base):
+class Household(AreaScoped, IdMixin, PublicIdMixin, TimestampMixin, Base):
     __tablename__ = "households"
+    __area_column__ = "village_code"
     household_number: Mapped[str] = mapped_column(String(20), unique=True, nullable=False)
     village_code: Mapped[str] = mapped_column(ForeignKey("regions.code"), nullable=False)
     group_name: Mapped[str | None] = mapped_column(String(40))
@@ -185,18 +185,6 @@ class StatusChange(IdMixin, Base):
     occurred_at: Mapped[datetime] = mapped_column(nullable=False)
 
 
-class PovertyLine(IdMixin, TimestampMixin, Base):
-    __tablename__ = "poverty_lines"
-    year: Mapped[int] = mapped_column(Integer, nullable=False)
-    scope: Mapped[str] = mapped_column(String(12), nullable=False)
-    amount: Mapped[Decimal] = mapped_column(Money, nullable=False)
-    note: Mapped[str | None] = mapped_column(String(200))
-    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
-
-    __mapper_args__ = {"version_id_col": version}
-    __table_args__ = (UniqueConstraint("year", "scope", name="uq_poverty_lines_year_scope"),)
-
-
 class VillageSequence(Base):
     """Next household sequence per village, bumped under a row lock so numbers never collide."""
 
@@ -205,12 +193,13 @@ class VillageSequence(Base):
     last_value: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
 
 
-class HouseholdStat(Base):
+class HouseholdStat(AreaScoped, Base):
     """Households and people per village along one dimension (status, attribute, main cause, exit year of exited
     households): the dashboard reads a few rows per village instead of grouping a million households. Kept
     exact by the service on every write, in the same transaction; `fupin stats rebuild` recomputes it."""
 
     __tablename__ = "household_stats"
+    __area_column__ = "village_code"
     village_code: Mapped[str] = mapped_column(String(12), primary_key=True)
     dimension: Mapped[str] = mapped_column(String(12), primary_key=True)
     value: Mapped[str] = mapped_column(String(24), primary_key=True)

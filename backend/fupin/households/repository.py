@@ -1,4 +1,5 @@
-"""Queries of the household register. Every statement is narrowed by the caller's region scope."""
+"""Queries of the household register. Households are read from the caller's area scope; their members and yearly
+records are read from a household that was (child lookups take the scoped household, never a bare id)."""
 
 from __future__ import annotations
 
@@ -12,18 +13,18 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from fupin.authz.principal import Principal
-from fupin.authz.scope import in_subtree
+from fupin.authz.scope import AreaScope, unscoped
 from fupin.core.errors import ProblemError, not_found
 from fupin.core.pagination import decode_cursor, encode_cursor
-from fupin.households.models import Assessment, Household, Income, Member, PovertyLine, StatusChange, VillageSequence
+from fupin.core.pii import sql_masked
+from fupin.households.models import Assessment, Household, Income, Member, StatusChange, VillageSequence
 from fupin.regions.models import Region
 
 
 async def get_household(
-    session: AsyncSession, principal: Principal, public_id: uuid.UUID, *, for_update: bool = False
+    session: AsyncSession, scope: AreaScope, public_id: uuid.UUID, *, for_update: bool = False
 ) -> Household:
-    stmt = select(Household).where(Household.public_id == public_id, principal.scope_filter(Household.village_code))
+    stmt = scope.select(Household).where(Household.public_id == public_id)
     if for_update:
         stmt = stmt.with_for_update()
     household = (await session.execute(stmt)).scalar_one_or_none()
@@ -32,17 +33,16 @@ async def get_household(
     return household
 
 
-async def members_of(session: AsyncSession, household_id: int, *, include_removed: bool = False) -> list[Member]:
-    stmt = select(Member).where(Member.household_id == household_id)
+async def members_of(session: AsyncSession, household: Household, *, include_removed: bool = False) -> list[Member]:
+    stmt = select(Member).where(Member.household_id == household.id)
     if not include_removed:
         stmt = stmt.where(Member.active.is_(True))
     return list((await session.execute(stmt.order_by(Member.id))).scalars().all())
 
 
-async def get_member(session: AsyncSession, household_id: int, public_id: uuid.UUID) -> Member:
-    member = (
-        await session.execute(select(Member).where(Member.household_id == household_id, Member.public_id == public_id))
-    ).scalar_one_or_none()
+async def get_member(session: AsyncSession, household: Household, public_id: uuid.UUID) -> Member:
+    stmt = select(Member).where(Member.household_id == household.id, Member.public_id == public_id)
+    member = (await session.execute(stmt)).scalar_one_or_none()
     if member is None:
         raise not_found("member")
     return member
@@ -67,6 +67,7 @@ async def active_holders(
         select(Member.id_number, Household.public_id, Household.household_number, Household.village_code)
         .join(Household, Household.id == Member.household_id)
         .where(Member.id_number.in_(id_numbers), Member.active.is_(True))
+        .execution_options(**unscoped("one person in one active household, anywhere"))
     )
     if exclude_household_id is not None:
         stmt = stmt.where(Member.household_id != exclude_household_id)
@@ -76,7 +77,9 @@ async def active_holders(
 async def find_by_external(session: AsyncSession, source_system: str, external_id: str) -> Household | None:
     return (
         await session.execute(
-            select(Household).where(Household.source_system == source_system, Household.external_id == external_id)
+            select(Household)
+            .where(Household.source_system == source_system, Household.external_id == external_id)
+            .execution_options(**unscoped("external keys are unique across areas"))
         )
     ).scalar_one_or_none()
 
@@ -96,7 +99,10 @@ async def next_household_sequence(session: AsyncSession, village_code: str) -> i
             return int(value)
         start = (
             await session.execute(
-                select(func.count()).select_from(Household).where(Household.village_code == village_code)
+                select(func.count())
+                .select_from(Household)
+                .where(Household.village_code == village_code)
+                .execution_options(**unscoped("numbering a village the caller writes to"))
             )
         ).scalar_one()
         try:
@@ -112,7 +118,6 @@ async def next_household_sequence(session: AsyncSession, village_code: str) -> i
 
 @dataclass
 class HouseholdFilters:
-    region: str | None = None
     status: list[str] | None = None
     attribute: str | None = None
     main_cause: str | None = None
@@ -132,8 +137,8 @@ _LIST_BASE: Any = (
         Household.village_code,
         Region.name.label("village_name"),
         Household.head_name,
-        # lists always mask (220382********1234): full numbers are read one household at a time, audited
-        (func.substr(_HEAD.id_number, 1, 6) + "********" + func.substr(_HEAD.id_number, 15, 4)).label("head_id_number"),
+        # lists always mask: full numbers are read one household at a time, audited
+        sql_masked("id_number", _HEAD.id_number).label("head_id_number"),
         Household.member_count,
         Household.status,
         Household.attribute,
@@ -149,10 +154,9 @@ _LIST_BASE: Any = (
 )
 
 
-def filtered(principal: Principal, filters: HouseholdFilters) -> Select[Any]:
-    stmt: Any = _LIST_BASE.where(principal.scope_filter(Household.village_code))
-    if filters.region:
-        stmt = stmt.where(in_subtree(Household.village_code, filters.region))
+def filtered(scope: AreaScope, filters: HouseholdFilters) -> Select[Any]:
+    """The list statement; `scope` is the caller's, narrowed to the region filter (`AreaScope.narrowed_to`)."""
+    stmt: Any = scope.apply(_LIST_BASE, Household)
     if filters.status:
         stmt = stmt.where(Household.status.in_(filters.status))
     if filters.attribute:
@@ -211,15 +215,16 @@ def _cursor_values(cursor: str, kind: str) -> list[Any]:
 
 async def list_page(
     session: AsyncSession,
-    principal: Principal,
+    scope: AreaScope,
     filters: HouseholdFilters,
+    *,
     sort: str,
     limit: int,
     cursor: str | None,
     include_total: bool,
 ) -> tuple[list[Any], str | None, int | None]:
     """One keyset page: the cursor is the sort key of the last row, so a deep page costs what page 1 costs."""
-    base = filtered(principal, filters)
+    base = filtered(scope, filters)
     descending = sort.startswith("-")
     keys: tuple[Any, ...]
     if sort.lstrip("-") == "household_number":
@@ -248,61 +253,26 @@ async def list_page(
     return rows, next_cursor, total
 
 
-async def status_changes(session: AsyncSession, household_id: int) -> list[StatusChange]:
-    stmt = select(StatusChange).where(StatusChange.household_id == household_id).order_by(StatusChange.id)
+async def status_changes(session: AsyncSession, household: Household) -> list[StatusChange]:
+    stmt = select(StatusChange).where(StatusChange.household_id == household.id).order_by(StatusChange.id)
     return list((await session.execute(stmt)).scalars().all())
 
 
-async def income(session: AsyncSession, household_id: int, year: int) -> Income | None:
-    return (
-        await session.execute(select(Income).where(Income.household_id == household_id, Income.year == year))
-    ).scalar_one_or_none()
+async def income(session: AsyncSession, household: Household, year: int) -> Income | None:
+    stmt = select(Income).where(Income.household_id == household.id, Income.year == year)
+    return (await session.execute(stmt)).scalar_one_or_none()
 
 
-async def incomes(session: AsyncSession, household_id: int) -> list[Income]:
-    return list(
-        (await session.execute(select(Income).where(Income.household_id == household_id).order_by(Income.year)))
-        .scalars()
-        .all()
-    )
+async def incomes(session: AsyncSession, household: Household) -> list[Income]:
+    stmt = select(Income).where(Income.household_id == household.id).order_by(Income.year)
+    return list((await session.execute(stmt)).scalars().all())
 
 
-async def assessment(session: AsyncSession, household_id: int, year: int) -> Assessment | None:
-    return (
-        await session.execute(
-            select(Assessment).where(Assessment.household_id == household_id, Assessment.year == year)
-        )
-    ).scalar_one_or_none()
+async def assessment(session: AsyncSession, household: Household, year: int) -> Assessment | None:
+    stmt = select(Assessment).where(Assessment.household_id == household.id, Assessment.year == year)
+    return (await session.execute(stmt)).scalar_one_or_none()
 
 
-async def assessments(session: AsyncSession, household_id: int) -> list[Assessment]:
-    return list(
-        (
-            await session.execute(
-                select(Assessment).where(Assessment.household_id == household_id).order_by(Assessment.year)
-            )
-        )
-        .scalars()
-        .all()
-    )
-
-
-async def poverty_line(session: AsyncSession, year: int, scope: str) -> PovertyLine | None:
-    """The line of that year for the household's standard, falling back to the national line."""
-    rows = (
-        (
-            await session.execute(
-                select(PovertyLine).where(PovertyLine.year == year, PovertyLine.scope.in_([scope, "national"]))
-            )
-        )
-        .scalars()
-        .all()
-    )
-    by_scope = {r.scope: r for r in rows}
-    return by_scope.get(scope) or by_scope.get("national")
-
-
-async def poverty_lines(session: AsyncSession) -> list[PovertyLine]:
-    return list(
-        (await session.execute(select(PovertyLine).order_by(PovertyLine.year, PovertyLine.scope))).scalars().all()
-    )
+async def assessments(session: AsyncSession, household: Household) -> list[Assessment]:
+    stmt = select(Assessment).where(Assessment.household_id == household.id).order_by(Assessment.year)
+    return list((await session.execute(stmt)).scalars().all())

@@ -1,3 +1,5 @@
+"""Queries of the region tree, from the caller's area scope (names of a record's own area are read unscoped)."""
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -6,50 +8,45 @@ from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from fupin.authz.principal import Principal
+from fupin.authz.scope import AreaScope, unscoped
 from fupin.regions.models import Region
 
 
-async def get(session: AsyncSession, code: str) -> Region | None:
-    return await session.get(Region, code)
-
-
-async def get_scoped(session: AsyncSession, principal: Principal, code: str) -> Region | None:
-    if not principal.sees(code):
+async def get_scoped(session: AsyncSession, scope: AreaScope, code: str) -> Region | None:
+    if not scope.contains(code):
         return None
-    return await session.get(Region, code)
+    return (await session.execute(scope.select(Region).where(Region.code == code))).scalar_one_or_none()
 
 
 async def names(session: AsyncSession, codes: Iterable[str]) -> dict[str, str]:
+    """Names of regions a visible record refers to (its village, township, county)."""
     wanted = [c for c in set(codes) if c]
     if not wanted:
         return {}
-    rows = (await session.execute(select(Region.code, Region.name).where(Region.code.in_(wanted)))).all()
-    return {code: name for code, name in rows}
+    stmt = (
+        select(Region.code, Region.name)
+        .where(Region.code.in_(wanted))
+        .execution_options(**unscoped("names of a visible record's own area"))
+    )
+    return {code: name for code, name in (await session.execute(stmt)).all()}
 
 
-async def children(session: AsyncSession, principal: Principal, parent: str | None) -> list[tuple[Region, bool]]:
+async def children(session: AsyncSession, scope: AreaScope, parent: str | None) -> list[tuple[Region, bool]]:
     child = aliased(Region)
     has_children = exists(select(child.code).where(child.parent_code == Region.code)).correlate(Region)
-    stmt = select(Region, has_children)
-    if parent is None:
-        if principal.region_code is None:
-            stmt = stmt.where(Region.parent_code.is_(None))
-        else:
-            stmt = stmt.where(Region.code == principal.region_code)
+    stmt = scope.select(Region, has_children)
+    if parent is not None:
+        stmt = stmt.where(Region.parent_code == parent)
+    elif scope.whole_system:
+        stmt = stmt.where(Region.parent_code.is_(None))
     else:
-        stmt = stmt.where(Region.parent_code == parent, principal.scope_filter(Region.code))
+        stmt = stmt.where(Region.code == scope.region_code)
     rows = (await session.execute(stmt.order_by(Region.code))).all()
     return [(r, bool(h)) for r, h in rows]
 
 
-async def ancestors(session: AsyncSession, region: Region) -> list[Region]:
-    chain: list[Region] = []
-    current = region
-    while current.parent_code:
-        parent = await session.get(Region, current.parent_code)
-        if parent is None:
-            break
-        chain.append(parent)
-        current = parent
-    return list(reversed(chain))
+async def path_to(session: AsyncSession, scope: AreaScope, region: Region) -> list[Region]:
+    """The ancestors of a visible region, from the scope's root down (the part of the path the caller sees)."""
+    wanted = [region.code[:n].ljust(12, "0") for n in (2, 4, 6, 9) if region.code[:n].ljust(12, "0") != region.code]
+    stmt = scope.select(Region).where(Region.code.in_(wanted)).order_by(Region.level)
+    return list((await session.execute(stmt)).scalars().all())

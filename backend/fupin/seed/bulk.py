@@ -14,7 +14,8 @@ from typing import Any
 from sqlalchemy import Connection, Table, create_engine, func, select, text, update
 from sqlalchemy.engine import Engine
 
-from fupin.core.audit import AuditEvent, ChainHead, ChangeEntry, event_hash, to_jsonable
+from fupin.audit.chain import event_hash, to_jsonable
+from fupin.audit.models import AuditEvent, ChainHead, ChangeEntry
 from fupin.core.models import utcnow
 from fupin.households import stats
 from fupin.households.models import Assessment, Household, Income, Member, StatusChange, VillageSequence
@@ -300,7 +301,7 @@ def record_sync(
     region_code: str | None,
     changes: dict[str, Any],
 ) -> int:
-    """The synchronous twin of core.audit.record for command-line work (no change-feed entry)."""
+    """The synchronous twin of audit.chain.record for command-line work (no change-feed entry)."""
     row = conn.execute(
         update(ChainHead)
         .where(ChainHead.name == "audit")

@@ -5,11 +5,13 @@ from datetime import datetime
 from sqlalchemy import Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from fupin.authz.scope import AreaScoped
 from fupin.core.models import Base, IdMixin, JSONType, PublicIdMixin, TimestampMixin
 
 
-class User(IdMixin, PublicIdMixin, TimestampMixin, Base):
+class User(AreaScoped, IdMixin, PublicIdMixin, TimestampMixin, Base):
     __tablename__ = "users"
+    __area_column__ = "region_code"
     username: Mapped[str] = mapped_column(String(60), unique=True, nullable=False)
     password_hash: Mapped[str] = mapped_column(String(200), nullable=False)
     display_name: Mapped[str] = mapped_column(String(100), nullable=False)
@@ -34,8 +36,9 @@ class RefreshToken(IdMixin, Base):
     revoked_at: Mapped[datetime | None] = mapped_column()
 
 
-class ApiKey(IdMixin, PublicIdMixin, TimestampMixin, Base):
+class ApiKey(AreaScoped, IdMixin, PublicIdMixin, TimestampMixin, Base):
     __tablename__ = "api_keys"
+    __area_column__ = "region_code"
     name: Mapped[str] = mapped_column(String(100), nullable=False)
     key_hash: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
     prefix: Mapped[str] = mapped_column(String(12), nullable=False)

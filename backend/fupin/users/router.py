@@ -6,7 +6,8 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import JSONResponse
 
-from fupin.authz.deps import CurrentPrincipal
+from fupin.authz.deps import ApiKeyManager, CurrentPrincipal, UserManager
+from fupin.authz.scope import unscoped
 from fupin.core.db import DbSession
 from fupin.core.errors import ProblemError, problem_response
 from fupin.core.openapi import WRITE, problems
@@ -81,11 +82,11 @@ async def logout(body: RefreshIn, session: DbSession) -> Response:
 async def me(principal: CurrentPrincipal, session: DbSession) -> MeOut:
     region_name = None
     if principal.region_code:
-        region = await regions.get(session, principal.region_code)
+        region = await regions.get_scoped(session, principal.scope, principal.region_code)
         region_name = region.name if region else None
     username = principal.name
     if principal.kind == "user":
-        user = await session.get(User, principal.id)
+        user = await session.get(User, principal.id, execution_options=unscoped("the caller itself"))
         username = user.username if user else principal.name
     return MeOut(
         id=uuid.UUID(principal.public_id),
@@ -103,7 +104,7 @@ async def me(principal: CurrentPrincipal, session: DbSession) -> MeOut:
 
 
 @router.get("/users", response_model=UserList, operation_id="users-list", tags=["users"], responses=problems(403))
-async def list_users(principal: CurrentPrincipal, session: DbSession) -> UserList:
+async def list_users(principal: UserManager, session: DbSession) -> UserList:
     return UserList(items=[_user_out(u) for u in await service.list_users(session, principal)])
 
 
@@ -115,7 +116,7 @@ async def list_users(principal: CurrentPrincipal, session: DbSession) -> UserLis
     tags=["users"],
     responses=problems(*WRITE),
 )
-async def create_user(body: UserCreate, principal: CurrentPrincipal, session: DbSession) -> UserOut:
+async def create_user(body: UserCreate, principal: UserManager, session: DbSession) -> UserOut:
     return _user_out(await service.create_user(session, principal, body))
 
 
@@ -147,7 +148,7 @@ def _key_out(key: ApiKey) -> ApiKeyOut:
     tags=["users"],
     responses=problems(403),
 )
-async def list_api_keys(principal: CurrentPrincipal, session: DbSession) -> ApiKeyList:
+async def list_api_keys(principal: ApiKeyManager, session: DbSession) -> ApiKeyList:
     return ApiKeyList(items=[_key_out(k) for k in await service.list_api_keys(session, principal)])
 
 
@@ -159,7 +160,7 @@ async def list_api_keys(principal: CurrentPrincipal, session: DbSession) -> ApiK
     tags=["users"],
     responses=problems(*WRITE),
 )
-async def create_api_key(body: ApiKeyCreate, principal: CurrentPrincipal, session: DbSession) -> ApiKeyCreated:
+async def create_api_key(body: ApiKeyCreate, principal: ApiKeyManager, session: DbSession) -> ApiKeyCreated:
     """Create a key for a machine client. The secret is in this response only."""
     key, secret = await service.create_api_key(session, principal, body)
     return ApiKeyCreated(**_key_out(key).model_dump(), key=secret)
@@ -172,6 +173,6 @@ async def create_api_key(body: ApiKeyCreate, principal: CurrentPrincipal, sessio
     tags=["users"],
     responses=problems(403, 404),
 )
-async def revoke_api_key(key_id: uuid.UUID, principal: CurrentPrincipal, session: DbSession) -> Response:
+async def revoke_api_key(key_id: uuid.UUID, principal: ApiKeyManager, session: DbSession) -> Response:
     await service.revoke_api_key(session, principal, key_id)
     return Response(status_code=204)

@@ -7,7 +7,7 @@ from typing import Annotated
 from pydantic import Field
 
 from fupin.authz.roles import Permission, Role
-from fupin.core.schemas import DateTimeIn, OutModel, StrictModel
+from fupin.core.schemas import DateTimeIn, OutModel, RegionCode, StrictModel
 
 
 class TokenOut(OutModel):
@@ -40,7 +40,7 @@ class UserCreate(StrictModel):
     password: Annotated[str, Field(min_length=8, max_length=200)]
     display_name: Annotated[str, Field(min_length=1, max_length=100)]
     roles: Annotated[list[Role], Field(min_length=1, max_length=5)]
-    region_code: Annotated[str, Field(pattern=r"^\d{12}$")] | None = None
+    region_code: RegionCode | None = None
     department: Annotated[str, Field(max_length=40)] | None = None
     pii: bool = False
 
@@ -66,7 +66,7 @@ class ApiKeyCreate(StrictModel):
     name: Annotated[str, Field(min_length=1, max_length=100)]
     roles: Annotated[list[Role], Field(min_length=1, max_length=3)]
     scopes: list[Permission] = Field(default_factory=list, description="Narrow the roles' permissions; empty = all")
-    region_code: Annotated[str, Field(pattern=r"^\d{12}$")] | None = None
+    region_code: RegionCode | None = None
     department: Annotated[str, Field(max_length=40)] | None = None
     pii: bool = False
     expires_at: DateTimeIn | None = None

@@ -9,11 +9,12 @@ from datetime import timedelta
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from fupin.audit import chain as audit
+from fupin.authz.policy import check_grant
 from fupin.authz.principal import Principal
-from fupin.authz.roles import ROLE_LABELS, Permission, Role, permissions_for
-from fupin.authz.scope import region_level
+from fupin.authz.roles import ROLE_LABELS, Role
+from fupin.authz.scope import unscoped
 from fupin.config import get_settings
-from fupin.core import audit
 from fupin.core.errors import ProblemError, field_error, not_found
 from fupin.core.models import utcnow
 from fupin.core.security import (
@@ -67,14 +68,25 @@ def _actor(user: User) -> audit.Actor:
 
 
 async def login(session: AsyncSession, username: str, password: str) -> TokenOut:
-    user = (await session.execute(select(User).where(User.username == username))).scalar_one_or_none()
+    user = (
+        await session.execute(select(User).where(User.username == username).execution_options(**unscoped("login")))
+    ).scalar_one_or_none()
     if user is None:
         dummy_verify(password)
         raise INVALID_LOGIN
     if not verify_password(password, user.password_hash) or not user.active:
         raise INVALID_LOGIN
     tokens = await _issue(session, user, secrets.token_hex(16))
-    await audit.record(session, _actor(user), "auth.login", "user", str(user.public_id), None, {}, feed=False)
+    await audit.record(
+        session,
+        actor=_actor(user),
+        action="auth.login",
+        entity_type="user",
+        entity_id=str(user.public_id),
+        region_code=None,
+        changes={},
+        feed=False,
+    )
     return tokens
 
 
@@ -89,7 +101,7 @@ async def refresh(session: AsyncSession, token: str) -> TokenOut | None:
     now = utcnow()
     if row is None:
         raise INVALID_REFRESH
-    user = await session.get(User, row.user_id)
+    user = await session.get(User, row.user_id, execution_options=unscoped("the session's own user"))
     if user is None or not user.active:
         raise INVALID_REFRESH
     if row.used_at is not None or row.revoked_at is not None:
@@ -102,12 +114,12 @@ async def refresh(session: AsyncSession, token: str) -> TokenOut | None:
             )
             await audit.record(
                 session,
-                _actor(user),
-                "auth.refresh_reuse_detected",
-                "user",
-                str(user.public_id),
-                None,
-                {"family": [None, row.family]},
+                actor=_actor(user),
+                action="auth.refresh_reuse_detected",
+                entity_type="user",
+                entity_id=str(user.public_id),
+                region_code=None,
+                changes={"family": [None, row.family]},
                 feed=False,
             )
             return None
@@ -130,9 +142,18 @@ async def logout(session: AsyncSession, token: str) -> None:
         .where(RefreshToken.family == row.family, RefreshToken.revoked_at.is_(None))
         .values(revoked_at=now)
     )
-    user = await session.get(User, row.user_id)
+    user = await session.get(User, row.user_id, execution_options=unscoped("the session's own user"))
     if user is not None:
-        await audit.record(session, _actor(user), "auth.logout", "user", str(user.public_id), None, {}, feed=False)
+        await audit.record(
+            session,
+            actor=_actor(user),
+            action="auth.logout",
+            entity_type="user",
+            entity_id=str(user.public_id),
+            region_code=None,
+            changes={},
+            feed=False,
+        )
 
 
 def role_labels(roles: list[str] | tuple[str, ...]) -> list[str]:
@@ -145,54 +166,21 @@ def role_labels(roles: list[str] | tuple[str, ...]) -> list[str]:
     return out
 
 
-# Area roles are tied to their level of the region tree; only these may have no region (the whole system).
-ROLE_LEVELS: dict[str, int] = {"city_office": 2, "county_office": 3, "township": 4, "village": 5}
-UNSCOPED_ROLES = frozenset({"admin", "auditor"})
-
-
-def _check_role_region(roles: list[Role], region_code: str | None) -> None:
-    names = {r.value for r in roles}
-    if region_code is None:
-        if not names <= UNSCOPED_ROLES:
-            raise field_error(
-                "/region_code",
-                "required",
-                "除系统管理员和纪检审计外, 须指定管辖区划 (region_code is required for these roles)",
-            )
-        return
-    level = region_level(region_code)
-    for name in sorted(names):
-        wanted = ROLE_LEVELS.get(name)
-        if wanted is not None and wanted != level:
-            raise field_error(
-                "/region_code",
-                "user.region_level_mismatch",
-                f"角色 {name} 须对应第 {wanted} 级区划 (region level {level} given)",
-            )
-
-
 async def _check_grant(
-    session: AsyncSession, principal: Principal, roles: list[Role], region_code: str | None, pii: bool
+    session: AsyncSession, principal: Principal, *, roles: list[Role], region_code: str | None, pii: bool
 ) -> None:
-    """Nobody grants more than they hold: roles, area and personal-data access stay within the creator's."""
-    _check_role_region(roles, region_code)
-    if region_code is not None:
-        region = await regions.get_scoped(session, principal, region_code)
-        if region is None:
-            raise field_error("/region_code", "region.unknown", "区划不存在或不在您的管辖范围内")
-    elif principal.region_code is not None:
-        raise field_error("/region_code", "required", "须指定管辖区划 (region_code is required)")
-    granted = permissions_for([r.value for r in roles])
-    if not granted <= principal.permissions:
-        raise field_error("/roles", "auth.grant_exceeds_own", "不能授予超出自身权限的角色")
-    if pii and not principal.pii:
-        raise field_error("/pii", "auth.grant_exceeds_own", "不能授予自身没有的个人信息权限")
+    check_grant(principal, roles=roles, region_code=region_code, pii=pii)
+    if region_code is not None and await regions.get_scoped(session, principal.scope, region_code) is None:
+        raise field_error("/region_code", "region.unknown", "区划不存在或不在您的管辖范围内")
 
 
 async def create_user(session: AsyncSession, principal: Principal, data: UserCreate) -> User:
-    principal.require(Permission.USERS_MANAGE)
-    await _check_grant(session, principal, data.roles, data.region_code, data.pii)
-    if (await session.execute(select(User.id).where(User.username == data.username))).first():
+    await _check_grant(session, principal, roles=data.roles, region_code=data.region_code, pii=data.pii)
+    if (
+        await session.execute(
+            select(User.id).where(User.username == data.username).execution_options(**unscoped("usernames are global"))
+        )
+    ).first():
         raise field_error("/username", "user.username_taken", "用户名已存在", status=409)
     user = User(
         username=data.username,
@@ -207,12 +195,12 @@ async def create_user(session: AsyncSession, principal: Principal, data: UserCre
     await session.flush()
     await audit.record(
         session,
-        principal.as_actor(),
-        "user.created",
-        "user",
-        str(user.public_id),
-        user.region_code,
-        {
+        actor=principal.as_actor(),
+        action="user.created",
+        entity_type="user",
+        entity_id=str(user.public_id),
+        region_code=user.region_code,
+        changes={
             "username": [None, user.username],
             "roles": [None, user.roles],
             "region_code": [None, user.region_code],
@@ -224,16 +212,12 @@ async def create_user(session: AsyncSession, principal: Principal, data: UserCre
 
 
 async def list_users(session: AsyncSession, principal: Principal) -> list[User]:
-    principal.require(Permission.USERS_MANAGE)
-    stmt = select(User).order_by(User.username)
-    if principal.region_code is not None:
-        stmt = stmt.where(principal.scope_filter(User.region_code))
+    stmt = principal.scope.select(User).order_by(User.username)
     return list((await session.execute(stmt)).scalars().all())
 
 
 async def create_api_key(session: AsyncSession, principal: Principal, data: ApiKeyCreate) -> tuple[ApiKey, str]:
-    principal.require(Permission.API_KEYS_MANAGE)
-    await _check_grant(session, principal, data.roles, data.region_code, data.pii)
+    await _check_grant(session, principal, roles=data.roles, region_code=data.region_code, pii=data.pii)
     if data.expires_at is not None and data.expires_at <= utcnow():
         raise field_error("/expires_at", "date.out_of_range", "过期时间须晚于现在")
     secret = new_api_key()
@@ -253,12 +237,12 @@ async def create_api_key(session: AsyncSession, principal: Principal, data: ApiK
     await session.flush()
     await audit.record(
         session,
-        principal.as_actor(),
-        "api_key.created",
-        "api_key",
-        str(key.public_id),
-        key.region_code,
-        {
+        actor=principal.as_actor(),
+        action="api_key.created",
+        entity_type="api_key",
+        entity_id=str(key.public_id),
+        region_code=key.region_code,
+        changes={
             "name": [None, key.name],
             "roles": [None, key.roles],
             "scopes": [None, key.scopes],
@@ -270,18 +254,12 @@ async def create_api_key(session: AsyncSession, principal: Principal, data: ApiK
 
 
 async def list_api_keys(session: AsyncSession, principal: Principal) -> list[ApiKey]:
-    principal.require(Permission.API_KEYS_MANAGE)
-    stmt = select(ApiKey).order_by(ApiKey.id)
-    if principal.region_code is not None:
-        stmt = stmt.where(principal.scope_filter(ApiKey.region_code))
+    stmt = principal.scope.select(ApiKey).order_by(ApiKey.id)
     return list((await session.execute(stmt)).scalars().all())
 
 
 async def revoke_api_key(session: AsyncSession, principal: Principal, key_id: uuid.UUID) -> None:
-    principal.require(Permission.API_KEYS_MANAGE)
-    stmt = select(ApiKey).where(ApiKey.public_id == key_id)
-    if principal.region_code is not None:
-        stmt = stmt.where(principal.scope_filter(ApiKey.region_code))
+    stmt = principal.scope.select(ApiKey).where(ApiKey.public_id == key_id)
     key = (await session.execute(stmt)).scalar_one_or_none()
     if key is None:
         raise not_found("api key")
@@ -289,11 +267,11 @@ async def revoke_api_key(session: AsyncSession, principal: Principal, key_id: uu
         key.revoked_at = utcnow()
         await audit.record(
             session,
-            principal.as_actor(),
-            "api_key.revoked",
-            "api_key",
-            str(key.public_id),
-            key.region_code,
-            {"revoked_at": [None, key.revoked_at]},
+            actor=principal.as_actor(),
+            action="api_key.revoked",
+            entity_type="api_key",
+            entity_id=str(key.public_id),
+            region_code=key.region_code,
+            changes={"revoked_at": [None, key.revoked_at]},
             feed=False,
         )

@@ -2,16 +2,15 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Path, Response
+from fastapi import APIRouter, Path, Response
 
-from fupin.authz.deps import CurrentPrincipal
-from fupin.authz.roles import Permission
-from fupin.core.concurrency import IF_MATCH_PATTERN, etag, if_match_sent, parse_if_match
+from fupin.authz.deps import CurrentPrincipal, PovertyLineWriter
+from fupin.core.concurrency import IfMatch, etag, if_match_sent, parse_if_match
 from fupin.core.db import DbSession
 from fupin.core.openapi import UPDATE, problems
-from fupin.households import repository as repo
-from fupin.households import service
-from fupin.households.schemas import PovertyLineIn, PovertyLineList, PovertyLineOut
+from fupin.poverty_lines import repository as repo
+from fupin.poverty_lines import service
+from fupin.poverty_lines.schemas import PovertyLineIn, PovertyLineList, PovertyLineOut
 
 router = APIRouter(prefix="/api/v1/poverty-lines", tags=["poverty-lines"])
 Scope = Annotated[str, Path(pattern=r"^(national|province|city)$")]
@@ -20,7 +19,7 @@ Scope = Annotated[str, Path(pattern=r"^(national|province|city)$")]
 @router.get("", response_model=PovertyLineList, operation_id="poverty-lines-list", responses=problems())
 async def list_lines(session: DbSession, principal: CurrentPrincipal) -> PovertyLineList:
     """Poverty lines (贫困线) per year and scope, in yuan per person per year."""
-    return PovertyLineList(items=[PovertyLineOut.model_validate(p) for p in await repo.poverty_lines(session)])
+    return PovertyLineList.model_validate({"items": await repo.all_lines(session)})
 
 
 @router.put(
@@ -34,21 +33,19 @@ async def put_line(
     scope: Scope,
     body: PovertyLineIn,
     session: DbSession,
-    principal: CurrentPrincipal,
+    principal: PovertyLineWriter,
     response: Response,
-    if_match: Annotated[str | None, Header(alias="If-Match", max_length=40, pattern=IF_MATCH_PATTERN)] = None,
+    if_match: IfMatch = None,
 ) -> PovertyLineOut:
     """Set a year's line (city office). Replacing an existing line needs If-Match with its version."""
-    principal.require(Permission.POVERTY_LINES_WRITE)
-    line, created = await service.put_poverty_line(
+    line, created = await service.put_line(
         session,
         principal,
-        year,
-        scope,
-        body.amount,
-        body.note,
-        parse_if_match(if_match, required=False),
-        if_match_sent(if_match),
+        year=year,
+        scope=scope,
+        data=body,
+        expected_version=parse_if_match(if_match, required=False),
+        if_match_sent=if_match_sent(if_match),
     )
     response.status_code = 201 if created else 200
     response.headers["ETag"] = etag(line.version)

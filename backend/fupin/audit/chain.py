@@ -1,4 +1,4 @@
-"""Hash-chained audit trail and the gap-free change feed, written in the caller's transaction.
+"""The one way to record a change: a hash-chained audit event and a change-feed entry, in the caller's transaction.
 
 Numbers come from a counter row bumped with UPDATE ... RETURNING: the row lock is held until commit, so
 sequence numbers follow commit order on PostgreSQL and SQLite alike and a reader never sees a gap fill later.
@@ -9,61 +9,20 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import BigInteger, Index, String, Text, select, text, update
+from sqlalchemy import select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Mapped, mapped_column
 
+from fupin.audit.models import GENESIS_HASH, AuditEvent, ChainHead, ChangeEntry
 from fupin.core.context import current_request_context
-from fupin.core.models import Base, JSONType, utcnow
-
-GENESIS_HASH = "0" * 64
-
-
-class ChainHead(Base):
-    __tablename__ = "chain_heads"
-    name: Mapped[str] = mapped_column(String(20), primary_key=True)
-    last_seq: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
-    last_hash: Mapped[str] = mapped_column(String(64), nullable=False, default=GENESIS_HASH)
-
-
-class AuditEvent(Base):
-    __tablename__ = "audit_events"
-    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
-    occurred_at: Mapped[datetime] = mapped_column(nullable=False)
-    actor_type: Mapped[str] = mapped_column(String(12), nullable=False)
-    actor_id: Mapped[str | None] = mapped_column(String(64))
-    actor_name: Mapped[str | None] = mapped_column(String(100))
-    client_ip: Mapped[str | None] = mapped_column(String(64))
-    request_id: Mapped[str | None] = mapped_column(String(64))
-    action: Mapped[str] = mapped_column(String(60), nullable=False)
-    entity_type: Mapped[str] = mapped_column(String(40), nullable=False)
-    entity_id: Mapped[str | None] = mapped_column(String(64))
-    region_code: Mapped[str | None] = mapped_column(String(12))
-    subject_id: Mapped[str | None] = mapped_column(String(64), index=True)
-    changes: Mapped[dict[str, Any]] = mapped_column(JSONType, nullable=False, default=dict)
-    prev_hash: Mapped[str] = mapped_column(String(64), nullable=False)
-    hash: Mapped[str] = mapped_column(String(64), nullable=False)
-
-    __table_args__ = (Index("ix_audit_events_entity", "entity_type", "entity_id", "seq"),)
-
-
-class ChangeEntry(Base):
-    __tablename__ = "change_feed"
-    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
-    occurred_at: Mapped[datetime] = mapped_column(nullable=False)
-    entity_type: Mapped[str] = mapped_column(String(40), nullable=False)
-    entity_id: Mapped[str] = mapped_column(String(64), nullable=False)
-    action: Mapped[str] = mapped_column(String(20), nullable=False)
-    region_code: Mapped[str | None] = mapped_column(String(12), index=True)
-    version: Mapped[int | None] = mapped_column(BigInteger)
-    audit_seq: Mapped[int | None] = mapped_column(BigInteger)
-    summary: Mapped[str | None] = mapped_column(Text)
+from fupin.core.models import utcnow
 
 
 @dataclass(frozen=True)
@@ -150,17 +109,17 @@ async def _next(session: AsyncSession, name: str) -> tuple[int, str]:
 
 async def record(
     session: AsyncSession,
+    *,
     actor: Actor,
     action: str,
     entity_type: str,
     entity_id: str | None,
     region_code: str | None,
     changes: dict[str, Any],
-    *,
-    feed: bool = True,
-    version: int | None = None,
-    summary: str | None = None,
     subject_id: str | None = None,
+    version: int | None = None,
+    feed: bool = True,
+    summary: str | None = None,
 ) -> int:
     """Append one audit event and (for data writes) one change-feed entry. Returns the audit seq."""
     ctx = current_request_context()
@@ -203,6 +162,86 @@ async def record(
         )
     await session.flush()
     return seq
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """What an event is about: the entity, its area, the trail it joins (`subject_id`, e.g. its household's id,
+    so measures, visits and findings show on the household's 操作记录) and the entity's version."""
+
+    entity_type: str
+    entity_id: str
+    region_code: str | None
+    subject_id: str | None = None
+    version: int | None = None
+
+
+def snapshot(obj: Any, fields: tuple[str, ...]) -> dict[str, Any]:
+    return {name: getattr(obj, name) for name in fields}
+
+
+async def record_on(
+    session: AsyncSession,
+    target: Target,
+    *,
+    actor: Actor,
+    action: str,
+    changes: dict[str, Any],
+    feed: bool = True,
+    summary: str | None = None,
+) -> int:
+    """`record` for a `Target`."""
+    return await record(
+        session,
+        actor=actor,
+        action=action,
+        entity_type=target.entity_type,
+        entity_id=target.entity_id,
+        region_code=target.region_code,
+        subject_id=target.subject_id,
+        version=target.version,
+        changes=changes,
+        feed=feed,
+        summary=summary,
+    )
+
+
+@dataclass
+class Tracked:
+    """Filled when the `tracked` block ends: the field-level changes that were recorded (empty: nothing was)."""
+
+    changes: dict[str, list[Any]] = field(default_factory=dict)
+
+
+@asynccontextmanager
+async def tracked(
+    session: AsyncSession,
+    obj: Any,
+    *,
+    actor: Actor,
+    action: str,
+    fields: tuple[str, ...],
+    target: Callable[[], Target],
+    extra: dict[str, list[Any]] | None = None,
+    created: bool = False,
+    touch: bool = False,
+    when_changed: Callable[[], Awaitable[None]] | None = None,
+) -> AsyncIterator[Tracked]:
+    """Snapshot `obj`, let the block change it, diff, and, when anything changed, record the event and its
+    change-feed entry. `target` is called after the flush, so it sees the new version and area.
+    `created`: the object is new (empty before-image). `touch`: set `updated_at` when anything changed;
+    `when_changed`: run (e.g. to refresh a parent's summary) before the event is recorded, only if anything did."""
+    before = {} if created else snapshot(obj, fields)
+    result = Tracked()
+    yield result
+    result.changes = diff(before, snapshot(obj, fields))
+    if result.changes and touch:
+        obj.updated_at = utcnow()
+    await session.flush()
+    if result.changes and when_changed is not None:
+        await when_changed()
+    if result.changes:
+        await record_on(session, target(), actor=actor, action=action, changes={**(extra or {}), **result.changes})
 
 
 @dataclass

@@ -1,0 +1,67 @@
+"""Response models and query parameters of the audit trail and the change feed."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from pydantic import BaseModel, Field
+
+from fupin.core.schemas import OutModel
+
+MAX_SEQ = 2**63 - 1
+Seq = Annotated[int, Field(ge=0, le=MAX_SEQ)]
+
+
+class AuditEventOut(OutModel):
+    seq: int
+    occurred_at: datetime
+    actor_type: str
+    actor_id: str | None
+    actor_name: str | None
+    request_id: str | None
+    action: str
+    entity_type: str
+    entity_id: str | None
+    region_code: str | None
+    changes: dict[str, Any] = Field(description="field → [before, after]; personal data masked without pii")
+    hash: str
+
+
+class AuditPage(OutModel):
+    items: list[AuditEventOut]
+    next_after: int | None = Field(None, description="Pass as ?after= to continue")
+
+
+class ChangeOut(OutModel):
+    seq: int
+    occurred_at: datetime
+    entity_type: str
+    entity_id: str
+    action: str
+    region_code: str | None
+    version: int | None
+
+
+class ChangePage(OutModel):
+    items: list[ChangeOut]
+    next_after: int = Field(description="The cursor to pass as ?after= next time (last seq seen)")
+
+
+class TrailQuery(BaseModel):
+    after: Seq = 0
+    limit: Annotated[int, Field(ge=1, le=200)] = 100
+
+
+class AuditQuery(BaseModel):
+    after: Seq = 0
+    limit: Annotated[int, Field(ge=1, le=200)] = 50
+    entity_type: Annotated[str, Field(max_length=40)] | None = None
+    entity_id: Annotated[str, Field(max_length=64)] | None = None
+    actor_id: Annotated[str, Field(max_length=64)] | None = None
+    action: Annotated[str, Field(max_length=60)] | None = None
+
+
+class ChangesQuery(BaseModel):
+    after: Seq = Field(0, description="Last seq already processed; 0 from the start")
+    limit: Annotated[int, Field(ge=1, le=1000)] = 100

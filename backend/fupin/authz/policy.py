@@ -1,0 +1,62 @@
+"""Policy rules: who may hold which role where, who may grant what, who may do the weightier things.
+Routes declare the permission they need (`authz.deps`); the rules here are the ones a permission alone cannot say.
+"""
+
+from __future__ import annotations
+
+from fupin.authz.principal import Principal
+from fupin.authz.roles import Role, permissions_for
+from fupin.authz.scope import region_level
+from fupin.core.errors import ProblemError, field_error
+
+# Area roles are tied to their level of the region tree; only these may have no region (the whole system).
+ROLE_LEVELS: dict[str, int] = {"city_office": 2, "county_office": 3, "township": 4, "village": 5}
+UNSCOPED_ROLES = frozenset({"admin", "auditor"})
+# 注销 (removing a household from the register) is decided at county level or above
+REMOVAL_MAX_LEVEL = 3
+
+
+def check_role_region(roles: list[Role], region_code: str | None) -> None:
+    names = {r.value for r in roles}
+    if region_code is None:
+        if not names <= UNSCOPED_ROLES:
+            raise field_error(
+                "/region_code",
+                "required",
+                "除系统管理员和纪检审计外, 须指定管辖区划 (region_code is required for these roles)",
+            )
+        return
+    level = region_level(region_code)
+    for name in sorted(names):
+        wanted = ROLE_LEVELS.get(name)
+        if wanted is not None and wanted != level:
+            raise field_error(
+                "/region_code",
+                "user.region_level_mismatch",
+                f"角色 {name} 须对应第 {wanted} 级区划 (region level {level} given)",
+            )
+
+
+def check_grant(principal: Principal, *, roles: list[Role], region_code: str | None, pii: bool) -> None:
+    """Nobody grants more than they hold: roles, area and personal-data access stay within the grantor's.
+    (That the region exists is the caller's check: it needs the database.)"""
+    check_role_region(roles, region_code)
+    if region_code is None and not principal.scope.whole_system:
+        raise field_error("/region_code", "required", "须指定管辖区划 (region_code is required)")
+    if region_code is not None and not principal.scope.contains(region_code):
+        raise field_error("/region_code", "region.unknown", "区划不存在或不在您的管辖范围内")
+    if not permissions_for([r.value for r in roles]) <= principal.permissions:
+        raise field_error("/roles", "auth.grant_exceeds_own", "不能授予超出自身权限的角色")
+    if pii and not principal.pii:
+        raise field_error("/pii", "auth.grant_exceeds_own", "不能授予自身没有的个人信息权限")
+
+
+def require_household_removal(principal: Principal) -> None:
+    if not principal.scope.whole_system and principal.scope.level > REMOVAL_MAX_LEVEL:
+        raise ProblemError(403, "forbidden", "注销须由县级及以上扶贫部门办理 (county office or above)")
+
+
+def require_personal_data(principal: Principal, what: str) -> None:
+    """Filters and reads that would reveal personal data need the pii permission."""
+    if not principal.pii:
+        raise ProblemError(403, "pii_required", f"{what}需要个人信息权限 (needs the personal-data permission)")

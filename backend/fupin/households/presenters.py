@@ -1,0 +1,155 @@
+"""How households and their records are shown and traced: outputs built from the records (masked by the caller's
+personal-data permission), the audit targets that put every write on the household's trail (操作记录), and the
+trace left by reading unmasked personal data."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from fupin.audit import chain as audit
+from fupin.authz.principal import Principal
+from fupin.core.pii import presentation
+from fupin.core.schemas import record_view
+from fupin.households import repository as repo
+from fupin.households.member_schemas import MemberFields, MemberOut
+from fupin.households.models import Assessment, Household, Income, Member
+from fupin.households.schemas import HouseholdOut
+from fupin.households.yearly_schemas import AssessmentOut, IncomeOut
+from fupin.poverty_lines.models import PovertyLine
+from fupin.regions import repository as regions
+
+# the fields whose before/after the trail keeps
+HOUSEHOLD_AUDITED = (
+    "household_number",
+    "village_code",
+    "group_name",
+    "address",
+    "phone",
+    "bank_account",
+    "first_identified_on",
+    "identification_standard",
+    "attribute",
+    "main_cause",
+    "secondary_causes",
+    "status",
+    "status_reason",
+    "planned_exit_year",
+    "exit_year",
+    "head_name",
+    "member_count",
+    "housing_area",
+    "housing_safety",
+    "safe_drinking_water",
+    "electricity",
+    "road_type",
+    "sanitary_toilet",
+    "fuel",
+    "relocated",
+    "relocation_year",
+    "relocation_site",
+    "military_family",
+    "only_child",
+    "two_daughters",
+    "source_system",
+    "external_id",
+)
+MEMBER_AUDITED = (*MemberFields.model_fields, "active", "removed_reason", "removed_on", "added_reason")
+ASSESSMENT_ITEMS = ("food_clothing", "compulsory_education", "basic_medical", "safe_housing", "safe_drinking_water")
+
+
+# ---------------------------------------------------------------- audit targets
+
+
+def household_target(household: Household) -> audit.Target:
+    hid = str(household.public_id)
+    return audit.Target("household", hid, household.village_code, subject_id=hid, version=household.version)
+
+
+def member_target(member: Member, household: Household) -> audit.Target:
+    return audit.Target(
+        "member",
+        str(member.public_id),
+        household.village_code,
+        subject_id=str(household.public_id),
+        version=household.version,
+    )
+
+
+def yearly_target(entity: str, household: Household, year: int) -> audit.Target:
+    return audit.Target(
+        entity,
+        f"{household.public_id}:{year}",
+        household.village_code,
+        subject_id=str(household.public_id),
+        version=household.version,
+    )
+
+
+async def record_personal_data_read(
+    session: AsyncSession, principal: Principal, household: Household, *, what: str
+) -> None:
+    """Reading unmasked ID numbers, phones, accounts or health details leaves a trace (no change-feed entry)."""
+    if principal.pii:
+        await audit.record_on(
+            session,
+            household_target(household),
+            actor=principal.as_actor(),
+            action="household.personal_data_read",
+            changes={"read": [None, what]},
+            feed=False,
+        )
+
+
+# ---------------------------------------------------------------- outputs
+
+
+def member_out(principal: Principal, member: Member, *, head_member_id: int | None) -> MemberOut:
+    return MemberOut.model_validate(
+        record_view(member, id=member.public_id, is_head=member.id == head_member_id),
+        context=presentation(pii=principal.pii),
+    )
+
+
+def members_out(principal: Principal, members: list[Member], *, head_member_id: int | None) -> list[MemberOut]:
+    return [member_out(principal, m, head_member_id=head_member_id) for m in members]
+
+
+async def household_out(
+    session: AsyncSession, principal: Principal, household: Household, members: list[Member] | None = None
+) -> HouseholdOut:
+    if members is None:
+        members = await repo.members_of(session, household)
+    code = household.village_code
+    township, county = code[:9] + "000", code[:6] + "000000"
+    names = await regions.names(session, [code, township, county])
+    head = next((m for m in members if m.id == household.head_member_id), None)
+    view = record_view(
+        household,
+        id=household.public_id,
+        group=household.group_name,
+        village_name=names.get(code),
+        township_name=names.get(township),
+        county_name=names.get(county),
+        head_member_id=head.public_id if head else None,
+        secondary_causes=list(household.secondary_causes or []),
+        members=[record_view(m, id=m.public_id, is_head=m.id == household.head_member_id) for m in members],
+    )
+    return HouseholdOut.model_validate(view, context=presentation(pii=principal.pii))
+
+
+def income_out(income: Income, line: PovertyLine | None) -> IncomeOut:
+    total = income.wage_income + income.production_income + income.property_income + income.transfer_income
+    return IncomeOut.model_validate(
+        record_view(
+            income,
+            total_income=total,
+            poverty_line=line.amount if line else None,
+            above_line=(income.per_capita_net_income > line.amount) if line else None,
+        )
+    )
+
+
+def assessment_out(assessment: Assessment) -> AssessmentOut:
+    return AssessmentOut.model_validate(
+        record_view(assessment, all_met=all(getattr(assessment, k) for k in ASSESSMENT_ITEMS))
+    )
