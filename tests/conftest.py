@@ -182,3 +182,22 @@ def db_state(database_url: str) -> Any:
 
     yield state
     engine.dispose()
+
+
+def assert_problem(r: Any, status: int, code: str, pointer: str | None = None) -> dict[str, Any]:
+    assert r.status_code == status, r.text
+    assert r.headers["content-type"].startswith("application/problem+json")
+    body = r.json()
+    assert body["status"] == status and body["code"] == code and body["title"]
+    if pointer is not None:
+        assert pointer in [e["pointer"] for e in body["errors"]], body
+    return body
+
+
+@pytest.fixture
+def unchanged(api: Api, db_state: Any) -> Any:
+    for user in ("township", "auditor"):
+        api.token(user)  # a login is itself audited; take it before the fingerprint
+    before = db_state()
+    yield
+    assert db_state() == before

@@ -8,28 +8,9 @@ from typing import Any
 import pytest
 
 from tests import factories
-from tests.conftest import Api
+from tests.conftest import Api, assert_problem
 
 HH = "/api/v1/households"
-
-
-def assert_problem(r: Any, status: int, code: str, pointer: str | None = None) -> dict[str, Any]:
-    assert r.status_code == status, r.text
-    assert r.headers["content-type"].startswith("application/problem+json")
-    body = r.json()
-    assert body["status"] == status and body["code"] == code and body["title"]
-    if pointer is not None:
-        assert pointer in [e["pointer"] for e in body["errors"]], body
-    return body
-
-
-@pytest.fixture
-def unchanged(api: Api, db_state: Any) -> Any:
-    for user in ("township", "auditor"):
-        api.token(user)  # a login is itself audited; take it before the fingerprint
-    before = db_state()
-    yield
-    assert db_state() == before
 
 
 def test_malformed_json(api: Api, unchanged: None) -> None:

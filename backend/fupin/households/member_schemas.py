@@ -36,7 +36,7 @@ MonthsWorked = Annotated[int, Field(ge=0, le=12)]
 
 def _parsed_resident_id(info: ValidationInfo) -> idnumber.IdNumber | None:
     """The member's resident ID, when it is one and it passed its own check (its error is reported there)."""
-    if info.data.get("id_type", "resident_id") != "resident_id" or "id_number" not in info.data:
+    if info.data.get("id_type") != "resident_id" or "id_number" not in info.data:
         return None
     return idnumber.parse(info.data["id_number"])
 
@@ -71,8 +71,8 @@ class MemberFields(StrictModel):
     @field_validator("id_number")
     @classmethod
     def _valid_resident_id(cls, value: str, info: ValidationInfo) -> str:
-        if info.data.get("id_type", "resident_id") != "resident_id":
-            return value
+        if info.data.get("id_type") != "resident_id":
+            return value  # another document, or an id_type that failed its own check
         try:
             return idnumber.parse(value).value
         except idnumber.IdNumberError as exc:
