@@ -4,7 +4,7 @@ Loads 1,000,000 generated households (about 3 million members) with COPY, starts
 side by side in one run:
   * deep/page-1:  p50 of a township-filtered page whose cursor is past row 500,000 over p50 of its first page
                   (goal ≤ 1.5; keyset pagination makes depth free);
-  * API/SQL:      p50 of the API page over p50 of the same SQL run directly with psycopg (goal ≤ 5);
+  * API/SQL:      p50 of the API page over p50 of the same SQL run directly with psycopg (goal ≤ 4.4);
   * memory:       the API process's peak RSS while serving (goal < 300 MB);
   * load rate:    households per second through the bulk loader.
 So that a township holds more than 500,000 households, the benchmark adds villages to 卧虎镇 and places 55% of
@@ -37,16 +37,19 @@ SECRET = "bench-secret-0123456789abcdef0123456789abcdef"
 TOWNSHIP = "220382102000"
 LOW, HIGH = "220382102000", "220382103000"
 
-# The statement the API runs (repository.filtered + list_page), written out for psycopg; page 1 has no cursor.
+# The statement the API runs (repository.filtered + list_page: the caller's scope narrowed to the region filter,
+# the ID number masked by the personal-data registry), written out for psycopg; page 1 has no cursor.
 SQL = """
 SELECT h.public_id, h.household_number, h.village_code, r.name, h.head_name,
-       substr(m.id_number, 1, 6) || '********' || substr(m.id_number, 15, 4), h.member_count,
-       h.status, h.attribute, h.main_cause, h.first_identified_on, h.exit_year, h.updated_at, h.version, h.id
+       CASE WHEN length(m.id_number) = 18
+            THEN substr(m.id_number, 1, 6) || '********' || substr(m.id_number, 15, 4)
+            ELSE substr(m.id_number, 1, 2) || '******' END,
+       h.member_count, h.status, h.attribute, h.main_cause, h.first_identified_on, h.exit_year, h.updated_at,
+       h.version, h.id
 FROM households h
 JOIN regions r ON r.code = h.village_code
 LEFT JOIN members m ON m.id = h.head_member_id
 WHERE h.village_code >= %(low)s AND h.village_code < %(high)s
-  AND h.village_code >= %(scope_low)s AND h.village_code < %(scope_high)s
   {cursor}
 ORDER BY h.village_code, h.household_number
 LIMIT 51
@@ -197,7 +200,7 @@ def main() -> int:
             page1_url = f"/api/v1/households?{urlencode(params)}"
             deep_url = f"/api/v1/households?{urlencode({**params, 'cursor': deep_cursor})}"
             with psycopg.connect(dsn) as conn:
-                sql_args = {"low": LOW, "high": HIGH, "scope_low": "220300000000", "scope_high": "220400000000"}
+                sql_args = {"low": LOW, "high": HIGH}
                 for i in range(args.requests):
                     for name, url in (("page1", page1_url), ("deep", deep_url)):
                         t = time.perf_counter()
@@ -227,12 +230,12 @@ def main() -> int:
         f"SQL page 1 {ms['sql_page1']:.2f}, SQL deep {ms['sql_deep']:.2f}  ({args.requests} requests each)"
     )
     print(f"deep page / page 1 (API):      {deep_ratio:.2f}   (goal <= 1.5)")
-    print(f"API / direct SQL (page 1):     {api_sql:.2f}   (goal <= 5)")
-    print(f"API / direct SQL (deep page):  {api_sql_deep:.2f}   (goal <= 5)")
+    print(f"API / direct SQL (page 1):     {api_sql:.2f}   (goal <= 4.4)")
+    print(f"API / direct SQL (deep page):  {api_sql_deep:.2f}   (goal <= 4.4)")
     print(f"API process peak RSS:          {peak:.0f} MB (goal < 300 MB)")
     if rate is not None:
         print(f"load rate:                     {rate:,.0f} households/s")
-    ok = deep_ratio <= 1.5 and api_sql <= 5 and api_sql_deep <= 5 and peak < 300
+    ok = deep_ratio <= 1.5 and api_sql <= 4.4 and api_sql_deep <= 4.4 and peak < 300
     print("all goals met" if ok else "GOAL MISSED")
     return 0 if ok else 1
 
