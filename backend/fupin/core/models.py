@@ -64,13 +64,6 @@ class TimestampMixin:
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow, nullable=False)
 
 
-class VersionMixin:
-    """Optimistic concurrency; models set `__mapper_args__ = {"version_id_col": version}`
-    so the ORM adds `WHERE version = :old` to every UPDATE."""
-
-    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
-
-
 class PublicIdMixin:
     """A stable public id (UUID) and an optional key in a third-party system."""
 
