@@ -1,0 +1,11 @@
+/**
+ * The module registry: every domain module of the app, in menu-independent order (menus sort by `order`).
+ * Adding a domain = a folder src/modules/<domain>/ with a routes.ts, and one line here.
+ */
+import type { AppModule } from './module'
+import auth from './auth/routes'
+import dashboard from './dashboard/routes'
+import households from './households/routes'
+import regions from './regions/routes'
+
+export const MODULES: readonly AppModule[] = [auth, dashboard, households, regions]
