@@ -32,5 +32,7 @@ export default defineConfig({
   test: {
     environment: 'jsdom',
     include: ['src/**/*.test.ts'],
+    // components mounted in unit tests import Element Plus styles (unplugin-vue-components): let Vite handle them
+    server: { deps: { inline: ['element-plus'] } },
   },
 })

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { ApiError, describeProblem, mapFieldErrors, pointerToPath } from './problem'
+import { ApiError, describeProblem, fieldLabel, mapFieldErrors, pointerToPath, prefixLabels, type FieldLabels } from './problem'
 import { setLocale } from '@/i18n'
 
 describe('pointerToPath', () => {
@@ -74,5 +74,48 @@ describe('mapFieldErrors', () => {
   it('marks 412 as stale', () => {
     expect(new ApiError(412, { code: 'precondition_failed' }).isStale).toBe(true)
     expect(new ApiError(404, { code: 'not_found' }).isNotFound).toBe(true)
+  })
+})
+
+describe('field labels per form', () => {
+  // two forms that both have a `name`: a household member's and (soon) a project's
+  const memberForm: FieldLabels = { ...prefixLabels('members.*', { name: 'members.name', id_number: 'members.idNumber' }), 'members.*': 'households.members' }
+  const projectForm: FieldLabels = { name: 'regions.name', responsible_unit: 'auth.department' }
+
+  it('labels the same pointer differently in two forms', () => {
+    setLocale('zh-CN')
+    const problem = { code: 'validation_failed', errors: [{ pointer: '/name', code: 'string_too_short', message: 'x' }] }
+    expect(describeProblem(problem, 422, projectForm)).toBe('提交的数据有误：名称，内容过短')
+    expect(describeProblem(problem, 422, { name: 'members.name' })).toBe('提交的数据有误：姓名，内容过短')
+    // a form without a label for the field names no other form's field
+    expect(describeProblem(problem, 422)).toBe('提交的数据有误：内容过短')
+    const err = new ApiError(422, problem)
+    expect(err.describe(projectForm)).toBe('提交的数据有误：名称，内容过短')
+    expect(err.message).not.toContain('姓名')
+  })
+
+  it('resolves exact paths, list patterns, bare fields and the common labels', () => {
+    setLocale('zh-CN')
+    expect(fieldLabel('members.2.name', memberForm)).toBe('姓名')
+    expect(fieldLabel('members.0', memberForm)).toBe('家庭成员')
+    expect(fieldLabel('name', memberForm)).toBe('')
+    expect(fieldLabel('responsible_unit', projectForm)).toBe('部门')
+    expect(fieldLabel('cadres.1.id_number')).toBe('身份证号')
+    expect(fieldLabel('reason', { reason: 'transition.reason' })).toBe('变更原因')
+    expect(fieldLabel('reason')).toBe('原因')
+    expect(fieldLabel('')).toBe('')
+  })
+
+  it('puts an error on the member\'s ID number whether the pointer names the field or only the member', () => {
+    setLocale('zh-CN')
+    const errs = mapFieldErrors({
+      errors: [
+        { pointer: '/members/0/id_number', code: 'id_number.checksum', message: '身份证号校验位错误 (check digit mismatch)' },
+        { pointer: '/members/1', code: 'household.duplicate_member', message: '该身份证号已登记' },
+        { pointer: '/members/2', code: 'member.second_head', message: '一户只能有一名户主' },
+      ],
+    })
+    expect(errs.map((e) => e.path)).toEqual(['members.0.id_number', 'members.1.id_number', 'members.2'])
+    expect(fieldLabel(errs[2].path, memberForm)).toBe('家庭成员')
   })
 })

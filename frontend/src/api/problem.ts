@@ -41,90 +41,44 @@ export function pointerToPath(pointer: string | null | undefined): string {
   return parts.join('.')
 }
 
-/** Labels of fields the API may name in errors (for messages that are not shown beside the field). */
-const FIELD_LABELS: Record<string, string> = {
-  id_number: 'members.idNumber',
-  name: 'members.name',
-  relation: 'members.relation',
-  gender: 'members.gender',
-  birth_date: 'members.birthDate',
-  ethnicity: 'members.ethnicity',
-  education: 'members.education',
-  school_status: 'members.schoolStatus',
-  health: 'members.health',
-  disability_grade: 'members.disabilityGrade',
-  labour: 'members.labour',
-  work_status: 'members.workStatus',
-  months_worked: 'members.monthsWorked',
-  village_code: 'households.village',
-  group: 'households.group',
-  address: 'households.address',
-  phone: 'households.phone',
-  attribute: 'households.attribute',
-  main_cause: 'households.mainCause',
-  secondary_causes: 'households.secondaryCauses',
-  identification_standard: 'households.identificationStandard',
-  first_identified_on: 'households.firstIdentifiedOn',
+/**
+ * A form's labels for the fields the API may name in errors: form path → i18n key.
+ * A key is an exact path ("members.0.id_number"), a path with `*` for list indices ("members.*.id_number")
+ * or a bare field name ("phone", matched against the last named segment of the path).
+ * Every form passes its own map, so the same pointer reads differently in different forms:
+ * a project's `name` is never labelled with a household member's 姓名.
+ */
+export type FieldLabels = Readonly<Record<string, string>>
+
+/** Fields that mean the same in every form; consulted after the form's own labels. */
+export const COMMON_FIELD_LABELS: FieldLabels = {
+  id_number: 'common.idNumber',
+  reason: 'common.reason',
+  year: 'common.year',
+  note: 'common.remark',
   username: 'auth.username',
   password: 'auth.password',
-  reason: 'common.reason',
-  to_status: 'transition.toStatus',
-  year: 'common.year',
-  id_type: 'members.idType',
-  member_count: 'households.memberCount',
-  status: 'households.status',
-  status_reason: 'transition.reason',
-  exit_year: 'households.exitYear',
-  planned_exit_year: 'households.plannedExitYear',
-  household_number: 'households.householdNumber',
-  head_member_id: 'households.head',
-  head_name: 'households.headName',
-  housing_area: 'living.housingArea',
-  housing_safety: 'living.housingSafety',
-  road_type: 'living.roadType',
-  fuel: 'living.fuel',
-  safe_drinking_water: 'living.safeWater',
-  electricity: 'living.electricity',
-  sanitary_toilet: 'living.toilet',
-  relocated: 'living.relocated',
-  military_family: 'living.militaryFamily',
-  only_child: 'living.onlyChild',
-  two_daughters: 'living.twoDaughters',
-  medical_insurance: 'members.medicalInsurance',
-  pension_insurance: 'members.pensionInsurance',
-  serious_illness_insurance: 'members.seriousIllnessInsurance',
-  public_welfare_job: 'members.publicWelfareJob',
-  wage_income: 'incomes.wage',
-  production_income: 'incomes.production',
-  property_income: 'incomes.property',
-  transfer_income: 'incomes.transfer',
-  production_costs: 'incomes.costs',
-  per_capita_net_income: 'incomes.perCapita',
-  food_clothing: 'assessments.food_clothing',
-  compulsory_education: 'assessments.compulsory_education',
-  basic_medical: 'assessments.basic_medical',
-  safe_housing: 'assessments.safe_housing',
-  evidence: 'assessments.evidence',
-  read: 'audit.readWhat',
-  net_income: 'incomes.total',
-  transfer_details: 'incomes.transferDetails',
-  total_income: 'incomes.grossTotal',
-  dibao: 'members.dibao',
-  tekun: 'members.tekun',
-  pension: 'incomes.pension',
-  family_planning: 'incomes.familyPlanning',
-  eco_compensation: 'incomes.ecoCompensation',
-  other: 'incomes.other',
-  assessed_on: 'assessments.assessedOn',
-  assessor: 'assessments.assessor',
-  household_size: 'households.memberCount',
-  poverty_line: 'incomes.povertyLine',
-  poverty_line_scope: 'exit.lineScope',
 }
 
-export function fieldLabel(field: string): string {
-  const key = FIELD_LABELS[field]
-  return key ? t(key) : field
+/** Prefixes every key of a label map: `prefixLabels('member', { name: ... })` → `{ 'member.name': ... }`. */
+export function prefixLabels(prefix: string, labels: FieldLabels): Record<string, string> {
+  return Object.fromEntries(Object.entries(labels).map(([k, v]) => [`${prefix}.${k}`, v]))
+}
+
+/** The i18n key labelling a form path in this form, or null when the form has none for it. */
+export function fieldLabelKey(path: string, labels: FieldLabels = {}): string | null {
+  if (!path) return null
+  const segs = path.split('.')
+  const wild = segs.map((s) => (/^\d+$/.test(s) ? '*' : s)).join('.')
+  const named = segs.filter((s) => !/^\d+$/.test(s))
+  const last = named[named.length - 1] ?? ''
+  return labels[path] ?? labels[wild] ?? labels[last] ?? COMMON_FIELD_LABELS[last] ?? null
+}
+
+/** The label of a form path in this form (translated); '' when neither the form nor the common labels know it. */
+export function fieldLabel(path: string, labels?: FieldLabels): string {
+  const key = fieldLabelKey(path, labels)
+  return key ? t(key) : ''
 }
 
 function codeMessage(code: string | null | undefined): string | null {
@@ -170,8 +124,11 @@ export function mapFieldErrors(problem: Problem | null | undefined): MappedField
   })
 }
 
-/** One readable sentence (Chinese by default) for a problem. Never raw JSON. */
-export function describeProblem(problem: Problem | null | undefined, status: number): string {
+/**
+ * One readable sentence (Chinese by default) for a problem. Never raw JSON.
+ * `labels` are the labels of the form the request came from (see FieldLabels).
+ */
+export function describeProblem(problem: Problem | null | undefined, status: number, labels?: FieldLabels): string {
   const byCode = codeMessage(problem?.code)
   // A server-written Chinese detail is the most specific message (in the Chinese UI)
   if (problem?.detail && hasHan(problem.detail) && (currentLocale() === 'zh-CN' || !byCode)) return stripEnglish(problem.detail)
@@ -179,7 +136,7 @@ export function describeProblem(problem: Problem | null | undefined, status: num
   const base = byCode ?? (hasHan(problem?.title) ? problem!.title! : null) ?? httpMessage(status)
   if (fields.length && (status === 422 || status === 400)) {
     const first = fields[0]
-    const label = first.field ? fieldLabel(first.field) : ''
+    const label = fieldLabel(first.path, labels)
     return label ? `${base}：${label}，${first.message}` : `${base}：${first.message}`
   }
   return base
@@ -205,6 +162,11 @@ export class ApiError extends Error {
     this.problem = problem
     this.code = problem?.code ?? ''
     this.fieldErrors = mapFieldErrors(problem)
+  }
+
+  /** The message with field names as this form labels them. */
+  describe(labels?: FieldLabels): string {
+    return this.status === 0 ? this.message : describeProblem(this.problem, this.status, labels)
   }
 
   get isNotFound(): boolean {

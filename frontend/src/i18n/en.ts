@@ -8,7 +8,7 @@ const en: MessageSchema = {
     yes: 'Yes', no: 'No', none: 'None', all: 'All', actions: 'Actions', detail: 'Details', loadMore: 'Load more',
     noMore: 'All loaded', total: '{n} in total', shown: '{n} shown', yuan: 'yuan', year: 'Year',
     unknown: 'Unknown', saved: 'Saved', required: 'Required', optional: 'Optional', columns: 'Columns', refresh: 'Refresh',
-    masked: 'Masked', notFound: 'Not found', reason: 'Reason', remark: 'Remark', person: 'people', household: 'households',
+    masked: 'Masked', notFound: 'Not found', reason: 'Reason', remark: 'Remark', person: 'people', household: 'households', idNumber: 'ID number',
   },
   auth: {
     login: 'Log in', logout: 'Log out', username: 'Username', password: 'Password',

@@ -11,7 +11,7 @@ const zhCN = {
     yes: '是', no: '否', none: '无', all: '全部', actions: '操作', detail: '详情', loadMore: '加载更多',
     noMore: '已全部加载', total: '共 {n} 条', shown: '已显示 {n} 条', yuan: '元', year: '年度',
     unknown: '未知', saved: '已保存', required: '必填', optional: '可选', columns: '列设置', refresh: '刷新',
-    masked: '已脱敏', notFound: '未找到', reason: '原因', remark: '备注', person: '人', household: '户',
+    masked: '已脱敏', notFound: '未找到', reason: '原因', remark: '备注', person: '人', household: '户', idNumber: '身份证号',
   },
   auth: {
     login: '登录', logout: '退出登录', username: '用户名', password: '密码',
