@@ -48,8 +48,37 @@ def make_sessionmaker(engine: AsyncEngine, *, area_guard: bool = False) -> async
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=True, info={"area_guard": area_guard})
 
 
+# Scope key under which the idempotency middleware hands a request the session it opened (core.idempotency).
+HELD_SESSION = "fupin.held_session"
+
+
+class HeldSession:
+    """A request session opened by the idempotency middleware, which commits it itself, together with the
+    record of the request's Idempotency-Key, once the response is known. `failed`: the request raised and its
+    work was rolled back."""
+
+    __slots__ = ("failed", "session")
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+        self.failed = False
+
+
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
-    """Request-scoped session. Commits once when the endpoint returns, rolls back on any error."""
+    """Request-scoped session. Commits once when the endpoint returns, rolls back on any error.
+
+    Under an Idempotency-Key the middleware's session is used instead: it is flushed when the endpoint returns
+    (so database errors still become the usual problem answers) and committed by the middleware."""
+    held: HeldSession | None = request.scope.get(HELD_SESSION)
+    if held is not None:
+        try:
+            yield held.session
+            await held.session.flush()
+        except BaseException:
+            held.failed = True
+            await held.session.rollback()
+            raise
+        return
     maker: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
     async with maker() as session:
         try:

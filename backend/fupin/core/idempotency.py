@@ -1,19 +1,46 @@
-"""Idempotency-Key on POST: the first successful response is stored (24 h) with a hash of the request;
-a replay returns it, the same key with another body is a 422, and while the first is in flight a 409."""
+"""Idempotency-Key on POST: the first successful response is stored (24 h) with a hash of the request; a replay
+returns it (header `Idempotent-Replayed: true`), the same key with another body is a 422, and while the first is
+genuinely in flight a 409.
+
+The key's record is written in the same transaction as the request's effects, so no crash can separate them:
+
+1. The middleware opens the request's session itself and claims the key in it: on PostgreSQL with a
+   transaction-scoped advisory lock on (caller, key), taken without waiting (held by another open transaction:
+   409 `idempotency.in_progress`); on SQLite every write transaction is serialised anyway (BEGIN IMMEDIATE), so
+   a second request with the key waits for the first and then replays it. In that transaction it reads the
+   key's record: a stored response is replayed (or 422 for another body); an expired record, or an "in_flight"
+   one left by an earlier version that claimed keys in a transaction of their own and crashed, is deleted.
+2. The app runs with that session (`core.db.get_session` hands it out and only flushes it) while the response is
+   captured, not sent.
+3. A 2xx: the record (status, kept headers, body) is added to the same session, which is committed once, effects
+   and record together; only then is the response sent. If that commit fails (and is rolled back): a unique
+   violation on (principal_key, key) means another transaction stored the key first (only a writer that skips
+   the claim can, e.g. an earlier version during a rolling upgrade): its response is replayed; any other failure
+   answers 503 `idempotency.not_stored`, and the client's retry with the same key replays or runs anew.
+   Another status stores no record: a request that raised was rolled back already, and the work of one that
+   answered it without raising (a revocation that must stand) is committed as it would be without a key.
+
+A crash before the commit leaves neither effects nor record (the retry runs anew); after it, both (the retry
+replays). The response of an idempotent POST is buffered whole, and background tasks attached to it would run
+before the commit, so such routes must not use them; all their database work goes through `DbSession` (on
+SQLite a second session of the same request would wait for this one's write lock).
+"""
 
 from __future__ import annotations
 
 import hashlib
 import random
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Integer, LargeBinary, String, UniqueConstraint, delete, select
+from sqlalchemy import Integer, LargeBinary, String, UniqueConstraint, delete, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Mapped, mapped_column
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from fupin.core.db import HELD_SESSION, HeldSession
 from fupin.core.errors import problem_response
 from fupin.core.models import Base, IdMixin, JSONType, utcnow
 from fupin.core.security import InvalidToken, decode_access_token, sha256_hex
@@ -24,6 +51,7 @@ class IdempotencyRecord(IdMixin, Base):
     principal_key: Mapped[str] = mapped_column(String(80), nullable=False)
     key: Mapped[str] = mapped_column(String(200), nullable=False)
     request_hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    # "done"; "in_flight" only in rows left by earlier versions (treated as abandoned)
     state: Mapped[str] = mapped_column(String(12), nullable=False)
     status_code: Mapped[int | None] = mapped_column(Integer)
     response_headers: Mapped[list[list[str]] | None] = mapped_column(JSONType)
@@ -47,7 +75,68 @@ def principal_key(authorization: str | None) -> str | None:
     return f"user:{claims.get('sub')}"
 
 
+def request_digest(path: str, body: bytes) -> str:
+    return hashlib.sha256(path.encode() + b"\n" + body).hexdigest()
+
+
+def lock_id(who: str, key: str) -> int:
+    """The PostgreSQL advisory lock (a signed 64-bit number) standing for one caller's key."""
+    digest = hashlib.sha256(f"idempotency\n{who}\n{key}".encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
+
+
 _KEPT_HEADERS = {"content-type", "location", "etag"}
+
+
+def _in_progress() -> ASGIApp:
+    return problem_response(
+        409, "idempotency.in_progress", "A request with this Idempotency-Key is still being processed."
+    )
+
+
+def _answer(record: IdempotencyRecord, digest: str) -> ASGIApp:
+    """The answer to a request whose key has a stored response."""
+    if record.request_hash != digest:
+        return problem_response(
+            422, "idempotency.key_reused", "This Idempotency-Key was used with a different request."
+        )
+    status = record.status_code or 200
+    headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in (record.response_headers or [])]
+    headers.append((b"idempotent-replayed", b"true"))
+    body = record.response_body or b""
+
+    async def replay(scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+    return replay
+
+
+@dataclass
+class _Captured:
+    """The app's response, held back until the transaction is committed."""
+
+    messages: list[Message] = field(default_factory=list)
+    status: int = 500
+    headers: list[list[str]] = field(default_factory=list)
+
+    async def send(self, message: Message) -> None:
+        if message["type"] == "http.response.start":
+            self.status = message["status"]
+            self.headers = [
+                [k.decode("latin-1"), v.decode("latin-1")]
+                for k, v in message.get("headers", [])
+                if k.decode("latin-1").lower() in _KEPT_HEADERS
+            ]
+        self.messages.append(message)
+
+    @property
+    def body(self) -> bytes:
+        return b"".join(m.get("body", b"") for m in self.messages if m["type"] == "http.response.body")
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        for message in self.messages:
+            await send(message)
 
 
 class IdempotencyMiddleware:
@@ -78,32 +167,12 @@ class IdempotencyMiddleware:
                 return
             body += message.get("body", b"")
             more = message.get("more_body", False)
-        digest = hashlib.sha256(scope["path"].encode() + b"\n" + body).hexdigest()
+        digest = request_digest(scope["path"], body)
         maker: async_sessionmaker[AsyncSession] = scope["app"].state.sessionmaker
-        outcome = await self._claim(maker, who, key, digest)
-        if isinstance(outcome, IdempotencyRecord):
-            if outcome.request_hash != digest:
-                await problem_response(
-                    422, "idempotency.key_reused", "This Idempotency-Key was used with a different request."
-                )(scope, receive, send)
-            elif outcome.state != "done":
-                await problem_response(
-                    409,
-                    "idempotency.in_progress",
-                    "A request with this Idempotency-Key is still being processed.",
-                )(scope, receive, send)
-            else:
-                replay_headers = [(k.encode(), v.encode()) for k, v in (outcome.response_headers or [])]
-                replay_headers.append((b"idempotent-replayed", b"true"))
-                await send(
-                    {
-                        "type": "http.response.start",
-                        "status": outcome.status_code or 200,
-                        "headers": replay_headers,
-                    }
-                )
-                await send({"type": "http.response.body", "body": outcome.response_body or b""})
-            return
+        if random.random() < 0.01:  # keep the table small without a scheduler
+            async with maker() as session:
+                await purge_expired(session)
+                await session.commit()
 
         sent_body = False
 
@@ -114,96 +183,91 @@ class IdempotencyMiddleware:
                 return {"type": "http.request", "body": body, "more_body": False}
             return await receive()
 
-        status = 500
-        resp_headers: list[list[str]] = []
-        chunks: list[bytes] = []
-
-        async def capture(message: Message) -> None:
-            nonlocal status, resp_headers
-            if message["type"] == "http.response.start":
-                status = message["status"]
-                resp_headers = [
-                    [k.decode(), v.decode("latin-1")]
-                    for k, v in message.get("headers", [])
-                    if k.decode().lower() in _KEPT_HEADERS
-                ]
-            elif message["type"] == "http.response.body":
-                chunks.append(message.get("body", b""))
-            await send(message)
-
-        try:
-            await self.app(scope, replay_receive, capture)
-        finally:
-            await self._finish(maker, who, key, status, resp_headers, b"".join(chunks))
-
-    async def _claim(
-        self, maker: async_sessionmaker[AsyncSession], who: str, key: str, digest: str
-    ) -> IdempotencyRecord | None:
-        """None: we own the key now. A record: someone used it before."""
-        if random.random() < 0.01:  # keep the table small without a scheduler
-            async with maker() as session:
-                await purge_expired(session)
-                await session.commit()
-        for _ in range(3):
-            async with maker() as session:
-                now = utcnow()
-                existing = (
-                    await session.execute(
-                        select(IdempotencyRecord).where(
-                            IdempotencyRecord.principal_key == who, IdempotencyRecord.key == key
-                        )
-                    )
-                ).scalar_one_or_none()
-                if existing is not None and existing.expires_at > now:
-                    return existing
-                if existing is not None:
-                    await session.delete(existing)
-                    await session.flush()
-                session.add(
-                    IdempotencyRecord(
-                        principal_key=who,
-                        key=key,
-                        request_hash=digest,
-                        state="in_flight",
-                        created_at=now,
-                        expires_at=now + timedelta(hours=self.hours),
-                    )
-                )
+        async with maker() as session:
+            known = await self._claim(session, who, key, digest)
+            if known is not None:
+                await session.rollback()
+                answer = known
+            else:
+                held = HeldSession(session)
+                captured = _Captured()
+                scope[HELD_SESSION] = held
                 try:
-                    await session.commit()
-                    return None
-                except IntegrityError:
-                    await session.rollback()
+                    await self.app(scope, replay_receive, captured.send)
+                finally:
+                    scope.pop(HELD_SESSION, None)
+                answer = await self._settle(held, captured, who, key, digest)
+        await answer(scope, receive, send)
+
+    async def _claim(self, session: AsyncSession, who: str, key: str, digest: str) -> ASGIApp | None:
+        """None: the key is ours for this transaction. Else the answer to give instead of running the request."""
+        if (await session.connection()).dialect.name == "postgresql":
+            locked = (
+                await session.execute(text("SELECT pg_try_advisory_xact_lock(:id)"), {"id": lock_id(who, key)})
+            ).scalar_one()
+            if not locked:
+                return _in_progress()
+        record = await _lookup(session, who, key)
+        if record is None:
+            return None
+        if record.state == "done" and record.expires_at > utcnow():
+            return _answer(record, digest)
+        # expired, or claimed in a transaction of its own by an earlier version that never finished
+        session.expunge(record)
+        await session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.id == record.id))
         return None
 
-    async def _finish(
-        self,
-        maker: async_sessionmaker[AsyncSession],
-        who: str,
-        key: str,
-        status: int,
-        headers: list[list[str]],
-        body: bytes,
-    ) -> None:
-        async with maker() as session:
-            record = (
-                await session.execute(
-                    select(IdempotencyRecord).where(
-                        IdempotencyRecord.principal_key == who, IdempotencyRecord.key == key
-                    )
+    async def _settle(self, held: HeldSession, captured: _Captured, who: str, key: str, digest: str) -> ASGIApp:
+        """Commit the request's transaction (with the key's record after a 2xx) and say what to answer."""
+        session = held.session
+        if held.failed:
+            return captured  # the request's work was rolled back; nothing to store
+        if not captured.messages:  # the app answered nothing: store nothing either
+            await session.rollback()
+            return problem_response(500, "internal_error", "An unexpected error occurred.")
+        stored = 200 <= captured.status < 300
+        if stored:
+            now = utcnow()
+            session.add(
+                IdempotencyRecord(
+                    principal_key=who,
+                    key=key,
+                    request_hash=digest,
+                    state="done",
+                    status_code=captured.status,
+                    response_headers=captured.headers,
+                    response_body=captured.body,
+                    created_at=now,
+                    expires_at=now + timedelta(hours=self.hours),
                 )
-            ).scalar_one_or_none()
-            if record is None:
-                return
-            if 200 <= status < 300:
-                record.state = "done"
-                record.status_code = status
-                record.response_headers = headers
-                record.response_body = body
-            else:
-                # Nothing was stored by a failed request, so the client may retry with the same key.
-                await session.delete(record)
+            )
+        try:
             await session.commit()
+        except IntegrityError:
+            await session.rollback()
+            winner = await _lookup(session, who, key) if stored else None
+            answer = _answer(winner, digest) if winner is not None and winner.state == "done" else _not_stored()
+            await session.rollback()
+            return answer
+        except Exception:
+            await session.rollback()
+            return _not_stored()
+        return captured
+
+
+def _not_stored() -> ASGIApp:
+    return problem_response(
+        503,
+        "idempotency.not_stored",
+        "The request's outcome could not be saved; retry it with the same Idempotency-Key "
+        "(a stored result is replayed, otherwise it runs anew).",
+        headers={"Retry-After": "1"},
+    )
+
+
+async def _lookup(session: AsyncSession, who: str, key: str) -> IdempotencyRecord | None:
+    stmt = select(IdempotencyRecord).where(IdempotencyRecord.principal_key == who, IdempotencyRecord.key == key)
+    return (await session.execute(stmt)).scalar_one_or_none()
 
 
 async def purge_expired(session: AsyncSession) -> int:

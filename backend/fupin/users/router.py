@@ -14,6 +14,7 @@ from fupin.core.openapi import WRITE, problems
 from fupin.regions import repository as regions
 from fupin.users import service
 from fupin.users.models import ApiKey, User
+from fupin.users.ratelimit import SlidingWindow
 from fupin.users.schemas import (
     ApiKeyCreate,
     ApiKeyCreated,
@@ -30,10 +31,15 @@ from fupin.users.schemas import (
 router = APIRouter(prefix="/api/v1", tags=["auth"])
 
 
+def _client_ip(request: Request) -> str:
+    return request.client.host if request.client else "?"
+
+
 def _limit(request: Request, username: str) -> None:
-    limiter = request.app.state.login_limiter
-    ip = request.client.host if request.client else "?"
-    wait = max(limiter.retry_after(f"user:{username.lower()}"), limiter.retry_after(f"ip:{ip}"))
+    """429 while the address or the username is throttled. The address is checked first and alone: a throttled
+    address answers without looking at (or remembering) the username it sent."""
+    limiter: SlidingWindow = request.app.state.login_limiter
+    wait = limiter.retry_after(f"ip:{_client_ip(request)}") or limiter.retry_after(f"user:{username.lower()}")
     if wait:
         raise ProblemError(
             429,
@@ -52,13 +58,12 @@ async def token(
 ) -> TokenOut:
     """OAuth2 password flow: a short-lived access token and a rotating refresh token."""
     _limit(request, username)
-    limiter = request.app.state.login_limiter
-    ip = request.client.host if request.client else "?"
+    limiter: SlidingWindow = request.app.state.login_limiter
     try:
         return await service.login(session, username, password)
     except ProblemError:
+        limiter.hit(f"ip:{_client_ip(request)}")
         limiter.hit(f"user:{username.lower()}")
-        limiter.hit(f"ip:{ip}")
         raise
 
 

@@ -1,13 +1,61 @@
 from __future__ import annotations
 
+import re
 import uuid
-from datetime import datetime
-from typing import Annotated
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any
 
-from pydantic import Field
+from pydantic import AfterValidator, BeforeValidator, Field, model_validator
+from pydantic_core import PydanticCustomError
 
-from fupin.authz.roles import Permission, Role
-from fupin.core.schemas import DateTimeIn, OutModel, RegionCode, StrictModel
+from fupin.authz.roles import Permission, Role, permissions_for
+from fupin.core.schemas import OutModel, RegionCode, StrictModel, error_at
+
+# How far ahead an API key may expire: long-lived machine credentials still get rotated.
+API_KEY_MAX_YEARS = 10
+_DATE_ONLY = re.compile(r"^\s*\d{4}-\d{2}-\d{2}\s*$")
+_DATE_TIME = re.compile(r"^\s*\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}")
+
+
+def _instant_text(value: Any) -> Any:
+    """An instant is an RFC 3339 string with a time and an explicit offset; a bare date has neither."""
+    if isinstance(value, datetime):  # Python callers
+        return value
+    if isinstance(value, str) and _DATE_ONLY.match(value):
+        raise PydanticCustomError(
+            "datetime.date_only",
+            "须为带时区的时间而非日期, 如 2030-01-01T00:00:00+08:00 (a date and time with an offset, not a date)",
+        )
+    if not isinstance(value, str) or not _DATE_TIME.match(value):
+        raise PydanticCustomError(
+            "datetime.format",
+            "须为 RFC 3339 时间, 如 2030-01-01T00:00:00+08:00 (an RFC 3339 date and time with an offset)",
+        )
+    return value
+
+
+def _future_instant(value: datetime) -> datetime:
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise PydanticCustomError(
+            "datetime.offset_required",
+            "须注明时区, 如 +08:00 或 Z (the time needs an explicit offset such as +08:00 or Z)",
+        )
+    try:
+        instant = value.astimezone(UTC)
+    except OverflowError:
+        instant = None
+    now = datetime.now(UTC)
+    if instant is None or instant <= now or instant > now + timedelta(days=365 * API_KEY_MAX_YEARS + 3):
+        raise PydanticCustomError(
+            "date.out_of_range",
+            "过期时间须晚于现在且不超过 {years} 年 (must be in the future and at most {years} years ahead)",
+            {"years": API_KEY_MAX_YEARS},
+        )
+    return instant
+
+
+# An API key's expiry: explicit offset, in the future, at most API_KEY_MAX_YEARS ahead; kept in UTC.
+ExpiresAt = Annotated[datetime, BeforeValidator(_instant_text), AfterValidator(_future_instant)]
 
 
 class TokenOut(OutModel):
@@ -69,7 +117,17 @@ class ApiKeyCreate(StrictModel):
     region_code: RegionCode | None = None
     department: Annotated[str, Field(max_length=40)] | None = None
     pii: bool = False
-    expires_at: DateTimeIn | None = None
+    expires_at: ExpiresAt | None = None
+
+    @model_validator(mode="after")
+    def _scopes_grant_something(self) -> ApiKeyCreate:
+        if self.scopes and not set(self.scopes) & permissions_for([r.value for r in self.roles]):
+            raise error_at(
+                "scopes",
+                "api_key.scopes_grant_nothing",
+                "所列权限均不在所选角色之内, 此密钥将无任何权限 (none of the scopes is granted by the roles)",
+            )
+        return self
 
 
 class ApiKeyOut(OutModel):
