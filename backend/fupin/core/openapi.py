@@ -17,7 +17,10 @@ _DESCRIPTIONS = {
     422: "Invalid fields; see errors[].pointer",
     428: "If-Match required",
     429: "Too many requests",
+    503: "The response could not be stored for Idempotency-Key replay; nothing was changed, retry",
 }
+# what the idempotency middleware may answer to any POST that carries an Idempotency-Key
+IDEMPOTENCY_PROBLEMS = (409, 503)
 
 
 def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
@@ -70,12 +73,21 @@ LOCATION_OPERATIONS = frozenset(
 )
 
 
+def _problem_response(status: int) -> dict[str, Any]:
+    return {
+        "description": _DESCRIPTIONS[status],
+        "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+    }
+
+
 def document_headers(schema: dict[str, Any]) -> None:
     """Declare the headers the middleware and routes add, so contract-driven clients know them."""
     for item in schema["paths"].values():
         for method, op in item.items():
             if method == "post":
                 op.setdefault("parameters", []).append(IDEMPOTENCY_HEADER)
+                for status in IDEMPOTENCY_PROBLEMS:
+                    op["responses"].setdefault(str(status), _problem_response(status))
             for status, response in op["responses"].items():
                 if not status.startswith("2") or status == "204":
                     continue
