@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import text
@@ -62,10 +63,11 @@ def test_change_feed_in_commit_order_without_gaps(api: Api) -> None:
     assert empty["items"] == [] and empty["next_after"] == page["next_after"]
 
 
-def test_audit_verify_detects_tampering(api: Api, database_url: str) -> None:
+def test_audit_verify_detects_tampering(api: Api, database_url: str, tmp_path: Path) -> None:
     h = api.post("township", HH, json=factories.household()).json()
     api.patch("township", f"{HH}/{h['id']}", json={"address": "甲"}, headers={"If-Match": f'"{h["version"]}"'})
-    env = {**os.environ, "FUPIN_DATABASE_URL": database_url}
+    # this database's own anchor file (checkpoints of another database would not match it)
+    env = {**os.environ, "FUPIN_DATABASE_URL": database_url, "FUPIN_AUDIT_ANCHOR_FILE": str(tmp_path / "a.jsonl")}
     ok = subprocess.run([sys.executable, "-m", "fupin.cli", "audit", "verify"], env=env, capture_output=True, text=True)
     assert ok.returncode == 0, ok.stdout + ok.stderr
     assert "intact" in ok.stdout

@@ -1,4 +1,4 @@
-"""`fupin` command: serve, migrate, seed, audit verify, users create-admin, openapi."""
+"""`fupin` command: serve, migrate, seed, audit verify|checkpoint, users create-admin, openapi."""
 
 from __future__ import annotations
 
@@ -7,9 +7,16 @@ import asyncio
 import getpass
 import json
 import sys
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from fupin.config import PROJECT_ROOT, get_settings
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from fupin.audit.chain import VerifyResult
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
@@ -90,25 +97,113 @@ def print_demo_logins(host: str, port: int) -> None:
     print()
 
 
-def cmd_audit_verify(args: argparse.Namespace) -> int:
-    from fupin.audit.chain import verify_chain
+def _audit_session_run(work: Callable[[AsyncSession], Awaitable[int]]) -> int:
     from fupin.core.db import make_engine, make_sessionmaker
 
     async def run() -> int:
         engine = make_engine(get_settings().database_url)
-        async with make_sessionmaker(engine)() as session:
-            result = await verify_chain(session)
-        await engine.dispose()
-        if result.first_bad_seq is None:
-            print(f"audit chain intact: {result.checked} events verified")
-            return 0
+        try:
+            async with make_sessionmaker(engine)() as session:
+                return await work(session)
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(run())
+
+
+def _print_broken(result: VerifyResult) -> None:
+    if result.first_bad_seq is None:
+        print(f"audit chain BROKEN: {result.reason}")
+    else:
         print(
             f"audit chain BROKEN at event {result.first_bad_seq}: {result.reason} "
             f"({result.checked} events verified before it)"
         )
-        return 1
 
-    return asyncio.run(run())
+
+def cmd_audit_verify(args: argparse.Namespace) -> int:
+    from fupin.audit import anchor
+    from fupin.audit.chain import verify
+
+    settings = get_settings()
+    path = Path(args.anchors) if args.anchors else settings.audit_anchor_file
+
+    async def work(session: AsyncSession) -> int:
+        result = await verify(session, settings, path)
+        if not result.ok:
+            _print_broken(result)
+            return 1
+        print(
+            f"audit chain intact: {result.checked} events and {result.feed_checked} change-feed entries verified, "
+            f"against {result.checkpoints} checkpoints in {path}"
+        )
+        if result.anchored_seq is None:
+            print(f"  no checkpoint covers the chain yet: run `fupin audit checkpoint` (anchor file {path})")
+        elif result.anchored_seq < result.last_seq:
+            print(
+                f"  events {result.anchored_seq + 1}-{result.last_seq} come after the last checkpoint "
+                f"(event {result.anchored_seq}): rewriting them would not be detected"
+            )
+        if result.legacy_events:
+            print(
+                f"  {result.legacy_events} events date from before migration 0004: "
+                "the change-feed entries of that time are checked for numbering only"
+            )
+        if anchor.key_is_public(settings):
+            print("  the anchor key comes from the built-in development secret: checkpoints prove nothing here")
+        return 0
+
+    return _audit_session_run(work)
+
+
+def cmd_audit_checkpoint(args: argparse.Namespace) -> int:
+    from sqlalchemy import select
+
+    from fupin.audit import anchor
+    from fupin.audit.chain import verify
+    from fupin.audit.models import AuditEvent, ChainHead
+
+    settings = get_settings()
+    if not anchor.may_sign(settings):
+        print(
+            "refusing to sign checkpoints with a key derived from the built-in development secret: set "
+            "FUPIN_AUDIT_ANCHOR_KEY (or FUPIN_SECRET_KEY; FUPIN_DEMO=1 for the demo city)",
+            file=sys.stderr,
+        )
+        return 2
+    path = Path(args.anchors) if args.anchors else settings.audit_anchor_file
+    key = anchor.anchor_key(settings)
+
+    async def work(session: AsyncSession) -> int:
+        if args.verify:
+            result = await verify(session, settings, path)
+            if not result.ok:
+                _print_broken(result)
+                print("no checkpoint written: a checkpoint must not vouch for a broken chain", file=sys.stderr)
+                return 1
+            seq, digest = result.last_seq, result.last_hash
+        else:
+            head = (
+                await session.execute(select(ChainHead.last_seq, ChainHead.last_hash).where(ChainHead.name == "audit"))
+            ).one()
+            seq, digest = int(head[0]), str(head[1])
+            stored = (await session.execute(select(AuditEvent.hash).where(AuditEvent.seq == seq))).scalar_one_or_none()
+            if seq and stored != digest:
+                print(f"no checkpoint written: the chain head does not match event {seq}", file=sys.stderr)
+                return 1
+        if seq == 0:
+            print("the audit chain is empty: nothing to checkpoint")
+            return 0
+        existing, _ = anchor.read_checkpoints(path, key)
+        if any(cp.seq == seq and cp.hash == digest for cp in existing):
+            print(f"event {seq} is already checkpointed in {path}")
+            return 0
+        checkpoint = anchor.make_checkpoint(key, seq, digest)
+        anchor.append(path, checkpoint)
+        print(f"checkpoint of event {seq} appended to {path}: {checkpoint.to_line()}")
+        return 0
+
+    return _audit_session_run(work)
 
 
 def cmd_create_admin(args: argparse.Namespace) -> int:
@@ -216,8 +311,20 @@ def main(argv: list[str] | None = None) -> int:
 
     p = sub.add_parser("audit", help="audit trail tools")
     asub = p.add_subparsers(dest="audit_command", required=True)
-    v = asub.add_parser("verify", help="verify the hash chain; report the first tampered event")
+    v = asub.add_parser(
+        "verify", help="verify the hash chain, the change feed and the checkpoints; report the first problem"
+    )
+    v.add_argument("--anchors", help="the anchor file (default: FUPIN_AUDIT_ANCHOR_FILE)")
     v.set_defaults(func=cmd_audit_verify)
+    v = asub.add_parser("checkpoint", help="verify the chain, then append a signed checkpoint of its head")
+    v.add_argument("--anchors", help="the anchor file (default: FUPIN_AUDIT_ANCHOR_FILE)")
+    v.add_argument(
+        "--no-verify",
+        dest="verify",
+        action="store_false",
+        help="sign the head without walking the chain first (only checks the head matches its event)",
+    )
+    v.set_defaults(func=cmd_audit_checkpoint)
 
     p = sub.add_parser("users", help="user administration")
     usub = p.add_subparsers(dest="users_command", required=True)

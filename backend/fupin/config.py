@@ -27,6 +27,17 @@ class Settings(BaseSettings):
     idempotency_hours: int = 24
     spa_dist: Path = PROJECT_ROOT / "frontend" / "dist"
     db_pool_size: int = 10
+    # Audit chain checkpoints (fupin.audit.anchor): signed with this key (default: derived from secret_key), which
+    # must not live in the database; appended to this file after commits, every `audit_checkpoint_events` events
+    # or, when there are new events, every `audit_checkpoint_seconds` (0 turns a rule off; both 0: only the
+    # `fupin audit checkpoint` command writes them).
+    audit_anchor_key: str | None = None
+    audit_anchor_file: Path = PROJECT_ROOT / "var" / "audit-anchors.jsonl"
+    audit_checkpoint_events: int = 1000
+    audit_checkpoint_seconds: float = 300.0
+
+    def uses_builtin_secret(self) -> bool:
+        return self.secret_key == type(self).model_fields["secret_key"].default
 
 
 @lru_cache

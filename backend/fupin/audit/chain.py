@@ -2,6 +2,11 @@
 
 Numbers come from a counter row bumped with UPDATE ... RETURNING: the row lock is held until commit, so
 sequence numbers follow commit order on PostgreSQL and SQLite alike and a reader never sees a gap fill later.
+Every writer takes the audit number first, then the feed numbers, so two writers never wait on each other crosswise.
+
+`build_event` and `feed_entries` put every row together, for `record` (request path), `record_sync` (command
+line) and the bulk loader alike; an event's hash covers the feed entries it wrote (`feed_digest`), so the feed is
+inside the chain. `verify` walks it against the signed checkpoints of `fupin.audit.anchor` (docs/audit.md).
 """
 
 from __future__ import annotations
@@ -9,18 +14,24 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections import deque
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select, text, update
+from sqlalchemy import Connection, event, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
+from fupin.audit import anchor
 from fupin.audit.models import GENESIS_HASH, AuditEvent, ChainHead, ChangeEntry
+from fupin.authz.scope import unscoped
+from fupin.config import Settings
 from fupin.core.context import current_request_context
 from fupin.core.models import utcnow
 
@@ -64,7 +75,7 @@ def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
     return out
 
 
-HASHED_FIELDS = (
+HASHED_FIELDS_V1 = (
     "seq",
     "occurred_at",
     "actor_type",
@@ -80,31 +91,133 @@ HASHED_FIELDS = (
     "changes",
     "prev_hash",
 )
+# Since migration 0004 an event also covers the version it produced and the change-feed entries it wrote.
+HASHED_FIELDS = (*HASHED_FIELDS_V1, "version", "feed_seq", "feed_count", "feed_digest")
+FEED_FIELDS = (
+    "seq",
+    "occurred_at",
+    "entity_type",
+    "entity_id",
+    "action",
+    "region_code",
+    "version",
+    "audit_seq",
+    "summary",
+)
+AUDIT, CHANGES = "audit", "changes"  # the chain heads
 
 
-def event_hash(fields: dict[str, Any]) -> str:
-    """SHA-256 over every column of the event (and so over the previous event's hash)."""
-    body = json.dumps(
-        [to_jsonable(fields[name]) for name in HASHED_FIELDS],
-        ensure_ascii=False,
-        sort_keys=True,
-        separators=(",", ":"),
-    )
+def _digest(values: list[Any]) -> str:
+    body = json.dumps(to_jsonable(values), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(body.encode()).hexdigest()
 
 
-async def _next(session: AsyncSession, name: str) -> tuple[int, str]:
-    row = (
-        await session.execute(
-            update(ChainHead)
-            .where(ChainHead.name == name)
-            .values(last_seq=ChainHead.last_seq + 1)
-            .returning(ChainHead.last_seq, ChainHead.last_hash)
-        )
-    ).one_or_none()
+def event_hash(fields: Mapping[Any, Any]) -> str:
+    """SHA-256 over every column of the event (and so over the previous event's hash and its feed entries).
+    Events stored before migration 0004 (feed_count NULL) are hashed over the columns they had then."""
+    names = HASHED_FIELDS_V1 if fields.get("feed_count") is None else HASHED_FIELDS
+    return _digest([fields[name] for name in names])
+
+
+def feed_digest(entries: Sequence[Mapping[Any, Any]]) -> str:
+    """SHA-256 over the change-feed entries of one event, every column, in seq order."""
+    return _digest([[entry[name] for name in FEED_FIELDS] for entry in entries])
+
+
+@dataclass(frozen=True, slots=True)
+class FeedItem:
+    """One change-feed entry to write, before it has its number."""
+
+    entity_type: str
+    entity_id: str
+    action: str  # the feed's verb: created, updated, ...
+    region_code: str | None
+    version: int | None
+    summary: str | None = None
+
+
+def feed_entries(items: Sequence[FeedItem], *, first_seq: int, audit_seq: int, occurred_at: datetime) -> list[dict]:
+    """The change_feed rows of `items`, numbered from `first_seq`, all belonging to audit event `audit_seq`."""
+    return [
+        {
+            "seq": first_seq + offset,
+            "occurred_at": occurred_at,
+            "entity_type": item.entity_type,
+            "entity_id": item.entity_id,
+            "action": item.action,
+            "region_code": item.region_code,
+            "version": item.version,
+            "audit_seq": audit_seq,
+            "summary": item.summary,
+        }
+        for offset, item in enumerate(items)
+    ]
+
+
+def build_event(
+    *,
+    seq: int,
+    prev_hash: str,
+    occurred_at: datetime,
+    actor: Actor,
+    client_ip: str | None,
+    request_id: str | None,
+    action: str,
+    entity_type: str,
+    entity_id: str | None,
+    region_code: str | None,
+    subject_id: str | None,
+    changes: dict[str, Any],
+    version: int | None,
+    feed: Sequence[Mapping[str, Any]],
+) -> dict[str, Any]:
+    """The audit_events row, hash included: the one place an event is put together (request path, CLI, bulk)."""
+    fields: dict[str, Any] = dict(
+        seq=seq,
+        occurred_at=occurred_at,
+        actor_type=actor.type,
+        actor_id=actor.id,
+        actor_name=actor.name,
+        client_ip=client_ip,
+        request_id=request_id,
+        action=action,
+        entity_type=entity_type,
+        entity_id=entity_id,
+        region_code=region_code,
+        subject_id=subject_id or entity_id,
+        changes=to_jsonable(changes),
+        version=version,
+        feed_seq=feed[0]["seq"] if feed else None,
+        feed_count=len(feed),
+        feed_digest=feed_digest(feed) if feed else None,
+        prev_hash=prev_hash,
+    )
+    fields["hash"] = event_hash(fields)
+    return fields
+
+
+def _bump(name: str, by: int = 1) -> Any:
+    """Take `by` numbers from a chain head; the row stays locked until commit."""
+    return (
+        update(ChainHead)
+        .where(ChainHead.name == name)
+        .values(last_seq=ChainHead.last_seq + by)
+        .returning(ChainHead.last_seq, ChainHead.last_hash)
+    )
+
+
+def _set_head(digest: str) -> Any:
+    return update(ChainHead).where(ChainHead.name == AUDIT).values(last_hash=digest)
+
+
+def _taken(row: Any, name: str, by: int) -> tuple[int, str]:
+    """(first number taken, the head's hash before)."""
     if row is None:
         raise RuntimeError(f"chain head {name!r} missing: run the migrations")
-    return int(row[0]), str(row[1])
+    return int(row[0]) - by + 1, str(row[1])
+
+
+_PENDING_HEAD = "fupin.audit.pending_head"
 
 
 async def record(
@@ -124,44 +237,98 @@ async def record(
     """Append one audit event and (for data writes) one change-feed entry. Returns the audit seq."""
     ctx = current_request_context()
     now = utcnow()
-    changes = to_jsonable(changes)
-    seq, prev_hash = await _next(session, "audit")
-    fields = dict(
+    seq, prev_hash = _taken((await session.execute(_bump(AUDIT))).one_or_none(), AUDIT, 1)
+    entries: list[dict] = []
+    if feed and entity_id is not None:
+        change_seq, _ = _taken((await session.execute(_bump(CHANGES))).one_or_none(), CHANGES, 1)
+        item = FeedItem(entity_type, entity_id, action.rsplit(".", 1)[-1], region_code, version, summary)
+        entries = feed_entries([item], first_seq=change_seq, audit_seq=seq, occurred_at=now)
+    fields = build_event(
         seq=seq,
+        prev_hash=prev_hash,
         occurred_at=now,
-        actor_type=actor.type,
-        actor_id=actor.id,
-        actor_name=actor.name,
+        actor=actor,
         client_ip=ctx.client_ip,
         request_id=ctx.request_id,
         action=action,
         entity_type=entity_type,
         entity_id=entity_id,
         region_code=region_code,
-        subject_id=subject_id or entity_id,
+        subject_id=subject_id,
         changes=changes,
-        prev_hash=prev_hash,
+        version=version,
+        feed=entries,
     )
-    digest = event_hash(fields)
-    session.add(AuditEvent(**fields, hash=digest))
-    await session.execute(update(ChainHead).where(ChainHead.name == "audit").values(last_hash=digest))
-    if feed and entity_id is not None:
-        change_seq, _ = await _next(session, "changes")
-        session.add(
-            ChangeEntry(
-                seq=change_seq,
-                occurred_at=now,
-                entity_type=entity_type,
-                entity_id=entity_id,
-                action=action.rsplit(".", 1)[-1],
-                region_code=region_code,
-                version=version,
-                audit_seq=seq,
-                summary=summary,
-            )
-        )
+    session.add(AuditEvent(**fields))
+    session.add_all(ChangeEntry(**entry) for entry in entries)
+    await session.execute(_set_head(fields["hash"]))
     await session.flush()
+    session.info[_PENDING_HEAD] = (seq, fields["hash"])  # checkpointed after commit (anchor.Anchorer)
     return seq
+
+
+def record_sync(
+    conn: Connection,
+    *,
+    actor: Actor,
+    action: str,
+    entity_type: str,
+    entity_id: str | None,
+    region_code: str | None,
+    changes: dict[str, Any],
+    subject_id: str | None = None,
+    version: int | None = None,
+    feed: Sequence[FeedItem] = (),
+    insert_feed: Callable[[list[dict]], None] | None = None,
+    request_id: str | None = "cli",
+) -> int:
+    """`record` on a synchronous connection (command line, bulk loads): one event, any number of feed entries
+    (`insert_feed` writes them, e.g. with COPY). Same builders, same numbering and lock order as `record`."""
+    now = utcnow()
+    seq, prev_hash = _taken(conn.execute(_bump(AUDIT)).one_or_none(), AUDIT, 1)
+    entries: list[dict] = []
+    if feed:
+        first, _ = _taken(conn.execute(_bump(CHANGES, len(feed))).one_or_none(), CHANGES, len(feed))
+        entries = feed_entries(feed, first_seq=first, audit_seq=seq, occurred_at=now)
+    fields = build_event(
+        seq=seq,
+        prev_hash=prev_hash,
+        occurred_at=now,
+        actor=actor,
+        client_ip=None,
+        request_id=request_id,
+        action=action,
+        entity_type=entity_type,
+        entity_id=entity_id,
+        region_code=region_code,
+        subject_id=subject_id,
+        changes=changes,
+        version=version,
+        feed=entries,
+    )
+    conn.execute(AuditEvent.__table__.insert().values(**fields))  # type: ignore[attr-defined]
+    if entries:
+        if insert_feed is not None:
+            insert_feed(entries)
+        else:
+            conn.execute(ChangeEntry.__table__.insert(), entries)  # type: ignore[attr-defined]
+    conn.execute(_set_head(fields["hash"]))
+    return seq
+
+
+@event.listens_for(Session, "after_commit")
+def _checkpoint_after_commit(session: Session) -> None:
+    if session.get_nested_transaction() is not None:
+        return  # a released savepoint: nothing is committed yet
+    head = session.info.pop(_PENDING_HEAD, None)
+    if head is not None:
+        anchor.current().note_commit(*head)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_after_rollback(session: Session, previous_transaction: Any) -> None:
+    # also a rolled-back savepoint: never checkpoint a head that may not be committed
+    session.info.pop(_PENDING_HEAD, None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -246,44 +413,204 @@ async def tracked(
 
 @dataclass
 class VerifyResult:
+    """`reason` is None when everything checked out; otherwise the first problem (at event `first_bad_seq` when it
+    is about one)."""
+
     checked: int
     first_bad_seq: int | None
     reason: str | None
+    feed_checked: int = 0
+    checkpoints: int = 0
+    anchored_seq: int | None = None  # the newest checkpointed event
+    last_seq: int = 0
+    last_hash: str = GENESIS_HASH
+    legacy_events: int = 0  # recorded before the feed was linked into the chain (migration 0004)
+
+    @property
+    def ok(self) -> bool:
+        return self.reason is None
 
 
-async def verify_chain(session: AsyncSession, batch: int = 5000) -> VerifyResult:
-    prev = GENESIS_HASH
-    checked = 0
-    last_seq = 0
-    expected_seq = 1
-    while True:
-        rows = (
-            (
-                await session.execute(
-                    select(AuditEvent).where(AuditEvent.seq > last_seq).order_by(AuditEvent.seq).limit(batch)
-                )
+class _Broken(Exception):
+    def __init__(self, seq: int | None, reason: str) -> None:
+        super().__init__(reason)
+        self.seq, self.reason = seq, reason
+
+
+_VERIFYING = unscoped("verifying the whole audit chain")
+
+
+class _Feed:
+    """The change feed in seq order, read in batches."""
+
+    def __init__(self, session: AsyncSession, batch: int) -> None:
+        self.session, self.batch = session, batch
+        self.rows: deque[Any] = deque()
+        self.after = 0
+        self.exhausted = False
+
+    async def peek(self) -> Any:
+        if not self.rows and not self.exhausted:
+            table = ChangeEntry.__table__
+            stmt = select(table).where(table.c.seq > self.after).order_by(table.c.seq).limit(self.batch)
+            rows = (await self.session.execute(stmt.execution_options(**_VERIFYING))).all()
+            self.rows.extend(rows)
+            self.exhausted = len(rows) < self.batch
+            if rows:
+                self.after = rows[-1].seq
+        return self.rows[0] if self.rows else None
+
+    async def take(self) -> Any:
+        row = await self.peek()
+        if row is not None:
+            self.rows.popleft()
+        return row
+
+
+def _entry_mismatch(ev: Any, entry: Any) -> str | None:
+    expected: list[tuple[str, Any]] = [
+        ("audit_seq", ev.seq),
+        ("entity_type", ev.entity_type),
+        ("occurred_at", ev.occurred_at),
+    ]
+    if ev.entity_id is not None:  # an event about one entity: its entry says the same (bulk loads: the digest)
+        expected += [
+            ("entity_id", ev.entity_id),
+            ("action", ev.action.rsplit(".", 1)[-1]),
+            ("region_code", ev.region_code),
+            ("version", ev.version),
+        ]
+    for name, value in expected:
+        if getattr(entry, name) != value:
+            return (
+                f"change-feed entry {entry.seq} does not match its audit event: "
+                f"{name} is {to_jsonable(getattr(entry, name))!r}, the event has {to_jsonable(value)!r}"
             )
-            .scalars()
-            .all()
-        )
-        if not rows:
-            break
-        for ev in rows:
-            if ev.seq != expected_seq:
-                return VerifyResult(checked, expected_seq, "missing event (gap in sequence)")
-            if ev.prev_hash != prev:
-                return VerifyResult(checked, ev.seq, "chain link broken (prev_hash mismatch)")
-            digest = event_hash({name: getattr(ev, name) for name in HASHED_FIELDS})
-            if digest != ev.hash:
-                return VerifyResult(checked, ev.seq, "content altered (hash mismatch)")
-            prev = ev.hash
-            checked += 1
-            expected_seq += 1
-            last_seq = ev.seq
-        session.expunge_all()
-    head = (await session.execute(text("SELECT last_seq, last_hash FROM chain_heads WHERE name='audit'"))).one()
-    if int(head[0]) != last_seq:
-        return VerifyResult(checked, last_seq + 1, "events deleted after the last one kept")
-    if checked and head[1] != prev:
-        return VerifyResult(checked, last_seq, "chain head does not match the last event")
-    return VerifyResult(checked, None, None)
+    return None
+
+
+async def verify_chain(
+    session: AsyncSession, batch: int = 5000, checkpoints: Sequence[anchor.Checkpoint] = ()
+) -> VerifyResult:
+    """Walk the chain: numbering, links, hashes, every change-feed entry against its event, every checkpoint
+    (already signature-checked: `verify`) against the event it names, and the chain heads."""
+    by_seq: dict[int, list[anchor.Checkpoint]] = {}
+    for cp in checkpoints:
+        by_seq.setdefault(cp.seq, []).append(cp)
+    result = VerifyResult(0, None, None, checkpoints=len(checkpoints))
+    feed = _Feed(session, batch)
+    feed_next = 1  # the next change-feed entry an event must claim
+    linked = False  # seen an event that records its feed entries
+    anchored = 0
+
+    async def legacy_feed(before: int | None) -> None:
+        """Feed entries written before the feed was linked: numbered without gaps, pointing at old events."""
+        nonlocal feed_next
+        while (row := await feed.peek()) is not None and (before is None or row.seq < before):
+            if row.seq != feed_next:
+                raise _Broken(None, f"change-feed entry {feed_next} is missing (gap in the feed)")
+            if row.audit_seq is not None and row.audit_seq > result.last_seq:
+                raise _Broken(row.audit_seq, f"change-feed entry {row.seq} names an event that did not record it")
+            await feed.take()
+            feed_next += 1
+            result.feed_checked += 1
+
+    async def claimed_feed(ev: Any) -> None:
+        nonlocal feed_next
+        if ev.feed_seq != feed_next:
+            raise _Broken(
+                ev.seq, f"its change-feed entries start at {ev.feed_seq}, but the previous ones end at {feed_next - 1}"
+            )
+        entries = []
+        for seq in range(ev.feed_seq, ev.feed_seq + ev.feed_count):
+            row = await feed.peek()
+            if row is None or row.seq > seq:
+                raise _Broken(ev.seq, f"its change-feed entry {seq} is missing (deleted)")
+            if row.seq < seq:
+                raise _Broken(ev.seq, f"change-feed entry {row.seq} has no audit event")
+            await feed.take()
+            if (problem := _entry_mismatch(ev, row)) is not None:
+                raise _Broken(ev.seq, problem)
+            entries.append(row._mapping)
+        if feed_digest(entries) != ev.feed_digest:
+            span = f"{ev.feed_seq}" if ev.feed_count == 1 else f"{ev.feed_seq}-{ev.feed_seq + ev.feed_count - 1}"
+            raise _Broken(ev.seq, f"change-feed entry {span} altered (differs from what the event recorded)")
+        feed_next += ev.feed_count
+        result.feed_checked += ev.feed_count
+
+    try:
+        table = AuditEvent.__table__
+        while True:
+            stmt = select(table).where(table.c.seq > result.last_seq).order_by(table.c.seq).limit(batch)
+            rows = (await session.execute(stmt.execution_options(**_VERIFYING))).all()
+            if not rows:
+                break
+            for ev in rows:
+                if ev.seq != result.last_seq + 1:
+                    raise _Broken(result.last_seq + 1, "missing event (gap in sequence)")
+                if ev.prev_hash != result.last_hash:
+                    raise _Broken(ev.seq, "chain link broken (prev_hash mismatch)")
+                if event_hash(ev._mapping) != ev.hash:
+                    raise _Broken(ev.seq, "content altered (hash mismatch)")
+                if ev.feed_count is None:
+                    if linked:
+                        raise _Broken(ev.seq, "content altered (an event in the format from before migration 0004)")
+                    result.legacy_events += 1
+                elif ev.feed_count:
+                    if not linked and result.legacy_events:
+                        await legacy_feed(before=ev.feed_seq)
+                    linked = True
+                    await claimed_feed(ev)
+                else:
+                    linked = True
+                for cp in by_seq.get(ev.seq, ()):
+                    if cp.hash != ev.hash:
+                        since = f" (after event {anchored}, the last one that matches a checkpoint)" if anchored else ""
+                        raise _Broken(
+                            ev.seq,
+                            f"differs from the checkpoint of {cp.time} (line {cp.line} of the anchor file): "
+                            f"the chain was rewritten at or before this event{since}",
+                        )
+                    anchored = ev.seq
+                result.last_seq, result.last_hash = ev.seq, ev.hash
+                result.checked += 1
+        if not linked and result.legacy_events:
+            await legacy_feed(before=None)
+        if (row := await feed.peek()) is not None:
+            raise _Broken(None, f"change-feed entry {row.seq} has no audit event (inserted)")
+        head_rows = await session.execute(select(ChainHead.name, ChainHead.last_seq, ChainHead.last_hash))
+        heads = {name: (int(seq), str(digest)) for name, seq, digest in head_rows.tuples()}
+        head_seq, head_hash = heads.get(AUDIT, (0, GENESIS_HASH))
+        if head_seq != result.last_seq:
+            raise _Broken(result.last_seq + 1, "events deleted after the last one kept")
+        if result.checked and head_hash != result.last_hash:
+            raise _Broken(result.last_seq, "chain head does not match the last event")
+        beyond = [cp for cp in checkpoints if cp.seq > result.last_seq]
+        if beyond:
+            cp = min(beyond, key=lambda c: c.seq)
+            raise _Broken(
+                result.last_seq + 1,
+                f"events {result.last_seq + 1}-{cp.seq} missing: the checkpoint of {cp.time} "
+                f"(line {cp.line} of the anchor file) names event {cp.seq}, "
+                f"but the chain ends at event {result.last_seq} (tail cut off, chain head wound back)",
+            )
+        feed_head = heads.get(CHANGES, (0, GENESIS_HASH))[0]
+        if feed_head != feed_next - 1:
+            raise _Broken(
+                None,
+                f"the change-feed head is at {feed_head}, but the last entry is {feed_next - 1} "
+                "(entries deleted after the last one kept)",
+            )
+    except _Broken as broken:
+        result.first_bad_seq, result.reason = broken.seq, broken.reason
+    result.anchored_seq = anchored or None
+    return result
+
+
+async def verify(session: AsyncSession, settings: Settings, anchor_file: Path | None = None) -> VerifyResult:
+    """The chain against the checkpoints of the anchor file (`fupin audit verify`)."""
+    path = anchor_file or settings.audit_anchor_file
+    checkpoints, problem = anchor.read_checkpoints(path, anchor.anchor_key(settings))
+    if problem is not None:
+        return VerifyResult(0, None, f"checkpoint on line {problem.line} of {path}: {problem.reason}")
+    return await verify_chain(session, checkpoints=checkpoints)

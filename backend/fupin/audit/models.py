@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Index, String, Text
+from sqlalchemy import BigInteger, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from fupin.authz.scope import AreaScoped
@@ -37,6 +37,13 @@ class AuditEvent(AreaScoped, Base):
     region_code: Mapped[str | None] = mapped_column(String(12))
     subject_id: Mapped[str | None] = mapped_column(String(64), index=True)
     changes: Mapped[dict[str, Any]] = mapped_column(JSONType, nullable=False, default=dict)
+    # The version of the entity the write produced, and the change-feed entries it wrote (first seq, how many and
+    # a digest of them), all hashed into the event. feed_count NULL: recorded before the feed was linked into the
+    # chain (migration 0004); such events are hashed over the columns above only.
+    version: Mapped[int | None] = mapped_column(BigInteger)
+    feed_seq: Mapped[int | None] = mapped_column(BigInteger)
+    feed_count: Mapped[int | None] = mapped_column(Integer)
+    feed_digest: Mapped[str | None] = mapped_column(String(64))
     prev_hash: Mapped[str] = mapped_column(String(64), nullable=False)
     hash: Mapped[str] = mapped_column(String(64), nullable=False)
 

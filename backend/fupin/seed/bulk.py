@@ -1,6 +1,7 @@
 """Bulk loading for seeds and benchmarks: COPY on PostgreSQL, executemany on SQLite.
 
-One audit event records each load (who, when, how many); every household still gets its change-feed entry.
+Each batch of a load is one audit event (who, when, how many) that writes the batch's change-feed entries, one per
+household, through the same builders as every other write (`fupin.audit.chain.record_sync`).
 """
 
 from __future__ import annotations
@@ -11,11 +12,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Table, create_engine, func, select, text, update
+from sqlalchemy import Connection, Table, create_engine, func, select, text
 from sqlalchemy.engine import Engine
 
-from fupin.audit.chain import event_hash, to_jsonable
-from fupin.audit.models import AuditEvent, ChainHead, ChangeEntry
+from fupin.audit import chain
+from fupin.audit.chain import Actor, FeedItem, to_jsonable
+from fupin.audit.models import ChangeEntry
 from fupin.core.models import utcnow
 from fupin.households import stats
 from fupin.households.models import Assessment, Household, Income, Member, StatusChange, VillageSequence
@@ -135,20 +137,9 @@ def load(
     def flush(items: list[GeneratedHousehold]) -> None:
         nonlocal next_household, next_member, next_income, next_assessment, next_status
         nonlocal total_households, total_members
-        hh_rows, member_rows, income_rows, assessment_rows, status_rows, change_rows = [], [], [], [], [], []
-        first_seq = (
-            int(
-                conn.execute(
-                    update(ChainHead)
-                    .where(ChainHead.name == "changes")
-                    .values(last_seq=ChainHead.last_seq + len(items))
-                    .returning(ChainHead.last_seq)
-                ).scalar_one()
-            )
-            - len(items)
-            + 1
-        )
-        for offset, g in enumerate(items):
+        hh_rows, member_rows, income_rows, assessment_rows, status_rows = [], [], [], [], []
+        feed: list[FeedItem] = []
+        for g in items:
             hid = next_household
             next_household += 1
             head_id = next_member
@@ -225,19 +216,7 @@ def load(
                     }
                 )
                 next_status += 1
-            change_rows.append(
-                {
-                    "seq": first_seq + offset,
-                    "occurred_at": now,
-                    "entity_type": "household",
-                    "entity_id": str(g.public_id),
-                    "action": "created",
-                    "region_code": g.village_code,
-                    "version": 1,
-                    "audit_seq": None,
-                    "summary": "seed",
-                }
-            )
+            feed.append(FeedItem("household", str(g.public_id), "created", g.village_code, 1, "seed"))
             seq = int(g.household_number[12:])
             village_max[g.village_code] = max(village_max.get(g.village_code, 0), seq)
         writer.insert(HOUSEHOLDS, hh_rows)
@@ -245,7 +224,17 @@ def load(
         writer.insert(INCOMES, income_rows)
         writer.insert(ASSESSMENTS, assessment_rows)
         writer.insert(STATUS_CHANGES, status_rows)
-        writer.insert(CHANGES, change_rows)
+        chain.record_sync(
+            conn,
+            actor=Actor("system", None, actor_name),
+            action="seed.bulk_load",
+            entity_type="household",
+            entity_id=None,
+            region_code=None,
+            changes={"households": [None, len(hh_rows)], "members": [None, len(member_rows)]},
+            feed=feed,
+            insert_feed=lambda rows: writer.insert(CHANGES, rows),
+        )
         total_households += len(hh_rows)
         total_members += len(member_rows)
 
@@ -280,15 +269,6 @@ def load(
                     f"(SELECT COALESCE(MAX(id), 1) FROM {table.name}))"
                 )
             )
-    record_sync(
-        conn,
-        actor_name,
-        "seed.bulk_load",
-        "household",
-        None,
-        None,
-        {"households": [None, total_households], "members": [None, total_members]},
-    )
     return LoadReport(total_households, total_members, time.perf_counter() - started)
 
 
@@ -301,33 +281,13 @@ def record_sync(
     region_code: str | None,
     changes: dict[str, Any],
 ) -> int:
-    """The synchronous twin of audit.chain.record for command-line work (no change-feed entry)."""
-    row = conn.execute(
-        update(ChainHead)
-        .where(ChainHead.name == "audit")
-        .values(last_seq=ChainHead.last_seq + 1)
-        .returning(ChainHead.last_seq, ChainHead.last_hash)
-    ).one()
-    seq, prev = int(row[0]), str(row[1])
-    now = utcnow()
-    changes = to_jsonable(changes)
-    fields = dict(
-        seq=seq,
-        occurred_at=now,
-        actor_type="system",
-        actor_id=None,
-        actor_name=actor_name,
-        client_ip=None,
-        request_id="cli",
+    """An audit event of command-line work (no change-feed entry): `fupin.audit.chain.record_sync`."""
+    return chain.record_sync(
+        conn,
+        actor=Actor("system", None, actor_name),
         action=action,
         entity_type=entity_type,
         entity_id=entity_id,
         region_code=region_code,
-        subject_id=entity_id,
         changes=changes,
-        prev_hash=prev,
     )
-    digest = event_hash(fields)
-    conn.execute(AuditEvent.__table__.insert().values(**fields, hash=digest))  # type: ignore[attr-defined]
-    conn.execute(update(ChainHead).where(ChainHead.name == "audit").values(last_hash=digest))
-    return seq
