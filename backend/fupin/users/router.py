@@ -11,6 +11,7 @@ from fupin.authz.scope import unscoped
 from fupin.core.db import DbSession
 from fupin.core.errors import ProblemError, problem_response
 from fupin.core.openapi import WRITE, problems
+from fupin.core.schemas import record_view
 from fupin.regions import repository as regions
 from fupin.users import service
 from fupin.users.models import ApiKey, User
@@ -126,24 +127,11 @@ async def create_user(body: UserCreate, principal: UserManager, session: DbSessi
 
 
 def _user_out(user: User) -> UserOut:
-    return UserOut(
-        id=user.public_id,
-        username=user.username,
-        display_name=user.display_name,
-        roles=user.roles,
-        region_code=user.region_code,
-        department=user.department,
-        pii=user.pii,
-        active=user.active,
-        created_at=user.created_at,
-        version=user.version,
-    )
+    return UserOut.model_validate(record_view(user, id=user.public_id))
 
 
 def _key_out(key: ApiKey) -> ApiKeyOut:
-    return ApiKeyOut.model_validate(
-        {**{k: getattr(key, k) for k in ApiKeyOut.model_fields if k != "id"}, "id": key.public_id}
-    )
+    return ApiKeyOut.model_validate(record_view(key, id=key.public_id))
 
 
 @router.get(
@@ -168,7 +156,7 @@ async def list_api_keys(principal: ApiKeyManager, session: DbSession) -> ApiKeyL
 async def create_api_key(body: ApiKeyCreate, principal: ApiKeyManager, session: DbSession) -> ApiKeyCreated:
     """Create a key for a machine client. The secret is in this response only."""
     key, secret = await service.create_api_key(session, principal, body)
-    return ApiKeyCreated(**_key_out(key).model_dump(), key=secret)
+    return ApiKeyCreated.model_validate(record_view(key, id=key.public_id, key=secret))
 
 
 @router.delete(
