@@ -61,7 +61,7 @@ async def token(
     _limit(request, username)
     limiter: SlidingWindow = request.app.state.login_limiter
     try:
-        return await service.login(session, username, password)
+        return await service.login(session, username, password=password)
     except ProblemError:
         limiter.hit(f"ip:{_client_ip(request)}")
         limiter.hit(f"user:{username.lower()}")
@@ -167,5 +167,5 @@ async def create_api_key(body: ApiKeyCreate, principal: ApiKeyManager, session: 
     responses=problems(403, 404),
 )
 async def revoke_api_key(key_id: uuid.UUID, principal: ApiKeyManager, session: DbSession) -> Response:
-    await service.revoke_api_key(session, principal, key_id)
+    await service.revoke_api_key(session, principal, key_id=key_id)
     return Response(status_code=204)

@@ -46,7 +46,7 @@ def _claims(user: User) -> dict[str, object]:
     }
 
 
-async def _issue(session: AsyncSession, user: User, family: str) -> TokenOut:
+async def _issue(session: AsyncSession, user: User, *, family: str) -> TokenOut:
     access, expires_in = create_access_token(str(user.public_id), _claims(user))
     refresh = new_refresh_token()
     now = utcnow()
@@ -67,7 +67,7 @@ def _actor(user: User) -> audit.Actor:
     return audit.Actor("user", str(user.public_id), user.display_name)
 
 
-async def login(session: AsyncSession, username: str, password: str) -> TokenOut:
+async def login(session: AsyncSession, username: str, *, password: str) -> TokenOut:
     user = (
         await session.execute(select(User).where(User.username == username).execution_options(**unscoped("login")))
     ).scalar_one_or_none()
@@ -76,7 +76,7 @@ async def login(session: AsyncSession, username: str, password: str) -> TokenOut
         raise INVALID_LOGIN
     if not verify_password(password, user.password_hash) or not user.active:
         raise INVALID_LOGIN
-    tokens = await _issue(session, user, secrets.token_hex(16))
+    tokens = await _issue(session, user, family=secrets.token_hex(16))
     await audit.record(
         session,
         actor=_actor(user),
@@ -127,7 +127,7 @@ async def refresh(session: AsyncSession, token: str) -> TokenOut | None:
     if row.expires_at <= now:
         raise INVALID_REFRESH
     row.used_at = now
-    return await _issue(session, user, row.family)
+    return await _issue(session, user, family=row.family)
 
 
 async def logout(session: AsyncSession, token: str) -> None:
@@ -256,7 +256,7 @@ async def list_api_keys(session: AsyncSession, principal: Principal) -> list[Api
     return list((await session.execute(stmt)).scalars().all())
 
 
-async def revoke_api_key(session: AsyncSession, principal: Principal, key_id: uuid.UUID) -> None:
+async def revoke_api_key(session: AsyncSession, principal: Principal, *, key_id: uuid.UUID) -> None:
     stmt = principal.scope.select(ApiKey).where(ApiKey.public_id == key_id)
     key = (await session.execute(stmt)).scalar_one_or_none()
     if key is None:
