@@ -94,8 +94,14 @@ def database_url(template: str, tmp_path: Path) -> Iterator[str]:
 
 
 @pytest.fixture
-def settings(database_url: str) -> Settings:
-    return Settings(database_url=database_url, demo=True, spa_dist=Path("/nonexistent"), db_pool_size=3)
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    return Settings(
+        database_url=database_url,
+        demo=True,
+        spa_dist=Path("/nonexistent"),
+        db_pool_size=3,
+        audit_anchor_file=tmp_path / "audit-anchors.jsonl",
+    )
 
 
 @pytest.fixture

@@ -220,7 +220,7 @@ def test_cut_tail_with_the_head_wound_back_is_found(
 
 
 def anchor_less(settings: Settings) -> Path:
-    return settings.audit_anchor_file.with_name("no-anchors.jsonl")
+    return settings.anchor_file.with_name("no-anchors.jsonl")
 
 
 def test_deleted_feed_entry_is_found(api: Api, audit_settings: Settings) -> None:
@@ -298,7 +298,7 @@ def test_forged_checkpoint_line_is_found(
 ) -> None:
     writes(api, 1)
     checkpoint(capsys)
-    path = audit_settings.audit_anchor_file
+    path = audit_settings.anchor_file
     line = json.loads(path.read_text().splitlines()[0])
     # a checkpoint moved back to match a shortened chain, signature kept
     forged = {**line, "seq": line["seq"] - 1}
@@ -357,7 +357,7 @@ def test_checkpoint_command_refuses_a_broken_chain_and_a_public_key(
     broken = subprocess.run(
         [sys.executable, "-m", "fupin.cli", "audit", "checkpoint"], env=env, capture_output=True, text=True
     )
-    assert broken.returncode == 1 and "BROKEN" in broken.stdout and not audit_settings.audit_anchor_file.exists()
+    assert broken.returncode == 1 and "BROKEN" in broken.stdout and not audit_settings.anchor_file.exists()
     bad = subprocess.run(
         [sys.executable, "-m", "fupin.cli", "audit", "verify"], env=env, capture_output=True, text=True
     )
@@ -379,7 +379,7 @@ def test_app_writes_checkpoints_every_n_events(
     before = last_seq(audit_settings.database_url)
     writes(api, 2)
     anchorer.flush()
-    written, problem = anchor.read_checkpoints(audit_settings.audit_anchor_file, KEY.encode())
+    written, problem = anchor.read_checkpoints(audit_settings.anchor_file, KEY.encode())
     assert problem is None and len(written) >= 2
     seqs = [cp.seq for cp in written]
     assert seqs == sorted(seqs) and all(b - a >= 3 for a, b in zip([before, *seqs], seqs, strict=False))
@@ -394,11 +394,11 @@ def test_app_writes_a_checkpoint_when_time_has_passed(api: Api, audit_settings: 
     anchorer = anchor.configure(anchor.Anchorer(every_minute, clock=lambda: now[0]))
     writes(api, 1)
     anchorer.flush()
-    assert not audit_settings.audit_anchor_file.exists()
+    assert not audit_settings.anchor_file.exists()
     now[0] = 61.0
     writes(api, 1)  # the first commit after the minute writes one; the next ones came sooner
     anchorer.flush()
-    written, _ = anchor.read_checkpoints(audit_settings.audit_anchor_file, KEY.encode())
+    written, _ = anchor.read_checkpoints(audit_settings.anchor_file, KEY.encode())
     assert len(written) == 1
     assert verify(audit_settings).ok
 

@@ -126,7 +126,7 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
     from fupin.audit.chain import verify
 
     settings = get_settings()
-    path = Path(args.anchors) if args.anchors else settings.audit_anchor_file
+    path = Path(args.anchors) if args.anchors else settings.anchor_file
 
     async def work(session: AsyncSession) -> int:
         result = await verify(session, settings, path)
@@ -171,7 +171,7 @@ def cmd_audit_checkpoint(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    path = Path(args.anchors) if args.anchors else settings.audit_anchor_file
+    path = Path(args.anchors) if args.anchors else settings.anchor_file
     key = anchor.anchor_key(settings)
 
     async def work(session: AsyncSession) -> int:

@@ -5,7 +5,9 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
+from pydantic import model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
@@ -31,10 +33,28 @@ class Settings(BaseSettings):
     # must not live in the database; appended to this file after commits, every `audit_checkpoint_events` events
     # or, when there are new events, every `audit_checkpoint_seconds` (0 turns a rule off; both 0: only the
     # `fupin audit checkpoint` command writes them).
+    # The file belongs to one database: by default it sits beside a SQLite file, or is named after the PostgreSQL
+    # server and database under var/.
     audit_anchor_key: str | None = None
-    audit_anchor_file: Path = PROJECT_ROOT / "var" / "audit-anchors.jsonl"
+    audit_anchor_file: Path | None = None
     audit_checkpoint_events: int = 1000
     audit_checkpoint_seconds: float = 300.0
+
+    @model_validator(mode="after")
+    def _anchor_file_of_the_database(self) -> Settings:
+        if self.audit_anchor_file is None:
+            url = make_url(self.database_url)
+            if url.get_backend_name() == "sqlite" and url.database:
+                self.audit_anchor_file = Path(url.database).with_suffix(".audit-anchors.jsonl")
+            else:
+                name = f"{url.host or 'local'}-{url.port or 'default'}-{url.database or 'db'}"
+                self.audit_anchor_file = PROJECT_ROOT / "var" / f"audit-anchors-{name}.jsonl"
+        return self
+
+    @property
+    def anchor_file(self) -> Path:
+        assert self.audit_anchor_file is not None  # filled by the validator
+        return self.audit_anchor_file
 
     def uses_builtin_secret(self) -> bool:
         return self.secret_key == type(self).model_fields["secret_key"].default

@@ -20,6 +20,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from fupin import __version__
+from fupin.audit import anchor
 from fupin.audit.router import router as audit_router
 from fupin.codes.router import router as codes_router
 from fupin.config import Settings, get_settings
@@ -136,7 +137,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # request sessions refuse queries of area data that skip the caller's scope (authz.scope)
         app.state.sessionmaker = make_sessionmaker(engine, area_guard=True)
         app.state.is_sqlite = is_sqlite(settings.database_url)
+        anchor.configure(settings)  # checkpoints of the audit chain follow this app's settings
         yield
+        anchor.reset()
         await engine.dispose()
 
     app = FastAPI(

@@ -117,7 +117,7 @@ class Anchorer:
 
     def __init__(self, settings: Settings, clock: Callable[[], float] = time.monotonic) -> None:
         self.clock = clock
-        self.path = settings.audit_anchor_file
+        self.path = settings.anchor_file
         self.every = settings.audit_checkpoint_events
         self.seconds = settings.audit_checkpoint_seconds
         self.key = anchor_key(settings) if may_sign(settings) else None

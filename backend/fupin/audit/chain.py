@@ -609,7 +609,7 @@ async def verify_chain(
 
 async def verify(session: AsyncSession, settings: Settings, anchor_file: Path | None = None) -> VerifyResult:
     """The chain against the checkpoints of the anchor file (`fupin audit verify`)."""
-    path = anchor_file or settings.audit_anchor_file
+    path = anchor_file or settings.anchor_file
     checkpoints, problem = anchor.read_checkpoints(path, anchor.anchor_key(settings))
     if problem is not None:
         return VerifyResult(0, None, f"checkpoint on line {problem.line} of {path}: {problem.reason}")
