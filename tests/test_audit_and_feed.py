@@ -90,7 +90,7 @@ def test_audit_verify_detects_tampering(api: Api, database_url: str, tmp_path: P
 def test_deleted_audit_events_are_detected(api: Api, database_url: str) -> None:
     import asyncio
 
-    from fupin.audit.chain import verify_chain
+    from fupin.audit.verify import verify_chain
     from fupin.core.db import make_engine, make_sessionmaker
 
     api.post("township", HH, json=factories.household())

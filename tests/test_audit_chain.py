@@ -18,8 +18,10 @@ from sqlalchemy import Connection, select, text
 
 from fupin import cli
 from fupin.audit import anchor, chain
+from fupin.audit import verify as verification
 from fupin.audit.models import GENESIS_HASH, AuditEvent
 from fupin.config import Settings, get_settings
+from fupin.core.context import SYSTEM_ACTOR
 from fupin.core.db import make_engine, make_sessionmaker
 from fupin.seed import demo
 from fupin.seed.bulk import sync_engine
@@ -59,12 +61,12 @@ def _no_anchorer_left_behind() -> Iterator[None]:
     anchor.reset()
 
 
-def verify(settings: Settings) -> chain.VerifyResult:
-    async def run() -> chain.VerifyResult:
+def verify(settings: Settings) -> verification.VerifyResult:
+    async def run() -> verification.VerifyResult:
         engine = make_engine(settings.database_url)
         try:
             async with make_sessionmaker(engine)() as session:
-                return await chain.verify(session, settings)
+                return await verification.verify(session, settings)
         finally:
             await engine.dispose()
 
@@ -424,7 +426,7 @@ def test_only_committed_heads_are_checkpointed(audit_settings: Settings) -> None
     async def write(session: Any, action: str) -> int:
         return await chain.record(
             session,
-            actor=chain.SYSTEM_ACTOR,
+            actor=SYSTEM_ACTOR,
             action=action,
             entity_type="test",
             entity_id=None,

@@ -16,7 +16,7 @@ from fupin.config import PROJECT_ROOT, get_settings
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
 
-    from fupin.audit.chain import VerifyResult
+    from fupin.audit.verify import VerifyResult
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
@@ -123,7 +123,7 @@ def _print_broken(result: VerifyResult) -> None:
 
 def cmd_audit_verify(args: argparse.Namespace) -> int:
     from fupin.audit import anchor
-    from fupin.audit.chain import verify
+    from fupin.audit.verify import verify
 
     settings = get_settings()
     path = Path(args.anchors) if args.anchors else settings.anchor_file
@@ -160,8 +160,8 @@ def cmd_audit_checkpoint(args: argparse.Namespace) -> int:
     from sqlalchemy import select
 
     from fupin.audit import anchor
-    from fupin.audit.chain import verify
     from fupin.audit.models import AuditEvent, ChainHead
+    from fupin.audit.verify import verify
 
     settings = get_settings()
     if not anchor.may_sign(settings):

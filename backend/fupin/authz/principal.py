@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from fupin.audit.chain import Actor
 from fupin.authz.roles import Permission
 from fupin.authz.scope import AreaScope
+from fupin.core.context import Actor
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,9 +1,22 @@
-"""Per-request context (request id, client) carried to the audit trail without threading it through calls."""
+"""Who acts, and the per-request context (request id, client) carried to the audit trail without threading it
+through calls."""
 
 from __future__ import annotations
 
 from contextvars import ContextVar
 from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who does a write. Principals convert themselves with `as_actor()`; the command line uses `SYSTEM_ACTOR`."""
+
+    type: str
+    id: str | None
+    name: str | None
+
+
+SYSTEM_ACTOR = Actor("system", None, "system")
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from fupin.authz.principal import Principal
 from fupin.authz.roles import ROLE_LABELS, Role
 from fupin.authz.scope import unscoped
 from fupin.config import get_settings
+from fupin.core.context import Actor
 from fupin.core.errors import ProblemError, field_error, not_found
 from fupin.core.models import utcnow
 from fupin.core.security import (
@@ -63,8 +64,8 @@ async def _issue(session: AsyncSession, user: User, *, family: str) -> TokenOut:
     return TokenOut(access_token=access, expires_in=expires_in, refresh_token=refresh)
 
 
-def _actor(user: User) -> audit.Actor:
-    return audit.Actor("user", str(user.public_id), user.display_name)
+def _actor(user: User) -> Actor:
+    return Actor("user", str(user.public_id), user.display_name)
 
 
 async def login(session: AsyncSession, username: str, *, password: str) -> TokenOut:
