@@ -29,6 +29,7 @@ from fupin.core.db import is_sqlite, make_engine, make_sessionmaker
 from fupin.core.errors import http_problem, install_error_handlers, problem_response
 from fupin.core.idempotency import IdempotencyMiddleware
 from fupin.core.openapi import document_headers, problems
+from fupin.core.readpath import ReadPath
 from fupin.households.members_router import router as members_router
 from fupin.households.router import router as households_router
 from fupin.households.yearly_router import router as yearly_router
@@ -138,7 +139,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.sessionmaker = make_sessionmaker(engine, area_guard=True)
         app.state.is_sqlite = is_sqlite(settings.database_url)
         anchor.configure(settings)  # checkpoints of the audit chain follow this app's settings
+        app.state.read_path = ReadPath(settings.database_url, pool_size=settings.db_pool_size)
+        await app.state.read_path.open()
         yield
+        await app.state.read_path.close()
         anchor.reset()
         await engine.dispose()
 

@@ -1,26 +1,26 @@
-"""Read side of the audit trail and the change feed (a household's own trail is served by the households router)."""
+"""Read side of the audit trail and the change feed (a household's own trail is served by the households router).
+Both lists run on the shared read path: no session, no transaction."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
 from fupin.audit import trail
 from fupin.audit.schemas import AuditPage, AuditQuery, ChangePage, ChangesQuery
 from fupin.authz.deps import AuditReader, ChangesReader
-from fupin.core.db import DbSession
 from fupin.core.openapi import problems
+from fupin.core.readpath import ReadDb
 
 router = APIRouter(prefix="/api/v1", tags=["audit"])
+JSON = "application/json"
 
 
 @router.get("/audit-events", response_model=AuditPage, operation_id="audit-events-list", responses=problems(403))
-async def list_audit_events(
-    session: DbSession, principal: AuditReader, params: Annotated[AuditQuery, Query()]
-) -> AuditPage:
+async def list_audit_events(read: ReadDb, principal: AuditReader, params: Annotated[AuditQuery, Query()]) -> Response:
     """The audit trail (discipline/audit role and admins), oldest first from `after`."""
-    return await trail.events_page(session, principal, params)
+    return Response(await trail.events_json(read, principal, params), media_type=JSON)
 
 
 @router.get(
@@ -30,8 +30,6 @@ async def list_audit_events(
     tags=["integration"],
     responses=problems(403),
 )
-async def list_changes(
-    session: DbSession, principal: ChangesReader, params: Annotated[ChangesQuery, Query()]
-) -> ChangePage:
+async def list_changes(read: ReadDb, principal: ChangesReader, params: Annotated[ChangesQuery, Query()]) -> Response:
     """Committed changes in commit order, without gaps, limited to the caller's area."""
-    return await trail.changes_page(session, principal, after=params.after, limit=params.limit)
+    return Response(await trail.changes_json(read, principal, after=params.after, limit=params.limit), media_type=JSON)

@@ -1,42 +1,49 @@
 """The read side of the audit trail and the change feed: pages for the caller's area, personal data masked from
-the registry (`core.pii`) unless the caller holds the pii permission."""
+the registry (`core.pii`) unless the caller holds the pii permission. The area-wide lists are JSON bytes from the
+shared read path; a household's own trail is built from its records."""
 
 from __future__ import annotations
 
+from typing import Any
+
+from pydantic_core import to_json
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fupin.audit import repository as repo
-from fupin.audit.models import AuditEvent
-from fupin.audit.schemas import AuditEventOut, AuditPage, AuditQuery, ChangePage
+from fupin.audit.schemas import AuditEventOut, AuditPage, AuditQuery
 from fupin.authz.principal import Principal
 from fupin.core.pii import mask_changes
+from fupin.core.readpath import ReadPath
 from fupin.core.schemas import record_view
 
 
-def _page(principal: Principal, rows: list[AuditEvent], limit: int) -> AuditPage:
-    more = len(rows) > limit
-    rows = rows[:limit]
-    items = [
-        AuditEventOut.model_validate(record_view(ev, changes=ev.changes if principal.pii else mask_changes(ev.changes)))
-        for ev in rows
-    ]
-    return AuditPage(items=items, next_after=rows[-1].seq if more else None)
+def _page_of(rows: list[dict[str, Any]], limit: int) -> tuple[list[dict[str, Any]], int | None]:
+    """The first `limit` of up to limit + 1 rows, and where the next page starts (None: no more)."""
+    return rows[:limit], (rows[limit - 1]["seq"] if len(rows) > limit else None)
 
 
-async def events_page(session: AsyncSession, principal: Principal, query: AuditQuery) -> AuditPage:
-    """The whole trail of the caller's area, oldest first from `after`."""
-    return _page(principal, await repo.events(session, principal.scope, query), query.limit)
+async def events_json(read: ReadPath, principal: Principal, query: AuditQuery) -> bytes:
+    """The whole trail of the caller's area, oldest first from `after`, as the JSON of `AuditPage`."""
+    rows, next_after = _page_of(await repo.events(read, principal.scope, query), query.limit)
+    if not principal.pii:
+        for row in rows:
+            row["changes"] = mask_changes(row["changes"])
+    return to_json({"items": rows, "next_after": next_after})
 
 
 async def subject_page(
     session: AsyncSession, principal: Principal, *, subject_id: str, after: int, limit: int
 ) -> AuditPage:
     """The trail of one subject (a household and everything attached to it)."""
-    rows = await repo.subject_events(session, subject_id=subject_id, after=after, limit=limit)
-    return _page(principal, rows, limit)
+    events = await repo.subject_events(session, subject_id=subject_id, after=after, limit=limit)
+    items = [
+        AuditEventOut.model_validate(record_view(ev, changes=ev.changes if principal.pii else mask_changes(ev.changes)))
+        for ev in events[:limit]
+    ]
+    return AuditPage(items=items, next_after=events[limit - 1].seq if len(events) > limit else None)
 
 
-async def changes_page(session: AsyncSession, principal: Principal, *, after: int, limit: int) -> ChangePage:
-    """Committed changes of the caller's area in commit order, without gaps."""
-    rows = await repo.changes(session, principal.scope, after=after, limit=limit)
-    return ChangePage.model_validate({"items": rows, "next_after": rows[-1].seq if rows else after})
+async def changes_json(read: ReadPath, principal: Principal, *, after: int, limit: int) -> bytes:
+    """Committed changes of the caller's area in commit order, without gaps, as the JSON of `ChangePage`."""
+    rows = await repo.changes(read, principal.scope, after=after, limit=limit)
+    return to_json({"items": rows, "next_after": rows[-1]["seq"] if rows else after})

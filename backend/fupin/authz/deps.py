@@ -8,14 +8,14 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
-from sqlalchemy import select
+from sqlalchemy import String, bindparam, select
 
 from fupin.authz.principal import Principal
 from fupin.authz.roles import Permission, permissions_for
-from fupin.authz.scope import issue_scope, unscoped
-from fupin.core.db import DbSession
+from fupin.authz.scope import issue_scope
 from fupin.core.errors import ProblemError
 from fupin.core.models import utcnow
+from fupin.core.readpath import ReadDb, ReadPath, ReadQuery
 from fupin.core.security import InvalidToken, api_key_well_formed, decode_access_token, sha256_hex
 from fupin.users.models import ApiKey
 
@@ -42,40 +42,61 @@ def principal_from_claims(claims: dict[str, object]) -> Principal:
     )
 
 
-async def _principal_from_api_key(session: DbSession, key: str) -> Principal:
+# API keys are looked up on the read path: an autocommit read, so authentication never opens a session (and never
+# waits behind the write lock an idempotent request's session holds on SQLite).
+API_KEY_QUERY = ReadQuery(
+    "api-key-by-hash",
+    lambda: select(
+        ApiKey.id,
+        ApiKey.public_id,
+        ApiKey.name,
+        ApiKey.roles,
+        ApiKey.scopes,
+        ApiKey.region_code,
+        ApiKey.department,
+        ApiKey.pii,
+        ApiKey.expires_at,
+        ApiKey.revoked_at,
+    ).where(ApiKey.key_hash == bindparam("key_hash", type_=String())),
+    area=None,  # authentication reads every key: the key decides the area
+)
+
+
+async def _principal_from_api_key(read: ReadPath, key: str) -> Principal:
     if not api_key_well_formed(key):
         raise UNAUTHORIZED
-    row = (
-        await session.execute(
-            select(ApiKey).where(ApiKey.key_hash == sha256_hex(key)).execution_options(**unscoped("authentication"))
-        )
-    ).scalar_one_or_none()
-    now = utcnow()
-    if row is None or row.revoked_at is not None or (row.expires_at is not None and row.expires_at <= now):
+    rows = await read.fetch(API_KEY_QUERY, issue_scope(None), {"key_hash": sha256_hex(key)})
+    row = rows[0] if rows else None
+    if (
+        row is None
+        or row["revoked_at"] is not None
+        or (row["expires_at"] is not None and row["expires_at"] <= utcnow())
+    ):
         raise UNAUTHORIZED
-    granted = permissions_for(row.roles)
-    if row.scopes:
-        granted = frozenset(p for p in granted if p.value in row.scopes)
+    granted = permissions_for(row["roles"])
+    if row["scopes"]:
+        granted = frozenset(p for p in granted if p.value in row["scopes"])
     return Principal(
         kind="api_key",
-        id=row.id,
-        public_id=str(row.public_id),
-        name=f"key:{row.name}",
-        roles=tuple(row.roles),
+        id=row["id"],
+        public_id=str(row["public_id"]),
+        name=f"key:{row['name']}",
+        roles=tuple(row["roles"]),
         permissions=granted,
-        scope=issue_scope(row.region_code),
-        department=row.department,
-        pii=row.pii,
+        scope=issue_scope(row["region_code"]),
+        department=row["department"],
+        pii=row["pii"],
     )
 
 
 async def current_principal(
-    request: Request, session: DbSession, token: Annotated[str | None, Depends(oauth2_scheme)]
+    request: Request, read: ReadDb, token: Annotated[str | None, Depends(oauth2_scheme)]
 ) -> Principal:
+    """The caller. A JWT is verified without the database; an API key is one read on the read path."""
     if not token:
         raise UNAUTHORIZED
     if token.startswith("fp_"):
-        principal = await _principal_from_api_key(session, token)
+        principal = await _principal_from_api_key(read, token)
     else:
         try:
             claims = decode_access_token(token)

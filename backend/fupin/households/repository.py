@@ -5,20 +5,14 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
 
-from sqlalchemy import Select, exists, func, insert, or_, select, tuple_, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
 
 from fupin.authz.scope import AreaScope, unscoped
-from fupin.core.errors import ProblemError, not_found
-from fupin.core.pagination import decode_cursor, encode_cursor
-from fupin.core.pii import sql_masked
+from fupin.core.errors import not_found
 from fupin.households.models import Assessment, Household, Income, Member, StatusChange, VillageSequence
-from fupin.regions.models import Region
 
 
 async def get_household(
@@ -114,143 +108,6 @@ async def next_household_sequence(session: AsyncSession, village_code: str) -> i
         except IntegrityError:
             continue
     raise RuntimeError("could not allocate a household number")
-
-
-@dataclass
-class HouseholdFilters:
-    status: list[str] | None = None
-    attribute: str | None = None
-    main_cause: str | None = None
-    identified_year: int | None = None
-    exit_year: int | None = None
-    q: str | None = None
-    member_health: str | None = None
-    member_labour: str | None = None
-
-
-_HEAD = aliased(Member)
-# Built once: constructing the joined column list costs more than running the query on a warm cache.
-_LIST_BASE: Any = (
-    select(
-        Household.public_id.label("id"),
-        Household.household_number,
-        Household.village_code,
-        Region.name.label("village_name"),
-        Household.head_name,
-        # lists always mask: full numbers are read one household at a time, audited
-        sql_masked("id_number", _HEAD.id_number).label("head_id_number"),
-        Household.member_count,
-        Household.status,
-        Household.attribute,
-        Household.main_cause,
-        Household.first_identified_on,
-        Household.exit_year,
-        Household.updated_at,
-        Household.version,
-        Household.id.label("pk"),
-    )
-    .join(Region, Region.code == Household.village_code)
-    .outerjoin(_HEAD, _HEAD.id == Household.head_member_id)
-)
-
-
-def filtered(scope: AreaScope, filters: HouseholdFilters) -> Select[Any]:
-    """The list statement; `scope` is the caller's, narrowed to the region filter (`AreaScope.narrowed_to`)."""
-    stmt: Any = scope.apply(_LIST_BASE, Household)
-    if filters.status:
-        stmt = stmt.where(Household.status.in_(filters.status))
-    if filters.attribute:
-        stmt = stmt.where(Household.attribute == filters.attribute)
-    if filters.main_cause:
-        stmt = stmt.where(Household.main_cause == filters.main_cause)
-    if filters.identified_year:
-        stmt = stmt.where(Household.identified_year == filters.identified_year)
-    if filters.exit_year:
-        stmt = stmt.where(Household.exit_year == filters.exit_year)
-    member_conditions = []
-    if filters.q:
-        member_conditions.append(or_(Member.name == filters.q, Member.id_number == filters.q.upper()))
-    if member_conditions:
-        stmt = stmt.where(
-            exists(
-                select(Member.id).where(
-                    Member.household_id == Household.id, Member.active.is_(True), *member_conditions
-                )
-            )
-        )
-    if filters.member_health:
-        stmt = stmt.where(
-            exists(
-                select(Member.id).where(
-                    Member.household_id == Household.id,
-                    Member.active.is_(True),
-                    Member.health == filters.member_health,
-                )
-            )
-        )
-    if filters.member_labour:
-        stmt = stmt.where(
-            exists(
-                select(Member.id).where(
-                    Member.household_id == Household.id,
-                    Member.active.is_(True),
-                    Member.labour == filters.member_labour,
-                )
-            )
-        )
-    return stmt
-
-
-def _cursor_values(cursor: str, kind: str) -> list[Any]:
-    values = decode_cursor(cursor, kind)
-    try:
-        if len(values) != 2:
-            raise ValueError
-        if kind.startswith("hh_updated"):
-            return [datetime.fromisoformat(str(values[0])), int(values[1])]
-        return [str(values[0]), str(values[1])]
-    except (TypeError, ValueError):
-        raise ProblemError(400, "invalid_cursor", "The cursor is invalid; start again from the first page.")
-
-
-async def list_page(
-    session: AsyncSession,
-    scope: AreaScope,
-    filters: HouseholdFilters,
-    *,
-    sort: str,
-    limit: int,
-    cursor: str | None,
-    include_total: bool,
-) -> tuple[list[Any], str | None, int | None]:
-    """One keyset page: the cursor is the sort key of the last row, so a deep page costs what page 1 costs."""
-    base = filtered(scope, filters)
-    descending = sort.startswith("-")
-    keys: tuple[Any, ...]
-    if sort.lstrip("-") == "household_number":
-        keys, kind = (Household.village_code, Household.household_number), "hh_number"
-    else:
-        keys, kind = (Household.updated_at, Household.id), "hh_updated"
-    kind += "_desc" if descending else "_asc"
-    stmt = base
-    if cursor:
-        values = _cursor_values(cursor, kind)
-        stmt = stmt.where(tuple_(*keys) < tuple_(*values) if descending else tuple_(*keys) > tuple_(*values))
-    order = [k.desc() for k in keys] if descending else list(keys)
-    rows = list((await session.execute(stmt.order_by(*order).limit(limit + 1))).all())
-    next_cursor = None
-    if len(rows) > limit:
-        rows = rows[:limit]
-        last = rows[-1]
-        if kind.startswith("hh_number"):
-            next_cursor = encode_cursor(kind, [last.village_code, last.household_number])
-        else:
-            next_cursor = encode_cursor(kind, [last.updated_at.isoformat(), last.pk])
-    total = None
-    if include_total:
-        count_stmt = select(func.count()).select_from(base.with_only_columns(Household.id).subquery())
-        total = int((await session.execute(count_stmt)).scalar_one())
-    return rows, next_cursor, total
 
 
 async def status_changes(session: AsyncSession, household: Household) -> list[StatusChange]:

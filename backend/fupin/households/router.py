@@ -14,9 +14,10 @@ from fupin.authz.policy import require_personal_data
 from fupin.core.concurrency import IfMatch, etag, parse_if_match
 from fupin.core.db import DbSession
 from fupin.core.openapi import UPDATE, WRITE, problems
+from fupin.core.readpath import ReadDb
 from fupin.households import presenters, service, workflow
 from fupin.households import repository as repo
-from fupin.households.repository import HouseholdFilters
+from fupin.households.listing import HouseholdFilters, page_json
 from fupin.households.schemas import (
     HouseholdCreate,
     HouseholdListQuery,
@@ -42,7 +43,7 @@ CREATE_LINKS = {
 
 @router.get("", response_model=HouseholdPage, operation_id="households-list", responses=problems(403, 404))
 async def list_households(
-    session: DbSession, principal: HouseholdReader, params: Annotated[HouseholdListQuery, Query()]
+    read: ReadDb, principal: HouseholdReader, params: Annotated[HouseholdListQuery, Query()]
 ) -> Response:
     """Households in the caller's area, filtered, in keyset pages (`next_cursor`)."""
     scope = principal.scope.narrowed_to(params.region)  # a wider region just narrows to the area
@@ -58,8 +59,8 @@ async def list_households(
         member_health=params.member_health,
         member_labour=params.member_labour,
     )
-    rows, next_cursor, total = await repo.list_page(
-        session,
+    body = await page_json(
+        read,
         scope,
         filters,
         sort=params.sort,
@@ -67,11 +68,7 @@ async def list_households(
         cursor=params.cursor,
         include_total=params.include_total,
     )
-    # The hot path: plain dicts go to pydantic-core in one call and are serialised once, not validated twice.
-    page = HouseholdPage.model_validate(
-        {"items": [row._asdict() for row in rows], "next_cursor": next_cursor, "total": total}
-    )
-    return Response(page.model_dump_json(), media_type="application/json")
+    return Response(body, media_type="application/json")
 
 
 @router.post(

@@ -1,0 +1,192 @@
+"""The fast read path every list, export and feed uses: statements compiled once per shape, run on the driver's
+own connection outside any transaction, rows turned into JSON bytes without ORM objects or model validation.
+
+- A `ReadQuery` names the statement of one shape (which filters are present, the sort, whether a cursor is
+  given) and builds it with bind parameters. It is compiled once per database and scope kind and cached; each
+  request only binds its values. The caller's area scope is applied here, not by the caller: the statement is
+  narrowed by `area >= :scope_low AND area < :scope_high` (no condition for the whole system), so a list that
+  forgets its scope cannot exist.
+- Connections: PostgreSQL through a psycopg pool in autocommit mode (no BEGIN/COMMIT, no pre-ping round trip;
+  statements become server-side prepared after a few runs); SQLite through a few aiosqlite connections in
+  autocommit mode (WAL lets them read while a writer works).
+- Values pass through the SQLAlchemy column types' own bind and result processors, so they come out exactly as
+  the ORM would give them (UTC datetimes, UUIDs, dates), and `pydantic_core.to_json` writes them the way the
+  declared response models would.
+Writes keep the request transaction of `core.db`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable, Hashable, Sequence
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from sqlalchemy import Select, and_, bindparam
+from sqlalchemy.engine import Dialect, make_url
+
+from fupin.authz.scope import AreaScope, code_range
+
+Processor = Callable[[Any], Any] | None
+
+
+@dataclass(frozen=True, slots=True)
+class ReadQuery:
+    """One statement shape. `build` returns the select with `bindparam`s for the request's values; `area` is the
+    region column the caller's scope narrows (None: the rows are not area data, e.g. a code table)."""
+
+    key: Hashable
+    build: Callable[[], Any]  # -> Select
+    area: Callable[[], Any] | None  # a column of the 12-digit region code
+    wrap: Callable[[Select[Any]], Select[Any]] | None = None  # applied after the scope (e.g. a count over it)
+
+
+@dataclass(frozen=True, slots=True)
+class Compiled:
+    sql: str
+    positional: tuple[str, ...] | None  # parameter names in order, for drivers with positional parameters
+    bind: dict[str, Processor]
+    defaults: dict[str, Any]  # values the statement carries itself (literals, SQLite's OFFSET 0)
+    columns: tuple[str, ...]
+    results: tuple[Processor, ...]
+
+    def parameters(self, values: dict[str, Any]) -> Any:
+        given = {**self.defaults, **values}
+        bound = {name: (proc(given[name]) if proc else given[name]) for name, proc in self.bind.items()}
+        if self.positional is not None:
+            return tuple(bound[name] for name in self.positional)
+        return bound
+
+    def rows(self, raw: Sequence[Sequence[Any]]) -> list[dict[str, Any]]:
+        """Driver rows as dicts in the statement's column order, each value through its type's processor."""
+        names, procs = self.columns, self.results
+        if not any(procs):
+            return [dict(zip(names, row, strict=True)) for row in raw]
+        return [
+            {name: (proc(value) if proc else value) for name, proc, value in zip(names, procs, row, strict=True)}
+            for row in raw
+        ]
+
+
+def compile_read(stmt: Select[Any], dialect: Dialect) -> Compiled:
+    compiled = stmt.compile(dialect=dialect)
+    bind: dict[str, Processor] = {}
+    for param in compiled.binds.values():
+        bind[compiled.bind_names[param]] = param.type.dialect_impl(dialect).bind_processor(dialect)
+    columns = tuple(str(c.key) for c in stmt.selected_columns)
+    results = tuple(c.type.dialect_impl(dialect).result_processor(dialect, None) for c in stmt.selected_columns)
+    positional = tuple(compiled.positiontup) if compiled.positional and compiled.positiontup else None
+    defaults = {name: value for name, value in compiled.params.items() if value is not None}
+    return Compiled(str(compiled), positional, bind, defaults, columns, results)
+
+
+def scope_values(scope: AreaScope) -> dict[str, str]:
+    if scope.region_code is None:
+        return {}
+    low, high = code_range(scope.region_code)
+    return {"scope_low": low, "scope_high": high}
+
+
+class ReadPath:
+    """One per app: the read connections and the compiled statements."""
+
+    def __init__(self, database_url: str, *, pool_size: int = 10) -> None:
+        from sqlalchemy.dialects.postgresql.psycopg import PGDialect_psycopg
+        from sqlalchemy.dialects.sqlite.aiosqlite import SQLiteDialect_aiosqlite
+
+        url = make_url(database_url)
+        self.is_sqlite = url.get_backend_name() == "sqlite"
+        # the dialects of the drivers used, so values are processed as the ORM's engine would
+        self.dialect: Dialect = SQLiteDialect_aiosqlite() if self.is_sqlite else PGDialect_psycopg()
+        self._url = url
+        self._pool_size = pool_size
+        self._cache: dict[tuple[Hashable, bool], Compiled] = {}
+        self._pg_pool: Any = None
+        self._sqlite: asyncio.Queue[Any] | None = None
+        self._sqlite_all: list[Any] = []
+
+    # ------------------------------------------------------------ connections
+
+    async def open(self) -> None:
+        if self.is_sqlite:
+            import aiosqlite
+
+            self._sqlite = asyncio.Queue()
+            for _ in range(min(self._pool_size, 4)):
+                conn = await aiosqlite.connect(self._url.database or ":memory:", isolation_level=None)
+                await conn.execute("PRAGMA query_only = ON")
+                await conn.execute("PRAGMA busy_timeout = 30000")
+                self._sqlite_all.append(conn)
+                self._sqlite.put_nowait(conn)
+        else:
+            from psycopg_pool import AsyncConnectionPool
+
+            conninfo = self._url.set(drivername="postgresql").render_as_string(hide_password=False)
+            self._pg_pool = AsyncConnectionPool(
+                conninfo,
+                min_size=1,
+                max_size=self._pool_size,
+                kwargs={"autocommit": True, "options": "-c TimeZone=UTC"},
+                open=False,
+            )
+            await self._pg_pool.open(wait=True)
+
+    async def close(self) -> None:
+        if self._pg_pool is not None:
+            await self._pg_pool.close()
+            self._pg_pool = None
+        for conn in self._sqlite_all:
+            await conn.close()
+        self._sqlite_all.clear()
+        self._sqlite = None
+
+    @contextlib.asynccontextmanager
+    async def _sqlite_connection(self) -> AsyncIterator[Any]:
+        assert self._sqlite is not None, "the read path is not open"
+        conn = await self._sqlite.get()
+        try:
+            yield conn
+        finally:
+            self._sqlite.put_nowait(conn)
+
+    # ------------------------------------------------------------ statements
+
+    def compiled(self, query: ReadQuery, scope: AreaScope) -> Compiled:
+        key = (query.key, scope.whole_system)
+        found = self._cache.get(key)
+        if found is None:
+            stmt = query.build()
+            if query.area is not None and not scope.whole_system:
+                column = query.area()
+                stmt = stmt.where(and_(column >= bindparam("scope_low"), column < bindparam("scope_high")))
+            if query.wrap is not None:
+                stmt = query.wrap(stmt)
+            found = self._cache[key] = compile_read(stmt, self.dialect)
+        return found
+
+    async def fetch(self, query: ReadQuery, scope: AreaScope, values: dict[str, Any]) -> list[dict[str, Any]]:
+        """The rows of `query` for the caller's scope, as dicts of the selected columns."""
+        compiled = self.compiled(query, scope)
+        params = compiled.parameters({**values, **scope_values(scope)})
+        if self.is_sqlite:
+            async with self._sqlite_connection() as conn, conn.execute(compiled.sql, params) as cursor:
+                raw = await cursor.fetchall()
+        else:
+            async with self._pg_pool.connection() as conn:
+                raw = await (await conn.execute(compiled.sql, params)).fetchall()
+        return compiled.rows(raw)
+
+    async def scalar(self, query: ReadQuery, scope: AreaScope, values: dict[str, Any]) -> Any:
+        rows = await self.fetch(query, scope, values)
+        return next(iter(rows[0].values())) if rows else None
+
+
+def get_read_path(request: Request) -> ReadPath:
+    read_path: ReadPath = request.app.state.read_path
+    return read_path
+
+
+# the read path of the app, for list routes (they open no session and no transaction)
+ReadDb = Annotated[ReadPath, Depends(get_read_path)]
