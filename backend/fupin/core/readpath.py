@@ -50,7 +50,7 @@ class Compiled:
     bind: dict[str, Processor]
     defaults: dict[str, Any]  # values the statement carries itself (literals, SQLite's OFFSET 0)
     columns: tuple[str, ...]
-    results: tuple[Processor, ...]
+    processed: tuple[tuple[str, Callable[[Any], Any]], ...]  # the columns whose type converts the driver's value
 
     def parameters(self, values: dict[str, Any]) -> Any:
         given = {**self.defaults, **values}
@@ -60,14 +60,13 @@ class Compiled:
         return bound
 
     def rows(self, raw: Sequence[Sequence[Any]]) -> list[dict[str, Any]]:
-        """Driver rows as dicts in the statement's column order, each value through its type's processor."""
-        names, procs = self.columns, self.results
-        if not any(procs):
-            return [dict(zip(names, row, strict=True)) for row in raw]
-        return [
-            {name: (proc(value) if proc else value) for name, proc, value in zip(names, procs, row, strict=True)}
-            for row in raw
-        ]
+        """Driver rows as dicts in the statement's column order, values through their types' processors."""
+        names = self.columns
+        out = [dict(zip(names, row, strict=True)) for row in raw]
+        for name, proc in self.processed:
+            for row in out:
+                row[name] = proc(row[name])
+        return out
 
 
 def compile_read(stmt: Select[Any], dialect: Dialect) -> Compiled:
@@ -76,10 +75,14 @@ def compile_read(stmt: Select[Any], dialect: Dialect) -> Compiled:
     for param in compiled.binds.values():
         bind[compiled.bind_names[param]] = param.type.dialect_impl(dialect).bind_processor(dialect)
     columns = tuple(str(c.key) for c in stmt.selected_columns)
-    results = tuple(c.type.dialect_impl(dialect).result_processor(dialect, None) for c in stmt.selected_columns)
+    processed = tuple(
+        (name, proc)
+        for name, c in zip(columns, stmt.selected_columns, strict=True)
+        if (proc := c.type.dialect_impl(dialect).result_processor(dialect, None)) is not None
+    )
     positional = tuple(compiled.positiontup) if compiled.positional and compiled.positiontup else None
     defaults = {name: value for name, value in compiled.params.items() if value is not None}
-    return Compiled(str(compiled), positional, bind, defaults, columns, results)
+    return Compiled(str(compiled), positional, bind, defaults, columns, processed)
 
 
 def scope_values(scope: AreaScope) -> dict[str, str]:
@@ -183,7 +186,7 @@ class ReadPath:
         return next(iter(rows[0].values())) if rows else None
 
 
-def get_read_path(request: Request) -> ReadPath:
+async def get_read_path(request: Request) -> ReadPath:  # async: a plain def would run in a thread
     read_path: ReadPath = request.app.state.read_path
     return read_path
 

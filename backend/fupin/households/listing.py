@@ -17,10 +17,8 @@ from fupin.core.pagination import decode_cursor, encode_cursor
 from fupin.core.pii import sql_masked
 from fupin.core.readpath import ReadPath, ReadQuery
 from fupin.households.models import Household, Member
-from fupin.households.schemas import HouseholdSummary
 from fupin.regions.models import Region
 
-ITEM_FIELDS = tuple(HouseholdSummary.model_fields)
 _HEAD = aliased(Member)
 _UPDATED_AT_TYPE = Household.__table__.c.updated_at.type
 
@@ -200,5 +198,6 @@ async def page_json(
     total = None
     if include_total:
         total = int(await read.scalar(count_query, scope, values) or 0)
-    items = [{name: row[name] for name in ITEM_FIELDS} for row in rows]
-    return to_json({"items": items, "next_cursor": next_cursor, "total": total})
+    for row in rows:
+        del row["pk"]  # the last column, used for the cursor only: the rest are HouseholdSummary's fields in order
+    return to_json({"items": rows, "next_cursor": next_cursor, "total": total})

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Depends, Query, Response
 
 from fupin.audit import trail
 from fupin.audit.schemas import AuditPage, TrailQuery
@@ -14,6 +14,7 @@ from fupin.authz.policy import require_personal_data
 from fupin.core.concurrency import IfMatch, etag, parse_if_match
 from fupin.core.db import DbSession
 from fupin.core.openapi import UPDATE, WRITE, problems
+from fupin.core.params import query_model
 from fupin.core.readpath import ReadDb
 from fupin.households import presenters, service, workflow
 from fupin.households import repository as repo
@@ -41,9 +42,18 @@ CREATE_LINKS = {
 }
 
 
-@router.get("", response_model=HouseholdPage, operation_id="households-list", responses=problems(403, 404))
+list_query, LIST_QUERY_DOCS = query_model(HouseholdListQuery)
+
+
+@router.get(
+    "",
+    response_model=HouseholdPage,
+    operation_id="households-list",
+    responses=problems(403, 404),
+    openapi_extra=LIST_QUERY_DOCS,
+)
 async def list_households(
-    read: ReadDb, principal: HouseholdReader, params: Annotated[HouseholdListQuery, Query()]
+    read: ReadDb, principal: HouseholdReader, params: Annotated[HouseholdListQuery, Depends(list_query)]
 ) -> Response:
     """Households in the caller's area, filtered, in keyset pages (`next_cursor`)."""
     scope = principal.scope.narrowed_to(params.region)  # a wider region just narrows to the area
