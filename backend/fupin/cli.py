@@ -79,6 +79,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         port=args.port,
         workers=args.workers,
         log_level="info",
+        access_log=args.access_log,
         proxy_headers=True,
     )
     return 0
@@ -307,6 +308,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--workers", type=int, default=1)
+    p.add_argument(
+        "--no-access-log", dest="access_log", action="store_false", help="no line per request (the audit trail stays)"
+    )
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("audit", help="audit trail tools")
