@@ -15,7 +15,7 @@ from fupin.authz.roles import Permission, permissions_for
 from fupin.authz.scope import issue_scope
 from fupin.core.errors import ProblemError
 from fupin.core.models import utcnow
-from fupin.core.readpath import ReadDb, ReadPath, ReadQuery
+from fupin.core.readpath import ReadPath, ReadQuery, get_read_path
 from fupin.core.security import InvalidToken, api_key_well_formed, decode_access_token, sha256_hex
 from fupin.users.models import ApiKey
 
@@ -89,14 +89,12 @@ async def _principal_from_api_key(read: ReadPath, key: str) -> Principal:
     )
 
 
-async def current_principal(
-    request: Request, read: ReadDb, token: Annotated[str | None, Depends(oauth2_scheme)]
-) -> Principal:
+async def current_principal(request: Request, token: Annotated[str | None, Depends(oauth2_scheme)]) -> Principal:
     """The caller. A JWT is verified without the database; an API key is one read on the read path."""
     if not token:
         raise UNAUTHORIZED
     if token.startswith("fp_"):
-        principal = await _principal_from_api_key(read, token)
+        principal = await _principal_from_api_key(await get_read_path(request), token)
     else:
         try:
             claims = decode_access_token(token)
