@@ -92,3 +92,9 @@ def test_lists_open_no_session(api: Api, monkeypatch: Any) -> None:
     assert api.get("township", "/api/v1/households", params={"limit": 5}).status_code == 200
     assert api.get("integration", "/api/v1/changes", params={"limit": 5}).status_code == 200
     assert api.get("auditor", "/api/v1/audit-events", params={"limit": 5}).status_code == 200
+
+
+def test_an_empty_cursor_is_the_first_page(api: Api) -> None:
+    first = api.get("township", "/api/v1/households", params={"limit": 5})
+    empty = api.get("township", "/api/v1/households", params={"limit": 5, "cursor": ""})
+    assert empty.status_code == 200 and empty.content == first.content

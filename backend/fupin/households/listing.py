@@ -176,7 +176,7 @@ async def page_json(
     present = tuple(
         f.name for f in fields(filters) if f.name != "status" and getattr(filters, f.name) not in (None, "")
     )
-    shape = Shape(len(filters.status or ()), present, sort, cursor is not None)
+    shape = Shape(len(filters.status or ()), present, sort, bool(cursor))
     values: dict[str, Any] = {name: getattr(filters, name) for name in present}
     if filters.q:
         values["q_id"] = filters.q.upper()
