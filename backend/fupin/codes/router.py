@@ -3,7 +3,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from pydantic import BaseModel
 
-from fupin.codes.tables import TABLES
+from fupin.core.code_tables import TABLES
 from fupin.core.errors import not_found
 from fupin.core.openapi import problems
 

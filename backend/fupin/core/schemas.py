@@ -10,7 +10,7 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, field_validator
 from pydantic_core import PydanticCustomError
 
-from fupin.codes.tables import TABLES, codes_of
+from fupin.core.code_tables import TABLES, codes_of
 
 
 def _clean_text(value: str) -> str:

@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from fupin.codes.tables import label
+from fupin.core.code_tables import label
 from fupin.core.errors import field_error
 
 C = TypeVar("C")
