@@ -156,12 +156,16 @@ class ReadPath:
 
     # ------------------------------------------------------------ statements
 
-    def compiled(self, query: ReadQuery, scope: AreaScope) -> Compiled:
-        key = (query.key, scope.whole_system)
+    def compiled(self, query: ReadQuery, scope: AreaScope | None) -> Compiled:
+        """`scope` None only for a query of no area data (`area=None`: a key looked up to authenticate, a queue)."""
+        if scope is None and query.area is not None:
+            raise TypeError(f"{query.key!r} reads area data: it needs the caller's scope")
+        whole = scope is None or scope.whole_system
+        key = (query.key, whole)
         found = self._cache.get(key)
         if found is None:
             stmt = query.build()
-            if query.area is not None and not scope.whole_system:
+            if query.area is not None and not whole:
                 column = query.area()
                 stmt = stmt.where(and_(column >= bindparam("scope_low"), column < bindparam("scope_high")))
             if query.wrap is not None:
@@ -169,10 +173,10 @@ class ReadPath:
             found = self._cache[key] = compile_read(stmt, self.dialect)
         return found
 
-    async def fetch(self, query: ReadQuery, scope: AreaScope, values: dict[str, Any]) -> list[dict[str, Any]]:
+    async def fetch(self, query: ReadQuery, scope: AreaScope | None, values: dict[str, Any]) -> list[dict[str, Any]]:
         """The rows of `query` for the caller's scope, as dicts of the selected columns."""
         compiled = self.compiled(query, scope)
-        params = compiled.parameters({**values, **scope_values(scope)})
+        params = compiled.parameters({**values, **(scope_values(scope) if scope is not None else {})})
         if self.is_sqlite:
             async with self._sqlite_connection() as conn, conn.execute(compiled.sql, params) as cursor:
                 raw = await cursor.fetchall()
@@ -181,7 +185,7 @@ class ReadPath:
                 raw = await (await conn.execute(compiled.sql, params)).fetchall()
         return compiled.rows(raw)
 
-    async def scalar(self, query: ReadQuery, scope: AreaScope, values: dict[str, Any]) -> Any:
+    async def scalar(self, query: ReadQuery, scope: AreaScope | None, values: dict[str, Any]) -> Any:
         rows = await self.fetch(query, scope, values)
         return next(iter(rows[0].values())) if rows else None
 
