@@ -83,6 +83,10 @@ OPERATIONS: dict[str, str] = {
     "audit-events-list": LIST,
     "changes-list": LIST,
     "stats-summary": LIST,
+    "stats-rebuild": PRIVILEGED,
+    "jobs-list": LIST,
+    "jobs-get": RECORD,
+    "jobs-cancel": RECORD,
 }
 # query parameters that narrow a list to a region: pointed at the first township they must answer 404
 REGION_FILTERS = ("region", "parent")
@@ -121,7 +125,10 @@ def test_out_of_scope_caller_can_neither_read_nor_change(api: Api) -> None:
     key = api.post(
         "admin", "/api/v1/api-keys", json={"name": "k", "roles": ["village"], "region_code": "220382102201"}
     ).json()
-    secrets = [hid, created["household_number"], head["id_number"], spouse["id_number"], "东方红村", "卧虎镇"]
+    job = api.post("admin", "/api/v1/stats/rebuild", json={"region_code": FIRST_TOWNSHIP})
+    assert job.status_code == 202, job.text
+    job_id = job.json()["id"]
+    secrets = [hid, created["household_number"], head["id_number"], spouse["id_number"], "东方红村", "卧虎镇", job_id]
     values = {
         "household_id": hid,
         "member_id": spouse["id"],
@@ -130,6 +137,7 @@ def test_out_of_scope_caller_can_neither_read_nor_change(api: Api) -> None:
         "scope": "national",
         "key_id": key["id"],
         "table": "attribute",
+        "job_id": job_id,
     }
     BODIES["households-change-head"] = {"member_id": spouse["id"]}
     intruders = _intruders(api)

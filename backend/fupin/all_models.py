@@ -11,6 +11,7 @@ from fupin.households.models import (
     StatusChange,
     VillageSequence,
 )
+from fupin.jobs.models import Job
 from fupin.poverty_lines.models import PovertyLine
 from fupin.regions.models import Region
 from fupin.users.models import ApiKey, RefreshToken, User
@@ -25,6 +26,7 @@ __all__ = [
     "Household",
     "IdempotencyRecord",
     "Income",
+    "Job",
     "Member",
     "PovertyLine",
     "RefreshToken",

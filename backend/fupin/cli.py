@@ -1,4 +1,4 @@
-"""`fupin` command: serve, migrate, seed, audit verify|checkpoint, users create-admin, openapi."""
+"""`fupin` command: serve, worker, migrate, seed, audit verify|checkpoint, users create-admin, openapi."""
 
 from __future__ import annotations
 
@@ -270,6 +270,47 @@ def cmd_stats_rebuild(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_worker(args: argparse.Namespace) -> int:
+    import signal
+
+    from fupin.audit import anchor
+    from fupin.core.db import make_engine
+    from fupin.core.readpath import ReadPath
+    from fupin.jobs.worker import Worker
+
+    settings = get_settings()
+
+    async def run() -> int:
+        anchor.configure(settings)
+        engine = make_engine(settings.database_url, 2)
+        read = ReadPath(settings.database_url, pool_size=2)
+        await read.open()
+        worker = Worker(
+            engine,
+            read,
+            worker_id=args.id,
+            lease_seconds=settings.job_lease_seconds,
+            poll_seconds=settings.job_poll_seconds,
+            pause_seconds=settings.job_chunk_pause_seconds,
+        )
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):  # finish the chunk, give the job back, exit
+            loop.add_signal_handler(sig, worker.stop)
+        try:
+            if args.once:
+                print(f"worker {worker.worker_id}: {await worker.drain()} jobs run")
+            else:
+                print(f"worker {worker.worker_id} waiting for jobs (Ctrl-C stops)")
+                await worker.run_forever()
+        finally:
+            await read.close()
+            await engine.dispose()
+            anchor.reset()
+        return 0
+
+    return asyncio.run(run())
+
+
 def cmd_openapi(args: argparse.Namespace) -> int:
     from fupin.main import create_app
 
@@ -312,6 +353,11 @@ def main(argv: list[str] | None = None) -> int:
         "--no-access-log", dest="access_log", action="store_false", help="no line per request (the audit trail stays)"
     )
     p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("worker", help="run a job worker as its own process (imports, exports, summary rebuilds)")
+    p.add_argument("--once", action="store_true", help="run the jobs waiting now, then exit")
+    p.add_argument("--id", help="this worker's name in the jobs table (default: host:pid:random)")
+    p.set_defaults(func=cmd_worker)
 
     p = sub.add_parser("audit", help="audit trail tools")
     asub = p.add_subparsers(dest="audit_command", required=True)

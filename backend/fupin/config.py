@@ -39,6 +39,14 @@ class Settings(BaseSettings):
     audit_anchor_file: Path | None = None
     audit_checkpoint_events: int = 1000
     audit_checkpoint_seconds: float = 300.0
+    # Jobs (fupin.jobs): the app runs one in-process worker unless `job_worker` is off (`fupin worker` runs more as
+    # their own processes); a worker polls every `job_poll_seconds` when idle and holds a job for
+    # `job_lease_seconds` past its last chunk: a job whose worker died is taken up again once that has passed;
+    # `job_chunk_pause_seconds` between chunks leaves the database to requests (throttles background work).
+    job_worker: bool = True
+    job_poll_seconds: float = 1.0
+    job_lease_seconds: float = 60.0
+    job_chunk_pause_seconds: float = 0.0
 
     @model_validator(mode="after")
     def _anchor_file_of_the_database(self) -> Settings:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import time
 import uuid
 from collections import Counter
@@ -33,6 +35,8 @@ from fupin.core.readpath import ReadPath
 from fupin.households.members_router import router as members_router
 from fupin.households.router import router as households_router
 from fupin.households.yearly_router import router as yearly_router
+from fupin.jobs.router import router as jobs_router
+from fupin.jobs.worker import Worker
 from fupin.poverty_lines.router import router as poverty_lines_router
 from fupin.regions.router import router as regions_router
 from fupin.stats.router import router as stats_router
@@ -141,7 +145,23 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         anchor.configure(settings)  # checkpoints of the audit chain follow this app's settings
         app.state.read_path = ReadPath(settings.database_url, pool_size=settings.db_pool_size)
         await app.state.read_path.open()
+        worker_task: asyncio.Task[None] | None = None
+        if settings.job_worker:
+            worker = Worker(
+                engine,
+                app.state.read_path,
+                lease_seconds=settings.job_lease_seconds,
+                poll_seconds=settings.job_poll_seconds,
+                pause_seconds=settings.job_chunk_pause_seconds,
+            )
+            worker_task = asyncio.create_task(worker.run_forever(), name="fupin-job-worker")
+            app.state.job_worker = worker
         yield
+        if worker_task is not None:
+            app.state.job_worker.stop()  # finishes its chunk, gives the job back
+            # past the timeout wait_for cancels it: the chunk rolls back and the job's lease runs out
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(worker_task, timeout=10)
         await app.state.read_path.close()
         anchor.reset()
         await engine.dispose()
@@ -174,6 +194,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         codes_router,
         audit_router,
         stats_router,
+        jobs_router,
     ):
         app.include_router(router)
 

@@ -12,7 +12,7 @@ from sqlalchemy import String, bindparam, select
 
 from fupin.authz.principal import Principal
 from fupin.authz.roles import Permission, permissions_for
-from fupin.authz.scope import issue_scope
+from fupin.authz.scope import AreaScope, issue_scope
 from fupin.core.errors import ProblemError
 from fupin.core.models import utcnow
 from fupin.core.readpath import ReadPath, ReadQuery, get_read_path
@@ -65,7 +65,7 @@ API_KEY_QUERY = ReadQuery(
 async def _principal_from_api_key(read: ReadPath, key: str) -> Principal:
     if not api_key_well_formed(key):
         raise UNAUTHORIZED
-    rows = await read.fetch(API_KEY_QUERY, issue_scope(None), {"key_hash": sha256_hex(key)})
+    rows = await read.fetch(API_KEY_QUERY, None, {"key_hash": sha256_hex(key)})
     row = rows[0] if rows else None
     if (
         row is None
@@ -110,6 +110,12 @@ async def current_principal(request: Request, token: Annotated[str | None, Depen
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 
 
+def job_scope(region_code: str | None) -> AreaScope:
+    """The area a job's work runs in (jobs.worker): the one its owner's scope gave the job when it was submitted
+    (`Job.region_code`, the owner's area or a part of it). The stored job is the worker's credential."""
+    return issue_scope(region_code)
+
+
 FORBIDDEN_CODE = "forbidden"
 
 
@@ -125,6 +131,16 @@ def requires(permission: Permission) -> Callable[[Principal], Awaitable[Principa
     return check
 
 
+def holds(permission: Permission) -> Callable[[Principal], Awaitable[bool]]:
+    """A route dependency: whether the caller holds `permission`, for a route whose rule it widens (not a gate)."""
+
+    async def check(principal: CurrentPrincipal) -> bool:
+        return permission in principal.permissions
+
+    check.__name__ = f"holds_{permission.name.lower()}"
+    return check
+
+
 HouseholdReader = Annotated[Principal, Depends(requires(Permission.HOUSEHOLDS_READ))]
 HouseholdWriter = Annotated[Principal, Depends(requires(Permission.HOUSEHOLDS_WRITE))]
 HouseholdTransitioner = Annotated[Principal, Depends(requires(Permission.HOUSEHOLDS_TRANSITION))]
@@ -133,3 +149,10 @@ UserManager = Annotated[Principal, Depends(requires(Permission.USERS_MANAGE))]
 ApiKeyManager = Annotated[Principal, Depends(requires(Permission.API_KEYS_MANAGE))]
 AuditReader = Annotated[Principal, Depends(requires(Permission.AUDIT_READ))]
 ChangesReader = Annotated[Principal, Depends(requires(Permission.CHANGES_READ))]
+JobReader = Annotated[Principal, Depends(requires(Permission.JOBS_READ))]
+
+
+# a job is cancelled by its owner, or by anyone of its area with jobs:manage (jobs.service.cancel)
+JobCanceller = JobReader
+ManagesJobs = Annotated[bool, Depends(holds(Permission.JOBS_MANAGE))]
+StatsRebuilder = Annotated[Principal, Depends(requires(Permission.STATS_REBUILD))]

@@ -14,6 +14,9 @@ class Permission(StrEnum):
     API_KEYS_MANAGE = "api_keys:manage"
     AUDIT_READ = "audit:read"
     CHANGES_READ = "changes:read"
+    JOBS_READ = "jobs:read"
+    JOBS_MANAGE = "jobs:manage"
+    STATS_REBUILD = "stats:rebuild"
 
 
 class Role(StrEnum):
@@ -40,15 +43,28 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.USERS_MANAGE,
             P.API_KEYS_MANAGE,
             P.CHANGES_READ,
+            P.JOBS_READ,
+            P.JOBS_MANAGE,
+            P.STATS_REBUILD,
         }
     ),
-    Role.COUNTY_OFFICE: frozenset({P.HOUSEHOLDS_READ, P.HOUSEHOLDS_WRITE, P.HOUSEHOLDS_TRANSITION, P.CHANGES_READ}),
-    Role.TOWNSHIP: frozenset({P.HOUSEHOLDS_READ, P.HOUSEHOLDS_WRITE, P.HOUSEHOLDS_TRANSITION}),
-    Role.VILLAGE: frozenset({P.HOUSEHOLDS_READ, P.HOUSEHOLDS_WRITE}),
-    Role.DEPARTMENT: frozenset({P.HOUSEHOLDS_READ}),
+    Role.COUNTY_OFFICE: frozenset(
+        {
+            P.HOUSEHOLDS_READ,
+            P.HOUSEHOLDS_WRITE,
+            P.HOUSEHOLDS_TRANSITION,
+            P.CHANGES_READ,
+            P.JOBS_READ,
+            P.JOBS_MANAGE,
+            P.STATS_REBUILD,
+        }
+    ),
+    Role.TOWNSHIP: frozenset({P.HOUSEHOLDS_READ, P.HOUSEHOLDS_WRITE, P.HOUSEHOLDS_TRANSITION, P.JOBS_READ}),
+    Role.VILLAGE: frozenset({P.HOUSEHOLDS_READ, P.HOUSEHOLDS_WRITE, P.JOBS_READ}),
+    Role.DEPARTMENT: frozenset({P.HOUSEHOLDS_READ, P.JOBS_READ}),
     Role.INSPECTOR: frozenset({P.HOUSEHOLDS_READ}),
-    Role.AUDITOR: frozenset({P.HOUSEHOLDS_READ, P.AUDIT_READ, P.CHANGES_READ}),
-    Role.INTEGRATION: frozenset({P.HOUSEHOLDS_READ, P.HOUSEHOLDS_WRITE, P.CHANGES_READ}),
+    Role.AUDITOR: frozenset({P.HOUSEHOLDS_READ, P.AUDIT_READ, P.CHANGES_READ, P.JOBS_READ}),
+    Role.INTEGRATION: frozenset({P.HOUSEHOLDS_READ, P.HOUSEHOLDS_WRITE, P.CHANGES_READ, P.JOBS_READ}),
 }
 
 ROLE_LABELS: dict[Role, tuple[str, str]] = {

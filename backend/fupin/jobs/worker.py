@@ -1,0 +1,198 @@
+"""Workers: claim a job, run its chunks, each in its own transaction with the job's progress marker, under a lease.
+
+- Claim: the oldest queued job, or a running one whose lease ran out (its worker died), in one transaction; on
+  PostgreSQL with `SELECT ... FOR UPDATE SKIP LOCKED`, so workers of several app instances share the work and never
+  take the same job; on SQLite writes are serialised (BEGIN IMMEDIATE) and one in-process worker serves.
+- Chunk: lock the job row (still ours? cancel asked?), run the kind's chunk, write marker, done and a new lease,
+  commit: the work and the marker commit together, so a job taken up again resumes after the last committed chunk.
+- A chunk that raises fails the job (error kept); a worker that dies (kill -9, a lost process) leaves its lease to
+  run out; a worker stopped cleanly gives the lease back after its current chunk.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import socket
+import uuid
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+import fupin.jobs.stats_rebuild  # noqa: F401  (registers the kind)
+from fupin.authz.deps import job_scope
+from fupin.core.context import Actor
+from fupin.core.db import is_sqlite, make_sessionmaker
+from fupin.core.models import utcnow
+from fupin.core.readpath import ReadPath
+from fupin.jobs import repository as repo
+from fupin.jobs.models import Job
+from fupin.jobs.registry import ChunkContext, kind_of
+from fupin.jobs.service import record
+
+log = logging.getLogger("fupin.jobs")
+
+
+def default_worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+class Worker:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        read: ReadPath,
+        *,
+        worker_id: str | None = None,
+        lease_seconds: float = 60.0,
+        poll_seconds: float = 1.0,
+        pause_seconds: float = 0.0,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.engine = engine
+        self.read = read
+        self.worker_id = worker_id or default_worker_id()
+        self.lease = timedelta(seconds=lease_seconds)
+        self.poll_seconds = poll_seconds
+        self.pause_seconds = pause_seconds
+        self.clock = clock
+        self.skip_locked = not is_sqlite(str(engine.url))
+        # area_guard: a kind's queries must use the job's scope, like a request's
+        self.sessions: async_sessionmaker[AsyncSession] = make_sessionmaker(engine, area_guard=True)
+        self.actor = Actor("system", self.worker_id[:64], "job worker")
+        self.stopping = asyncio.Event()
+
+    async def claim(self) -> int | None:
+        """Take one job (its id), or None when there is nothing to do."""
+        now = self.clock()
+        if not await repo.any_claimable(self.read, now):
+            return None
+        async with self.sessions() as session, session.begin():
+            job = await repo.claim(session, now=now, skip_locked=self.skip_locked)
+            if job is None:
+                return None
+            before = job.state
+            job.state = "running"
+            job.worker_id = self.worker_id
+            job.lease_until = now + self.lease
+            job.attempts += 1
+            job.started_at = job.started_at or now
+            await session.flush()
+            action = "job.started" if before == "queued" else "job.resumed"
+            await record(
+                session,
+                job,
+                actor=self.actor,
+                action=action,
+                changes={"state": [before, "running"], "attempt": [job.attempts - 1, job.attempts], "done": job.done},
+            )
+            return job.id
+
+    async def step(self, pk: int) -> bool:
+        """Run one chunk of a job this worker holds; False when the job is over (or no longer ours)."""
+        try:
+            async with self.sessions() as session, session.begin():
+                job = await repo.held(session, pk, self.worker_id)
+                if job is None:
+                    return False  # the lease ran out and another worker took the job
+                if job.cancel_requested:
+                    await self._finish(session, job, "cancelled")
+                    return False
+                kind = kind_of(job.kind)
+                if kind is None:
+                    await self._finish(session, job, "failed", error=f"unknown job kind {job.kind!r}")
+                    return False
+                chunk = await kind.run_chunk(ChunkContext(session, job_scope(job.region_code), job), job.marker)
+                job.marker = chunk.next_marker
+                job.done += chunk.done
+                job.chunks += 1
+                if chunk.total is not None:
+                    job.total = chunk.total
+                if chunk.report or job.report is None:
+                    merged = dict(job.report or {})
+                    for name, value in chunk.report.items():
+                        merged[name] = merged.get(name, 0) + value
+                    job.report = merged
+                job.lease_until = self.clock() + self.lease
+                if chunk.next_marker is None:
+                    await self._finish(session, job, "succeeded")
+                    return False
+                return True
+        except Exception as exc:  # the chunk rolled back; the job fails with what was committed before it
+            log.exception("job %s failed", pk)
+            await self._fail(pk, f"{type(exc).__name__}: {exc}"[:2000])
+            return False
+
+    async def _finish(self, session: AsyncSession, job: Job, state: str, *, error: str | None = None) -> None:
+        job.state = state
+        job.error = error
+        job.finished_at = self.clock()
+        job.worker_id = None
+        job.lease_until = None
+        await session.flush()
+        changes: dict[str, object] = {"state": ["running", state], "done": job.done, "total": job.total}
+        if error:
+            changes["error"] = error
+        await record(session, job, actor=self.actor, action=f"job.{state}", changes=changes)
+
+    async def _fail(self, pk: int, error: str) -> None:
+        async with self.sessions() as session, session.begin():
+            job = await repo.held(session, pk, self.worker_id)
+            if job is not None:
+                await self._finish(session, job, "failed", error=error)
+
+    async def release(self, pk: int) -> None:
+        """Give a job back (clean shutdown): another worker may take it up at once, from its marker."""
+        async with self.sessions() as session, session.begin():
+            job = await repo.held(session, pk, self.worker_id)
+            if job is not None:
+                job.worker_id = None
+                job.lease_until = None
+
+    async def run_job(self, pk: int, *, max_chunks: int | None = None) -> None:
+        """Chunks until the job is over, the worker is stopping (the job is given back) or `max_chunks` ran
+        (the job is left as a dead worker leaves it: held until its lease runs out; for tests)."""
+        ran = 0
+        while await self.step(pk):
+            ran += 1
+            if max_chunks is not None and ran >= max_chunks:
+                return
+            if self.pause_seconds:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self.stopping.wait(), self.pause_seconds)
+            if self.stopping.is_set():
+                await self.release(pk)
+                return
+
+    async def run_once(self) -> bool:
+        """Claim one job and run it; False when there was none."""
+        pk = await self.claim()
+        if pk is None:
+            return False
+        await self.run_job(pk)
+        return True
+
+    async def drain(self) -> int:
+        """Run jobs until none is left to claim; the number run."""
+        count = 0
+        while not self.stopping.is_set() and await self.run_once():
+            count += 1
+        return count
+
+    async def run_forever(self) -> None:
+        """Poll for jobs until `stop()`; a database hiccup is logged and retried after the poll interval."""
+        while not self.stopping.is_set():
+            try:
+                busy = await self.run_once()
+            except Exception:
+                log.exception("job worker %s: claim failed", self.worker_id)
+                busy = False
+            if not busy:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self.stopping.wait(), self.poll_seconds)
+
+    def stop(self) -> None:
+        self.stopping.set()
