@@ -89,8 +89,12 @@ async def _principal_from_api_key(read: ReadPath, key: str) -> Principal:
     )
 
 
-async def current_principal(request: Request, token: Annotated[str | None, Depends(oauth2_scheme)]) -> Principal:
-    """The caller. A JWT is verified without the database; an API key is one read on the read path."""
+async def authenticate(request: Request, token: str | None) -> Principal:
+    """The caller, once per request. A JWT is verified without the database; an API key is one read on the read
+    path."""
+    known: Principal | None = getattr(request.state, "principal", None)
+    if known is not None:
+        return known
     if not token:
         raise UNAUTHORIZED
     if token.startswith("fp_"):
@@ -107,7 +111,12 @@ async def current_principal(request: Request, token: Annotated[str | None, Depen
     return principal
 
 
+async def current_principal(request: Request, token: Annotated[str | None, Depends(oauth2_scheme)]) -> Principal:
+    return await authenticate(request, token)
+
+
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+BearerToken = Annotated[str | None, Depends(oauth2_scheme)]
 
 
 def job_scope(region_code: str | None) -> AreaScope:
@@ -119,10 +128,12 @@ def job_scope(region_code: str | None) -> AreaScope:
 FORBIDDEN_CODE = "forbidden"
 
 
-def requires(permission: Permission) -> Callable[[Principal], Awaitable[Principal]]:
-    """A route dependency: the caller, if it holds `permission` (else 403)."""
+def requires(permission: Permission) -> Callable[[Request, str | None], Awaitable[Principal]]:
+    """A route dependency: the caller, if it holds `permission` (else 403). It authenticates itself rather than
+    depending on `current_principal`: one dependency level less on every request."""
 
-    async def check(principal: CurrentPrincipal) -> Principal:
+    async def check(request: Request, token: BearerToken) -> Principal:
+        principal = await authenticate(request, token)
         if permission not in principal.permissions:
             raise ProblemError(403, FORBIDDEN_CODE, f"This action needs the permission {permission.value}.")
         return principal
