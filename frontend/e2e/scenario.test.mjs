@@ -517,6 +517,7 @@ describe('Fupin web app in Chromium', { concurrency: false }, () => {
         const ids = await page.locator('[data-test="member-table"] .el-table__body tr td:nth-child(2)').allInnerTexts()
         assert.ok(ids.every((v) => v.includes('*')), `${user}: ID numbers masked`)
       }
+      assert.equal(await page.locator('[data-test="menu-jobs"]').count(), me.permissions.includes('jobs:read') ? 1 : 0, `${user}: jobs menu`)
       if (user === 'inspector') await screenshot('inspector-read-only')
       await logout()
     }
@@ -531,6 +532,45 @@ describe('Fupin web app in Chromium', { concurrency: false }, () => {
     await screenshot('english')
     // back to Chinese for whoever uses this browser next
     await chooseLanguage('简体中文', '贫困户列表')
+  })
+
+  step('city office rebuilds the summary statistics as a job and sees it finish with its report', async () => {
+    await logout()
+    await login('city_office')
+    await page.locator('[data-test="menu-jobs"]').click()
+    await page.waitForURL(/\/jobs/)
+    await page.locator('[data-test="job-table"]').waitFor()
+    await page.locator('[data-test="stats-rebuild"]').click()
+    const drawer = page.locator('.el-drawer', { hasText: '任务详情' })
+    await drawer.waitFor()
+    await drawer.getByText('重建统计汇总').first().waitFor()
+    // polled every 2 s until the worker has finished it
+    await drawer.locator('[data-test="job-state"]', { hasText: '已完成' }).waitFor({ timeout: 60_000 })
+    const report = drawer.locator('[data-test="job-report"]')
+    await report.waitFor()
+    assert.match(await report.innerText(), /处理村数\s*[\d,]+/)
+    assert.match(await report.innerText(), /贫困户数\s*[\d,]+/)
+    assert.equal(await drawer.locator('[data-test="job-cancel-drawer"]').count(), 0)
+    await page.locator('[data-test="job-table"] .el-table__body tr', { hasText: '已完成' }).first().waitFor()
+    await page.waitForTimeout(400) // drawer animation
+    await screenshot('jobs')
+    await drawer.locator('.el-drawer__close-btn').click()
+    await drawer.waitFor({ state: 'hidden' })
+    // the state filter lives in the URL
+    await pick(page.locator('[data-test="filter-state"]'), '已完成')
+    await page.waitForURL(/state=succeeded/)
+    await page.locator('[data-test="job-table"] .el-table__body tr', { hasText: '已完成' }).first().waitFor()
+    await logout()
+  })
+
+  step('the inspector (no jobs:read) has no jobs menu and cannot open the page', async () => {
+    await login('inspector')
+    await page.locator('[data-test="kpi-households"]').waitFor()
+    assert.equal(await page.locator('[data-test="menu-jobs"]').count(), 0)
+    await page.goto(`${server.base}/jobs`)
+    await page.locator('[data-test="kpi-households"]').waitFor()
+    assert.doesNotMatch(new URL(page.url()).pathname, /^\/jobs/)
+    await logout()
   })
 
   step('logged no uncaught errors in the browser console', () => {

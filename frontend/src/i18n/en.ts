@@ -25,7 +25,7 @@ const en: MessageSchema = {
   },
   menu: {
     dashboard: 'Overview', households: 'Households', householdList: 'Household list', householdNew: 'New household',
-    regions: 'Regions',
+    regions: 'Regions', jobs: 'Background jobs',
   },
   layout: {
     region: 'Region', regionPlaceholder: 'Choose a region', profile: 'Profile', piiOn: 'Full personal data visible',
@@ -119,6 +119,19 @@ const en: MessageSchema = {
       assessment: { created: 'Assessment recorded', updated: 'Assessment updated' },
     },
   },
+  jobs: {
+    title: 'Background jobs', kind: 'Job', state: 'State', progress: 'Progress', owner: 'Started by', region: 'Area',
+    createdAt: 'Created', startedAt: 'Started', finishedAt: 'Finished', id: 'Job ID', detail: 'Job details',
+    rate: '{n}/s', empty: 'No background jobs', hint: 'Queued and running jobs refresh every 2 seconds',
+    wholeSystem: 'Whole system', cancelRequested: 'Cancelling',
+    cancel: 'Cancel job', cancelConfirm: 'Cancel the job "{kind}"? What it has done so far stays.',
+    cancelled: 'Job cancelled', cancelAsked: 'Cancel requested: the job stops after its current batch',
+    rebuildStats: 'Rebuild summary statistics', rebuildStarted: 'Rebuilding the summary statistics',
+    reportTitle: 'Result', reportPending: 'The result appears when the job has finished', noReport: 'No result', errorTitle: 'Error',
+    states: { queued: 'Queued', running: 'Running', succeeded: 'Succeeded', failed: 'Failed', cancelled: 'Cancelled' },
+    kinds: { stats: { rebuild: 'Rebuild summary statistics' } },
+    report: { villages: 'Villages processed', villages_with_households: 'Villages with households', households: 'Households', people: 'People' },
+  },
   errors: {
     title: 'Not done', network: 'Cannot reach the server, check the network and retry', unknown: 'Unexpected error ({status})',
     field: '{field}: {message}', validation: 'Some fields are invalid, see the fields marked red',
@@ -153,6 +166,7 @@ const en: MessageSchema = {
       invalid_cursor: 'The page position expired, search again',
       pii_required: 'Requires the personal-data permission',
       auth: { invalid_credentials: 'Wrong username or password', rate_limited: 'Too many attempts, wait a moment', invalid_refresh_token: 'Session expired, log in again', grant_exceeds_own: 'Cannot grant more than you have' },
+      job: { finished: 'The job has already finished, nothing to cancel', not_owner: 'Only the job\'s owner or a jobs manager may cancel it' },
       household: {
         duplicate_member: 'This ID number is already registered (twice here or in another active household)', head_required: 'Exactly one head of household is required',
         secondary_causes: 'Other causes must differ from each other and from the main cause', removed: 'The household was removed',

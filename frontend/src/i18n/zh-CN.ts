@@ -28,7 +28,7 @@ const zhCN = {
   },
   menu: {
     dashboard: '首页概览', households: '贫困户管理', householdList: '贫困户列表', householdNew: '新增贫困户',
-    regions: '行政区划',
+    regions: '行政区划', jobs: '后台任务',
   },
   layout: {
     region: '当前区域', regionPlaceholder: '选择区域', profile: '个人信息', piiOn: '可查看完整个人信息',
@@ -122,6 +122,19 @@ const zhCN = {
       assessment: { created: '填报两不愁三保障', updated: '修改两不愁三保障' },
     },
   },
+  jobs: {
+    title: '后台任务', kind: '任务类型', state: '状态', progress: '进度', owner: '发起人', region: '范围',
+    createdAt: '创建时间', startedAt: '开始时间', finishedAt: '结束时间', id: '任务编号', detail: '任务详情',
+    rate: '{n} 个/秒', empty: '暂无后台任务', hint: '排队中或执行中的任务每 2 秒自动刷新',
+    wholeSystem: '全系统', cancelRequested: '正在取消',
+    cancel: '取消任务', cancelConfirm: '确认取消“{kind}”任务？已完成的部分会保留。',
+    cancelled: '任务已取消', cancelAsked: '已请求取消，任务将在当前批次完成后停止',
+    rebuildStats: '重建统计汇总', rebuildStarted: '已开始重建统计汇总',
+    reportTitle: '执行结果', reportPending: '任务完成后显示结果', noReport: '无执行结果', errorTitle: '错误信息',
+    states: { queued: '排队中', running: '执行中', succeeded: '已完成', failed: '失败', cancelled: '已取消' },
+    kinds: { stats: { rebuild: '重建统计汇总' } },
+    report: { villages: '处理村数', villages_with_households: '有贫困户的村数', households: '贫困户数', people: '贫困人口' },
+  },
   errors: {
     title: '操作未成功', network: '无法连接服务器，请检查网络后重试', unknown: '发生未知错误（{status}）',
     field: '{field}：{message}', validation: '提交的数据有误，请检查标红的字段',
@@ -156,6 +169,7 @@ const zhCN = {
       invalid_cursor: '分页位置已失效，请重新查询',
       pii_required: '需要查看完整个人信息的权限',
       auth: { invalid_credentials: '用户名或密码错误', rate_limited: '登录尝试过于频繁，请稍后再试', invalid_refresh_token: '登录已过期，请重新登录', grant_exceeds_own: '不能授予超出自身的权限' },
+      job: { finished: '该任务已结束，无法取消', not_owner: '只有任务发起人或任务管理员可以取消该任务' },
       household: {
         duplicate_member: '该身份证号已登记（同一户内重复或已在其他在册贫困户中）', head_required: '须有且只有一名户主',
         secondary_causes: '其他致贫原因不能重复，也不能与主要致贫原因相同', removed: '该户已注销',

@@ -6,6 +6,7 @@ import type { AppModule } from './module'
 import auth from './auth/routes'
 import dashboard from './dashboard/routes'
 import households from './households/routes'
+import jobs from './jobs/routes'
 import regions from './regions/routes'
 
-export const MODULES: readonly AppModule[] = [auth, dashboard, households, regions]
+export const MODULES: readonly AppModule[] = [auth, dashboard, households, jobs, regions]
