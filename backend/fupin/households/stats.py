@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from typing import Any
 
 from sqlalchemy import Connection, String, cast, delete, func, insert, literal, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -60,23 +61,33 @@ async def move(session: AsyncSession, before: Snapshot | None, household: Househ
             await _add(session, key, delta_households[key], delta_people[key])
 
 
-def rebuild(conn: Connection) -> None:
-    """Recompute the whole summary from the register (after bulk loads, or to repair)."""
-    conn.execute(delete(HouseholdStat))
-    columns = ["village_code", "dimension", "value", "households", "people"]
+SUMMARY_COLUMNS = ["village_code", "dimension", "value", "households", "people"]
+
+
+def summary_inserts(villages: Any = None) -> list[Any]:
+    """The INSERT ... SELECTs that recompute the summary from the register, for the villages matched by the
+    `villages` condition on `Household.village_code` (None: all). `rebuild` and the stats.rebuild job use them."""
+    exited = Household.status.in_(EXITED) & Household.exit_year.isnot(None)
+    statements = []
     for dimension, column, where in (
         ("status", Household.status, None),
         ("attribute", Household.attribute, None),
         ("main_cause", Household.main_cause, None),
-        (
-            "exit_year",
-            cast(Household.exit_year, String),
-            Household.status.in_(EXITED) & Household.exit_year.isnot(None),
-        ),
+        ("exit_year", cast(Household.exit_year, String), exited),
     ):
         query = select(
             Household.village_code, literal(dimension), column, func.count(), func.sum(Household.member_count)
         )
-        if where is not None:
-            query = query.where(where)
-        conn.execute(insert(HouseholdStat).from_select(columns, query.group_by(Household.village_code, column)))
+        for condition in (where, villages):
+            if condition is not None:
+                query = query.where(condition)
+        query = query.group_by(Household.village_code, column)
+        statements.append(insert(HouseholdStat).from_select(SUMMARY_COLUMNS, query))
+    return statements
+
+
+def rebuild(conn: Connection) -> None:
+    """Recompute the whole summary from the register (after bulk loads, or to repair)."""
+    conn.execute(delete(HouseholdStat))
+    for statement in summary_inserts():
+        conn.execute(statement)

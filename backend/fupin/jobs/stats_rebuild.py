@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import String, cast, delete, func, insert, literal, select
+from sqlalchemy import delete, func
 
 from fupin.households.models import Household, HouseholdStat
-from fupin.households.stats import EXITED
+from fupin.households.stats import summary_inserts
 from fupin.jobs.registry import Chunk, ChunkContext, JobKind, register
 from fupin.regions.models import Region
 
@@ -40,23 +40,8 @@ async def run_chunk(ctx: ChunkContext, marker: Any) -> Chunk:
     if not codes:
         return Chunk(None, 0, total)
     await session.execute(delete(HouseholdStat).where(HouseholdStat.village_code.in_(codes)))
-    in_batch = Household.village_code.in_(codes)
-    for dimension, column, where in (
-        ("status", Household.status, in_batch),
-        ("attribute", Household.attribute, in_batch),
-        ("main_cause", Household.main_cause, in_batch),
-        (
-            "exit_year",
-            cast(Household.exit_year, String),
-            in_batch & Household.status.in_(EXITED) & Household.exit_year.isnot(None),
-        ),
-    ):
-        query = (
-            select(Household.village_code, literal(dimension), column, func.count(), func.sum(Household.member_count))
-            .where(where)
-            .group_by(Household.village_code, column)
-        )
-        await session.execute(insert(HouseholdStat).from_select(_COLUMNS, query))
+    for statement in summary_inserts(Household.village_code.in_(codes)):
+        await session.execute(statement)
     figures = scope.select(
         func.count(func.distinct(HouseholdStat.village_code)),
         func.coalesce(func.sum(HouseholdStat.households), 0),
