@@ -4,6 +4,8 @@ trace left by reading unmasked personal data."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fupin.audit import chain as audit
@@ -103,11 +105,12 @@ async def record_personal_data_read(
 # ---------------------------------------------------------------- outputs
 
 
+def _member_view(member: Member, head_member_id: int | None) -> Any:
+    return record_view(member, id=member.public_id, is_head=member.id == head_member_id)
+
+
 def member_out(principal: Principal, member: Member, *, head_member_id: int | None) -> MemberOut:
-    return MemberOut.model_validate(
-        record_view(member, id=member.public_id, is_head=member.id == head_member_id),
-        context=presentation(pii=principal.pii),
-    )
+    return MemberOut.model_validate(_member_view(member, head_member_id), context=presentation(pii=principal.pii))
 
 
 def members_out(principal: Principal, members: list[Member], *, head_member_id: int | None) -> list[MemberOut]:
@@ -132,7 +135,7 @@ async def household_out(
         county_name=names.get(county),
         head_member_id=head.public_id if head else None,
         secondary_causes=list(household.secondary_causes or []),
-        members=[record_view(m, id=m.public_id, is_head=m.id == household.head_member_id) for m in members],
+        members=[_member_view(m, household.head_member_id) for m in members],
     )
     return HouseholdOut.model_validate(view, context=presentation(pii=principal.pii))
 
