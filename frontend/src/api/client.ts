@@ -84,9 +84,12 @@ export function createAuthFetch(fetchImpl: typeof fetch = globalThis.fetch.bind(
   }
 }
 
+/** The app's authenticated fetch (bearer token, silent refresh), shared by the typed client and file transfers. */
+export const authFetch = createAuthFetch((input, init) => globalThis.fetch(input, init))
+
 export const api = createClient<paths>({
   baseUrl: typeof window !== 'undefined' && window.location?.origin ? window.location.origin : 'http://localhost',
-  fetch: createAuthFetch((input, init) => globalThis.fetch(input, init)),
+  fetch: authFetch,
 })
 
 type FetchResult<T> = { data?: T; error?: unknown; response: Response }

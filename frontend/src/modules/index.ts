@@ -6,7 +6,9 @@ import type { AppModule } from './module'
 import auth from './auth/routes'
 import dashboard from './dashboard/routes'
 import households from './households/routes'
+import imports from './imports/routes'
+import integration from './integration/routes'
 import jobs from './jobs/routes'
 import regions from './regions/routes'
 
-export const MODULES: readonly AppModule[] = [auth, dashboard, households, jobs, regions]
+export const MODULES: readonly AppModule[] = [auth, dashboard, households, imports, jobs, integration, regions]

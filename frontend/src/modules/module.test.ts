@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { createMemoryHistory, createRouter, type RouteRecordRaw } from 'vue-router'
 import { defineComponent } from 'vue'
 import { House, Plus } from '@element-plus/icons-vue'
-import { activeMenuPath, defineModule, layoutRoutes, menuEntries, prefetchLoaders, standaloneRoutes, type AppModule } from './module'
+import { activeMenuPath, allows, defineModule, layoutRoutes, menuEntries, prefetchLoaders, standaloneRoutes, type AppModule } from './module'
 import { MODULES } from '.'
 import { appRoutes } from '@/router/routes'
 import zhCN from '@/i18n/zh-CN'
@@ -65,6 +65,24 @@ describe('module assembly', () => {
     expect(activeMenuPath([], { name: 'x', path: '/projects' })).toBe('')
   })
 
+  it('accepts any one of a list of permissions', () => {
+    expect(allows(undefined, can())).toBe(true)
+    expect(allows('a', can('a'))).toBe(true)
+    expect(allows('a', can('b'))).toBe(false)
+    expect(allows(['a', 'b'], can('b'))).toBe(true)
+    expect(allows(['a', 'b'], can('c'))).toBe(false)
+    expect(allows([], can('a'))).toBe(false)
+    const both = defineModule({
+      name: 'sync',
+      routes: [{ path: 'sync', name: 'sync', component: lazy, meta: { permission: ['x:manage', 'y:manage'], prefetch: true } }],
+      menu: [{ id: 'sync', label: 'menu.sync', icon: House, path: '/sync', permission: ['x:manage', 'y:manage'], order: 5 }],
+    })
+    expect(menuEntries([both], can('y:manage')).map((e) => e.id)).toEqual(['sync'])
+    expect(menuEntries([both], can('z:manage'))).toEqual([])
+    expect(prefetchLoaders([both], can('x:manage'))).toEqual([lazy])
+    expect(prefetchLoaders([both], can())).toEqual([])
+  })
+
   it('prefetches the marked lazy pages the user may open', () => {
     expect(prefetchLoaders([projects, home], can())).toEqual([])
     expect(prefetchLoaders([projects, home], can('projects:read'))).toEqual([lazy])
@@ -84,10 +102,22 @@ describe('the app registry', () => {
       ['/', 'menu.dashboard'],
       ['/households', 'menu.householdList'],
       ['/households/new', 'menu.householdNew'],
+      ['/imports', 'menu.imports'],
       ['/regions', 'menu.regions'],
     ])
     expect(menuEntries(MODULES, can('households:read')).map((e) => e.id)).toEqual(['dashboard', 'households', 'regions'])
     expect(menuEntries(MODULES, can()).map((e) => e.id)).toEqual(['dashboard', 'regions'])
+  })
+
+  it('shows the import page to household writers and the integration page to its managers', () => {
+    const ids = (...p: string[]) => menuEntries(MODULES, can(...p)).map((e) => e.id)
+    expect(ids('households:read')).not.toContain('imports')
+    expect(ids('households:read', 'households:write')).toContain('imports')
+    expect(ids('households:read', 'jobs:read')).not.toContain('integration')
+    for (const p of ['webhooks:manage', 'adjustments:manage', 'api_keys:manage']) expect(ids(p), p).toContain('integration')
+    // the tab is part of the path; every tab is the same page
+    expect(router.resolve('/integration/webhooks').name).toBe('integration')
+    expect(router.resolve('/integration').name).toBe('integration')
   })
 
   it('highlights the household pages as before', () => {
@@ -108,7 +138,7 @@ describe('the app registry', () => {
     for (const e of entries) {
       const r = router.resolve(e.path)
       expect(r.name, e.path).not.toBe('not-found')
-      expect(r.meta.permission, e.id).toBe(e.permission)
+      expect(r.meta.permission, e.id).toEqual(e.permission)
     }
   })
 

@@ -10,14 +10,17 @@ declare module 'vue-router' {
   interface RouteMeta {
     /** reachable without logging in */
     public?: boolean
-    /** the permission (from GET /me) the page needs; without it the router goes home */
-    permission?: string
+    /** the permission (from GET /me) the page needs, or a list of which any one will do; without it the router goes home */
+    permission?: Permission
     /** i18n key of the document title */
     title?: string
     /** fetch this page's code when the browser is idle after the first page (an everyday page) */
     prefetch?: boolean
   }
 }
+
+/** A permission name, or a list of names of which any one grants access. */
+export type Permission = string | readonly string[]
 
 export interface MenuEntry {
   /** unique in the app; the menu item carries data-test="menu-<id>" */
@@ -27,8 +30,8 @@ export interface MenuEntry {
   icon: Component
   /** where the item leads; it stays highlighted on the pages under this path */
   path: string
-  /** shown only to users with this permission */
-  permission?: string
+  /** shown only to users with this permission (or with any one of the listed permissions) */
+  permission?: Permission
   /** position in the menu, ascending (modules leave gaps of 10) */
   order: number
   /** route names that highlight this item although their path is elsewhere */
@@ -49,6 +52,12 @@ export function defineModule(m: AppModule): AppModule {
 }
 
 type Can = (permission: string) => boolean
+
+/** Whether `can` grants the permission: no permission = everyone, a list = any one of them. */
+export function allows(permission: Permission | undefined, can: Can): boolean {
+  if (permission === undefined) return true
+  return typeof permission === 'string' ? can(permission) : permission.some((p) => can(p))
+}
 
 function names(routes: RouteRecordRaw[]): string[] {
   return routes.flatMap((r) => [...(r.name ? [String(r.name)] : []), ...names(r.children ?? [])])
@@ -87,7 +96,7 @@ export function standaloneRoutes(modules: readonly AppModule[]): RouteRecordRaw[
 export function menuEntries(modules: readonly AppModule[], can: Can): MenuEntry[] {
   return modules
     .flatMap((m) => m.menu ?? [])
-    .filter((e) => !e.permission || can(e.permission))
+    .filter((e) => allows(e.permission, can))
     .sort((a, b) => a.order - b.order)
 }
 
@@ -111,7 +120,7 @@ export function prefetchLoaders(modules: readonly AppModule[], can: Can): (() =>
   const out: (() => Promise<unknown>)[] = []
   const walk = (routes: RouteRecordRaw[]) => {
     for (const r of routes) {
-      const allowed = !r.meta?.permission || can(r.meta.permission)
+      const allowed = allows(r.meta?.permission, can)
       // lazy pages are `() => import(...)`; an already-loaded component (an object) needs no fetching
       if (r.meta?.prefetch && allowed && typeof r.component === 'function') out.push(r.component as () => Promise<unknown>)
       if (r.children) walk(r.children)

@@ -2,6 +2,7 @@ import { createRouter, createWebHistory } from 'vue-router'
 import { useAuthStore } from '@/modules/auth/store'
 import { session } from '@/api/session'
 import { appRoutes } from './routes'
+import { allows } from '@/modules/module'
 
 export const router = createRouter({
   history: createWebHistory(),
@@ -23,6 +24,6 @@ router.beforeEach(async (to) => {
     }
   }
   // a page the user may not open: back to the home page
-  if (to.meta.permission && !auth.can(to.meta.permission)) return { path: '/' }
+  if (!allows(to.meta.permission, auth.can)) return { path: '/' }
   return true
 })

@@ -1,5 +1,8 @@
 /** Household endpoints used by the pages, typed by the generated contract (src/api/schema.d.ts). */
 import { api, ifMatch, unwrap, unwrapWithEtag } from '@/api/client'
+import { download, sendJson } from '@/api/http'
+import type { Job } from '@/modules/jobs/jobState'
+import { exportJobBody, exportQuery, type ExportChoice } from './exportModel'
 import type {
   Assessment,
   AuditEvent,
@@ -44,15 +47,22 @@ function clean<T extends object>(o: T): Partial<T> {
   return out
 }
 
+/** The filter part of the list's query, exactly as the list sends it (also used by the export). */
+export function listQuery(filters: HouseholdFilters): Omit<ListQuery, 'limit' | 'cursor' | 'include_total'> {
+  const f = clean({ ...filters, q: filters.q?.trim() || null })
+  return {
+    ...(f as Omit<ListQuery, 'status'>),
+    status: f.status ? ([f.status] as ListQuery['status']) : undefined,
+    sort: (f.sort as Sort | undefined) ?? undefined,
+  }
+}
+
 export function listHouseholds(filters: HouseholdFilters, cursor: string | null, limit = 50): Promise<Page<HouseholdRow>> {
-  const f = clean(filters)
   return unwrap(
     api.GET('/api/v1/households', {
       params: {
         query: {
-          ...(f as Omit<ListQuery, 'status'>),
-          status: f.status ? ([f.status] as ListQuery['status']) : undefined,
-          sort: (f.sort as Sort | undefined) ?? undefined,
+          ...listQuery(filters),
           limit,
           cursor: cursor ?? undefined,
           include_total: cursor === null ? true : undefined,
@@ -168,4 +178,14 @@ export async function auditEvents(id: string): Promise<AuditEvent[]> {
 
 export async function povertyLines(): Promise<PovertyLine[]> {
   return (await unwrap(api.GET('/api/v1/poverty-lines', {}))).items
+}
+
+/** Downloads the list (its current filters) as a file; a list over the direct limit answers 413 export.too_large. */
+export function exportHouseholds(filters: HouseholdFilters, choice: ExportChoice): Promise<string> {
+  return download('/api/v1/households/export', { query: exportQuery(listQuery(filters), choice), fallbackName: `households.${choice === 'xlsx' ? 'xlsx' : choice === 'ndjson' ? 'ndjson' : 'csv'}` })
+}
+
+/** Runs the export as a job (for a list too large to stream directly); 202 with the queued job. */
+export function startExportJob(filters: HouseholdFilters, choice: ExportChoice): Promise<Job> {
+  return sendJson<Job>('POST', '/api/v1/exports', { json: exportJobBody(listQuery(filters), choice) })
 }

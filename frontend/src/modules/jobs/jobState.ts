@@ -97,12 +97,29 @@ export interface ReportLine {
   value: string
 }
 
-const KNOWN_REPORT: readonly string[] = ['villages', 'villages_with_households', 'households', 'people']
+const KNOWN_REPORT: readonly string[] = [
+  'villages',
+  'villages_with_households',
+  'households',
+  'people',
+  // imports
+  'created',
+  'updated',
+  'unchanged',
+  'failed',
+  'queued',
+  'errors',
+  'warnings',
+  // exports
+  'rows',
+]
 
 function reportValue(v: unknown): string {
   if (v === null || v === undefined) return '—'
   if (typeof v === 'number') return grouped(v)
   if (typeof v === 'string' || typeof v === 'boolean') return String(v)
+  // lists (an import's row errors) are counted: the page that owns the job shows them
+  if (Array.isArray(v)) return grouped(v.length)
   return JSON.stringify(v)
 }
 
@@ -115,6 +132,17 @@ export function reportLines(report: Record<string, unknown> | null | undefined):
     ...known.map((name) => ({ name, labelKey: `jobs.report.${name}`, value: reportValue(report[name]) })),
     ...other.map((name) => ({ name, labelKey: null, value: reportValue(report[name]) })),
   ]
+}
+
+/** The download path of the file a job produced (an export's report.file), or null. */
+export function reportFile(report: Record<string, unknown> | null | undefined): string | null {
+  const file = report?.file
+  return typeof file === 'string' && file.startsWith('/api/') ? file : null
+}
+
+/** The page that shows a job's own result (an import's report with its row errors), if there is one. */
+export function resultPage(job: Pick<Job, 'kind' | 'id'>): { name: string; query: Record<string, string> } | null {
+  return job.kind.startsWith('import.') ? { name: 'imports', query: { job: job.id } } : null
 }
 
 /** Replaces the jobs that came back fresher (by id), keeping the list's order. */

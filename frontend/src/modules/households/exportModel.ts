@@ -1,0 +1,46 @@
+/** The export button's pure parts: the four file kinds offered, and the query or job body built from the list's query. */
+import { apiPath, type Query } from '@/api/http'
+import type { ApiError } from '@/api/problem'
+
+export const EXPORT_CHOICES = ['csv-utf8', 'csv-gb18030', 'xlsx', 'ndjson'] as const
+export type ExportChoice = (typeof EXPORT_CHOICES)[number]
+export type ExportFormat = 'csv' | 'xlsx' | 'ndjson'
+export type ExportEncoding = 'utf-8' | 'gb18030'
+
+/** The format and (for CSV) the encoding of a choice. */
+export function exportFormat(choice: ExportChoice): { format: ExportFormat; encoding?: ExportEncoding } {
+  switch (choice) {
+    case 'csv-utf8':
+      return { format: 'csv', encoding: 'utf-8' }
+    case 'csv-gb18030':
+      return { format: 'csv', encoding: 'gb18030' }
+    default:
+      return { format: choice }
+  }
+}
+
+/** The list's filter query (as the list sends it) plus the format: GET /api/v1/households/export's query. */
+export function exportQuery(listQuery: Query, choice: ExportChoice): Query {
+  return { ...listQuery, ...exportFormat(choice) }
+}
+
+export const EXPORT_PATH = '/api/v1/households/export'
+
+export function exportUrl(listQuery: Query, choice: ExportChoice): string {
+  return apiPath(EXPORT_PATH, exportQuery(listQuery, choice))
+}
+
+/** The body of POST /api/v1/exports: the same filters, as the list's query parameters (empty ones left out). */
+export function exportJobBody(listQuery: Query, choice: ExportChoice): { entity: 'households'; format: ExportFormat; encoding?: ExportEncoding; filters: Record<string, unknown> } {
+  const filters: Record<string, unknown> = {}
+  for (const [k, v] of Object.entries(listQuery)) {
+    if (v === null || v === undefined || v === '' || (Array.isArray(v) && v.length === 0)) continue
+    filters[k] = v
+  }
+  return { entity: 'households', ...exportFormat(choice), filters }
+}
+
+/** The list is too large to stream: the API asks for an export job instead. */
+export function isTooLarge(error: Pick<ApiError, 'status' | 'code'>): boolean {
+  return error.status === 413 && (error.code === 'export.too_large' || error.code === '')
+}

@@ -1,0 +1,194 @@
+/**
+ * The import page's pure parts: the options and the form fields they are sent as, which files are accepted,
+ * and the job report read into counts and error rows with readable messages.
+ */
+import { stripEnglish } from '@/api/problem'
+
+export const STRATEGIES = ['create', 'update', 'create_and_update'] as const
+export const ID_SCHEMES = ['id', 'external'] as const
+export const ENCODINGS = ['auto', 'utf-8', 'gb18030'] as const
+export type Strategy = (typeof STRATEGIES)[number]
+export type IdScheme = (typeof ID_SCHEMES)[number]
+export type Encoding = (typeof ENCODINGS)[number]
+
+export interface ImportOptions {
+  strategy: Strategy
+  /** all or nothing (整体导入) instead of record by record (逐条导入) */
+  atomic: boolean
+  id_scheme: IdScheme
+  encoding: Encoding
+}
+
+/** The API's defaults. */
+export function defaultOptions(): ImportOptions {
+  return { strategy: 'create_and_update', atomic: false, id_scheme: 'id', encoding: 'auto' }
+}
+
+/** The multipart form fields besides the file, as POST /api/v1/imports reads them. */
+export function importFields(options: ImportOptions, dryRun: boolean): Record<string, string> {
+  return {
+    entity: 'households',
+    strategy: options.strategy,
+    atomic: String(options.atomic),
+    dry_run: String(dryRun),
+    id_scheme: options.id_scheme,
+    encoding: options.encoding,
+  }
+}
+
+export function importFormData(file: Blob & { name?: string }, options: ImportOptions, dryRun: boolean): FormData {
+  const form = new FormData()
+  for (const [name, value] of Object.entries(importFields(options, dryRun))) form.append(name, value)
+  form.append('file', file, file.name ?? 'import')
+  return form
+}
+
+export const ACCEPTED_EXTENSIONS = ['.csv', '.xlsx', '.json', '.ndjson'] as const
+export type FileFormat = 'csv' | 'xlsx' | 'json' | 'ndjson'
+
+/** The format a file name says, or null for a file the page does not accept. */
+export function fileFormat(name: string): FileFormat | null {
+  const m = /\.([a-z]+)$/i.exec(name.trim())
+  const ext = m ? m[1].toLowerCase() : ''
+  return ext === 'csv' || ext === 'xlsx' || ext === 'json' || ext === 'ndjson' ? ext : null
+}
+
+/** The encoding option matters for CSV only (XLSX and JSON carry their own). */
+export function encodingApplies(name: string | null | undefined): boolean {
+  return !name || fileFormat(name) === 'csv'
+}
+
+export function formatSize(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`
+  return `${(bytes / 1024 / 1024).toFixed(1)} MB`
+}
+
+/** One refused row of an import report. */
+export interface ImportRowError {
+  row: number | null
+  pointer?: string | null
+  column?: string | null
+  code: string
+  message?: string | null
+  external_id?: string | null
+}
+
+/** The report of an import job (job.report of kind import.households). */
+export interface ImportReport {
+  created: number
+  updated: number
+  unchanged: number
+  failed: number
+  queued: number
+  warnings: string[]
+  errors: ImportRowError[]
+  dry_run: boolean
+  atomic: boolean
+}
+
+const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : 0)
+const str = (v: unknown): string | null => (v === null || v === undefined || v === '' ? null : String(v))
+
+function warningText(w: unknown): string {
+  if (typeof w === 'string') return w
+  if (w && typeof w === 'object') {
+    const o = w as Record<string, unknown>
+    return String(o.message ?? o.detail ?? o.code ?? JSON.stringify(w))
+  }
+  return String(w)
+}
+
+/** The report of a job read defensively (a job still running has none: null). */
+export function readReport(report: Record<string, unknown> | null | undefined): ImportReport | null {
+  if (!report || typeof report !== 'object') return null
+  const errors = Array.isArray(report.errors) ? report.errors : []
+  return {
+    created: num(report.created),
+    updated: num(report.updated),
+    unchanged: num(report.unchanged),
+    failed: num(report.failed),
+    queued: num(report.queued),
+    warnings: Array.isArray(report.warnings) ? report.warnings.map(warningText) : [],
+    errors: errors
+      .filter((e): e is Record<string, unknown> => !!e && typeof e === 'object')
+      .map((e) => ({
+        row: typeof e.row === 'number' ? e.row : e.row === null || e.row === undefined ? null : Number(e.row),
+        pointer: str(e.pointer),
+        column: str(e.column),
+        code: String(e.code ?? ''),
+        message: str(e.message),
+        external_id: str(e.external_id),
+      })),
+    dry_run: report.dry_run === true,
+    atomic: report.atomic === true,
+  }
+}
+
+/** The counts the report shows, in order, with their i18n keys. */
+export const COUNT_KEYS = ['created', 'updated', 'unchanged', 'failed', 'queued'] as const
+export type CountKey = (typeof COUNT_KEYS)[number]
+
+export function counts(report: ImportReport): { key: CountKey; labelKey: string; value: number }[] {
+  return COUNT_KEYS.map((key) => ({ key, labelKey: `imports.counts.${key}`, value: report[key] }))
+}
+
+/** A row of the error table as shown. */
+export interface ErrorRowView {
+  row: string
+  column: string
+  code: string
+  message: string
+  externalId: string
+}
+
+export interface Translator {
+  t: (key: string) => string
+  te: (key: string) => boolean
+}
+
+function hasHan(s: string | null | undefined): boolean {
+  return !!s && /[\u4e00-\u9fff]/.test(s)
+}
+
+/** "/members/0/id_number" → "members/0/id_number" (the cell is named by its column when the file has one). */
+function pointerText(pointer: string | null | undefined): string {
+  return pointer ? pointer.replace(/^#?\//, '') : ''
+}
+
+/**
+ * The message of an error in the UI language: the app's text for the code when it has one, otherwise the
+ * server's message without its English gloss; in English the server's English part is kept.
+ */
+export function errorMessage(e: Pick<ImportRowError, 'code' | 'message'>, tr: Translator, chinese = true): string {
+  const code = e.code
+  if (code && /^[a-z0-9_.]+$/i.test(code) && tr.te(`errors.codes.${code}`)) return tr.t(`errors.codes.${code}`)
+  const message = e.message ?? ''
+  if (!message) return code || '—'
+  if (!chinese) {
+    const gloss = /\(([^()\u4e00-\u9fff]+)\)\s*$/.exec(message)
+    if (gloss && hasHan(message)) return gloss[1]
+    return message
+  }
+  return hasHan(message) ? stripEnglish(message) : message
+}
+
+export function errorRow(e: ImportRowError, tr: Translator, chinese = true): ErrorRowView {
+  return {
+    row: e.row === null || e.row === undefined || Number.isNaN(e.row) ? '—' : String(e.row),
+    column: e.column || pointerText(e.pointer) || '—',
+    code: e.code || '—',
+    message: errorMessage(e, tr, chinese),
+    externalId: e.external_id || '—',
+  }
+}
+
+/** Whether the report has offending rows worth downloading as XLSX. */
+export function hasErrorRows(report: ImportReport | null): boolean {
+  return !!report && (report.failed > 0 || report.errors.length > 0)
+}
+
+/** What an atomic run with errors means: nothing was written. */
+export function nothingWritten(report: ImportReport): boolean {
+  return report.dry_run || (report.atomic && hasErrorRows(report))
+}
