@@ -172,7 +172,7 @@ const en: MessageSchema = {
     keys: {
       hint: 'Keys for other systems (the provincial platform) calling the API; a key is shown only when it is created.', create: 'New API key', createdTitle: 'API key created',
       name: 'Name', prefix: 'Prefix', roles: 'Roles', scopes: 'Scopes', scopesAll: 'All permissions of the roles',
-      region: 'Area', ownArea: 'My own area', department: 'Department', pii: 'Full personal data', expiresAt: 'Expires', never: 'Never',
+      region: 'Area', regionPlaceholder: 'Choose the area (optional for administrators and auditors)', department: 'Department', pii: 'Full personal data', expiresAt: 'Expires', never: 'Never',
       lastUsed: 'Last used', state: 'State', activeTag: 'Active', revokedTag: 'Revoked', expiredTag: 'Expired',
       revoke: 'Revoke', revokeConfirm: 'Revoke the key "{name}"? Systems using it lose access at once.', revoked: 'The key was revoked', empty: 'No API keys',
     },

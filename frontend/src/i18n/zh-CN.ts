@@ -175,7 +175,7 @@ const zhCN = {
     keys: {
       hint: '供省级平台等外部系统调用接口的密钥；密钥只在创建时显示一次。', create: '新建 API 密钥', createdTitle: 'API 密钥已创建',
       name: '名称', prefix: '前缀', roles: '角色', scopes: '权限范围', scopesAll: '不限（所选角色的全部权限）',
-      region: '辖区', ownArea: '本人辖区', department: '部门', pii: '完整个人信息', expiresAt: '有效期至', never: '长期有效',
+      region: '辖区', regionPlaceholder: '选择辖区（系统管理员、纪检审计可不选）', department: '部门', pii: '完整个人信息', expiresAt: '有效期至', never: '长期有效',
       lastUsed: '最近使用', state: '状态', activeTag: '有效', revokedTag: '已吊销', expiredTag: '已过期',
       revoke: '吊销', revokeConfirm: '确认吊销密钥“{name}”？使用该密钥的系统将立即无法访问。', revoked: '密钥已吊销', empty: '暂无 API 密钥',
     },

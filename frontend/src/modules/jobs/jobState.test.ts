@@ -12,7 +12,9 @@ import {
   ownsJob,
   progressPercent,
   progressText,
+  reportFile,
   reportLines,
+  resultPage,
   stateLabelKey,
   stateTagType,
   type Caller,
@@ -137,6 +139,31 @@ describe('report', () => {
     }
     expect(reportLines(null)).toEqual([])
     expect(reportLines({})).toEqual([])
+  })
+})
+
+describe('results of imports and exports', () => {
+  it('counts an import report\'s figures and lists, and labels the new kinds', () => {
+    const lines = reportLines({ created: 3, failed: 1, errors: [{ row: 2 }], warnings: [], dry_run: true })
+    expect(lines.map((l) => [l.name, l.value])).toEqual([
+      ['created', '3'],
+      ['failed', '1'],
+      ['errors', '1'],
+      ['warnings', '0'],
+      ['dry_run', 'true'],
+    ])
+    for (const kind of ['import.households', 'export.households', 'adjustments.apply']) {
+      expect(lookup(zhCN, kindLabelKey(kind)), kind).toMatch(/[\u4e00-\u9fff]/)
+      expect(typeof lookup(en, kindLabelKey(kind)), kind).toBe('string')
+    }
+  })
+
+  it('finds the file of an export job and the page of an import job', () => {
+    expect(reportFile({ rows: 10, file: '/api/v1/jobs/j1/file' })).toBe('/api/v1/jobs/j1/file')
+    expect(reportFile({ file: 'https://elsewhere/x' })).toBeNull()
+    expect(reportFile(null)).toBeNull()
+    expect(resultPage({ kind: 'import.households', id: 'j1' })).toEqual({ name: 'imports', query: { job: 'j1' } })
+    expect(resultPage({ kind: 'export.households', id: 'j1' })).toBeNull()
   })
 })
 
