@@ -47,6 +47,12 @@ class Settings(BaseSettings):
     job_poll_seconds: float = 1.0
     job_lease_seconds: float = 60.0
     job_chunk_pause_seconds: float = 0.0
+    # Files the system keeps (uploaded imports, import error reports, export files of jobs): under `files_dir`,
+    # by default beside a SQLite file or under var/ named after the PostgreSQL database, like the anchor file.
+    files_dir: Path | None = None
+    # Imports: the largest accepted upload; exports: the most rows one direct download streams (more: a job).
+    import_max_bytes: int = 50 * 1024 * 1024
+    export_direct_limit: int = 100_000
 
     @model_validator(mode="after")
     def _anchor_file_of_the_database(self) -> Settings:
@@ -57,7 +63,19 @@ class Settings(BaseSettings):
             else:
                 name = f"{url.host or 'local'}-{url.port or 'default'}-{url.database or 'db'}"
                 self.audit_anchor_file = PROJECT_ROOT / "var" / f"audit-anchors-{name}.jsonl"
+        if self.files_dir is None:
+            url = make_url(self.database_url)
+            if url.get_backend_name() == "sqlite" and url.database:
+                self.files_dir = Path(url.database).with_suffix(".files")
+            else:
+                name = f"{url.host or 'local'}-{url.port or 'default'}-{url.database or 'db'}"
+                self.files_dir = PROJECT_ROOT / "var" / f"files-{name}"
         return self
+
+    @property
+    def files_root(self) -> Path:
+        assert self.files_dir is not None  # filled by the validator
+        return self.files_dir
 
     @property
     def anchor_file(self) -> Path:
