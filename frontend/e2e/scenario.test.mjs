@@ -1,9 +1,10 @@
 // Browser scenario against the real backend (SQLite, demo seed), driving Debian's Chromium.
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { mkdirSync, rmSync } from 'node:fs'
+import { mkdirSync, readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { chromium } from 'playwright-core'
+import iconv from 'iconv-lite'
 import { startBackend } from './backend.mjs'
 
 const ARTIFACTS = join(import.meta.dirname, 'artifacts')
@@ -76,6 +77,56 @@ async function pick(select, text) {
 }
 
 const state = {}
+
+/** Calls the API with the signed-in user's token (to check what the pages did). */
+async function api(method, path, body) {
+  return page.evaluate(
+    async ([m, p, b]) => {
+      const s = JSON.parse(localStorage.getItem('fupin.session'))
+      const r = await fetch(p, {
+        method: m,
+        headers: { Authorization: `Bearer ${s.access}`, ...(b ? { 'Content-Type': 'application/json' } : {}) },
+        body: b ? JSON.stringify(b) : undefined,
+      })
+      return r.json()
+    },
+    [method, path, body],
+  )
+}
+
+/**
+ * A 建档立卡 CSV in GB18030 (as Excel saves it on a Chinese Windows): household A with two members, household B
+ * whose only member's ID number has a wrong check digit (the one bad row). Layout: backend/fupin/households/columns.py.
+ */
+function importCsv(tag) {
+  const headers = ['外部系统', '外部编号', '行政村代码', '贫困户属性', '主要致贫原因', '识别时间', '姓名', '证件号码', '与户主关系']
+  const head = idNumber('220382', '19680214', tag.slice(0, 2) + '1')
+  const spouse = idNumber('220382', '19700521', tag.slice(0, 2) + '2')
+  const bad = wrongCheck(idNumber('220382', '19750803', tag.slice(0, 2) + '5'))
+  const rows = [
+    ['e2e', `E2E-${tag}-A`, '220382102201', '一般贫困户', '因病', '2016/3/1', `导入户主${tag}`, head, '户主'],
+    ['e2e', `E2E-${tag}-A`, '220382102201', '一般贫困户', '因病', '2016/3/1', `导入配偶${tag}`, spouse, '配偶'],
+    ['e2e', `E2E-${tag}-B`, '220382102201', '低保贫困户', '因残', '2017年5月2日', `错误户主${tag}`, bad, '户主'],
+  ]
+  const text = [headers, ...rows].map((r) => r.join(',')).join('\r\n') + '\r\n'
+  return iconv.encode(text, 'gb18030')
+}
+
+/** The figure of one count of the import report on screen. */
+async function countOf(key) {
+  const text = await page.locator(`[data-test="import-count-${key}"] .count-value`).innerText()
+  return Number(text.replace(/[^\d]/g, ''))
+}
+
+/** Chooses an export of the household list and returns the downloaded file. */
+async function exportAs(label) {
+  await page.locator('[data-test="export-button"]').click()
+  const item = page.locator('.el-dropdown-menu:visible .el-dropdown-menu__item', { hasText: label })
+  await item.waitFor()
+  await page.waitForTimeout(150)
+  const [download] = await Promise.all([page.waitForEvent('download'), item.click()])
+  return { name: download.suggestedFilename(), bytes: readFileSync(await download.path()) }
+}
 
 /** A scenario step; a failing step leaves a screenshot of the page it failed on. */
 function step(name, fn) {
@@ -570,6 +621,134 @@ describe('Fupin web app in Chromium', { concurrency: false }, () => {
     await page.goto(`${server.base}/jobs`)
     await page.locator('[data-test="kpi-households"]').waitFor()
     assert.doesNotMatch(new URL(page.url()).pathname, /^\/jobs/)
+    await logout()
+  })
+
+  step('a township user dry-runs a GB18030 CSV with one bad row and sees the report', async () => {
+    await login('township')
+    await page.locator('[data-test="menu-imports"]').click()
+    await page.waitForURL(/\/imports/)
+    const tag = rnd()
+    state.importTag = tag
+    state.importGood = `导入户主${tag}`
+    state.importCsv = importCsv(tag)
+    await page.locator('[data-test="import-file"] input[type="file"]').setInputFiles({
+      name: `建档立卡-${tag}.csv`,
+      mimeType: 'text/csv',
+      buffer: state.importCsv,
+    })
+    await page.locator('[data-test="import-chosen"]', { hasText: `建档立卡-${tag}.csv` }).waitFor()
+    await page.locator('[data-test="import-id-scheme"]').getByText('外部编号').click()
+    await pick(page.locator('[data-test="import-encoding"]'), 'GB18030')
+    await page.locator('[data-test="import-dry-run"]').click()
+    const result = page.locator('[data-test="import-result"]')
+    await result.getByText('试导入结果').waitFor()
+    // the job's progress is shown while it runs, then the report
+    await result.locator('[data-test="import-counts"]').waitFor({ timeout: 60_000 })
+    assert.equal(await countOf('created'), 1)
+    assert.equal(await countOf('failed'), 1)
+    assert.match(await result.locator('[data-test="import-note"]').innerText(), /未写入任何记录/)
+    const errors = result.locator('[data-test="import-errors"] .el-table__body tr')
+    assert.equal(await errors.count(), 1)
+    const bad = await errors.first().innerText()
+    assert.match(bad, new RegExp(`E2E-${tag}-B`)) // the row's external id
+    assert.match(bad, /证件号码|id_number/) // the column
+    assert.match(bad, /身份证号/) // a Chinese message
+    assert.doesNotMatch(bad, /check digit|\(.*[a-z]{4,}.*\)/) // without the English gloss
+    await screenshot('import-dry-run')
+    // a dry run writes nothing
+    const found = await api('GET', `/api/v1/households?q=${encodeURIComponent(state.importGood)}`)
+    assert.equal(found.items.length, 0)
+  })
+
+  step('runs the real import with the same file and options, then downloads the error report', async () => {
+    await page.locator('[data-test="import-confirm"]').click()
+    const result = page.locator('[data-test="import-result"]')
+    await result.getByText('导入结果').waitFor()
+    await result.locator('[data-test="job-state"]', { hasText: '已完成' }).waitFor({ timeout: 60_000 })
+    await result.locator('[data-test="import-counts"]').waitFor()
+    assert.equal(await countOf('created'), 1)
+    assert.equal(await countOf('failed'), 1)
+    assert.equal(await result.locator('[data-test="import-errors"] .el-table__body tr').count(), 1)
+    const found = await api('GET', `/api/v1/households?q=${encodeURIComponent(state.importGood)}`)
+    assert.equal(found.items.length, 1)
+    assert.equal(found.items[0].member_count, 2)
+    await screenshot('import-done')
+    const [download] = await Promise.all([page.waitForEvent('download'), result.locator('[data-test="import-error-report"]').click()])
+    assert.match(download.suggestedFilename(), /\.xlsx$/)
+    const bytes = readFileSync(await download.path())
+    assert.equal(bytes.subarray(0, 2).toString('latin1'), 'PK') // an XLSX is a zip
+    assert.ok(bytes.length > 1000)
+    // the jobs page lists the import and leads back to its report
+    await page.locator('[data-test="menu-jobs"]').click()
+    await page.locator('[data-test="job-table"] .el-table__body tr', { hasText: '导入贫困户' }).first().waitFor()
+  })
+
+  step('exports the household list with its filters as XLSX and as GB18030 CSV', async () => {
+    await page.goto(`${server.base}/households?q=${encodeURIComponent(state.importGood)}`)
+    await page.locator('[data-test="household-table"] .el-table__body tr', { hasText: state.importGood }).waitFor()
+    const xlsx = await exportAs('XLSX')
+    assert.match(xlsx.name, /^households-\d{8}\.xlsx$/)
+    assert.equal(xlsx.bytes.subarray(0, 2).toString('latin1'), 'PK')
+    const csv = await exportAs('CSV（GB18030）')
+    assert.match(csv.name, /\.csv$/)
+    const text = iconv.decode(csv.bytes, 'gb18030')
+    const lines = text.trim().split(/\r?\n/)
+    assert.match(lines[0], /户编号/)
+    // the list's filter went with it: only the imported household's two members
+    assert.equal(lines.length, 3)
+    assert.ok(lines.slice(1).every((l) => l.includes(state.importGood) || l.includes(`E2E-${state.importTag}-A`)))
+    await screenshot('household-export')
+  })
+
+  step('the inspector has no import menu', async () => {
+    await logout()
+    await login('inspector')
+    assert.equal(await page.locator('[data-test="menu-imports"]').count(), 0)
+    assert.equal(await page.locator('[data-test="menu-integration"]').count(), 0)
+    await logout()
+  })
+
+  step('the integration page shows the demo webhook subscription and adjustment window', async () => {
+    await login('admin')
+    await page.locator('[data-test="menu-integration"]').click()
+    await page.waitForURL(/\/integration/)
+    await page.getByRole('tab', { name: 'Webhook 订阅' }).click()
+    await page.waitForURL(/\/integration\/webhooks/)
+    const hooks = page.locator('[data-test="hook-table"] .el-table__body tr')
+    await hooks.first().waitFor()
+    assert.ok((await hooks.count()) >= 1)
+    await hooks.first().locator('[data-test="hook-deliveries"]').click()
+    const drawer = page.locator('[data-test="delivery-drawer"]')
+    await drawer.locator('[data-test="delivery-table"]').waitFor()
+    await page.waitForTimeout(400) // drawer animation
+    await screenshot('integration-deliveries')
+    await drawer.locator('.el-drawer__close-btn').click()
+
+    // a new subscription shows its secret once
+    await page.locator('[data-test="hook-create"]').click()
+    const dialog = page.locator('[data-test="hook-dialog"]')
+    await dialog.locator('[data-test="hook-url"] input').fill('https://platform.example.cn/fupin/e2e')
+    await dialog.locator('[data-test="hook-save"]').click()
+    const secret = page.locator('[data-test="secret-dialog"]')
+    await secret.waitFor()
+    assert.ok((await secret.locator('[data-test="secret-value"] input').inputValue()).length >= 16)
+    await page.waitForTimeout(300)
+    await screenshot('integration-webhook-secret')
+    await secret.locator('[data-test="secret-close"]').click()
+    await page.locator('[data-test="hook-table"] .el-table__body tr', { hasText: 'platform.example.cn/fupin/e2e' }).waitFor()
+
+    await page.getByRole('tab', { name: '调整窗口' }).click()
+    const windows = page.locator('[data-test="window-table"] .el-table__body tr')
+    await windows.first().waitFor()
+    assert.match(await windows.first().innerText(), /20\d\d/)
+    assert.match(await page.locator('[data-test="window-table"]').innerText(), /开放中|未开放/)
+    await screenshot('integration-windows')
+
+    await page.getByRole('tab', { name: '待处理变更' }).click()
+    await page.locator('[data-test="pending-table"]').waitFor()
+    await page.getByRole('tab', { name: 'API 密钥' }).click()
+    await page.locator('[data-test="key-table"]').waitFor()
     await logout()
   })
 
