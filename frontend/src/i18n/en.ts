@@ -156,6 +156,7 @@ const en: MessageSchema = {
     atomicFailedNote: 'All or nothing: some rows have errors, so nothing was written. Correct them and import again.',
     runAfterDryRun: 'Import with the same file and options', errorReport: 'Download error report', errorsTitle: 'Errors ({n})',
     errors: { row: 'Row', column: 'Column', code: 'Error code', message: 'Message', externalId: 'External id' },
+    rowsRead: '{n} data rows in the file', truncated: 'Only the first {n} errors are listed here; the error report has them all',
     noErrors: 'No rows with errors', dryRunDone: 'The dry run has finished', importDone: 'The import has finished',
   },
   exports: {
@@ -187,13 +188,16 @@ const en: MessageSchema = {
       deactivate: 'Deactivate', activate: 'Activate', deactivateConfirm: 'Deactivate the subscription {url}? No more notifications are sent.',
       deactivated: 'The subscription was deactivated', activated: 'The subscription was activated', deleteConfirm: 'Delete the subscription {url}? This cannot be undone.', deleted: 'The subscription was deleted',
       deliveries: 'Deliveries', test: 'Send test', testSent: 'A test notification was sent', noDeliveries: 'No deliveries',
-      event: 'Event', seq: 'Seq', attempt: 'Attempt', state: 'State', statusCode: 'Status', error: 'Error', deliveredAt: 'Delivered',
+      ping: 'test', event: 'Event', seq: 'Seq', attempt: 'Attempt', state: 'State', statusCode: 'Status', error: 'Error', deliveredAt: 'Delivered',
       nextAttempt: 'next try {at}', empty: 'No webhook subscriptions',
     },
     deliveryStates: { pending: 'Pending', delivered: 'Delivered', failed: 'Failed, retrying', gave_up: 'Gave up' },
     events: {
+      any: 'All events',
       household: { all: 'All household events', created: 'Registered', updated: 'Household changed', status_changed: 'Status changed', head_changed: 'Head changed' },
       member: { all: 'All member events', added: 'Member added', updated: 'Member changed', removed: 'Member removed' },
+      income: { all: 'All income events' },
+      assessment: { all: 'All assessment events' },
     },
     windows: {
       hint: 'Attribute, identification standard and status changes to or from exited, cancelled and returned are allowed only in an open window; outside it they are kept as pending changes and applied when a window opens.',
@@ -246,6 +250,17 @@ const en: MessageSchema = {
       auth: { invalid_credentials: 'Wrong username or password', rate_limited: 'Too many attempts, wait a moment', invalid_refresh_token: 'Session expired, log in again', grant_exceeds_own: 'Cannot grant more than you have' },
       job: { finished: 'The job has already finished, nothing to cancel', not_owner: 'Only the job\'s owner or a jobs manager may cancel it' },
       export: { too_large: 'The export has more rows than a direct download allows' },
+      import: {
+        too_large: 'The file is larger than the limit', unsupported_type: 'This file type is not supported (use CSV, XLSX, JSON or NDJSON)',
+        zip_bomb: 'The file unpacks too large or is malformed; refused', xml_entities: 'The file declares XML entities; refused',
+        unknown_encoding: 'The file is neither UTF-8 nor GB18030', bad_encoding: 'The file does not match the chosen encoding',
+        no_sheet: 'The sheet 贫困户成员 was not found', no_header: 'No header row was found', missing_headers: 'Required columns are missing', empty: 'The file is empty',
+        bad_csv: 'The CSV is malformed', bad_json: 'The JSON is malformed', number_formatted: 'The column is formatted as a number: set it to text and type the values again',
+        out_of_area: 'The household is outside your area', exists: 'The household exists already (strategy: create)', not_found: 'No household to update (strategy: update)',
+        required_erase: 'A required field cannot be erased', unknown_code: 'Not a valid code', bad_date: 'Not a valid date', bad_number: 'Not a valid number',
+        bad_bool: 'Write yes or no', bad_id: 'Not a valid id', masked_value: 'Masked values are not written back', member_not_found: 'No such member',
+        no_key: 'The household key is missing', no_head_row: 'The head of household row is missing', conflict: 'The household changed meanwhile; try again',
+      },
       household: {
         duplicate_member: 'This ID number is already registered (twice here or in another active household)', head_required: 'Exactly one head of household is required',
         secondary_causes: 'Other causes must differ from each other and from the main cause', removed: 'The household was removed',

@@ -159,6 +159,7 @@ const zhCN = {
     atomicFailedNote: '整体导入：因存在错误行，本次未写入任何记录。请修正后重新导入。',
     runAfterDryRun: '按相同文件和选项导入', errorReport: '下载错误报告', errorsTitle: '错误明细（{n} 条）',
     errors: { row: '行号', column: '列', code: '错误代码', message: '说明', externalId: '外部编号' },
+    rowsRead: '文件共 {n} 行数据', truncated: '错误较多，此处只列出前 {n} 条；完整清单请下载错误报告',
     noErrors: '没有错误行', dryRunDone: '试导入已完成', importDone: '导入已完成',
   },
   exports: {
@@ -190,13 +191,16 @@ const zhCN = {
       deactivate: '停用', activate: '启用', deactivateConfirm: '确认停用订阅 {url}？停用后不再发送通知。',
       deactivated: '订阅已停用', activated: '订阅已启用', deleteConfirm: '确认删除订阅 {url}？此操作不能撤销。', deleted: '订阅已删除',
       deliveries: '投递记录', test: '发送测试', testSent: '测试通知已发送', noDeliveries: '暂无投递记录',
-      event: '事件', seq: '序号', attempt: '次数', state: '状态', statusCode: '状态码', error: '错误', deliveredAt: '送达时间',
+      ping: '测试', event: '事件', seq: '序号', attempt: '次数', state: '状态', statusCode: '状态码', error: '错误', deliveredAt: '送达时间',
       nextAttempt: '下次重试 {at}', empty: '暂无 Webhook 订阅',
     },
     deliveryStates: { pending: '待发送', delivered: '已送达', failed: '失败待重试', gave_up: '已放弃' },
     events: {
+      any: '全部事件',
       household: { all: '贫困户全部事件', created: '建档', updated: '修改户信息', status_changed: '变更脱贫状态', head_changed: '变更户主' },
       member: { all: '成员全部事件', added: '增加成员', updated: '修改成员信息', removed: '减少成员' },
+      income: { all: '收入全部事件' },
+      assessment: { all: '两不愁三保障全部事件' },
     },
     windows: {
       hint: '贫困户属性、识别标准及与已脱贫、注销、返贫相关的状态变更只能在开放的调整窗口内进行；窗口外的此类修改作为待处理变更保存，窗口开放时应用。',
@@ -249,6 +253,17 @@ const zhCN = {
       auth: { invalid_credentials: '用户名或密码错误', rate_limited: '登录尝试过于频繁，请稍后再试', invalid_refresh_token: '登录已过期，请重新登录', grant_exceeds_own: '不能授予超出自身的权限' },
       job: { finished: '该任务已结束，无法取消', not_owner: '只有任务发起人或任务管理员可以取消该任务' },
       export: { too_large: '导出的记录超过直接下载的上限' },
+      import: {
+        too_large: '文件超过大小上限', unsupported_type: '不支持的文件类型（请使用 CSV、XLSX、JSON 或 NDJSON）',
+        zip_bomb: '文件解压后过大或结构异常，已拒绝', xml_entities: '文件包含不安全的 XML 实体声明，已拒绝',
+        unknown_encoding: '文件编码既不是 UTF-8 也不是 GB18030', bad_encoding: '文件编码与所选编码不符',
+        no_sheet: '未找到“贫困户成员”工作表', no_header: '未找到表头行', missing_headers: '缺少必填列', empty: '文件为空',
+        bad_csv: 'CSV 格式有误', bad_json: 'JSON 格式有误', number_formatted: '该列被设置为数字格式，请改为文本后重新输入',
+        out_of_area: '该户不在您的辖区内', exists: '该户已存在（导入方式为“新增”）', not_found: '未找到要更新的贫困户（导入方式为“更新”）',
+        required_erase: '必填项不能清空', unknown_code: '代码值无效', bad_date: '日期格式不正确', bad_number: '数字格式不正确',
+        bad_bool: '请填写“是”或“否”', bad_id: '编号格式不正确', masked_value: '脱敏的值不会写回', member_not_found: '未找到该成员',
+        no_key: '缺少户的编号', no_head_row: '缺少户主行', conflict: '该户在导入期间被他人修改，请重试',
+      },
       household: {
         duplicate_member: '该身份证号已登记（同一户内重复或已在其他在册贫困户中）', head_required: '须有且只有一名户主',
         secondary_causes: '其他致贫原因不能重复，也不能与主要致贫原因相同', removed: '该户已注销',

@@ -127,7 +127,21 @@ describe('the report', () => {
     expect(r.warnings).toEqual(['隐藏的工作表“旧表”已忽略 (hidden sheet ignored)', '未知列“备注2”'])
     expect(r.dry_run).toBe(true)
     expect(readReport(null)).toBeNull()
-    expect(readReport({})).toEqual({ created: 0, updated: 0, unchanged: 0, failed: 0, queued: 0, warnings: [], errors: [], dry_run: false, atomic: false })
+    expect(readReport({})).toEqual({
+      created: 0,
+      updated: 0,
+      unchanged: 0,
+      failed: 0,
+      queued: 0,
+      warnings: [],
+      errors: [],
+      dry_run: false,
+      atomic: false,
+      rows: null,
+      errors_truncated: false,
+      rolled_back: false,
+    })
+    expect(readReport({ rows: 1490, errors_truncated: true, rolled_back: true })).toMatchObject({ rows: 1490, errors_truncated: true, rolled_back: true })
   })
 
   it('lists the counts in order', () => {
@@ -140,9 +154,10 @@ describe('the report', () => {
     ])
   })
 
-  it('formats error rows with Chinese messages: the app\'s text for a known code, else the server\'s without its English gloss', () => {
+  it('formats error rows with Chinese messages: the server\'s without its English gloss, else the app\'s text for the code', () => {
     const r = readReport(raw)!
-    expect(errorRow(r.errors[0], tr)).toEqual({ row: '4', column: '证件号码', code: 'id_number.checksum', message: '身份证号校验位不正确', externalId: 'P-17' })
+    expect(errorRow(r.errors[0], tr)).toEqual({ row: '4', column: '证件号码', code: 'id_number.checksum', message: '身份证号校验位错误', externalId: 'P-17' })
+    expect(errorMessage({ code: 'id_number.checksum', message: 'check digit mismatch' }, tr)).toBe('身份证号校验位不正确')
     expect(errorRow(r.errors[1], tr)).toEqual({
       row: '7',
       column: 'attribute',
@@ -153,8 +168,11 @@ describe('the report', () => {
     expect(errorRow(r.errors[2], tr)).toEqual({ row: '—', column: '—', code: '—', message: 'plain english only', externalId: '—' })
   })
 
-  it('keeps the server\'s English gloss in the English UI', () => {
+  it('uses the app\'s text for the code, else the server\'s English gloss in the English UI', () => {
     expect(errorMessage({ code: 'import.unknown_thing', message: '贫困户属性不在代码表中 (not a code)' }, { t: () => '', te: () => false }, false)).toBe('not a code')
+    expect(errorMessage({ code: 'id_number.checksum', message: '身份证号校验位错误 (check digit mismatch)' }, { t: () => 'Wrong check digit', te: () => true }, false)).toBe(
+      'Wrong check digit',
+    )
     expect(errorMessage({ code: '', message: null }, tr)).toBe('—')
   })
 
@@ -167,5 +185,6 @@ describe('the report', () => {
     expect(nothingWritten({ ...r, dry_run: false, atomic: true })).toBe(true)
     expect(nothingWritten({ ...r, dry_run: false, atomic: false })).toBe(false)
     expect(nothingWritten({ ...r, dry_run: false, atomic: true, failed: 0, errors: [] })).toBe(false)
+    expect(nothingWritten({ ...r, dry_run: false, atomic: true, failed: 0, errors: [], rolled_back: true })).toBe(true)
   })
 })

@@ -85,6 +85,12 @@ export interface ImportReport {
   errors: ImportRowError[]
   dry_run: boolean
   atomic: boolean
+  /** rows read from the file */
+  rows: number | null
+  /** the report lists the first errors only (the XLSX error report has them all) */
+  errors_truncated: boolean
+  /** an atomic import with an error wrote nothing */
+  rolled_back: boolean
 }
 
 const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : 0)
@@ -122,6 +128,9 @@ export function readReport(report: Record<string, unknown> | null | undefined): 
       })),
     dry_run: report.dry_run === true,
     atomic: report.atomic === true,
+    rows: typeof report.rows === 'number' ? report.rows : null,
+    errors_truncated: report.errors_truncated === true,
+    rolled_back: report.rolled_back === true,
   }
 }
 
@@ -157,20 +166,22 @@ function pointerText(pointer: string | null | undefined): string {
 }
 
 /**
- * The message of an error in the UI language: the app's text for the code when it has one, otherwise the
- * server's message without its English gloss; in English the server's English part is kept.
+ * The message of an error in the UI language. In Chinese the server's own message (it names the value and the
+ * column) without its English gloss, else the app's text for the code; in English the app's text for the code,
+ * else the server's English gloss, else its message as it is.
  */
 export function errorMessage(e: Pick<ImportRowError, 'code' | 'message'>, tr: Translator, chinese = true): string {
   const code = e.code
-  if (code && /^[a-z0-9_.]+$/i.test(code) && tr.te(`errors.codes.${code}`)) return tr.t(`errors.codes.${code}`)
+  const known = code && /^[a-z0-9_.]+$/i.test(code) && tr.te(`errors.codes.${code}`) ? tr.t(`errors.codes.${code}`) : null
   const message = e.message ?? ''
-  if (!message) return code || '—'
-  if (!chinese) {
-    const gloss = /\(([^()\u4e00-\u9fff]+)\)\s*$/.exec(message)
-    if (gloss && hasHan(message)) return gloss[1]
-    return message
+  if (chinese) {
+    if (hasHan(message)) return stripEnglish(message)
+    return known ?? (message || code || '—')
   }
-  return hasHan(message) ? stripEnglish(message) : message
+  if (known) return known
+  const gloss = /\(([^()\u4e00-\u9fff]+)\)\s*$/.exec(message)
+  if (gloss && hasHan(message)) return gloss[1]
+  return message || code || '—'
 }
 
 export function errorRow(e: ImportRowError, tr: Translator, chinese = true): ErrorRowView {
@@ -190,5 +201,5 @@ export function hasErrorRows(report: ImportReport | null): boolean {
 
 /** What an atomic run with errors means: nothing was written. */
 export function nothingWritten(report: ImportReport): boolean {
-  return report.dry_run || (report.atomic && hasErrorRows(report))
+  return report.dry_run || report.rolled_back || (report.atomic && hasErrorRows(report))
 }

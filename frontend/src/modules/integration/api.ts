@@ -1,5 +1,5 @@
 /** The integration page's calls: API keys (typed client), webhooks, adjustment windows and pending changes. */
-import { api, unwrap } from '@/api/client'
+import { api, ifMatch, unwrap } from '@/api/client'
 import { sendJson } from '@/api/http'
 import type { Page } from '@/api/types'
 import type { Job } from '@/modules/jobs/jobState'
@@ -69,8 +69,8 @@ export function createWindow(body: AdjustmentWindowWrite): Promise<AdjustmentWin
   return sendJson<AdjustmentWindow>('POST', '/api/v1/adjustment-windows', { json: body })
 }
 
-export function updateWindow(windowId: string, body: Partial<AdjustmentWindowWrite>): Promise<AdjustmentWindow> {
-  return sendJson<AdjustmentWindow>('PATCH', `/api/v1/adjustment-windows/${id(windowId)}`, { json: body })
+export function updateWindow(windowId: string, version: number, body: Partial<AdjustmentWindowWrite>): Promise<AdjustmentWindow> {
+  return sendJson<AdjustmentWindow>('PATCH', `/api/v1/adjustment-windows/${id(windowId)}`, { json: body, headers: { 'If-Match': ifMatch(version) } })
 }
 
 /** Applies the pending changes now (202: the job). */

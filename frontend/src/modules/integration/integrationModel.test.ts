@@ -50,6 +50,8 @@ describe('tabs', () => {
 describe('webhooks', () => {
   it('label every offered event in both languages', () => {
     expect(eventLabelKey('household.*')).toBe('integration.events.household.all')
+    expect(eventLabelKey('*')).toBe('integration.events.any')
+    expect(eventLabelKey('household.updated')).toBe('integration.events.household.updated')
     for (const e of WEBHOOK_EVENTS) {
       expect(typeof lookup(zhCN, eventLabelKey(e)), e).toBe('string')
       expect(typeof lookup(en, eventLabelKey(e)), e).toBe('string')
@@ -90,7 +92,7 @@ describe('webhooks', () => {
 })
 
 describe('adjustment windows', () => {
-  const w: AdjustmentWindow = { id: 'w1', year: 2026, opens_on: '2026-12-01', closes_on: '2027-01-31', note: '年底开库', is_open: true }
+  const w: AdjustmentWindow = { id: 'w1', year: 2026, opens_on: '2026-12-01', closes_on: '2027-01-31', note: '年底开库', is_open: true, version: 3 }
 
   it('map to the form and back', () => {
     expect(windowForm(w)).toEqual({ year: 2026, range: ['2026-12-01', '2027-01-31'], note: '年底开库' })

@@ -30,6 +30,7 @@ export function chooseTab(param: unknown, visible: readonly Tab[]): Tab | null {
 
 /** The events a subscription may name (a trailing .* takes every event of the entity). */
 export const WEBHOOK_EVENTS = [
+  '*',
   'household.*',
   'household.created',
   'household.updated',
@@ -39,11 +40,14 @@ export const WEBHOOK_EVENTS = [
   'member.added',
   'member.updated',
   'member.removed',
+  'income.*',
+  'assessment.*',
 ] as const
 
 /** i18n key of an event's label; unknown events are shown as they are. */
 export function eventLabelKey(event: string): string {
-  return `integration.events.${event.replace('.*', '.all')}`
+  if (event === '*') return 'integration.events.any'
+  return `integration.events.${event.replace(/\.\*$/, '.all')}`
 }
 
 export type TagType = 'info' | 'primary' | 'success' | 'danger' | 'warning'

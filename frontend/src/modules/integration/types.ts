@@ -22,6 +22,11 @@ export interface Webhook {
   active: boolean
   created_at: string
   owner?: WebhookOwner | string | null
+  region_code?: string | null
+  version?: number
+  secret_rotated_at?: string | null
+  /** until then deliveries carry a second signature made with the previous secret */
+  previous_secret_expires_at?: string | null
   /** the signing secret: only in the answer to create and rotate-secret */
   secret?: string | null
 }
@@ -37,7 +42,8 @@ export type DeliveryState = 'pending' | 'delivered' | 'failed' | 'gave_up'
 
 export interface Delivery {
   id: string
-  seq: number
+  /** the change-feed entry delivered (null: a test ping) */
+  seq: number | null
   event: string
   attempt: number
   state: DeliveryState
@@ -55,6 +61,10 @@ export interface AdjustmentWindow {
   closes_on: string
   note?: string | null
   is_open: boolean
+  region_code?: string | null
+  version: number
+  /** on create or update of a window that is open now: the adjustments.apply job queued */
+  apply_job_id?: string | null
 }
 
 export interface AdjustmentWindowWrite {
