@@ -19,9 +19,22 @@ export function exportFormat(choice: ExportChoice): { format: ExportFormat; enco
   }
 }
 
-/** The list's filter query (as the list sends it) plus the format: GET /api/v1/households/export's query. */
+/** The list's parameters that are not filters: an export has every row, in household-number order. */
+const LIST_ONLY = new Set(['sort', 'cursor', 'limit', 'include_total'])
+
+/** The filters of the list's query (empty ones and the list-only parameters left out). */
+export function exportFilters(listQuery: Query): Record<string, Exclude<Query[string], null | undefined>> {
+  const filters: Record<string, Exclude<Query[string], null | undefined>> = {}
+  for (const [k, v] of Object.entries(listQuery)) {
+    if (LIST_ONLY.has(k) || v === null || v === undefined || v === '' || (Array.isArray(v) && v.length === 0)) continue
+    filters[k] = v
+  }
+  return filters
+}
+
+/** The list's filters (as the list sends them) plus the format: GET /api/v1/households/export's query. */
 export function exportQuery(listQuery: Query, choice: ExportChoice): Query {
-  return { ...listQuery, ...exportFormat(choice) }
+  return { ...exportFilters(listQuery), ...exportFormat(choice) }
 }
 
 export const EXPORT_PATH = '/api/v1/households/export'
@@ -30,14 +43,9 @@ export function exportUrl(listQuery: Query, choice: ExportChoice): string {
   return apiPath(EXPORT_PATH, exportQuery(listQuery, choice))
 }
 
-/** The body of POST /api/v1/exports: the same filters, as the list's query parameters (empty ones left out). */
+/** The body of POST /api/v1/exports: the same filters, as the list's query parameters. */
 export function exportJobBody(listQuery: Query, choice: ExportChoice): { entity: 'households'; format: ExportFormat; encoding?: ExportEncoding; filters: Record<string, unknown> } {
-  const filters: Record<string, unknown> = {}
-  for (const [k, v] of Object.entries(listQuery)) {
-    if (v === null || v === undefined || v === '' || (Array.isArray(v) && v.length === 0)) continue
-    filters[k] = v
-  }
-  return { entity: 'households', ...exportFormat(choice), filters }
+  return { entity: 'households', ...exportFormat(choice), filters: exportFilters(listQuery) }
 }
 
 /** The list is too large to stream: the API asks for an export job instead. */
