@@ -133,7 +133,10 @@ const en: MessageSchema = {
     download: 'Download file', openResult: 'Open the import report',
     report: {
       villages: 'Villages processed', villages_with_households: 'Villages with households', households: 'Households', people: 'People',
-      created: 'Created', updated: 'Updated', unchanged: 'Unchanged', failed: 'Failed', queued: 'Waiting for the window', errors: 'Rows with errors', warnings: 'Warnings', rows: 'Rows exported',
+      created: 'Created', updated: 'Updated', unchanged: 'Unchanged', failed: 'Failed', queued: 'Waiting for the window', errors: 'Rows with errors', warnings: 'Warnings', rows: 'Rows',
+      errors_truncated: 'Error list truncated', dry_run: 'Dry run', atomic: 'All or nothing', rolled_back: 'Rolled back', strategy: 'Strategy', id_scheme: 'Id scheme',
+      filename: 'File name', format: 'Format', encoding: 'Encoding', bytes: 'Size (bytes)', pii_masked: 'Personal data masked', snapshots: 'Read snapshots',
+      changes_position: 'Change-feed position',
     },
   },
   imports: {

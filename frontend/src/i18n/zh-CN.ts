@@ -136,7 +136,10 @@ const zhCN = {
     download: '下载文件', openResult: '查看导入报告',
     report: {
       villages: '处理村数', villages_with_households: '有贫困户的村数', households: '贫困户数', people: '贫困人口',
-      created: '新增', updated: '更新', unchanged: '未变', failed: '失败', queued: '待调整窗口', errors: '错误行数', warnings: '警告数', rows: '导出行数',
+      created: '新增', updated: '更新', unchanged: '未变', failed: '失败', queued: '待调整窗口', errors: '错误行数', warnings: '警告数', rows: '行数',
+      errors_truncated: '错误清单已截断', dry_run: '试导入', atomic: '整体导入', rolled_back: '已整体回滚', strategy: '导入方式', id_scheme: '编号方式',
+      filename: '文件名', format: '文件格式', encoding: '编码', bytes: '文件大小（字节）', pii_masked: '个人信息已脱敏', snapshots: '读取快照数',
+      changes_position: '变更流位置',
     },
   },
   imports: {

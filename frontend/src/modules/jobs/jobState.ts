@@ -108,10 +108,23 @@ const KNOWN_REPORT: readonly string[] = [
   'unchanged',
   'failed',
   'queued',
+  'rows',
   'errors',
   'warnings',
-  // exports
-  'rows',
+  'errors_truncated',
+  'dry_run',
+  'atomic',
+  'rolled_back',
+  'strategy',
+  'id_scheme',
+  'filename',
+  // exports (and the file format of either)
+  'format',
+  'encoding',
+  'bytes',
+  'pii_masked',
+  'snapshots',
+  'changes_position',
 ]
 
 function reportValue(v: unknown): string {
