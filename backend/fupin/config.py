@@ -47,6 +47,9 @@ class Settings(BaseSettings):
     job_poll_seconds: float = 1.0
     job_lease_seconds: float = 60.0
     job_chunk_pause_seconds: float = 0.0
+    # Change feed (fupin.audit.feed_retention): `fupin changes prune` removes entries older than this; a client
+    # position older than what was removed is answered 410 `changes.expired` (resync from an export).
+    changes_retention_days: int = 400
 
     @model_validator(mode="after")
     def _anchor_file_of_the_database(self) -> Settings:
