@@ -103,7 +103,7 @@ def test_entries_carry_external_id_and_version(api: Api) -> None:
 
 
 @pytest.mark.parametrize(
-    "after", ["garbage", "eyJrIjoiZmVlZCIsInYiOlsxXX0.forged", encode_position(3)[:-2] + "xx", "-1"]
+    "after", ["garbage", "eyJrIjoiZmVlZCIsInYiOlsxXX0.forged", encode_position(3)[:-2] + "xx", "-1", "9" * 30]
 )
 def test_forged_or_garbled_position_is_400(api: Api, after: str) -> None:
     assert_problem(api.get("admin", CHANGES, params={"after": after}), 400, "invalid_cursor", "/query/after")

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from fupin.audit import feed_retention
 from fupin.audit import repository as repo
 from fupin.audit.positions import decode_position, encode_position
-from fupin.audit.schemas import AuditEventOut, AuditPage, AuditQuery
+from fupin.audit.schemas import MAX_SEQ, AuditEventOut, AuditPage, AuditQuery
 from fupin.authz.principal import Principal
 from fupin.core.errors import FieldError, ProblemError
 from fupin.core.pii import mask_changes
@@ -48,10 +48,18 @@ async def subject_page(
 
 def _position(after: str) -> int:
     try:
-        return decode_position(after)
+        seq = decode_position(after)
     except ProblemError as problem:
         problem.errors = [FieldError(pointer="/query/after", code=problem.code, message="not a feed position")]
         raise
+    if seq > MAX_SEQ:
+        raise ProblemError(
+            400,
+            "invalid_cursor",
+            "The cursor is invalid; start again from the first page.",
+            [FieldError(pointer="/query/after", code="invalid_cursor", message="not a feed position")],
+        )
+    return seq
 
 
 async def changes_json(read: ReadPath, principal: Principal, *, after: str, limit: int) -> bytes:
