@@ -290,3 +290,17 @@ def test_bad_input(api: Api, unchanged: Any) -> None:
         "county_office", URL, params={**params, "region_code": OTHER_COUNTY_VILLAGE}, content=lines, headers=ndjson
     )
     assert_problem(r, 404, "not_found")
+
+
+def test_batches_and_pages_do_not_change_the_answer(api: Api, monkeypatch: Any) -> None:
+    from fupin.reconcile import service
+
+    county = reconcile(api, COUNTY, [])["missing_there"]
+    items = [{"id": o["id"], "version": o["version"]} for o in county[::2]]
+    items += [{"id": str(uuid.uuid4())} for _ in range(30)]
+    items[5]["version"] += 3
+    whole = reconcile(api, COUNTY, items)
+    monkeypatch.setattr(service, "BATCH", 7)  # many batches of items, many keyset pages of the region
+    assert reconcile(api, COUNTY, items) == whole
+    assert len(whole["missing_there"]) == len(county) - len(county[::2])
+    assert len(whole["missing_here"]) == 30 and len(whole["differing"]) == 1

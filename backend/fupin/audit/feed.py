@@ -88,12 +88,12 @@ def items_for(
     if moved_from is not None and moved_from != region_code:
         items.append(
             FeedItem(
-                entity_type,
-                entity_id,
-                MOVED_OUT,
-                moved_from,
-                version,
-                summary,
+                entity_type=entity_type,
+                entity_id=entity_id,
+                action=MOVED_OUT,
+                region_code=moved_from,
+                version=version,
+                summary=summary,
                 external_id=external_id,
                 source_system=source_system,
                 tombstone=True,
@@ -102,12 +102,12 @@ def items_for(
     verb = action.rsplit(".", 1)[-1]
     items.append(
         FeedItem(
-            entity_type,
-            entity_id,
-            verb,
-            region_code,
-            version,
-            summary,
+            entity_type=entity_type,
+            entity_id=entity_id,
+            action=verb,
+            region_code=region_code,
+            version=version,
+            summary=summary,
             external_id=external_id,
             source_system=source_system,
             tombstone=tombstone,

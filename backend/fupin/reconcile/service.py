@@ -110,7 +110,7 @@ async def reconcile(
     session: AsyncSession, principal: Principal, *, region_code: str, items: list[ReconcileItem]
 ) -> ReconcileOut:
     """A JSON body: all items at hand."""
-    work = Reconciliation(session, principal, region_code)
+    work = Reconciliation(session, principal, region_code=region_code)
     for batch in _batches(items):
         await work.compare(batch)
     return await work.finish()
@@ -120,7 +120,7 @@ async def reconcile_stream(
     session: AsyncSession, principal: Principal, *, region_code: str, items: AsyncIterable[ReconcileItem]
 ) -> ReconcileOut:
     """An NDJSON body: items as they arrive, compared a batch at a time."""
-    work = Reconciliation(session, principal, region_code)
+    work = Reconciliation(session, principal, region_code=region_code)
     batch: list[ReconcileItem] = []
     async for item in items:
         batch.append(item)
