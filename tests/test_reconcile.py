@@ -308,3 +308,19 @@ def test_batches_and_pages_do_not_change_the_answer(api: Api, monkeypatch: Any) 
     assert reconcile(api, COUNTY, items) == whole
     assert len(whole["missing_there"]) == len(county) - len(county[::2])
     assert len(whole["missing_here"]) == 30 and len(whole["differing"]) == 1
+
+
+def test_a_cancelled_household_is_not_missed_but_compared_when_sent(api: Api) -> None:
+    h = api.post("township", HH, json=factories.household()).json()
+    current = api.get("county_office", f"{HH}/{h['id']}").headers["ETag"]
+    r = api.post(
+        "county_office",
+        f"{HH}/{h['id']}/status-transitions",
+        json={"to_status": "removed", "reason": "识别不准, 县级审定注销"},
+        headers={"If-Match": current},
+    )
+    assert r.status_code == 200, r.text
+    version = r.json()["version"]
+    assert h["id"] not in [o["id"] for o in reconcile(api, factories.DEMO_VILLAGE, [])["missing_there"]]
+    sent = reconcile(api, factories.DEMO_VILLAGE, [{"id": h["id"], "version": version - 1}])
+    assert sent["missing_here"] == [] and [(d["id"], d["version"]) for d in sent["differing"]] == [(h["id"], version)]

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from fupin.authz.principal import Principal
 from fupin.households.content_hash import content_hash
+from fupin.households.presenters import OUT_OF_THE_REGISTER
 from fupin.reconcile import repository as repo
 from fupin.reconcile.schemas import DifferingOut, OurItemOut, ReconcileItem, ReconcileOut, TheirItemOut
 
@@ -80,11 +81,12 @@ class Reconciliation:
                 )
 
     async def finish(self) -> ReconcileOut:
-        """Our households of the region that were not sent."""
+        """Our households of the region that were not sent. A cancelled one (注销) is not missed: its feed entry
+        was a tombstone, so a partner following the feed has dropped it (one that sent it is compared above)."""
         after = 0
         while batch := await repo.region_batch(self.session, self.scope, after=after, limit=BATCH):
             for household, members in batch:
-                if household["id"] not in self.matched:
+                if household["id"] not in self.matched and household["status"] not in OUT_OF_THE_REGISTER:
                     self.missing_there.append(OurItemOut.model_validate(_ours(household, members)))
             after = batch[-1][0]["id"]
         return ReconcileOut(
