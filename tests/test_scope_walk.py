@@ -87,6 +87,7 @@ OPERATIONS: dict[str, str] = {
     "jobs-list": LIST,
     "jobs-get": RECORD,
     "jobs-cancel": RECORD,
+    "reconcile": RECORD,  # a region of the first township: 404 (403 without the changes reader permission)
 }
 # query parameters that narrow a list to a region: pointed at the first township they must answer 404
 REGION_FILTERS = ("region", "parent")
@@ -140,6 +141,7 @@ def test_out_of_scope_caller_can_neither_read_nor_change(api: Api) -> None:
         "job_id": job_id,
     }
     BODIES["households-change-head"] = {"member_id": spouse["id"]}
+    BODIES["reconcile"] = {"entity": "households", "region_code": FIRST_TOWNSHIP, "items": [{"id": hid}]}
     intruders = _intruders(api)
 
     spec = api.client.app.openapi()  # type: ignore[attr-defined]

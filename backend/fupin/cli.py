@@ -207,6 +207,31 @@ def cmd_audit_checkpoint(args: argparse.Namespace) -> int:
     return _audit_session_run(work)
 
 
+def cmd_changes_prune(args: argparse.Namespace) -> int:
+    from fupin.audit.feed_retention import prune
+    from fupin.core.context import Actor
+
+    settings = get_settings()
+    days = settings.changes_retention_days if args.days is None else args.days
+    if days < 1:
+        print("the retention must be at least one day", file=sys.stderr)
+        return 2
+
+    async def work(session: AsyncSession) -> int:
+        report = await prune(session, retention_days=days, actor=Actor("system", None, "fupin changes prune"))
+        await session.commit()
+        if report.audit_seq is None:
+            print(f"nothing older than {days} days: the change feed is pruned up to entry {report.pruned_through}")
+        else:
+            print(
+                f"{report.deleted} change-feed entries older than {days} days removed: pruned up to entry "
+                f"{report.pruned_through} (was {report.pruned_before}; audit event {report.audit_seq})"
+            )
+        return 0
+
+    return _audit_session_run(work)
+
+
 def cmd_create_admin(args: argparse.Namespace) -> int:
     from sqlalchemy import Table, select
 
@@ -375,6 +400,12 @@ def main(argv: list[str] | None = None) -> int:
         help="sign the head without walking the chain first (only checks the head matches its event)",
     )
     v.set_defaults(func=cmd_audit_checkpoint)
+
+    p = sub.add_parser("changes", help="change-feed tools")
+    csub = p.add_subparsers(dest="changes_command", required=True)
+    c = csub.add_parser("prune", help="remove change-feed entries older than the retention")
+    c.add_argument("--days", type=int, help="the retention in days (default: FUPIN_CHANGES_RETENTION_DAYS, 400)")
+    c.set_defaults(func=cmd_changes_prune)
 
     p = sub.add_parser("users", help="user administration")
     usub = p.add_subparsers(dest="users_command", required=True)

@@ -53,6 +53,9 @@ class Settings(BaseSettings):
     # Imports: the largest accepted upload; exports: the most rows one direct download streams (more: a job).
     import_max_bytes: int = 50 * 1024 * 1024
     export_direct_limit: int = 100_000
+    # Change feed (fupin.audit.feed_retention): `fupin changes prune` removes entries older than this; a client
+    # position older than what was removed is answered 410 `changes.expired` (resync from an export).
+    changes_retention_days: int = 400
 
     @model_validator(mode="after")
     def _anchor_file_of_the_database(self) -> Settings:

@@ -30,7 +30,7 @@ from fupin.core.context import RequestContext, reset_request_context, set_reques
 from fupin.core.db import is_sqlite, make_engine, make_sessionmaker
 from fupin.core.errors import http_problem, install_error_handlers, problem_response
 from fupin.core.idempotency import IdempotencyMiddleware
-from fupin.core.openapi import document_headers, problems
+from fupin.core.openapi import document_headers, document_request_bodies, problems
 from fupin.core.readpath import ReadPath
 from fupin.households.members_router import router as members_router
 from fupin.households.router import router as households_router
@@ -38,6 +38,7 @@ from fupin.households.yearly_router import router as yearly_router
 from fupin.jobs.router import router as jobs_router
 from fupin.jobs.worker import Worker
 from fupin.poverty_lines.router import router as poverty_lines_router
+from fupin.reconcile.router import router as reconcile_router
 from fupin.regions.router import router as regions_router
 from fupin.stats.router import router as stats_router
 from fupin.users.ratelimit import SlidingWindow
@@ -58,8 +59,13 @@ class About(BaseModel):
     demo: bool
 
 
+# routes that read their body themselves in bounded pieces, with their own limits (NDJSON streams of any length)
+OWN_BODY_LIMITS = frozenset({"/api/v1/reconcile"})
+
+
 class RequestContextMiddleware:
-    """Request id, client address and timing; also enforces the body-size limit (413)."""
+    """Request id, client address and timing; also enforces the body-size limit (413), except on the routes of
+    `OWN_BODY_LIMITS`."""
 
     def __init__(self, app: ASGIApp, max_body: int) -> None:
         self.app = app
@@ -90,12 +96,14 @@ class RequestContextMiddleware:
 
         try:
             length = headers.get("content-length")
-            if length is not None and (not length.isdigit() or int(length) > self.max_body):
+            if scope["path"] in OWN_BODY_LIMITS:
+                await self.app(scope, receive, send_with_id)
+            elif length is not None and (not length.isdigit() or int(length) > self.max_body):
                 await problem_response(413, "payload_too_large", f"The request body exceeds {self.max_body} bytes.")(
                     scope, receive, send_with_id
                 )
                 return
-            if length is None and scope["method"] in ("POST", "PUT", "PATCH", "DELETE"):
+            elif length is None and scope["method"] in ("POST", "PUT", "PATCH", "DELETE"):
                 # No declared length (chunked upload): buffer up to the limit, refuse beyond it.
                 body = b""
                 more = True
@@ -195,6 +203,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         audit_router,
         stats_router,
         jobs_router,
+        reconcile_router,
     ):
         app.include_router(router)
 
@@ -235,6 +244,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             return app.openapi_schema
         schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
         document_headers(schema)
+        document_request_bodies(schema)
         schema["components"].setdefault("securitySchemes", {})
         schema["components"]["securitySchemes"]["ApiKey"] = {
             "type": "http",

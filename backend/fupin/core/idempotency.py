@@ -139,13 +139,18 @@ class _Captured:
             await send(message)
 
 
+# POSTs that only read (a comparison, nothing to replay) and stream their body: passed through untouched, so a
+# whole county's NDJSON is never buffered here
+READ_ONLY_POSTS = frozenset({"/api/v1/reconcile"})
+
+
 class IdempotencyMiddleware:
     def __init__(self, app: ASGIApp, hours: int = 24) -> None:
         self.app = app
         self.hours = hours
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] != "POST":
+        if scope["type"] != "http" or scope["method"] != "POST" or scope["path"] in READ_ONLY_POSTS:
             await self.app(scope, receive, send)
             return
         headers = {k.decode().lower(): v.decode("latin-1") for k, v in scope["headers"]}

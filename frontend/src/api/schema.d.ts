@@ -525,7 +525,9 @@ export interface paths {
         };
         /**
          * List Changes
-         * @description Committed changes in commit order, without gaps, limited to the caller's area.
+         * @description Committed changes in commit order, without gaps, limited to the caller's area, with tombstones for
+         *     entities that left it (docs/integration/changes.md). Continue from `next_after`; 410 `changes.expired` when
+         *     the position is older than the retention (resync from an export).
          */
         get: operations["changes-list"];
         put?: never;
@@ -633,6 +635,27 @@ export interface paths {
          *     job: 202 with `Location: /api/v1/jobs/{id}`.
          */
         post: operations["stats-rebuild"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reconcile": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reconcile
+         * @description Compare the partner's records of a region with ours (within the caller's area): missing here, missing
+         *     there, differing (our version and content hash: docs/integration/content-hash.md). Nothing is written.
+         */
+        post: operations["reconcile"];
         delete?: never;
         options?: never;
         head?: never;
@@ -918,12 +941,30 @@ export interface components {
             entity_type: string;
             /** Entity Id */
             entity_id: string;
-            /** Action */
+            /**
+             * External Id
+             * @description The household's id in its source system (a member's: its household's)
+             */
+            external_id: string | null;
+            /** Source System */
+            source_system: string | null;
+            /**
+             * Action
+             * @description created, updated, status_changed, removed, ..., moved_out (a tombstone)
+             */
             action: string;
             /** Region Code */
             region_code: string | null;
-            /** Version */
+            /**
+             * Version
+             * @description The household's version after the change
+             */
             version: number | null;
+            /**
+             * Tombstone
+             * @description The entity is no longer in region_code (moved to another village, 注销, a member removed): drop it from the copy of that area
+             */
+            tombstone: boolean;
         };
         /** ChangePage */
         ChangePage: {
@@ -931,9 +972,10 @@ export interface components {
             items: components["schemas"]["ChangeOut"][];
             /**
              * Next After
-             * @description The cursor to pass as ?after= next time (last seq seen)
+             * @description The position to pass as ?after= next time (opaque; after the last entry returned, or the position given when there was none)
+             * @example eyJrIjoiZmVlZCIsInYiOlsxMjNdfQ.Yz4Rk1xK
              */
-            next_after: number;
+            next_after: string;
         };
         /** ChecklistItem */
         ChecklistItem: {
@@ -972,6 +1014,26 @@ export interface components {
             tables: {
                 [key: string]: components["schemas"]["CodeEntry"][];
             };
+        };
+        /** DifferingOut */
+        DifferingOut: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** External Id */
+            external_id: string | null;
+            /** Source System */
+            source_system: string | null;
+            /** Version */
+            version: number;
+            /** Hash */
+            hash: string;
+            /** Their Version */
+            their_version: number | null;
+            /** Their Hash */
+            their_hash: string | null;
         };
         /** ExitEvaluation */
         ExitEvaluation: {
@@ -1783,6 +1845,22 @@ export interface components {
             /** Tekun */
             tekun?: boolean | null;
         };
+        /** OurItemOut */
+        OurItemOut: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** External Id */
+            external_id: string | null;
+            /** Source System */
+            source_system: string | null;
+            /** Version */
+            version: number;
+            /** Hash */
+            hash: string;
+        };
         /**
          * Permission
          * @enum {string}
@@ -1866,6 +1944,29 @@ export interface components {
              * @description Units per second since the job started
              */
             rate?: number | null;
+        };
+        /** ReconcileOut */
+        ReconcileOut: {
+            /**
+             * Missing Here
+             * @description Sent, but not in our register for that region
+             */
+            missing_here: components["schemas"]["TheirItemOut"][];
+            /**
+             * Missing There
+             * @description Ours in that region (within the caller's area), not sent
+             */
+            missing_there: components["schemas"]["OurItemOut"][];
+            /**
+             * Differing
+             * @description In both, with another version or content hash: ours given
+             */
+            differing: components["schemas"]["DifferingOut"][];
+            /**
+             * Checked
+             * @description Items received
+             */
+            checked: number;
         };
         /** RefreshIn */
         RefreshIn: {
@@ -2013,6 +2114,19 @@ export interface components {
             /** Poor Villages */
             poor_villages: components["schemas"]["PoorVillage"][];
         };
+        /** TheirItemOut */
+        TheirItemOut: {
+            /** Id */
+            id: string | null;
+            /** External Id */
+            external_id: string | null;
+            /** Source System */
+            source_system: string | null;
+            /** Version */
+            version: number | null;
+            /** Hash */
+            hash: string | null;
+        };
         /** TokenOut */
         TokenOut: {
             /** Access Token */
@@ -2092,6 +2206,55 @@ export interface components {
             households: number;
             /** People */
             people: number;
+        };
+        /**
+         * ReconcileItem
+         * @description One record as the partner holds it: our `id`, or its `external_id` (with `source_system` when the
+         *     partner's ids are not unique across systems), and its `version` and/or content `hash`
+         *     (docs/integration/content-hash.md). With neither, only presence is compared.
+         */
+        ReconcileItem: {
+            /**
+             * Id
+             * @default null
+             */
+            id: string | null;
+            /**
+             * External Id
+             * @default null
+             */
+            external_id: string | null;
+            /**
+             * Source System
+             * @default null
+             */
+            source_system: string | null;
+            /**
+             * Version
+             * @default null
+             */
+            version: number | null;
+            /**
+             * Hash
+             * @default null
+             */
+            hash: string | null;
+        };
+        /** ReconcileIn */
+        ReconcileIn: {
+            /**
+             * Entity
+             * @constant
+             */
+            entity: "households";
+            /**
+             * Region Code
+             * @description Statistical region code: 12 digits, or the 6-digit (city, county) or 9-digit (township) form of GB/T 2260; answers always carry 12 digits
+             * @example 220382102201
+             */
+            region_code: string;
+            /** Items */
+            items: components["schemas"]["ReconcileItem"][];
         };
     };
     responses: never;
@@ -5748,8 +5911,8 @@ export interface operations {
     "changes-list": {
         parameters: {
             query?: {
-                /** @description Last seq already processed; 0 from the start */
-                after?: number;
+                /** @description The position returned as next_after (or an export's X-Fupin-Changes-Position); a plain seq is accepted too, 0 from the start */
+                after?: string;
                 limit?: number;
             };
             header?: never;
@@ -5789,6 +5952,16 @@ export interface operations {
             };
             /** @description Authenticated but not permitted */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error */
+            410: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6238,6 +6411,128 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["JobOut"];
+                };
+            };
+            /** @description Malformed request (bad JSON, forged cursor, bad header) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated but not permitted */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or outside the caller's area */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields; see errors[].pointer */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The response could not be stored for Idempotency-Key replay; nothing was changed, retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    reconcile: {
+        parameters: {
+            query?: {
+                /** @description NDJSON bodies only: households */
+                entity?: string;
+                /** @description NDJSON bodies only: the region reconciled (6, 9 or 12 digits) */
+                region_code?: string;
+            };
+            header?: {
+                /** @description Retry-safe POST: a replay returns the first response; another body with the same key is a 422. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        /** @description JSON: up to 10,000 items. NDJSON: one item per line, any number (a whole county), with entity and region_code as query parameters. */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReconcileIn"];
+                "application/x-ndjson": components["schemas"]["ReconcileItem"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReconcileOut"];
                 };
             };
             /** @description Malformed request (bad JSON, forged cursor, bad header) */
