@@ -125,6 +125,13 @@ def job_scope(region_code: str | None) -> AreaScope:
     return issue_scope(region_code)
 
 
+def webhook_scope(region_code: str | None) -> AreaScope:
+    """The area whose change-feed entries a webhook subscription receives (webhooks.delivery): its owner's area
+    when the subscription was created (`WebhookSubscription.region_code`). The stored subscription is the
+    dispatcher's credential."""
+    return issue_scope(region_code)
+
+
 FORBIDDEN_CODE = "forbidden"
 
 
@@ -167,3 +174,4 @@ JobReader = Annotated[Principal, Depends(requires(Permission.JOBS_READ))]
 JobCanceller = JobReader
 ManagesJobs = Annotated[bool, Depends(holds(Permission.JOBS_MANAGE))]
 StatsRebuilder = Annotated[Principal, Depends(requires(Permission.STATS_REBUILD))]
+WebhookManager = Annotated[Principal, Depends(requires(Permission.WEBHOOKS_MANAGE))]
