@@ -119,11 +119,11 @@ def docs_verifier() -> Any:
     return namespace["verify_fupin_signature"]
 
 
-def dispatch(settings: Settings, now: datetime | None = None) -> DispatchReport:
+def dispatch(settings: Settings, now: datetime | None = None, **kw: Any) -> DispatchReport:
     async def run() -> DispatchReport:
         engine = make_engine(settings.database_url, 2)
         try:
-            return await dispatch_once(make_sessionmaker(engine, area_guard=True), now=now, settings=settings)
+            return await dispatch_once(make_sessionmaker(engine, area_guard=True), now=now, settings=settings, **kw)
         finally:
             await engine.dispose()
 
@@ -563,3 +563,47 @@ def test_the_app_delivers_by_itself(settings: Settings, receiver: Receiver) -> N
                 break
             time.sleep(0.05)
         assert deliveries(api, "integration", hook["id"])[0]["state"] == "delivered"
+
+
+def test_concurrent_dispatchers_send_each_change_once(api: Api, settings: Settings, receiver: Receiver) -> None:
+    """Two dispatchers (own engines, as two app instances have) racing over the same feed: every change becomes
+    one delivery and is sent once (PostgreSQL: SKIP LOCKED; SQLite: writes take turns)."""
+    hook = subscribe(api, "integration", receiver.url)
+    changed = [touch_household(api)["id"] for _ in range(5)]
+
+    async def race() -> list[DispatchReport]:
+        engines = [make_engine(settings.database_url, 2) for _ in range(2)]
+        try:
+            return list(
+                await asyncio.gather(
+                    *(dispatch_once(make_sessionmaker(e, area_guard=True), settings=settings) for e in engines)
+                )
+            )
+        finally:
+            for e in engines:
+                await e.dispose()
+
+    reports = asyncio.run(race())
+    reports.append(dispatch(settings))  # whatever the race left (a claim that lost nothing, a late fan-out)
+    assert sum(r.created for r in reports) == 5
+    assert receiver.households() == changed  # the same household, five versions
+    assert sorted(b["version"] for b in receiver.bodies()) == sorted({b["version"] for b in receiver.bodies()})
+    assert len({r["headers"]["X-Fupin-Delivery"] for r in receiver.requests}) == len(receiver.requests) == 5
+    assert {d["state"] for d in deliveries(api, "integration", hook["id"])} == {"delivered"}
+
+
+def test_finished_deliveries_leave_the_log_after_the_retention(
+    api: Api, settings: Settings, receiver: Receiver
+) -> None:
+    hook = subscribe(api, "integration", receiver.url)
+    touch_household(api)
+    start = utcnow()
+    dispatch(settings, start)
+    touch_household(api)
+    receiver.answers = [500]
+    assert dispatch(settings, start + timedelta(days=20)).failed == 1  # still open: never purged
+    assert dispatch(settings, start + timedelta(days=20), purge_log=True).purged == 0
+    report = dispatch(settings, start + timedelta(days=31), purge_log=True)  # the retry is delivered then
+    assert (report.delivered, report.purged) == (1, 1)  # the first delivery, 31 days old, leaves the log
+    [left] = deliveries(api, "integration", hook["id"])
+    assert left["state"] == "delivered" and datetime.fromisoformat(left["created_at"]) > start + timedelta(days=19)

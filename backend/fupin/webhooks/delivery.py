@@ -453,7 +453,7 @@ class Dispatcher:
         self.settings = settings
         self.stopping = asyncio.Event()
         self.woken = asyncio.Event()
-        self.last_purge: datetime | None = None
+        self.last_purge = utcnow()  # the first purge an hour after start: starting costs no write
 
     def wake(self) -> None:
         self.woken.set()
@@ -464,7 +464,7 @@ class Dispatcher:
 
     async def round(self, client: httpx.AsyncClient) -> DispatchReport | None:
         now = utcnow()
-        purge_due = self.last_purge is None or now - self.last_purge >= self.PURGE_EVERY
+        purge_due = now - self.last_purge >= self.PURGE_EVERY
         if not purge_due and self.read is not None and not await repo.has_work(self.read, now):
             return None
         if purge_due:
