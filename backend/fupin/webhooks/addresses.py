@@ -43,7 +43,7 @@ def url_refused(url: str) -> bool:
     return refused_host(urlsplit(url).hostname or "")
 
 
-async def check_resolved(url: str) -> None:
+async def check_resolved(url: str, *, timeout: float = 10.0) -> None:
     """Raise `AddressRefused` if the URL's host is, or resolves to, an address deliveries may not go to."""
     parts = urlsplit(url)
     host = parts.hostname or ""
@@ -55,7 +55,8 @@ async def check_resolved(url: str) -> None:
     except ValueError:
         pass
     port = parts.port or (443 if parts.scheme == "https" else 80)
-    infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    lookup = asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    infos = await asyncio.wait_for(lookup, timeout)
     for info in infos:
         address = str(info[4][0])
         if not is_public_ip(address):

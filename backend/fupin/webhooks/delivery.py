@@ -281,16 +281,16 @@ def headers_for(claimed: Claimed, *, timestamp: int) -> dict[str, str]:
     }
 
 
-async def send(client: httpx.AsyncClient, claimed: Claimed, *, now: datetime, settings: Settings) -> Outcome:
-    """One attempt; never raises. The signature's timestamp is `now` (the round's clock)."""
+async def send(client: httpx.AsyncClient, claimed: Claimed, *, now: datetime | None, settings: Settings) -> Outcome:
+    """One attempt; never raises. The signature's timestamp is the clock's at sending (or a simulated `now`)."""
     if claimed.secret_error:
         return Outcome(error=claimed.secret_error)
     started = time.perf_counter()
     outcome = Outcome()
     try:
         if not settings.webhook_allow_private:
-            await check_resolved(claimed.url)
-        headers = headers_for(claimed, timestamp=int(now.timestamp()))
+            await check_resolved(claimed.url, timeout=settings.webhook_timeout_seconds)
+        headers = headers_for(claimed, timestamp=int((now or utcnow()).timestamp()))
         async with client.stream("POST", claimed.url, content=claimed.body, headers=headers) as response:
             outcome.status_code = response.status_code
             if not outcome.ok:
@@ -303,6 +303,8 @@ async def send(client: httpx.AsyncClient, claimed: Claimed, *, now: datetime, se
                 outcome.error = f"HTTP {response.status_code}" + (f": {text}" if text else "")
     except AddressRefused as exc:
         outcome.error = f"refused: {exc}"
+    except TimeoutError:
+        outcome.error = "TimeoutError: the receiver's address did not resolve in time"
     except (httpx.HTTPError, OSError) as exc:
         outcome.error = f"{type(exc).__name__}: {exc}"[:500] or type(exc).__name__
     outcome.duration_ms = int((time.perf_counter() - started) * 1000)
@@ -391,7 +393,9 @@ async def dispatch_once(
     rng: random.Random | None = None,
     purge_log: bool = False,
 ) -> DispatchReport:
-    """One round: fan out the feed, send what is due at `now` (default: the clock), record the outcomes."""
+    """One round: fan out the feed, send what is due at `now`, record the outcomes. Without `now` the clock's
+    time is used, and each signature carries the time it was made; with `now` (tests) everything happens then."""
+    simulated = now
     now = now or utcnow()
     settings = settings or get_settings()
     report = DispatchReport()
@@ -405,7 +409,7 @@ async def dispatch_once(
 
             async def one(item: Claimed) -> tuple[Claimed, Outcome]:
                 async with gate:
-                    return item, await send(http, item, now=now, settings=settings)
+                    return item, await send(http, item, now=simulated, settings=settings)
 
             outcomes = await asyncio.gather(*(one(item) for item in claimed))
         finally:
@@ -469,7 +473,7 @@ class Dispatcher:
             return None
         if purge_due:
             self.last_purge = now
-        return await dispatch_once(self.sessions, now=now, settings=self.settings, client=client, purge_log=purge_due)
+        return await dispatch_once(self.sessions, settings=self.settings, client=client, purge_log=purge_due)
 
     async def run_forever(self) -> None:
         _WAKERS.add(self.woken)
