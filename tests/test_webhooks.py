@@ -28,7 +28,7 @@ from fupin.core.models import utcnow
 from fupin.main import create_app
 from fupin.seed.bulk import sync_engine
 from fupin.webhooks import events, signing
-from fupin.webhooks.delivery import DispatchReport, backoff, dispatch_once
+from fupin.webhooks.delivery import DispatchReport, backoff, claim_due, dispatch_once, fan_out, new_client, send
 from tests.conftest import Api, assert_problem
 
 HOOKS = "/api/v1/webhooks"
@@ -607,3 +607,57 @@ def test_finished_deliveries_leave_the_log_after_the_retention(
     assert (report.delivered, report.purged) == (1, 1)  # the first delivery, 31 days old, leaves the log
     [left] = deliveries(api, "integration", hook["id"])
     assert left["state"] == "delivered" and datetime.fromisoformat(left["created_at"]) > start + timedelta(days=19)
+
+
+def test_a_crash_between_send_and_record_sends_again_with_the_same_id(
+    api: Api, settings: Settings, receiver: Receiver
+) -> None:
+    """At least once: a dispatcher that sent but died before recording leaves its claim to expire; the next one
+    sends the same delivery (same id and body) again, and the log shows the one recorded attempt."""
+    hook = subscribe(api, "integration", receiver.url)
+    touch_household(api)
+    start = utcnow()
+
+    async def send_and_die() -> None:
+        engine = make_engine(settings.database_url, 2)
+        sessions = make_sessionmaker(engine, area_guard=True)
+        try:
+            await fan_out(sessions, now=start)
+            [claimed] = await claim_due(sessions, now=start, settings=settings)
+            async with new_client(settings) as client:
+                assert (await send(client, claimed, now=start, settings=settings)).ok
+        finally:
+            await engine.dispose()  # the outcome is never recorded
+
+    asyncio.run(send_and_die())
+    assert len(receiver.requests) == 1
+    [held] = deliveries(api, "integration", hook["id"])
+    assert held["state"] == "pending" and held["attempt"] == 0
+    assert dispatch(settings, start + timedelta(seconds=30)).sent == 0  # still claimed
+    assert dispatch(settings, start + timedelta(seconds=settings.webhook_timeout_seconds + 61)).delivered == 1
+    first, second = receiver.requests
+    assert first["body"] == second["body"]
+    assert first["headers"]["X-Fupin-Delivery"] == second["headers"]["X-Fupin-Delivery"] == held["id"]
+    [done] = deliveries(api, "integration", hook["id"])
+    assert done["state"] == "delivered" and done["attempt"] == 1
+
+
+def test_a_revoked_key_hears_nothing_more(api: Api, settings: Settings, receiver: Receiver) -> None:
+    key = api.post(
+        "admin", "/api/v1/api-keys", json={"name": "对接", "roles": ["integration"], "region_code": OTHER_TOWNSHIP}
+    ).json()
+    auth = {"Authorization": f"Bearer {key['key']}"}
+    r = api.client.post(HOOKS, headers=auth, json={"url": receiver.url, "events": ["household.*"]})
+    assert r.status_code == 201, r.text
+    touch_household(api, "township2")
+    assert dispatch(settings).delivered == 1
+    assert api.delete("admin", f"/api/v1/api-keys/{key['id']}").status_code == 204
+    touch_household(api, "township2")
+    assert dispatch(settings).created == 0 and len(receiver.requests) == 1
+    # the entries are passed over, not kept for later
+    engine = sync_engine(settings.database_url)
+    with engine.connect() as conn:
+        cursor = conn.execute(text("SELECT cursor_seq FROM webhook_subscriptions")).scalar_one()
+        head = conn.execute(text("SELECT last_seq FROM chain_heads WHERE name = 'changes'")).scalar_one()
+    engine.dispose()
+    assert cursor == head

@@ -91,3 +91,9 @@ def permissions_for(roles: list[str]) -> frozenset[Permission]:
         except ValueError:
             continue
     return frozenset(perms)
+
+
+def key_permissions(roles: list[str], scopes: list[str]) -> frozenset[Permission]:
+    """An API key's permissions: its roles', narrowed to its scopes when it has any."""
+    granted = permissions_for(roles)
+    return frozenset(p for p in granted if p.value in scopes) if scopes else granted

@@ -41,11 +41,13 @@ from sqlalchemy.orm import Session
 from fupin.audit.models import ChangeEntry
 from fupin.audit.positions import encode_position
 from fupin.authz.deps import webhook_scope
+from fupin.authz.roles import Permission
 from fupin.authz.scope import unscoped
 from fupin.config import Settings, get_settings
 from fupin.core.db import make_sessionmaker
 from fupin.core.models import utcnow
 from fupin.core.readpath import ReadPath
+from fupin.users.service import current_permissions
 from fupin.webhooks import repository as repo
 from fupin.webhooks import signing
 from fupin.webhooks.addresses import AddressRefused, check_resolved
@@ -186,8 +188,13 @@ async def _fan_out_batch(session_factory: SessionFactory, pk: int, *, now: datet
         )
         full = len(entries) == FEED_BATCH
         cursor = entries[-1].seq if full else max(head, entries[-1].seq if entries else 0)
+        # an owner that can no longer manage webhooks (user deactivated, key revoked or expired, role taken
+        # away) is sent nothing: the entries are passed over
+        allowed = entries and Permission.WEBHOOKS_MANAGE in await current_permissions(
+            session, kind=sub.owner_type, public_id=sub.owner_id
+        )
         made = 0
-        for entry in entries:
+        for entry in entries if allowed else ():
             name = event_name(entry.entity_type, entry.action)
             if not matches(sub.events, name):
                 continue
