@@ -36,6 +36,8 @@ BODIES: dict[str, Any] = {
     "api-keys-create": {"name": "x", "roles": ["village"], "region_code": "220382102201"},
     "auth-refresh": {"refresh_token": "x" * 40},
     "auth-logout": {"refresh_token": "x" * 40},
+    "webhooks-create": {"url": "https://example.org/hook", "events": ["*"]},
+    "webhooks-update": {"description": "越权修改"},
 }
 # How each operation of the contract meets a caller from another area. Every operation must be listed: a new
 # route that is not fails the walk, so it cannot ship without its out-of-area read, write and list being checked.
@@ -88,6 +90,14 @@ OPERATIONS: dict[str, str] = {
     "jobs-get": RECORD,
     "jobs-cancel": RECORD,
     "reconcile": RECORD,  # a region of the first township: 404 (403 without the changes reader permission)
+    "webhooks-list": PRIVILEGED,
+    "webhooks-create": PRIVILEGED,
+    "webhooks-get": RECORD,
+    "webhooks-update": RECORD,
+    "webhooks-delete": RECORD,
+    "webhooks-rotate-secret": RECORD,
+    "webhooks-deliveries": RECORD,
+    "webhooks-test": RECORD,
 }
 # query parameters that narrow a list to a region: pointed at the first township they must answer 404
 REGION_FILTERS = ("region", "parent")
@@ -129,7 +139,27 @@ def test_out_of_scope_caller_can_neither_read_nor_change(api: Api) -> None:
     job = api.post("admin", "/api/v1/stats/rebuild", json={"region_code": FIRST_TOWNSHIP})
     assert job.status_code == 202, job.text
     job_id = job.json()["id"]
-    secrets = [hid, created["household_number"], head["id_number"], spouse["id_number"], "东方红村", "卧虎镇", job_id]
+    hooker = api.post(
+        "admin", "/api/v1/api-keys", json={"name": "h", "roles": ["integration"], "region_code": FIRST_TOWNSHIP}
+    ).json()["key"]
+    hook = api.client.post(
+        "/api/v1/webhooks",
+        headers={"Authorization": f"Bearer {hooker}"},
+        json={"url": "https://example.org/first", "events": ["*"], "description": "卧虎镇订阅"},
+    )
+    assert hook.status_code == 201, hook.text
+    webhook_id = hook.json()["id"]
+    secrets = [
+        hid,
+        created["household_number"],
+        head["id_number"],
+        spouse["id_number"],
+        "东方红村",
+        "卧虎镇",
+        job_id,
+        webhook_id,
+        "example.org/first",
+    ]
     values = {
         "household_id": hid,
         "member_id": spouse["id"],
@@ -139,6 +169,7 @@ def test_out_of_scope_caller_can_neither_read_nor_change(api: Api) -> None:
         "key_id": key["id"],
         "table": "attribute",
         "job_id": job_id,
+        "webhook_id": webhook_id,
     }
     BODIES["households-change-head"] = {"member_id": spouse["id"]}
     BODIES["reconcile"] = {"entity": "households", "region_code": FIRST_TOWNSHIP, "items": [{"id": hid}]}

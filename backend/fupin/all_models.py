@@ -15,6 +15,7 @@ from fupin.jobs.models import Job
 from fupin.poverty_lines.models import PovertyLine
 from fupin.regions.models import Region
 from fupin.users.models import ApiKey, RefreshToken, User
+from fupin.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookSubscription
 
 __all__ = [
     "ApiKey",
@@ -34,4 +35,7 @@ __all__ = [
     "StatusChange",
     "User",
     "VillageSequence",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookSubscription",
 ]

@@ -49,6 +49,10 @@ def cmd_seed(args: argparse.Namespace) -> int:
                 return 1
         else:
             report = demo.seed_households(conn, args.households, seed=args.seed, detailed=not args.lean)
+        if args.demo_users:
+            from fupin.seed.webhooks import seed_demo_webhooks
+
+            seed_demo_webhooks(conn, secret_key=get_settings().secret_key)
     engine.dispose()
     print(f"regions added: {regions}; demo users added: {len(users)}")
     if report:
@@ -302,6 +306,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
     from fupin.core.db import make_engine
     from fupin.core.readpath import ReadPath
     from fupin.jobs.worker import Worker
+    from fupin.webhooks.delivery import Dispatcher, dispatch_once
 
     settings = get_settings()
 
@@ -318,15 +323,23 @@ def cmd_worker(args: argparse.Namespace) -> int:
             poll_seconds=settings.job_poll_seconds,
             pause_seconds=settings.job_chunk_pause_seconds,
         )
+        dispatcher = Dispatcher(engine, read, settings)  # webhook deliveries run beside the jobs
         loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):  # finish the chunk, give the job back, exit
-            loop.add_signal_handler(sig, worker.stop)
+
+        def stop() -> None:  # finish the chunk, give the job back, finish the sends under way, exit
+            worker.stop()
+            dispatcher.stop()
+
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop)
         try:
             if args.once:
                 print(f"worker {worker.worker_id}: {await worker.drain()} jobs run")
+                sent = (await dispatch_once(dispatcher.sessions, settings=settings)).sent
+                print(f"webhook deliveries sent: {sent}")
             else:
                 print(f"worker {worker.worker_id} waiting for jobs (Ctrl-C stops)")
-                await worker.run_forever()
+                await asyncio.gather(worker.run_forever(), dispatcher.run_forever())
         finally:
             await read.close()
             await engine.dispose()

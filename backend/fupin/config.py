@@ -56,6 +56,16 @@ class Settings(BaseSettings):
     # Change feed (fupin.audit.feed_retention): `fupin changes prune` removes entries older than this; a client
     # position older than what was removed is answered 410 `changes.expired` (resync from an export).
     changes_retention_days: int = 400
+    # Webhooks (fupin.webhooks): the in-process worker (and `fupin worker`) also runs the webhook dispatcher, which
+    # looks for new change-feed entries and due deliveries every `webhook_poll_seconds`; a receiver gets
+    # `webhook_timeout_seconds` to answer; failed deliveries are retried with backoff for `webhook_retry_hours`,
+    # then given up; finished deliveries are kept `webhook_log_days`. Subscriptions may not point at private,
+    # loopback or link-local addresses unless `webhook_allow_private` (a receiver inside the same network).
+    webhook_poll_seconds: float = 5.0
+    webhook_timeout_seconds: float = 10.0
+    webhook_retry_hours: float = 72.0
+    webhook_log_days: int = 30
+    webhook_allow_private: bool = False
 
     @model_validator(mode="after")
     def _anchor_file_of_the_database(self) -> Settings:

@@ -43,6 +43,8 @@ from fupin.regions.router import router as regions_router
 from fupin.stats.router import router as stats_router
 from fupin.users.ratelimit import SlidingWindow
 from fupin.users.router import router as users_router
+from fupin.webhooks.delivery import Dispatcher
+from fupin.webhooks.router import router as webhooks_router
 
 API_TITLE = "Fupin 扶贫 API"
 API_DESCRIPTION = (
@@ -164,8 +166,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             )
             worker_task = asyncio.create_task(worker.run_forever(), name="fupin-job-worker")
             app.state.job_worker = worker
+            # the webhook dispatcher runs beside the in-process worker (fupin.webhooks.delivery)
+            dispatcher = Dispatcher(engine, app.state.read_path, settings)
+            dispatcher_task = asyncio.create_task(dispatcher.run_forever(), name="fupin-webhook-dispatcher")
+            app.state.webhook_dispatcher = dispatcher
         yield
         if worker_task is not None:
+            app.state.webhook_dispatcher.stop()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(dispatcher_task, timeout=settings.webhook_timeout_seconds + 5)
             app.state.job_worker.stop()  # finishes its chunk, gives the job back
             # past the timeout wait_for cancels it: the chunk rolls back and the job's lease runs out
             with contextlib.suppress(TimeoutError):
@@ -204,6 +213,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         stats_router,
         jobs_router,
         reconcile_router,
+        webhooks_router,
     ):
         app.include_router(router)
 

@@ -11,7 +11,7 @@ from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy import String, bindparam, select
 
 from fupin.authz.principal import Principal
-from fupin.authz.roles import Permission, permissions_for
+from fupin.authz.roles import Permission, key_permissions, permissions_for
 from fupin.authz.scope import AreaScope, issue_scope
 from fupin.core.errors import ProblemError
 from fupin.core.models import utcnow
@@ -73,9 +73,7 @@ async def _principal_from_api_key(read: ReadPath, key: str) -> Principal:
         or (row["expires_at"] is not None and row["expires_at"] <= utcnow())
     ):
         raise UNAUTHORIZED
-    granted = permissions_for(row["roles"])
-    if row["scopes"]:
-        granted = frozenset(p for p in granted if p.value in row["scopes"])
+    granted = key_permissions(row["roles"], row["scopes"])
     return Principal(
         kind="api_key",
         id=row["id"],
@@ -125,6 +123,13 @@ def job_scope(region_code: str | None) -> AreaScope:
     return issue_scope(region_code)
 
 
+def webhook_scope(region_code: str | None) -> AreaScope:
+    """The area whose change-feed entries a webhook subscription receives (webhooks.delivery): its owner's area
+    when the subscription was created (`WebhookSubscription.region_code`). The stored subscription is the
+    dispatcher's credential."""
+    return issue_scope(region_code)
+
+
 FORBIDDEN_CODE = "forbidden"
 
 
@@ -167,3 +172,4 @@ JobReader = Annotated[Principal, Depends(requires(Permission.JOBS_READ))]
 JobCanceller = JobReader
 ManagesJobs = Annotated[bool, Depends(holds(Permission.JOBS_MANAGE))]
 StatsRebuilder = Annotated[Principal, Depends(requires(Permission.STATS_REBUILD))]
+WebhookManager = Annotated[Principal, Depends(requires(Permission.WEBHOOKS_MANAGE))]

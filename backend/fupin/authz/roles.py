@@ -17,6 +17,7 @@ class Permission(StrEnum):
     JOBS_READ = "jobs:read"
     JOBS_MANAGE = "jobs:manage"
     STATS_REBUILD = "stats:rebuild"
+    WEBHOOKS_MANAGE = "webhooks:manage"
 
 
 class Role(StrEnum):
@@ -64,7 +65,9 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.DEPARTMENT: frozenset({P.HOUSEHOLDS_READ, P.JOBS_READ}),
     Role.INSPECTOR: frozenset({P.HOUSEHOLDS_READ}),
     Role.AUDITOR: frozenset({P.HOUSEHOLDS_READ, P.AUDIT_READ, P.CHANGES_READ, P.JOBS_READ}),
-    Role.INTEGRATION: frozenset({P.HOUSEHOLDS_READ, P.HOUSEHOLDS_WRITE, P.CHANGES_READ, P.JOBS_READ}),
+    Role.INTEGRATION: frozenset(
+        {P.HOUSEHOLDS_READ, P.HOUSEHOLDS_WRITE, P.CHANGES_READ, P.JOBS_READ, P.WEBHOOKS_MANAGE}
+    ),
 }
 
 ROLE_LABELS: dict[Role, tuple[str, str]] = {
@@ -88,3 +91,9 @@ def permissions_for(roles: list[str]) -> frozenset[Permission]:
         except ValueError:
             continue
     return frozenset(perms)
+
+
+def key_permissions(roles: list[str], scopes: list[str]) -> frozenset[Permission]:
+    """An API key's permissions: its roles', narrowed to its scopes when it has any."""
+    granted = permissions_for(roles)
+    return frozenset(p for p in granted if p.value in scopes) if scopes else granted

@@ -66,12 +66,16 @@ ETAG_OPERATIONS = frozenset(
         "assessments-get",
         "assessments-put",
         "poverty-lines-put",
+        "webhooks-create",
+        "webhooks-get",
+        "webhooks-update",
+        "webhooks-rotate-secret",
     }
 )
 
 
 LOCATION_OPERATIONS = frozenset(
-    {"households-create", "members-add", "incomes-put", "assessments-put", "poverty-lines-put"}
+    {"households-create", "members-add", "incomes-put", "assessments-put", "poverty-lines-put", "webhooks-create"}
 )
 
 

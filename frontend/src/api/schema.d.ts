@@ -525,9 +525,7 @@ export interface paths {
         };
         /**
          * List Changes
-         * @description Committed changes in commit order, without gaps, limited to the caller's area, with tombstones for
-         *     entities that left it (docs/integration/changes.md). Continue from `next_after`; 410 `changes.expired` when
-         *     the position is older than the retention (resync from an export).
+         * @description Committed changes in commit order, without gaps, limited to the caller's area.
          */
         get: operations["changes-list"];
         put?: never;
@@ -641,7 +639,60 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/reconcile": {
+    "/api/v1/webhooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Webhooks
+         * @description The caller's webhook subscriptions (an administrator: every one of its area), oldest first.
+         */
+        get: operations["webhooks-list"];
+        put?: never;
+        /**
+         * Create Webhook
+         * @description Subscribe a URL to events of the caller's area. The answer carries the signing secret, once; deliveries
+         *     start with the changes after this one.
+         */
+        post: operations["webhooks-create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/{webhook_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Webhook
+         * @description A subscription (never its secret).
+         */
+        get: operations["webhooks-get"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete Webhook
+         * @description Remove the subscription and its delivery log; nothing more is sent to it.
+         */
+        delete: operations["webhooks-delete"];
+        options?: never;
+        head?: never;
+        /**
+         * Update Webhook
+         * @description Change the URL, events, description or whether it is active (If-Match optional).
+         */
+        patch: operations["webhooks-update"];
+        trace?: never;
+    };
+    "/api/v1/webhooks/{webhook_id}/rotate-secret": {
         parameters: {
             query?: never;
             header?: never;
@@ -651,11 +702,52 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Reconcile
-         * @description Compare the partner's records of a region with ours (within the caller's area): missing here, missing
-         *     there, differing (our version and content hash: docs/integration/content-hash.md). Nothing is written.
+         * Rotate Webhook Secret
+         * @description A new signing secret, shown this once. For 24 hours deliveries carry two signatures (new and previous),
+         *     so the receiver can switch without losing a message.
          */
-        post: operations["reconcile"];
+        post: operations["webhooks-rotate-secret"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/{webhook_id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Webhook Deliveries
+         * @description The delivery log of a subscription, newest first, each delivery with its attempts.
+         */
+        get: operations["webhooks-deliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/{webhook_id}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Test Webhook
+         * @description Queue a ping (event `ping`, also to an inactive subscription); the dispatcher sends it within seconds.
+         *     Follow it in webhooks-deliveries.
+         */
+        post: operations["webhooks-test"];
         delete?: never;
         options?: never;
         head?: never;
@@ -867,6 +959,22 @@ export interface components {
             /** Version */
             version: number;
         };
+        /** AttemptOut */
+        AttemptOut: {
+            /** Attempt */
+            attempt: number;
+            /**
+             * Started At
+             * Format: date-time
+             */
+            started_at: string;
+            /** Duration Ms */
+            duration_ms: number;
+            /** Status Code */
+            status_code: number | null;
+            /** Error */
+            error: string | null;
+        };
         /** AuditEventOut */
         AuditEventOut: {
             /** Seq */
@@ -941,30 +1049,12 @@ export interface components {
             entity_type: string;
             /** Entity Id */
             entity_id: string;
-            /**
-             * External Id
-             * @description The household's id in its source system (a member's: its household's)
-             */
-            external_id: string | null;
-            /** Source System */
-            source_system: string | null;
-            /**
-             * Action
-             * @description created, updated, status_changed, removed, ..., moved_out (a tombstone)
-             */
+            /** Action */
             action: string;
             /** Region Code */
             region_code: string | null;
-            /**
-             * Version
-             * @description The household's version after the change
-             */
+            /** Version */
             version: number | null;
-            /**
-             * Tombstone
-             * @description The entity is no longer in region_code (moved to another village, 注销, a member removed): drop it from the copy of that area
-             */
-            tombstone: boolean;
         };
         /** ChangePage */
         ChangePage: {
@@ -972,10 +1062,9 @@ export interface components {
             items: components["schemas"]["ChangeOut"][];
             /**
              * Next After
-             * @description The position to pass as ?after= next time (opaque; after the last entry returned, or the position given when there was none)
-             * @example eyJrIjoiZmVlZCIsInYiOlsxMjNdfQ.Yz4Rk1xK
+             * @description The cursor to pass as ?after= next time (last seq seen)
              */
-            next_after: string;
+            next_after: number;
         };
         /** ChecklistItem */
         ChecklistItem: {
@@ -1015,25 +1104,68 @@ export interface components {
                 [key: string]: components["schemas"]["CodeEntry"][];
             };
         };
-        /** DifferingOut */
-        DifferingOut: {
+        /** DeliveryOut */
+        DeliveryOut: {
             /**
              * Id
              * Format: uuid
              */
             id: string;
-            /** External Id */
-            external_id: string | null;
-            /** Source System */
-            source_system: string | null;
-            /** Version */
-            version: number;
-            /** Hash */
-            hash: string;
-            /** Their Version */
-            their_version: number | null;
-            /** Their Hash */
-            their_hash: string | null;
+            /**
+             * Seq
+             * @description The change-feed entry delivered (None: a ping)
+             */
+            seq: number | null;
+            /** Event */
+            event: string;
+            /**
+             * Attempt
+             * @description Attempts made so far
+             */
+            attempt: number;
+            /**
+             * State
+             * @enum {string}
+             */
+            state: "pending" | "delivered" | "failed" | "gave_up";
+            /**
+             * Status Code
+             * @description The receiver's status of the last attempt
+             */
+            status_code: number | null;
+            /**
+             * Error
+             * @description Why the last attempt failed
+             */
+            error: string | null;
+            /** Duration Ms */
+            duration_ms: number | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Last Attempt At */
+            last_attempt_at: string | null;
+            /** Delivered At */
+            delivered_at: string | null;
+            /** Next Attempt At */
+            next_attempt_at: string | null;
+            /**
+             * Attempts
+             * @description Every attempt, oldest first
+             */
+            attempts: components["schemas"]["AttemptOut"][];
+        };
+        /** DeliveryPage */
+        DeliveryPage: {
+            /** Items */
+            items: components["schemas"]["DeliveryOut"][];
+            /**
+             * Next Cursor
+             * @description Pass as ?cursor= for the next (older) page
+             */
+            next_cursor?: string | null;
         };
         /** ExitEvaluation */
         ExitEvaluation: {
@@ -1845,27 +1977,11 @@ export interface components {
             /** Tekun */
             tekun?: boolean | null;
         };
-        /** OurItemOut */
-        OurItemOut: {
-            /**
-             * Id
-             * Format: uuid
-             */
-            id: string;
-            /** External Id */
-            external_id: string | null;
-            /** Source System */
-            source_system: string | null;
-            /** Version */
-            version: number;
-            /** Hash */
-            hash: string;
-        };
         /**
          * Permission
          * @enum {string}
          */
-        Permission: "households:read" | "households:write" | "households:transition" | "poverty_lines:write" | "users:manage" | "api_keys:manage" | "audit:read" | "changes:read" | "jobs:read" | "jobs:manage" | "stats:rebuild";
+        Permission: "households:read" | "households:write" | "households:transition" | "poverty_lines:write" | "users:manage" | "api_keys:manage" | "audit:read" | "changes:read" | "jobs:read" | "jobs:manage" | "stats:rebuild" | "webhooks:manage";
         /** PoorVillage */
         PoorVillage: {
             /** Code */
@@ -1944,29 +2060,6 @@ export interface components {
              * @description Units per second since the job started
              */
             rate?: number | null;
-        };
-        /** ReconcileOut */
-        ReconcileOut: {
-            /**
-             * Missing Here
-             * @description Sent, but not in our register for that region
-             */
-            missing_here: components["schemas"]["TheirItemOut"][];
-            /**
-             * Missing There
-             * @description Ours in that region (within the caller's area), not sent
-             */
-            missing_there: components["schemas"]["OurItemOut"][];
-            /**
-             * Differing
-             * @description In both, with another version or content hash: ours given
-             */
-            differing: components["schemas"]["DifferingOut"][];
-            /**
-             * Checked
-             * @description Items received
-             */
-            checked: number;
         };
         /** RefreshIn */
         RefreshIn: {
@@ -2114,19 +2207,6 @@ export interface components {
             /** Poor Villages */
             poor_villages: components["schemas"]["PoorVillage"][];
         };
-        /** TheirItemOut */
-        TheirItemOut: {
-            /** Id */
-            id: string | null;
-            /** External Id */
-            external_id: string | null;
-            /** Source System */
-            source_system: string | null;
-            /** Version */
-            version: number | null;
-            /** Hash */
-            hash: string | null;
-        };
         /** TokenOut */
         TokenOut: {
             /** Access Token */
@@ -2198,6 +2278,104 @@ export interface components {
             /** Version */
             version: number;
         };
+        /** WebhookCreate */
+        WebhookCreate: {
+            /**
+             * Url
+             * @description http:// or https:// URL that receives the POSTs
+             */
+            url: string;
+            /**
+             * Events
+             * @description Patterns of events: an event, <entity>.* or *. Known events: household.created, household.updated, household.status_changed, household.head_changed, member.added, member.updated, member.removed, income.created, income.updated, assessment.created, assessment.updated, poverty_line.updated, job.queued, job.started, job.resumed, job.succeeded, job.failed, job.cancelled, job.cancel_requested, webhook.created, webhook.updated, webhook.deleted, webhook.secret_rotated, webhook.tested
+             */
+            events: string[];
+            /** Description */
+            description?: string | null;
+            /**
+             * Active
+             * @default true
+             */
+            active: boolean;
+        };
+        /** WebhookOut */
+        WebhookOut: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Url */
+            url: string;
+            /** Events */
+            events: string[];
+            /** Description */
+            description: string | null;
+            /** Active */
+            active: boolean;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            owner: components["schemas"]["WebhookOwner"];
+            /**
+             * Region Code
+             * @description The area whose changes are delivered (the owner's)
+             */
+            region_code: string | null;
+            /** Version */
+            version: number;
+            /** Secret Rotated At */
+            secret_rotated_at: string | null;
+            /**
+             * Previous Secret Expires At
+             * @description Until then deliveries carry a second signature made with the previous secret
+             */
+            previous_secret_expires_at: string | null;
+            /**
+             * Secret
+             * @description The signing secret: only in the answers of webhooks-create and webhooks-rotate-secret
+             */
+            secret?: string | null;
+        };
+        /** WebhookOwner */
+        WebhookOwner: {
+            /**
+             * Type
+             * @description user or api_key
+             */
+            type: string;
+            /** Id */
+            id: string;
+            /** Name */
+            name: string | null;
+        };
+        /** WebhookPage */
+        WebhookPage: {
+            /** Items */
+            items: components["schemas"]["WebhookOut"][];
+        };
+        /**
+         * WebhookUpdate
+         * @description The fields to change; absent fields stay as they are. Activating a subscription starts it at the current
+         *     end of the change feed (nothing that happened while it was inactive is sent).
+         */
+        WebhookUpdate: {
+            /** Url */
+            url?: string | null;
+            /** Events */
+            events?: string[] | null;
+            /** Description */
+            description?: string | null;
+            /** Active */
+            active?: boolean | null;
+        };
         /** YearBucket */
         YearBucket: {
             /** Year */
@@ -2206,55 +2384,6 @@ export interface components {
             households: number;
             /** People */
             people: number;
-        };
-        /**
-         * ReconcileItem
-         * @description One record as the partner holds it: our `id`, or its `external_id` (with `source_system` when the
-         *     partner's ids are not unique across systems), and its `version` and/or content `hash`
-         *     (docs/integration/content-hash.md). With neither, only presence is compared.
-         */
-        ReconcileItem: {
-            /**
-             * Id
-             * @default null
-             */
-            id: string | null;
-            /**
-             * External Id
-             * @default null
-             */
-            external_id: string | null;
-            /**
-             * Source System
-             * @default null
-             */
-            source_system: string | null;
-            /**
-             * Version
-             * @default null
-             */
-            version: number | null;
-            /**
-             * Hash
-             * @default null
-             */
-            hash: string | null;
-        };
-        /** ReconcileIn */
-        ReconcileIn: {
-            /**
-             * Entity
-             * @constant
-             */
-            entity: "households";
-            /**
-             * Region Code
-             * @description Statistical region code: 12 digits, or the 6-digit (city, county) or 9-digit (township) form of GB/T 2260; answers always carry 12 digits
-             * @example 220382102201
-             */
-            region_code: string;
-            /** Items */
-            items: components["schemas"]["ReconcileItem"][];
         };
     };
     responses: never;
@@ -5911,8 +6040,8 @@ export interface operations {
     "changes-list": {
         parameters: {
             query?: {
-                /** @description The position returned as next_after (or an export's X-Fupin-Changes-Position); a plain seq is accepted too, 0 from the start */
-                after?: string;
+                /** @description Last seq already processed; 0 from the start */
+                after?: number;
                 limit?: number;
             };
             header?: never;
@@ -5952,16 +6081,6 @@ export interface operations {
             };
             /** @description Authenticated but not permitted */
             403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Error */
-            410: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6503,28 +6622,14 @@ export interface operations {
             };
         };
     };
-    reconcile: {
+    "webhooks-list": {
         parameters: {
-            query?: {
-                /** @description NDJSON bodies only: households */
-                entity?: string;
-                /** @description NDJSON bodies only: the region reconciled (6, 9 or 12 digits) */
-                region_code?: string;
-            };
-            header?: {
-                /** @description Retry-safe POST: a replay returns the first response; another body with the same key is a 422. */
-                "Idempotency-Key"?: string;
-            };
+            query?: never;
+            header?: never;
             path?: never;
             cookie?: never;
         };
-        /** @description JSON: up to 10,000 items. NDJSON: one item per line, any number (a whole county), with entity and region_code as query parameters. */
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["ReconcileIn"];
-                "application/x-ndjson": components["schemas"]["ReconcileItem"];
-            };
-        };
+        requestBody?: never;
         responses: {
             /** @description Successful Response */
             200: {
@@ -6532,7 +6637,720 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ReconcileOut"];
+                    "application/json": components["schemas"]["WebhookPage"];
+                };
+            };
+            /** @description Malformed request (bad JSON, forged cursor, bad header) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated but not permitted */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields; see errors[].pointer */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "webhooks-create": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retry-safe POST: a replay returns the first response; another body with the same key is a 422. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookCreate"];
+            };
+        };
+        responses: {
+            /** @description Created; `secret` is shown this once */
+            201: {
+                headers: {
+                    /** @description The version of the record, for If-Match (e.g. "3") */
+                    ETag?: string;
+                    /** @description URL of the created record */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookOut"];
+                };
+            };
+            /** @description Malformed request (bad JSON, forged cursor, bad header) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated but not permitted */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields; see errors[].pointer */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The response could not be stored for Idempotency-Key replay; nothing was changed, retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "webhooks-get": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                webhook_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    /** @description The version of the record, for If-Match (e.g. "3") */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookOut"];
+                };
+            };
+            /** @description Malformed request (bad JSON, forged cursor, bad header) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated but not permitted */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or outside the caller's area */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields; see errors[].pointer */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "webhooks-delete": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Version ETag you read, e.g. "3" */
+                "If-Match"?: string | null;
+            };
+            path: {
+                webhook_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed request (bad JSON, forged cursor, bad header) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated but not permitted */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or outside the caller's area */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match does not match the current version */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields; see errors[].pointer */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "webhooks-update": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Version ETag you read, e.g. "3" */
+                "If-Match"?: string | null;
+            };
+            path: {
+                webhook_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    /** @description The version of the record, for If-Match (e.g. "3") */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookOut"];
+                };
+            };
+            /** @description Malformed request (bad JSON, forged cursor, bad header) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated but not permitted */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or outside the caller's area */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match does not match the current version */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields; see errors[].pointer */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "webhooks-rotate-secret": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retry-safe POST: a replay returns the first response; another body with the same key is a 422. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                webhook_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    /** @description The version of the record, for If-Match (e.g. "3") */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookOut"];
+                };
+            };
+            /** @description Malformed request (bad JSON, forged cursor, bad header) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated but not permitted */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or outside the caller's area */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields; see errors[].pointer */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The response could not be stored for Idempotency-Key replay; nothing was changed, retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "webhooks-deliveries": {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string | null;
+                state?: ("pending" | "delivered" | "failed" | "gave_up") | null;
+            };
+            header?: never;
+            path: {
+                webhook_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeliveryPage"];
+                };
+            };
+            /** @description Malformed request (bad JSON, forged cursor, bad header) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated but not permitted */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or outside the caller's area */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields; see errors[].pointer */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "webhooks-test": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retry-safe POST: a replay returns the first response; another body with the same key is a 422. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                webhook_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeliveryOut"];
                 };
             };
             /** @description Malformed request (bad JSON, forged cursor, bad header) */
