@@ -1,5 +1,6 @@
 """Imports every table so Base.metadata is complete (Alembic autogenerate, tests)."""
 
+from fupin.adjustments.models import AdjustmentWindow, PendingChange
 from fupin.audit.models import AuditEvent, ChainHead, ChangeEntry
 from fupin.core.idempotency import IdempotencyRecord
 from fupin.core.models import Base
@@ -17,6 +18,7 @@ from fupin.regions.models import Region
 from fupin.users.models import ApiKey, RefreshToken, User
 
 __all__ = [
+    "AdjustmentWindow",
     "ApiKey",
     "Assessment",
     "AuditEvent",
@@ -28,6 +30,7 @@ __all__ = [
     "Income",
     "Job",
     "Member",
+    "PendingChange",
     "PovertyLine",
     "RefreshToken",
     "Region",

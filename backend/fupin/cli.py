@@ -273,6 +273,7 @@ def cmd_stats_rebuild(args: argparse.Namespace) -> int:
 def cmd_worker(args: argparse.Namespace) -> int:
     import signal
 
+    from fupin.adjustments import clock as adjustment_clock
     from fupin.audit import anchor
     from fupin.core.db import make_engine
     from fupin.core.readpath import ReadPath
@@ -282,6 +283,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
     async def run() -> int:
         anchor.configure(settings)
+        adjustment_clock.configure(settings)
         engine = make_engine(settings.database_url, 2)
         read = ReadPath(settings.database_url, pool_size=2)
         await read.open()

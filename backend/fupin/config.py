@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
@@ -47,6 +48,9 @@ class Settings(BaseSettings):
     job_poll_seconds: float = 1.0
     job_lease_seconds: float = 60.0
     job_chunk_pause_seconds: float = 0.0
+    # The date the adjustment calendar (年度调整, fupin.adjustments.clock) takes as today: None is the real date;
+    # a fixed date is for tests and demonstrations.
+    adjustment_today: date | None = None
 
     @model_validator(mode="after")
     def _anchor_file_of_the_database(self) -> Settings:

@@ -17,6 +17,8 @@ class Permission(StrEnum):
     JOBS_READ = "jobs:read"
     JOBS_MANAGE = "jobs:manage"
     STATS_REBUILD = "stats:rebuild"
+    ADJUSTMENTS_MANAGE = "adjustments:manage"  # configure adjustment windows (年度调整), apply, cancel any request
+    ADJUSTMENTS_OVERRIDE = "adjustments:override"  # change a locked field outside the window, with a reason
 
 
 class Role(StrEnum):
@@ -46,6 +48,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.JOBS_READ,
             P.JOBS_MANAGE,
             P.STATS_REBUILD,
+            P.ADJUSTMENTS_MANAGE,
+            P.ADJUSTMENTS_OVERRIDE,
         }
     ),
     Role.COUNTY_OFFICE: frozenset(
