@@ -106,8 +106,8 @@ async def run_chunk(ctx: ChunkContext, marker: Any) -> Chunk:
                 await decide(session, principal, change, household, error=None)
             applied += 1
         except ProblemError as exc:  # the savepoint rolled back what this change did
-            await session.refresh(change)
-            await session.refresh(household)
+            change = await repo.reload_pending(session, scope, change)
+            household = await repo.household_by_pk(session, scope, change.household_id) or household
             await decide(session, principal, change, household, error=f"{exc.code}: {exc.detail}"[:2000])
             failed += 1
     next_marker = batch[-1].id if len(batch) == size else None

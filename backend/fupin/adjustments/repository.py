@@ -117,8 +117,14 @@ async def pending_count(session: AsyncSession, scope: AreaScope) -> int:
 
 
 async def household_by_pk(session: AsyncSession, scope: AreaScope, pk: int) -> Household | None:
-    stmt = scope.select(Household).where(Household.id == pk)
+    """The household as stored now (also after a rolled-back savepoint changed the loaded one)."""
+    stmt = scope.select(Household).where(Household.id == pk).execution_options(populate_existing=True)
     return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def reload_pending(session: AsyncSession, scope: AreaScope, change: PendingChange) -> PendingChange:
+    stmt = scope.select(PendingChange).where(PendingChange.id == change.id)
+    return (await session.execute(stmt.execution_options(populate_existing=True))).scalar_one()
 
 
 _COLUMNS = (
