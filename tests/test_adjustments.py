@@ -15,6 +15,8 @@ from fupin.config import Settings
 from fupin.core.db import make_engine
 from fupin.core.readpath import ReadPath
 from fupin.jobs.worker import Worker
+from fupin.seed.adjustments import closed_window_dates, seed_adjustments
+from fupin.seed.bulk import sync_engine
 from tests import factories
 from tests.conftest import Api, assert_problem
 
@@ -325,3 +327,33 @@ def test_overlapping_windows_and_bad_updates(api: Api) -> None:
         404,
         "not_found",
     )
+
+
+def test_demo_seed_has_a_closed_window_and_two_pending_changes(api: Api, database_url: str) -> None:
+    engine = sync_engine(database_url)
+    with engine.begin() as conn:
+        assert seed_adjustments(conn, TODAY) == 2
+    with engine.begin() as conn:
+        assert seed_adjustments(conn, TODAY) == 0  # once
+    engine.dispose()
+    windows = api.get("village", WINDOWS).json()["items"]
+    assert [(w["year"], w["opens_on"], w["closes_on"], w["is_open"]) for w in windows] == [
+        (2026, "2026-12-20", "2027-01-31", False)
+    ]
+    assert closed_window_dates(date(2026, 12, 25))[0] == 2027
+    items = api.get("township", PENDING, params={"state": "pending"}).json()["items"]
+    assert sorted(p["kind"] for p in items) == ["transition", "update"]
+    assert all(p["requested_by"]["name"] == "卧虎镇扶贫工作站" for p in items)
+    assert api.get("township2", PENDING).json()["items"] == []
+    hid = items[0]["household_id"]
+    assert "pending_change.requested" in [e["action"] for e in trail(api, hid)]
+    # the demo township's login is their requester
+    r = api.post("township", f"{PENDING}/{items[0]['id']}/cancel", json={"reason": "演示取消"})
+    assert r.status_code == 200 and r.json()["state"] == "cancelled"
+    # and they apply once the window opens
+    r = api.patch(
+        "city_office", f"{WINDOWS}/{windows[0]['id']}", json=OPEN, headers={"If-Match": f'"{windows[0]["version"]}"'}
+    )
+    assert r.status_code == 200 and r.json()["apply_job_id"]
+    assert drain(database_url) == 1
+    assert api.get("township", f"{PENDING}/{items[1]['id']}").json()["state"] == "applied"

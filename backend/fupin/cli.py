@@ -33,8 +33,12 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 
 def cmd_seed(args: argparse.Namespace) -> int:
+    from fupin.adjustments import clock
     from fupin.seed import demo
+    from fupin.seed.adjustments import seed_adjustments
     from fupin.seed.bulk import sync_engine
+
+    clock.configure(get_settings())
 
     engine = sync_engine(get_settings().database_url)
     with engine.begin() as conn:
@@ -49,8 +53,9 @@ def cmd_seed(args: argparse.Namespace) -> int:
                 return 1
         else:
             report = demo.seed_households(conn, args.households, seed=args.seed, detailed=not args.lean)
+        pending = seed_adjustments(conn, clock.today()) if args.demo_users else 0
     engine.dispose()
-    print(f"regions added: {regions}; demo users added: {len(users)}")
+    print(f"regions added: {regions}; demo users added: {len(users)}; pending adjustment changes added: {pending}")
     if report:
         print(
             f"households: {report.households}, members: {report.members}, "
