@@ -64,12 +64,21 @@ ETAG_OPERATIONS = frozenset(
         "assessments-get",
         "assessments-put",
         "poverty-lines-put",
+        "adjustment-windows-create",
+        "adjustment-windows-update",
     }
 )
 
 
 LOCATION_OPERATIONS = frozenset(
-    {"households-create", "members-add", "incomes-put", "assessments-put", "poverty-lines-put"}
+    {
+        "households-create",
+        "members-add",
+        "incomes-put",
+        "assessments-put",
+        "poverty-lines-put",
+        "adjustment-windows-create",
+    }
 )
 
 

@@ -6768,6 +6768,10 @@ export interface operations {
             /** @description Successful Response */
             201: {
                 headers: {
+                    /** @description The version of the record, for If-Match (e.g. "3") */
+                    ETag?: string;
+                    /** @description URL of the created record */
+                    Location?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6886,6 +6890,8 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /** @description The version of the record, for If-Match (e.g. "3") */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
