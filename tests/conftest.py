@@ -177,6 +177,8 @@ def db_state(database_url: str) -> Any:
         "users",
         "api_keys",
         "poverty_lines",
+        "adjustment_windows",
+        "pending_changes",
     ]
 
     def state() -> dict[str, Any]:

@@ -357,3 +357,38 @@ def test_demo_seed_has_a_closed_window_and_two_pending_changes(api: Api, databas
     assert r.status_code == 200 and r.json()["apply_job_id"]
     assert drain(database_url) == 1
     assert api.get("township", f"{PENDING}/{items[1]['id']}").json()["state"] == "applied"
+
+
+@pytest.fixture
+def closed_window(api: Api) -> dict[str, Any]:
+    return window(api, CLOSED)
+
+
+def test_invalid_locked_changes_are_refused_not_queued(api: Api, closed_window: dict[str, Any], unchanged: Any) -> None:
+    h = api.first_household(status=["not_exited"])
+    url = f"{HH}/{h['id']}"
+    current = {"If-Match": f'"{h["version"]}"'}
+    r = api.patch("township", url, json={"attribute": "bogus", "address": "x"}, headers=current)
+    assert_problem(r, 422, "validation_failed", "/attribute")
+    assert_problem(api.patch("township", url, json={"attribute": None}, headers=current), 422, "validation_failed")
+    r = api.patch("township", url, json={"attribute": "dibao", "override_reason": "短"}, headers=current)
+    assert_problem(r, 422, "validation_failed", "/override_reason")
+    stale = api.patch("township", url, json={"attribute": "dibao"}, headers={"If-Match": f'"{h["version"] + 5}"'})
+    assert_problem(stale, 412, "precondition_failed")
+    moves = f"{url}/status-transitions"
+    r = api.post("county_office", moves, json={"to_status": "gone", "reason": "未知"}, headers=current)
+    assert_problem(r, 422, "validation_failed", "/to_status")
+    r = api.post("county_office", moves, json={"to_status": "returned", "reason": "返贫了"}, headers=current)
+    assert_problem(r, 409, "household.transition_not_allowed", "/to_status")
+    r = api.post("county_office", moves, json={"to_status": "exited_with_policy", "reason": "达标"}, headers=current)
+    assert_problem(r, 422, "required", "/year")
+    r = api.post("township", moves, json={"to_status": "removed", "reason": "识别不精准"}, headers=current)
+    assert_problem(r, 403, "forbidden")
+    unknown = f"{PENDING}/00000000-0000-0000-0000-000000000000"
+    assert_problem(api.get("township", unknown), 404, "not_found")
+    assert_problem(api.post("township", f"{unknown}/cancel", json={"reason": "没有"}), 404, "not_found")
+    w_url = f"{WINDOWS}/{closed_window['id']}"
+    r = api.patch("city_office", w_url, json={"opens_on": "2027-03-01"}, headers={"If-Match": '"1"'})
+    assert_problem(r, 422, "adjustment_window.closes_before_opens", "/closes_on")
+    assert_problem(api.post("city_office", f"{w_url}/apply"), 409, "adjustment_window.closed")
+    assert_problem(api.post("township", f"{w_url}/apply"), 403, "forbidden")
