@@ -53,7 +53,7 @@ def cmd_seed(args: argparse.Namespace) -> int:
                 return 1
         else:
             report = demo.seed_households(conn, args.households, seed=args.seed, detailed=not args.lean)
-        pending = seed_adjustments(conn, clock.today()) if args.demo_users else 0
+        pending = seed_adjustments(conn, clock.today()) if args.demo_users and args.adjustments else 0
     engine.dispose()
     print(f"regions added: {regions}; demo users added: {len(users)}; pending adjustment changes added: {pending}")
     if report:
@@ -350,6 +350,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--if-empty", action="store_true", help="generate households only into an empty register")
     p.add_argument("--no-demo-users", dest="demo_users", action="store_false")
     p.add_argument("--lean", action="store_true", help="skip incomes and assessments (faster, for benchmarks)")
+    p.add_argument(
+        "--no-adjustments",
+        dest="adjustments",
+        action="store_false",
+        help="no adjustment window (年度调整) and pending changes: nothing is locked",
+    )
     p.set_defaults(func=cmd_seed)
 
     p = sub.add_parser("serve", help="serve the API (and the built SPA)")
