@@ -182,6 +182,8 @@ def db_state(database_url: str) -> Any:
         "users",
         "api_keys",
         "poverty_lines",
+        "adjustment_windows",
+        "pending_changes",
     ]
 
     def state() -> dict[str, Any]:

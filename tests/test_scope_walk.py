@@ -34,6 +34,9 @@ BODIES: dict[str, Any] = {
         "region_code": "220382102201",
     },
     "api-keys-create": {"name": "x", "roles": ["village"], "region_code": "220382102201"},
+    "adjustment-windows-create": {"year": 2031, "opens_on": "2031-12-20", "closes_on": "2032-01-31"},
+    "adjustment-windows-update": {"note": "越权修改"},
+    "pending-changes-cancel": {"reason": "越权取消"},
     "auth-refresh": {"refresh_token": "x" * 40},
     "auth-logout": {"refresh_token": "x" * 40},
     "webhooks-create": {"url": "https://example.org/hook", "events": ["*"]},
@@ -98,6 +101,13 @@ OPERATIONS: dict[str, str] = {
     "webhooks-rotate-secret": RECORD,
     "webhooks-deliveries": RECORD,
     "webhooks-test": RECORD,
+    "adjustment-windows-list": LIST,
+    "adjustment-windows-create": PRIVILEGED,
+    "adjustment-windows-update": PRIVILEGED,
+    "adjustment-windows-apply": PRIVILEGED,
+    "pending-changes-list": LIST,
+    "pending-changes-get": RECORD,
+    "pending-changes-cancel": RECORD,
 }
 # query parameters that narrow a list to a region: pointed at the first township they must answer 404
 REGION_FILTERS = ("region", "parent")
@@ -131,6 +141,17 @@ def test_out_of_scope_caller_can_neither_read_nor_change(api: Api) -> None:
     head = next(m for m in created["members"] if m["is_head"])
     spouse = next(m for m in created["members"] if not m["is_head"])
     assert api.put(owner, f"/api/v1/households/{hid}/incomes/2020", json={"wage_income": "5000"}).status_code == 201
+    # a closed adjustment window of the city, and a locked change of the first township waiting for it
+    window = api.post(
+        "city_office",
+        "/api/v1/adjustment-windows",
+        json={"year": 2030, "opens_on": "2030-12-20", "closes_on": "2031-01-31"},
+    )
+    assert window.status_code == 201, window.text
+    version = api.get(owner, f"/api/v1/households/{hid}").headers["ETag"]
+    waiting = api.patch(owner, f"/api/v1/households/{hid}", json={"attribute": "dibao"}, headers={"If-Match": version})
+    assert waiting.status_code == 202, waiting.text
+    pending_id = waiting.json()["pending_change"]["id"]
     before = api.get(owner, f"/api/v1/households/{hid}").json()
     trail_before = writes_in_trail(api, owner, hid)
     key = api.post(
@@ -159,6 +180,7 @@ def test_out_of_scope_caller_can_neither_read_nor_change(api: Api) -> None:
         job_id,
         webhook_id,
         "example.org/first",
+        pending_id,
     ]
     values = {
         "household_id": hid,
@@ -170,6 +192,8 @@ def test_out_of_scope_caller_can_neither_read_nor_change(api: Api) -> None:
         "table": "attribute",
         "job_id": job_id,
         "webhook_id": webhook_id,
+        "window_id": window.json()["id"],
+        "change_id": pending_id,
     }
     BODIES["households-change-head"] = {"member_id": spouse["id"]}
     BODIES["reconcile"] = {"entity": "households", "region_code": FIRST_TOWNSHIP, "items": [{"id": hid}]}
@@ -237,6 +261,7 @@ def test_out_of_scope_caller_can_neither_read_nor_change(api: Api) -> None:
     assert {op for op, _ in walked} == all_ops
     assert api.get(owner, f"/api/v1/households/{hid}").json() == before
     assert writes_in_trail(api, owner, hid) == trail_before
+    assert api.get(owner, f"/api/v1/pending-changes/{pending_id}").json()["state"] == "pending"
 
 
 def test_lists_never_show_other_areas(api: Api) -> None:

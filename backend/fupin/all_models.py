@@ -1,5 +1,6 @@
 """Imports every table so Base.metadata is complete (Alembic autogenerate, tests)."""
 
+from fupin.adjustments.models import AdjustmentWindow, PendingChange
 from fupin.audit.models import AuditEvent, ChainHead, ChangeEntry
 from fupin.core.idempotency import IdempotencyRecord
 from fupin.core.models import Base
@@ -18,6 +19,7 @@ from fupin.users.models import ApiKey, RefreshToken, User
 from fupin.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookSubscription
 
 __all__ = [
+    "AdjustmentWindow",
     "ApiKey",
     "Assessment",
     "AuditEvent",
@@ -29,6 +31,7 @@ __all__ = [
     "Income",
     "Job",
     "Member",
+    "PendingChange",
     "PovertyLine",
     "RefreshToken",
     "Region",

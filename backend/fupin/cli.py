@@ -33,8 +33,12 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 
 def cmd_seed(args: argparse.Namespace) -> int:
+    from fupin.adjustments import clock
     from fupin.seed import demo
+    from fupin.seed.adjustments import seed_adjustments
     from fupin.seed.bulk import sync_engine
+
+    clock.configure(get_settings())
 
     engine = sync_engine(get_settings().database_url)
     with engine.begin() as conn:
@@ -53,8 +57,9 @@ def cmd_seed(args: argparse.Namespace) -> int:
             from fupin.seed.webhooks import seed_demo_webhooks
 
             seed_demo_webhooks(conn, secret_key=get_settings().secret_key)
+        pending = seed_adjustments(conn, clock.today()) if args.demo_users and args.adjustments else 0
     engine.dispose()
-    print(f"regions added: {regions}; demo users added: {len(users)}")
+    print(f"regions added: {regions}; demo users added: {len(users)}; pending adjustment changes added: {pending}")
     if report:
         print(
             f"households: {report.households}, members: {report.members}, "
@@ -302,6 +307,7 @@ def cmd_stats_rebuild(args: argparse.Namespace) -> int:
 def cmd_worker(args: argparse.Namespace) -> int:
     import signal
 
+    from fupin.adjustments import clock as adjustment_clock
     from fupin.audit import anchor
     from fupin.core.db import make_engine
     from fupin.core.readpath import ReadPath
@@ -312,6 +318,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
     async def run() -> int:
         anchor.configure(settings)
+        adjustment_clock.configure(settings)
         engine = make_engine(settings.database_url, 2)
         read = ReadPath(settings.database_url, pool_size=2)
         await read.open()
@@ -381,6 +388,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--if-empty", action="store_true", help="generate households only into an empty register")
     p.add_argument("--no-demo-users", dest="demo_users", action="store_false")
     p.add_argument("--lean", action="store_true", help="skip incomes and assessments (faster, for benchmarks)")
+    p.add_argument(
+        "--no-adjustments",
+        dest="adjustments",
+        action="store_false",
+        help="no adjustment window (年度调整) and pending changes: nothing is locked",
+    )
     p.set_defaults(func=cmd_seed)
 
     p = sub.add_parser("serve", help="serve the API (and the built SPA)")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
@@ -66,6 +67,9 @@ class Settings(BaseSettings):
     webhook_retry_hours: float = 72.0
     webhook_log_days: int = 30
     webhook_allow_private: bool = False
+    # The date the adjustment calendar (年度调整, fupin.adjustments.clock) takes as today: None is the real date;
+    # a fixed date is for tests and demonstrations.
+    adjustment_today: date | None = None
 
     @model_validator(mode="after")
     def _anchor_file_of_the_database(self) -> Settings:

@@ -22,6 +22,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from fupin import __version__
+from fupin.adjustments import clock as adjustment_clock
+from fupin.adjustments.router import router as adjustments_router
 from fupin.audit import anchor
 from fupin.audit.router import router as audit_router
 from fupin.codes.router import router as codes_router
@@ -153,6 +155,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.sessionmaker = make_sessionmaker(engine, area_guard=True)
         app.state.is_sqlite = is_sqlite(settings.database_url)
         anchor.configure(settings)  # checkpoints of the audit chain follow this app's settings
+        adjustment_clock.configure(settings)  # the adjustment calendar's today (年度调整)
         app.state.read_path = ReadPath(settings.database_url, pool_size=settings.db_pool_size)
         await app.state.read_path.open()
         worker_task: asyncio.Task[None] | None = None
@@ -181,6 +184,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 await asyncio.wait_for(worker_task, timeout=10)
         await app.state.read_path.close()
         anchor.reset()
+        adjustment_clock.reset()
         await engine.dispose()
 
     app = FastAPI(
@@ -214,6 +218,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         jobs_router,
         reconcile_router,
         webhooks_router,
+        adjustments_router,
     ):
         app.include_router(router)
 

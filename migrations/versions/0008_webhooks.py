@@ -4,7 +4,7 @@ Webhook subscriptions (fupin.webhooks): owner, area, URL, events, encrypted secr
 their deliveries (state, next attempt) and the log of every attempt.
 
 Revision ID: 0008
-Revises: 0005
+Revises: 0007
 Create Date: 2026-12-01 23:57:40.460199
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0008"
-down_revision: str | None = "0005"
+down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -173,3 +173,8 @@ JobCanceller = JobReader
 ManagesJobs = Annotated[bool, Depends(holds(Permission.JOBS_MANAGE))]
 StatsRebuilder = Annotated[Principal, Depends(requires(Permission.STATS_REBUILD))]
 WebhookManager = Annotated[Principal, Depends(requires(Permission.WEBHOOKS_MANAGE))]
+AdjustmentManager = Annotated[Principal, Depends(requires(Permission.ADJUSTMENTS_MANAGE))]
+# a pending change is cancelled by its requester, or by anyone of its area with adjustments:manage
+ManagesAdjustments = Annotated[bool, Depends(holds(Permission.ADJUSTMENTS_MANAGE))]
+# a locked household change (年度调整) applied now, outside the adjustment window, with `override_reason`
+MayOverrideLocks = Annotated[bool, Depends(holds(Permission.ADJUSTMENTS_OVERRIDE))]

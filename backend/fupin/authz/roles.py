@@ -18,6 +18,8 @@ class Permission(StrEnum):
     JOBS_MANAGE = "jobs:manage"
     STATS_REBUILD = "stats:rebuild"
     WEBHOOKS_MANAGE = "webhooks:manage"
+    ADJUSTMENTS_MANAGE = "adjustments:manage"  # configure adjustment windows (年度调整), apply, cancel any request
+    ADJUSTMENTS_OVERRIDE = "adjustments:override"  # change a locked field outside the window, with a reason
 
 
 class Role(StrEnum):
@@ -47,6 +49,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.JOBS_READ,
             P.JOBS_MANAGE,
             P.STATS_REBUILD,
+            P.ADJUSTMENTS_MANAGE,
+            P.ADJUSTMENTS_OVERRIDE,
         }
     ),
     Role.COUNTY_OFFICE: frozenset(

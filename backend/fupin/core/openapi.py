@@ -70,12 +70,22 @@ ETAG_OPERATIONS = frozenset(
         "webhooks-get",
         "webhooks-update",
         "webhooks-rotate-secret",
+        "adjustment-windows-create",
+        "adjustment-windows-update",
     }
 )
 
 
 LOCATION_OPERATIONS = frozenset(
-    {"households-create", "members-add", "incomes-put", "assessments-put", "poverty-lines-put", "webhooks-create"}
+    {
+        "webhooks-create",
+        "households-create",
+        "members-add",
+        "incomes-put",
+        "assessments-put",
+        "poverty-lines-put",
+        "adjustment-windows-create",
+    }
 )
 
 

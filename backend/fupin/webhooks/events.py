@@ -17,6 +17,8 @@ KNOWN_EVENTS: dict[str, tuple[str, ...]] = {
     "poverty_line": ("updated",),
     "job": ("queued", "started", "resumed", "succeeded", "failed", "cancelled", "cancel_requested"),
     "webhook": ("created", "updated", "deleted", "secret_rotated", "tested"),
+    "adjustment_window": ("created", "updated"),
+    "pending_change": ("requested", "cancelled", "failed"),
 }
 PING = "ping"  # sent by webhooks-test; every subscription receives it, whatever its events
 

@@ -206,7 +206,11 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        /** Update Household */
+        /**
+         * Update Household
+         * @description Change the fields sent. A locked field (attribute, identification_standard) outside the adjustment window
+         *     (年度调整) is kept as a pending change: 202 `{pending_change}` with its Location, the other fields applied.
+         */
         patch: operations["households-update"];
         trace?: never;
     };
@@ -221,7 +225,8 @@ export interface paths {
         put?: never;
         /**
          * Status Transition
-         * @description Change the status (e.g. 未脱贫 → 已脱贫) with a reason; exits require a passing evaluation.
+         * @description Change the status (e.g. 未脱贫 → 已脱贫) with a reason; exits require a passing evaluation. A move to or
+         *     from 已脱贫, 注销 or 返贫 outside the adjustment window is checked, then kept as a pending change (202).
          */
         post: operations["households-transition"];
         delete?: never;
@@ -525,7 +530,9 @@ export interface paths {
         };
         /**
          * List Changes
-         * @description Committed changes in commit order, without gaps, limited to the caller's area.
+         * @description Committed changes in commit order, without gaps, limited to the caller's area, with tombstones for
+         *     entities that left it (docs/integration/changes.md). Continue from `next_after`; 410 `changes.expired` when
+         *     the position is older than the retention (resync from an export).
          */
         get: operations["changes-list"];
         put?: never;
@@ -633,6 +640,27 @@ export interface paths {
          *     job: 202 with `Location: /api/v1/jobs/{id}`.
          */
         post: operations["stats-rebuild"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reconcile": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reconcile
+         * @description Compare the partner's records of a region with ours (within the caller's area): missing here, missing
+         *     there, differing (our version and content hash: docs/integration/content-hash.md). Nothing is written.
+         */
+        post: operations["reconcile"];
         delete?: never;
         options?: never;
         head?: never;
@@ -748,6 +776,128 @@ export interface paths {
          *     Follow it in webhooks-deliveries.
          */
         post: operations["webhooks-test"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/adjustment-windows": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Windows
+         * @description The adjustment windows (年度调整期) that cover the caller's area, and those of its parts.
+         */
+        get: operations["adjustment-windows-list"];
+        put?: never;
+        /**
+         * Create Window
+         * @description A window for the caller's area. Windows of nested areas may not overlap (409). A window open today queues
+         *     the adjustments.apply job at once (`apply_job_id`).
+         */
+        post: operations["adjustment-windows-create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/adjustment-windows/{window_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Update Window
+         * @description Change a window of the caller's area; moved to be open today, it queues the adjustments.apply job.
+         */
+        patch: operations["adjustment-windows-update"];
+        trace?: never;
+    };
+    "/api/v1/adjustment-windows/{window_id}/apply": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Apply Window
+         * @description Apply the pending changes of the window's area now, as a job (202 + Location); only while it is open.
+         */
+        post: operations["adjustment-windows-apply"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/pending-changes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Pending
+         * @description Pending changes (待年度调整) of the caller's area, newest first, in keyset pages.
+         */
+        get: operations["pending-changes-list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/pending-changes/{change_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Pending */
+        get: operations["pending-changes-get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/pending-changes/{change_id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel Pending
+         * @description Cancel a pending change (its requester or an adjustments manager); only a pending one (else 409).
+         */
+        post: operations["pending-changes-cancel"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1036,6 +1186,11 @@ export interface components {
             /** People */
             people: number;
         };
+        /** CancelIn */
+        CancelIn: {
+            /** Reason */
+            reason: string;
+        };
         /** ChangeOut */
         ChangeOut: {
             /** Seq */
@@ -1049,12 +1204,30 @@ export interface components {
             entity_type: string;
             /** Entity Id */
             entity_id: string;
-            /** Action */
+            /**
+             * External Id
+             * @description The household's id in its source system (a member's: its household's)
+             */
+            external_id: string | null;
+            /** Source System */
+            source_system: string | null;
+            /**
+             * Action
+             * @description created, updated, status_changed, removed, ..., moved_out (a tombstone)
+             */
             action: string;
             /** Region Code */
             region_code: string | null;
-            /** Version */
+            /**
+             * Version
+             * @description The household's version after the change
+             */
             version: number | null;
+            /**
+             * Tombstone
+             * @description The entity is no longer in region_code (moved to another village, 注销, a member removed): drop it from the copy of that area
+             */
+            tombstone: boolean;
         };
         /** ChangePage */
         ChangePage: {
@@ -1062,9 +1235,10 @@ export interface components {
             items: components["schemas"]["ChangeOut"][];
             /**
              * Next After
-             * @description The cursor to pass as ?after= next time (last seq seen)
+             * @description The position to pass as ?after= next time (opaque; after the last entry returned, or the position given when there was none)
+             * @example eyJrIjoiZmVlZCIsInYiOlsxMjNdfQ.Yz4Rk1xK
              */
-            next_after: number;
+            next_after: string;
         };
         /** ChecklistItem */
         ChecklistItem: {
@@ -1166,6 +1340,26 @@ export interface components {
              * @description Pass as ?cursor= for the next (older) page
              */
             next_cursor?: string | null;
+        };
+        /** DifferingOut */
+        DifferingOut: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** External Id */
+            external_id: string | null;
+            /** Source System */
+            source_system: string | null;
+            /** Version */
+            version: number;
+            /** Hash */
+            hash: string;
+            /** Their Version */
+            their_version: number | null;
+            /** Their Hash */
+            their_hash: string | null;
         };
         /** ExitEvaluation */
         ExitEvaluation: {
@@ -1457,6 +1651,8 @@ export interface components {
         /**
          * HouseholdUpdate
          * @description Partial update (PATCH): only the fields sent change. Status changes go through status-transitions.
+         *     The locked fields (attribute, identification_standard) outside an open adjustment window wait as a pending
+         *     change (202), unless `override_reason` is given by a holder of adjustments:override.
          */
         HouseholdUpdate: {
             /** Village Code */
@@ -1507,6 +1703,8 @@ export interface components {
             only_child?: boolean | null;
             /** Two Daughters */
             two_daughters?: boolean | null;
+            /** Override Reason */
+            override_reason?: string | null;
         };
         /** IncomeIn */
         IncomeIn: {
@@ -1977,11 +2175,105 @@ export interface components {
             /** Tekun */
             tekun?: boolean | null;
         };
+        /** OurItemOut */
+        OurItemOut: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** External Id */
+            external_id: string | null;
+            /** Source System */
+            source_system: string | null;
+            /** Version */
+            version: number;
+            /** Hash */
+            hash: string;
+        };
+        /**
+         * PendingChangeAccepted
+         * @description 202 of households-update / households-transition: the locked part waits for the adjustment window.
+         */
+        PendingChangeAccepted: {
+            pending_change: components["schemas"]["PendingChangeOut"];
+        };
+        /** PendingChangeOut */
+        PendingChangeOut: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Household Id
+             * Format: uuid
+             */
+            household_id: string;
+            /** Household Number */
+            household_number: string;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "update" | "transition";
+            /**
+             * Changes
+             * @description update: the locked fields sent; transition: to_status, reason, year
+             */
+            changes: {
+                [key: string]: unknown;
+            };
+            /**
+             * Base
+             * @description The values the change was asked against; applying fails if they moved
+             */
+            base: {
+                [key: string]: unknown;
+            };
+            /**
+             * State
+             * @enum {string}
+             */
+            state: "pending" | "applied" | "cancelled" | "failed";
+            /**
+             * Reason
+             * @description Why it was cancelled
+             */
+            reason: string | null;
+            requested_by: components["schemas"]["RequestedBy"];
+            /**
+             * Requested At
+             * Format: date-time
+             */
+            requested_at: string;
+            /** Decided At */
+            decided_at: string | null;
+            /** Decided By */
+            decided_by: string | null;
+            /**
+             * Error
+             * @description Why applying it failed
+             */
+            error: string | null;
+            /** Version */
+            version: number;
+        };
+        /** PendingChangePage */
+        PendingChangePage: {
+            /** Items */
+            items: components["schemas"]["PendingChangeOut"][];
+            /**
+             * Next Cursor
+             * @description Pass as ?cursor= for the next page
+             */
+            next_cursor?: string | null;
+        };
         /**
          * Permission
          * @enum {string}
          */
-        Permission: "households:read" | "households:write" | "households:transition" | "poverty_lines:write" | "users:manage" | "api_keys:manage" | "audit:read" | "changes:read" | "jobs:read" | "jobs:manage" | "stats:rebuild" | "webhooks:manage";
+        Permission: "households:read" | "households:write" | "households:transition" | "poverty_lines:write" | "users:manage" | "api_keys:manage" | "audit:read" | "changes:read" | "jobs:read" | "jobs:manage" | "stats:rebuild" | "webhooks:manage" | "adjustments:manage" | "adjustments:override";
         /** PoorVillage */
         PoorVillage: {
             /** Code */
@@ -2061,6 +2353,29 @@ export interface components {
              */
             rate?: number | null;
         };
+        /** ReconcileOut */
+        ReconcileOut: {
+            /**
+             * Missing Here
+             * @description Sent, but not in our register for that region
+             */
+            missing_here: components["schemas"]["TheirItemOut"][];
+            /**
+             * Missing There
+             * @description Ours in that region (within the caller's area), not sent
+             */
+            missing_there: components["schemas"]["OurItemOut"][];
+            /**
+             * Differing
+             * @description In both, with another version or content hash: ours given
+             */
+            differing: components["schemas"]["DifferingOut"][];
+            /**
+             * Checked
+             * @description Items received
+             */
+            checked: number;
+        };
         /** RefreshIn */
         RefreshIn: {
             /** Refresh Token */
@@ -2127,6 +2442,15 @@ export interface components {
              */
             has_children: boolean;
         };
+        /** RequestedBy */
+        RequestedBy: {
+            /** Type */
+            type: string;
+            /** Id */
+            id: string | null;
+            /** Name */
+            name: string | null;
+        };
         /**
          * Role
          * @enum {string}
@@ -2187,6 +2511,8 @@ export interface components {
              * @description Assessment year; required for exits (脱贫年度)
              */
             year?: number | null;
+            /** Override Reason */
+            override_reason?: string | null;
         };
         /** Summary */
         Summary: {
@@ -2206,6 +2532,19 @@ export interface components {
             exits_by_year: components["schemas"]["YearBucket"][];
             /** Poor Villages */
             poor_villages: components["schemas"]["PoorVillage"][];
+        };
+        /** TheirItemOut */
+        TheirItemOut: {
+            /** Id */
+            id: string | null;
+            /** External Id */
+            external_id: string | null;
+            /** Source System */
+            source_system: string | null;
+            /** Version */
+            version: number | null;
+            /** Hash */
+            hash: string | null;
         };
         /** TokenOut */
         TokenOut: {
@@ -2287,7 +2626,7 @@ export interface components {
             url: string;
             /**
              * Events
-             * @description Patterns of events: an event, <entity>.* or *. Known events: household.created, household.updated, household.status_changed, household.head_changed, member.added, member.updated, member.removed, income.created, income.updated, assessment.created, assessment.updated, poverty_line.updated, job.queued, job.started, job.resumed, job.succeeded, job.failed, job.cancelled, job.cancel_requested, webhook.created, webhook.updated, webhook.deleted, webhook.secret_rotated, webhook.tested
+             * @description Patterns of events: an event, <entity>.* or *. Known events: household.created, household.updated, household.status_changed, household.head_changed, member.added, member.updated, member.removed, income.created, income.updated, assessment.created, assessment.updated, poverty_line.updated, job.queued, job.started, job.resumed, job.succeeded, job.failed, job.cancelled, job.cancel_requested, webhook.created, webhook.updated, webhook.deleted, webhook.secret_rotated, webhook.tested, adjustment_window.created, adjustment_window.updated, pending_change.requested, pending_change.cancelled, pending_change.failed
              */
             events: string[];
             /** Description */
@@ -2376,6 +2715,94 @@ export interface components {
             /** Active */
             active?: boolean | null;
         };
+        /** WindowIn */
+        WindowIn: {
+            /**
+             * Year
+             * @description The adjustment year (年度)
+             */
+            year: number;
+            /**
+             * Opens On
+             * Format: date
+             */
+            opens_on: string;
+            /**
+             * Closes On
+             * Format: date
+             */
+            closes_on: string;
+            /** Note */
+            note?: string | null;
+        };
+        /** WindowList */
+        WindowList: {
+            /** Items */
+            items: components["schemas"]["WindowOut"][];
+        };
+        /** WindowOut */
+        WindowOut: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Year */
+            year: number;
+            /**
+             * Opens On
+             * Format: date
+             */
+            opens_on: string;
+            /**
+             * Closes On
+             * Format: date
+             */
+            closes_on: string;
+            /** Note */
+            note: string | null;
+            /**
+             * Is Open
+             * @description Open today: opens_on <= today <= closes_on
+             */
+            is_open: boolean;
+            /**
+             * Region Code
+             * @description The area the window is for (None: the whole system)
+             */
+            region_code: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /** Version */
+            version: number;
+            /**
+             * Apply Job Id
+             * @description On create/update of a window that is open now: the adjustments.apply job queued
+             */
+            apply_job_id?: string | null;
+        };
+        /**
+         * WindowUpdate
+         * @description Partial update: only the fields sent change.
+         */
+        WindowUpdate: {
+            /** Year */
+            year?: number | null;
+            /** Opens On */
+            opens_on?: string | null;
+            /** Closes On */
+            closes_on?: string | null;
+            /** Note */
+            note?: string | null;
+        };
         /** YearBucket */
         YearBucket: {
             /** Year */
@@ -2384,6 +2811,55 @@ export interface components {
             households: number;
             /** People */
             people: number;
+        };
+        /**
+         * ReconcileItem
+         * @description One record as the partner holds it: our `id`, or its `external_id` (with `source_system` when the
+         *     partner's ids are not unique across systems), and its `version` and/or content `hash`
+         *     (docs/integration/content-hash.md). With neither, only presence is compared.
+         */
+        ReconcileItem: {
+            /**
+             * Id
+             * @default null
+             */
+            id: string | null;
+            /**
+             * External Id
+             * @default null
+             */
+            external_id: string | null;
+            /**
+             * Source System
+             * @default null
+             */
+            source_system: string | null;
+            /**
+             * Version
+             * @default null
+             */
+            version: number | null;
+            /**
+             * Hash
+             * @default null
+             */
+            hash: string | null;
+        };
+        /** ReconcileIn */
+        ReconcileIn: {
+            /**
+             * Entity
+             * @constant
+             */
+            entity: "households";
+            /**
+             * Region Code
+             * @description Statistical region code: 12 digits, or the 6-digit (city, county) or 9-digit (township) form of GB/T 2260; answers always carry 12 digits
+             * @example 220382102201
+             */
+            region_code: string;
+            /** Items */
+            items: components["schemas"]["ReconcileItem"][];
         };
     };
     responses: never;
@@ -3747,6 +4223,19 @@ export interface operations {
                     "application/json": components["schemas"]["HouseholdOut"];
                 };
             };
+            /** @description Accepted: the locked change waits for the adjustment window (年度调整) as a pending change; the other fields sent were applied */
+            202: {
+                headers: {
+                    /** @description URL of the pending change */
+                    Location?: string;
+                    /** @description The version of the record, for If-Match (e.g. "3") */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PendingChangeAccepted"];
+                };
+            };
             /** @description Malformed request (bad JSON, forged cursor, bad header) */
             400: {
                 headers: {
@@ -3878,6 +4367,19 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HouseholdOut"];
+                };
+            };
+            /** @description Accepted: the locked change waits for the adjustment window (年度调整) as a pending change; the other fields sent were applied */
+            202: {
+                headers: {
+                    /** @description URL of the pending change */
+                    Location?: string;
+                    /** @description The version of the record, for If-Match (e.g. "3") */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PendingChangeAccepted"];
                 };
             };
             /** @description Malformed request (bad JSON, forged cursor, bad header) */
@@ -6040,8 +6542,8 @@ export interface operations {
     "changes-list": {
         parameters: {
             query?: {
-                /** @description Last seq already processed; 0 from the start */
-                after?: number;
+                /** @description The position returned as next_after (or an export's X-Fupin-Changes-Position); a plain seq is accepted too, 0 from the start */
+                after?: string;
                 limit?: number;
             };
             header?: never;
@@ -6081,6 +6583,16 @@ export interface operations {
             };
             /** @description Authenticated but not permitted */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error */
+            410: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6530,6 +7042,128 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["JobOut"];
+                };
+            };
+            /** @description Malformed request (bad JSON, forged cursor, bad header) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated but not permitted */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or outside the caller's area */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields; see errors[].pointer */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The response could not be stored for Idempotency-Key replay; nothing was changed, retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    reconcile: {
+        parameters: {
+            query?: {
+                /** @description NDJSON bodies only: households */
+                entity?: string;
+                /** @description NDJSON bodies only: the region reconciled (6, 9 or 12 digits) */
+                region_code?: string;
+            };
+            header?: {
+                /** @description Retry-safe POST: a replay returns the first response; another body with the same key is a 422. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        /** @description JSON: up to 10,000 items. NDJSON: one item per line, any number (a whole county), with entity and region_code as query parameters. */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReconcileIn"];
+                "application/x-ndjson": components["schemas"]["ReconcileItem"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReconcileOut"];
                 };
             };
             /** @description Malformed request (bad JSON, forged cursor, bad header) */
@@ -7400,6 +8034,748 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields; see errors[].pointer */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The response could not be stored for Idempotency-Key replay; nothing was changed, retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "adjustment-windows-list": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WindowList"];
+                };
+            };
+            /** @description Malformed request (bad JSON, forged cursor, bad header) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated but not permitted */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields; see errors[].pointer */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "adjustment-windows-create": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retry-safe POST: a replay returns the first response; another body with the same key is a 422. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WindowIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    /** @description The version of the record, for If-Match (e.g. "3") */
+                    ETag?: string;
+                    /** @description URL of the created record */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WindowOut"];
+                };
+            };
+            /** @description Malformed request (bad JSON, forged cursor, bad header) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated but not permitted */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or outside the caller's area */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields; see errors[].pointer */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The response could not be stored for Idempotency-Key replay; nothing was changed, retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "adjustment-windows-update": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Version ETag you read, e.g. "3" */
+                "If-Match"?: string | null;
+            };
+            path: {
+                window_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WindowUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    /** @description The version of the record, for If-Match (e.g. "3") */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WindowOut"];
+                };
+            };
+            /** @description Malformed request (bad JSON, forged cursor, bad header) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated but not permitted */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or outside the caller's area */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match does not match the current version */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields; see errors[].pointer */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match required */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "adjustment-windows-apply": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retry-safe POST: a replay returns the first response; another body with the same key is a 422. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                window_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Accepted: the job is queued */
+            202: {
+                headers: {
+                    /** @description URL of the job */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobOut"];
+                };
+            };
+            /** @description Malformed request (bad JSON, forged cursor, bad header) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated but not permitted */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or outside the caller's area */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields; see errors[].pointer */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The response could not be stored for Idempotency-Key replay; nothing was changed, retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "pending-changes-list": {
+        parameters: {
+            query?: {
+                state?: ("pending" | "applied" | "cancelled" | "failed") | null;
+                household_id?: string | null;
+                limit?: number;
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PendingChangePage"];
+                };
+            };
+            /** @description Malformed request (bad JSON, forged cursor, bad header) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated but not permitted */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields; see errors[].pointer */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "pending-changes-get": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                change_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PendingChangeOut"];
+                };
+            };
+            /** @description Malformed request (bad JSON, forged cursor, bad header) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated but not permitted */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or outside the caller's area */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields; see errors[].pointer */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "pending-changes-cancel": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retry-safe POST: a replay returns the first response; another body with the same key is a 422. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                change_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CancelIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PendingChangeOut"];
+                };
+            };
+            /** @description Malformed request (bad JSON, forged cursor, bad header) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated but not permitted */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or outside the caller's area */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
                 };
             };
             /** @description Request body too large */
