@@ -22,6 +22,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+import fupin.imports.service  # registers the kind
 import fupin.jobs.stats_rebuild  # noqa: F401  (registers the kind)
 from fupin.authz.deps import job_scope
 from fupin.core.context import Actor
