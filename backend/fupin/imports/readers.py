@@ -329,11 +329,13 @@ class Reader:
     def _xlsx_rows(self) -> tuple[Iterator[tuple[int, list[Any]]], list[str], str]:
         import openpyxl
 
+        handle = self.path.open("rb")  # a file object: openpyxl would judge a path by its name
+        self._close.append(handle)
         try:
-            workbook = openpyxl.load_workbook(self.path, read_only=True, data_only=True)
+            workbook = openpyxl.load_workbook(handle, read_only=True, data_only=True)
         except Exception as exc:  # a workbook openpyxl cannot read: say so, do not crash
             raise unsupported(f"无法读取的 Excel 文件 ({type(exc).__name__})")
-        self._close.append(workbook)
+        self._close.insert(0, workbook)
         warnings = []
         visible = []
         for ws in workbook.worksheets:

@@ -147,7 +147,8 @@ def _add_row(candidate: Candidate, parsed: ParsedRow) -> None:
     candidate.rows.append(parsed.number)
     candidate.raw[parsed.number] = parsed.cells
     for key, value in parsed.household.items():
-        candidate.household.setdefault(key, value)
+        if key != "id":
+            candidate.household.setdefault(key, value)
     for column, exc in parsed.errors:
         pointer = f"/{column.key}" if column.level == "household" else f"/members/{index}/{column.key}"
         candidate.errors.append(RowError(parsed.number, pointer, exc.code, exc.message, column.header))
@@ -162,7 +163,6 @@ def _start(parsed: ParsedRow) -> Candidate:
     candidate.source_system = system if isinstance(system, str) else None
     candidate.external_id = external if isinstance(external, str) else None
     _add_row(candidate, parsed)
-    candidate.household.pop("id", None)
     return candidate
 
 
