@@ -3,11 +3,9 @@ atomic and dry runs, the round trip of an exported table, Excel quirks, hostile 
 
 from __future__ import annotations
 
-import codecs
 import csv
 import io
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,8 +17,8 @@ from fupin.config import Settings
 from fupin.households import columns
 from fupin.seed.bulk import sync_engine
 from tests import factories
-from tests.conftest import Api, assert_problem
-from tests.test_jobs import drain, with_workers
+from tests.conftest import Api
+from tests.test_jobs import drain
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
