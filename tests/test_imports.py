@@ -6,18 +6,24 @@ from __future__ import annotations
 import csv
 import io
 import json
+import struct
+import zipfile
+import zlib
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 import openpyxl
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import text
 
 from fupin.config import Settings
 from fupin.households import columns
+from fupin.main import create_app
 from fupin.seed.bulk import sync_engine
 from tests import factories
-from tests.conftest import Api
+from tests.conftest import Api, assert_problem
 from tests.test_jobs import drain
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -293,3 +299,328 @@ def test_a_new_member_in_the_file_is_added_and_members_missing_from_it_stay(api:
     assert after["member_count"] == 3
     added = next(m for m in after["members"] if m["name"] == "王小宝")
     assert added["added_reason"] == "transfer_in"
+
+
+# ---------------------------------------------------------------- Excel quirks
+
+
+def _xlsx_with(build: Any) -> bytes:
+    workbook = openpyxl.Workbook()
+    build(workbook)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _rezip(content: bytes, replace: dict[str, bytes]) -> bytes:
+    source = zipfile.ZipFile(io.BytesIO(content))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            target.writestr(info.filename, replace.get(info.filename, source.read(info.filename)))
+    return out.getvalue()
+
+
+def _cells(h: dict[str, Any], m: dict[str, Any]) -> list[Any]:
+    return columns.row_cells(h, m)
+
+
+def test_excel_quirks_full_width_digits_lost_zeros_serial_dates_formulas_merged_headers_hidden_sheets(
+    api: Api, database_url: str
+) -> None:
+    body = factories.household(address="一组1号")
+    header = list(columns.HEADERS)
+    rows = [_cells(body, m) for m in body["members"]]
+    at = header.index
+    head = rows[0]
+    head[at("行政村代码")] = "２２０３８２１０２２０１"  # full-width digits
+    head[at("主要致贫原因")] = 1  # "01" that lost its leading zero in a number cell
+    head[at("与户主关系")] = 1
+    head[at("识别时间")] = (date(2016, 5, 10) - date(1899, 12, 30)).days  # an Excel serial date
+    head[at("务工时间(月)")] = "=3+3"  # a formula: its cached value is read
+    rows[1][at("行政村代码")] = int(body["village_code"])  # a code typed into a number cell
+    rows[1][at("识别时间")] = datetime(2016, 5, 10)  # a date cell
+
+    def build(workbook: Any) -> None:
+        hidden = workbook.active
+        hidden.title = "旧数据"
+        hidden.append(header)
+        hidden.sheet_state = "hidden"
+        ws = workbook.create_sheet(columns.SHEET_NAME)
+        # a two-row header: group cells merged across the columns above the real headers, and one header merged
+        # down over both rows (only its anchor has a value)
+        ws.append(["户信息", *[None] * (len(columns.HOUSEHOLD_COLUMNS) - 1), "成员信息"])
+        ws.append([None, *header[1:]])
+        ws["A1"] = header[0]
+        ws.merge_cells(start_row=1, start_column=2, end_row=1, end_column=len(columns.HOUSEHOLD_COLUMNS))
+        ws.merge_cells(start_row=1, start_column=1, end_row=2, end_column=1)
+        for row in rows:
+            ws.append(row)
+
+    content = _xlsx_with(build)
+    sheet = "xl/worksheets/sheet2.xml"
+    xml = zipfile.ZipFile(io.BytesIO(content)).read(sheet)
+    assert b"<f>3+3</f><v />" in xml
+    content = _rezip(content, {sheet: xml.replace(b"<f>3+3</f><v />", b"<f>3+3</f><v>6</v>")})
+    job = run(api, database_url, upload(api, content, filename="quirks.xlsx"))
+    report = job["report"]
+    assert report["created"] == 1 and report["failed"] == 0, report["errors"]
+    assert any("隐藏" in w and "旧数据" in w for w in report["warnings"]), report["warnings"]
+    found = api.get("township", "/api/v1/households", params={"q": body["members"][0]["id_number"]}).json()["items"]
+    got = household(api, found[0]["id"])
+    assert got["village_code"] == body["village_code"] and got["main_cause"] == "01"
+    assert got["first_identified_on"] == "2016-05-10"
+    heads = [m for m in got["members"] if m["is_head"]]
+    assert len(heads) == 1 and heads[0]["months_worked"] == 6
+
+
+def test_an_id_number_formatted_as_a_number_is_a_row_error_saying_so(api: Api, database_url: str) -> None:
+    good, bad = factories.household(), factories.household()
+    header = list(columns.HEADERS)
+    rows = [_cells(h, m) for h in (good, bad) for m in h["members"]]
+    number = rows[2][header.index("证件号码")]
+    rows[2][header.index("证件号码")] = float(number[:17])  # what Excel keeps of it
+
+    def build(workbook: Any) -> None:
+        ws = workbook.active
+        ws.title = columns.SHEET_NAME
+        ws.append(header)
+        for row in rows:
+            ws.append(row)
+
+    job = run(api, database_url, upload(api, _xlsx_with(build), filename="ids.xlsx"))
+    report = job["report"]
+    assert (report["created"], report["failed"]) == (1, 1), report
+    [error] = report["errors"]
+    assert error["code"] == "import.number_formatted" and error["column"] == "证件号码" and error["row"] == 4
+    assert error["pointer"] == "/members/0/id_number" and "数字格式" in error["message"]
+    # the same in a CSV Excel wrote: 2.20382E+17
+    csv_rows = new_rows(factories.household())
+    csv_rows[1][header.index("证件号码")] = "6.50102E+17"
+    job = run(api, database_url, upload(api, to_csv(csv_rows)))
+    assert [e["code"] for e in job["report"]["errors"]] == ["import.number_formatted"]
+
+
+def test_unknown_columns_are_reported_not_dropped_silently(api: Api, database_url: str) -> None:
+    rows = new_rows(factories.household())
+    rows[0].append("备注")
+    for row in rows[1:]:
+        row.append("随便写写")
+    job = run(api, database_url, upload(api, to_csv(rows)))
+    assert job["report"]["created"] == 1
+    assert any("备注" in w for w in job["report"]["warnings"]), job["report"]["warnings"]
+
+
+# ---------------------------------------------------------------- hostile files and bad input
+
+CONTENT_TYPES = (
+    b'<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/'
+    b'content-types"><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-'
+    b'officedocument.spreadsheetml.sheet.main+xml"/></Types>'
+)
+
+
+def _raw_zip(members: list[tuple[str, bytes, int, int]]) -> bytes:
+    """A zip written by hand from deflated payloads: (name, raw deflate bytes, crc32, declared uncompressed size),
+    so a test can build a bomb of any declared size without compressing it."""
+    out = io.BytesIO()
+    central = b""
+    for name, payload, crc, size in members:
+        offset = out.tell()
+        encoded = name.encode()
+        out.write(struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, 0, 8, 0, 0x21, crc, len(payload), size, len(encoded), 0))
+        out.write(encoded + payload)
+        central += struct.pack(
+            "<IHHHHHHIIIHHHHHII",
+            0x02014B50,
+            20,
+            20,
+            0,
+            8,
+            0,
+            0x21,
+            crc,
+            len(payload),
+            size,
+            len(encoded),
+            0,
+            0,
+            0,
+            0,
+            0,
+            offset,
+        )
+        central += encoded
+    start = out.tell()
+    out.write(central)
+    out.write(struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, len(members), len(members), len(central), start, 0))
+    return out.getvalue()
+
+
+def _deflated(data: bytes) -> tuple[bytes, int]:
+    packer = zlib.compressobj(9, zlib.DEFLATED, -15)
+    return packer.compress(data) + packer.flush(), zlib.crc32(data)
+
+
+def _zeros_bomb(megabytes: int) -> tuple[bytes, int, int]:
+    """`megabytes` MB of zeros as one deflate stream, built from one compressed megabyte repeated (a full flush
+    makes each block stand alone), with its real CRC."""
+    mega = b"\0" * (1 << 20)
+    packer = zlib.compressobj(9, zlib.DEFLATED, -15)
+    block = packer.compress(mega) + packer.flush(zlib.Z_FULL_FLUSH)
+    tail = packer.flush(zlib.Z_FINISH)
+    crc = 0
+    for _ in range(megabytes):
+        crc = zlib.crc32(mega, crc)
+    return block * megabytes + tail, crc, megabytes << 20
+
+
+def test_a_zip_bomb_is_refused_quickly_by_its_declared_size(api: Api, unchanged: Any) -> None:
+    types, types_crc = _deflated(CONTENT_TYPES)
+    payload, crc, size = _zeros_bomb(1024)  # 1 GB of zeros, about 1 MB compressed
+    bomb = _raw_zip(
+        [
+            ("[Content_Types].xml", types, types_crc, len(CONTENT_TYPES)),
+            ("xl/worksheets/sheet1.xml", payload, crc, size),
+        ]
+    )
+    assert len(bomb) < 2 * 1024 * 1024
+    body = assert_problem(upload(api, bomb, filename="bomb.xlsx"), 413, "import.zip_bomb", "/file")
+    assert "zip bomb" in body["detail"]
+
+
+def test_a_zip_whose_real_contents_exceed_the_declared_size_is_refused(api: Api, unchanged: Any) -> None:
+    types, types_crc = _deflated(CONTENT_TYPES)
+    payload, crc, _ = _zeros_bomb(64)  # 64 MB of zeros declared as 2 KB
+    lying = _raw_zip(
+        [
+            ("[Content_Types].xml", types, types_crc, len(CONTENT_TYPES)),
+            ("xl/worksheets/sheet1.xml", payload, crc, 2048),
+        ]
+    )
+    r = upload(api, lying, filename="lying.xlsx")
+    assert r.status_code in (413, 415, 422), r.text
+    assert r.json()["code"] in ("import.zip_bomb", "import.unsupported_type"), r.text
+
+
+def test_xml_entity_expansion_is_refused(api: Api, unchanged: Any) -> None:
+    assert openpyxl.xml.DEFUSEDXML  # openpyxl parses with defusedxml (installed as a dependency)
+    laughs = "".join(f'<!ENTITY lol{i} "{f"&lol{i - 1};" * 10}">' for i in range(1, 10))
+    sheet = (
+        '<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol0 "lol">' + laughs + ']><worksheet xmlns="http://schemas.'
+        'openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>&lol9;'
+        "</t></is></c></row></sheetData></worksheet>"
+    ).encode()
+    content = _rezip(to_xlsx(new_rows(factories.household())), {"xl/worksheets/sheet1.xml": sheet})
+    assert_problem(upload(api, content, filename="laughs.xlsx"), 422, "import.xml_entities", "/file")
+    # and were the check skipped, openpyxl itself refuses it
+    with pytest.raises(Exception) as refused:
+        workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True)
+        list(workbook.worksheets[0].iter_rows(values_only=True))
+    causes = []
+    error: BaseException | None = refused.value
+    while error is not None:
+        causes.append(type(error).__module__)
+        error = error.__cause__ or error.__context__
+    assert any(module.startswith("defusedxml") for module in causes), causes
+
+
+@pytest.mark.parametrize(
+    ("content", "what"),
+    [
+        (b"\x89PNG\r\n\x1a\n" + b"\0" * 100, "PNG"),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 100, ".xls"),
+        ("zip", "Excel"),
+    ],
+)
+def test_wrong_type_by_content_is_refused(api: Api, unchanged: Any, content: Any, what: str) -> None:
+    if content == "zip":
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w") as z:
+            z.writestr("readme.txt", "not a workbook")
+        content = buffer.getvalue()
+    body = assert_problem(upload(api, content, filename="data.csv"), 415, "import.unsupported_type", "/file")
+    assert what in body["detail"]
+
+
+def test_a_docx_named_xlsx_is_not_a_workbook(api: Api, unchanged: Any) -> None:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as z:
+        z.writestr(
+            "[Content_Types].xml",
+            '<Types><Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-'
+            'officedocument.wordprocessingml.document.main+xml"/></Types>',
+        )
+        z.writestr("word/document.xml", "<document/>")
+    assert_problem(upload(api, buffer.getvalue(), filename="x.xlsx"), 415, "import.unsupported_type", "/file")
+
+
+def test_a_file_over_the_limit_is_a_413_declared_or_streamed(settings: Settings, tmp_path: Path) -> None:
+    small = settings.model_copy(update={"import_max_bytes": 4096})
+    with TestClient(create_app(small), raise_server_exceptions=False) as client:
+        api = Api(client)
+        big = to_csv(new_rows(*(factories.household() for _ in range(20))))
+        assert len(big) > 4096
+        assert_problem(upload(api, big), 413, "payload_too_large")
+
+        def chunks() -> Iterator[bytes]:  # no Content-Length: counted while streamed
+            for start in range(0, len(big), 1000):
+                yield big[start : start + 1000]
+
+        r = api.post("township", "/api/v1/imports", content=chunks(), headers={"Content-Type": "text/csv"})
+        assert_problem(r, 413, "import.too_large", "/file")
+        r = api.post(
+            "township",
+            "/api/v1/imports",
+            content=chunks(),
+            headers={"Content-Type": "text/csv", "Idempotency-Key": "big-1"},
+        )
+        assert_problem(r, 413, "payload_too_large")
+        # other routes keep their own 1 MB limit
+        r = api.post(
+            "township", "/api/v1/households", content=b"x" * 1_100_000, headers={"Content-Type": "application/json"}
+        )
+        assert_problem(r, 413, "payload_too_large")
+    assert (
+        not list((small.files_root / "imports").glob("*/upload")) if (small.files_root / "imports").exists() else True
+    )
+
+
+def test_a_csv_in_neither_utf8_nor_gb18030_is_a_422(api: Api, unchanged: Any) -> None:
+    content = to_csv(new_rows(factories.household()), encoding="utf-8") + b"\x80\xff\x80\n"
+    body = assert_problem(upload(api, content), 422, "import.unknown_encoding", "/file")
+    assert "neither UTF-8 nor GB18030" in body["detail"]
+
+
+def test_a_stated_encoding_that_does_not_hold_names_the_line(api: Api, unchanged: Any) -> None:
+    rows = new_rows(factories.household())
+    rows[0] = [c.key for c in columns.COLUMNS]  # the field names are headers too (ASCII: valid in both)
+    content = to_csv(rows, encoding="gb18030")
+    body = assert_problem(upload(api, content, encoding="utf-8"), 422, "import.bad_encoding", "/file")
+    assert "第 2 行" in body["detail"]
+
+
+def test_an_xlsx_without_the_sheet_or_its_headers_is_a_422(api: Api, unchanged: Any) -> None:
+    content = to_xlsx([["名称", "数量"], ["苹果", 3]], sheet="Sheet1")
+    body = assert_problem(upload(api, content, filename="other.xlsx"), 422, "import.no_sheet", "/file")
+    assert columns.SHEET_NAME in body["detail"]
+    header = [h for h in columns.HEADERS if h not in ("证件号码", "贫困户属性")]
+    body = assert_problem(upload(api, to_xlsx([header]), filename="x.xlsx"), 422, "import.missing_headers", "/file")
+    assert "证件号码" in body["detail"] and "贫困户属性" in body["detail"]
+    assert {e["message"] for e in body["errors"]} == {"证件号码", "贫困户属性"}
+    assert_problem(upload(api, b"   "), 422, "import.empty", "/file")
+
+
+@pytest.mark.parametrize(
+    ("options", "pointer"),
+    [({"strategy": "replace"}, "/strategy"), ({"atomic": "perhaps"}, "/atomic"), ({"colour": "red"}, "/colour")],
+)
+def test_bad_options_are_a_422_at_the_field(api: Api, unchanged: Any, options: dict[str, str], pointer: str) -> None:
+    assert_problem(upload(api, to_csv(new_rows(factories.household())), **options), 422, "validation_failed", pointer)
+
+
+def test_only_household_writers_import(api: Api, db_state: Any) -> None:
+    api.token("inspector")  # a login is itself audited
+    before = db_state()
+    assert_problem(upload(api, b"x", user="inspector"), 403, "forbidden")
+    assert db_state() == before
