@@ -9,6 +9,7 @@ import json
 import struct
 import zipfile
 import zlib
+from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
