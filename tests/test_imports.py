@@ -10,7 +10,7 @@ import struct
 import zipfile
 import zlib
 from collections.abc import Iterator
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -20,12 +20,13 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 
 from fupin.config import Settings
+from fupin.core.models import utcnow
 from fupin.households import columns
 from fupin.main import create_app
 from fupin.seed.bulk import sync_engine
 from tests import factories
 from tests.conftest import Api, assert_problem
-from tests.test_jobs import drain
+from tests.test_jobs import drain, with_workers
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -625,3 +626,265 @@ def test_only_household_writers_import(api: Api, db_state: Any) -> None:
     before = db_state()
     assert_problem(upload(api, b"x", user="inspector"), 403, "forbidden")
     assert db_state() == before
+
+
+# ---------------------------------------------------------------- strategies, id schemes, area
+
+
+def test_strategies_create_update_and_both(api: Api, database_url: str) -> None:
+    existing = household(api, create(api)["id"])
+    rows = exported_rows([existing])
+    fresh = new_rows(factories.household())[1:]
+    job = run(api, database_url, upload(api, to_csv(rows + fresh), strategy="create"))
+    report = job["report"]
+    assert (report["created"], report["failed"]) == (1, 1), report
+    assert report["errors"][0]["code"] == "import.exists" and report["errors"][0]["pointer"] == "/id"
+    rows[1][rows[0].index("住址")] = "更新模式"
+    more = new_rows(factories.household())[1:]
+    job = run(api, database_url, upload(api, to_csv(rows + more), strategy="update"))
+    report = job["report"]
+    assert (report["updated"], report["failed"], report["created"]) == (1, 1, 0), report
+    assert report["errors"][0]["code"] == "import.not_found"
+    assert household(api, existing["id"])["address"] == "更新模式"
+
+
+def test_external_id_scheme_creates_then_updates_by_source_system_and_external_id(api: Api, database_url: str) -> None:
+    body = factories.household(source_system="省平台", external_id="EXT-77")
+    rows = new_rows(body)
+    job = run(api, database_url, upload(api, to_csv(rows), id_scheme="external"))
+    assert job["report"]["created"] == 1, job["report"]
+    rows[1][rows[0].index("住址")] = "外部编号更新"
+    rows = [rows[0], rows[1]]  # the head's row alone: members matched by ID number, the spouse left as is
+    before = feed_head(database_url)
+    job = run(api, database_url, upload(api, to_csv(rows), id_scheme="external"))
+    assert job["report"]["updated"] == 1 and job["report"]["created"] == 0, job["report"]["errors"]
+    assert job["report"]["errors"] == [] or job["report"]["errors"][0]["code"] != "import.exists"
+    found = api.get("township", "/api/v1/households", params={"q": body["members"][0]["id_number"]}).json()["items"]
+    assert household(api, found[0]["id"])["address"] == "外部编号更新"
+    assert feed_head(database_url)[0] > before[0]
+    # half a key is a row error at the missing half
+    rows[1][rows[0].index("外部系统")] = ""
+    job = run(api, database_url, upload(api, to_csv(rows), id_scheme="external"))
+    assert [(e["code"], e["pointer"]) for e in job["report"]["errors"]] == [("import.no_key", "/source_system")]
+
+
+def test_a_row_outside_the_callers_area_is_a_row_error_and_nothing_else_changes(api: Api, database_url: str) -> None:
+    mine = household(api, create(api)["id"])  # township's
+    other = api.get("township2", "/api/v1/households", params={"limit": 1}).json()["items"][0]
+    theirs = household(api, other["id"], "township2")
+    rows = exported_rows([mine, theirs])
+    rows[1][rows[0].index("住址")] = "改我的"
+    for index, row in enumerate(rows):
+        if index and row[0] == theirs["id"]:
+            row[rows[0].index("住址")] = "改别人的"
+    job = run(api, database_url, upload(api, to_csv(rows)))
+    report = job["report"]
+    assert (report["updated"], report["failed"]) == (1, 1), report
+    outside = [e for e in report["errors"] if e["code"] == "import.out_of_area"]
+    assert outside and outside[0]["row"] == 2 + len(mine["members"]) and outside[0]["pointer"] == "/id"
+    assert household(api, theirs["id"], "township2") == theirs
+    assert household(api, mine["id"])["address"] == "改我的"
+    # a new household in another area's village is the service's own refusal
+    elsewhere = new_rows(factories.household(village=factories.OTHER_TOWNSHIP_VILLAGE))
+    job = run(api, database_url, upload(api, to_csv(elsewhere)))
+    assert {e["code"] for e in job["report"]["errors"]} == {"region.unknown_village"}
+    assert job["report"]["errors"][0]["column"] == "行政村代码"
+
+
+def test_one_person_one_household_holds_across_the_file(api: Api, database_url: str) -> None:
+    first = factories.household()
+    second = factories.household()
+    second["members"][1]["id_number"] = first["members"][1]["id_number"]
+    job = run(api, database_url, upload(api, to_csv(new_rows(first, second))))
+    report = job["report"]
+    assert (report["created"], report["failed"]) == (1, 1), report
+    [error] = report["errors"]
+    assert error["code"] == "household.duplicate_member" and error["pointer"] == "/members/1/id_number"
+    assert error["row"] == 5 and error["column"] == "证件号码"
+
+
+def test_rows_without_a_key_group_under_their_head_row(api: Api, database_url: str) -> None:
+    one, two = factories.household(), factories.household()
+    rows = new_rows(one, two)
+    orphan = new_rows(factories.household(members=[factories.member("02")]))[1]
+    job = run(api, database_url, upload(api, to_csv([rows[0], orphan, *rows[1:]])))
+    report = job["report"]
+    assert (report["created"], report["failed"]) == (2, 1), report
+    assert report["errors"][0]["code"] == "import.no_head_row" and report["errors"][0]["row"] == 2
+
+
+# ---------------------------------------------------------------- atomic, dry run, cancel, resume
+
+
+def _bad_file() -> tuple[bytes, int]:
+    households = [factories.household() for _ in range(4)]
+    rows = new_rows(*households)
+    rows[3][rows[0].index("证件号码")] = "220382199901011234"  # a wrong check digit
+    return to_csv(rows), len(households)
+
+
+def test_atomic_import_with_a_bad_row_writes_nothing_and_reports_every_error(
+    api: Api, database_url: str, db_state: Any
+) -> None:
+    content, _ = _bad_file()
+    api.token("township")
+    before, feed_before = db_state(), feed_head(database_url)
+    job = run(api, database_url, upload(api, content, atomic=True))
+    report = job["report"]
+    assert job["state"] == "succeeded"
+    assert report["atomic"] and report["rolled_back"], report
+    assert (report["created"], report["updated"], report["failed"]) == (0, 0, 1), report
+    assert report["errors"][0]["pointer"] == "/members/0/id_number" and report["errors"][0]["row"] == 4
+    tables = ("households", "members", "household_status_changes", "versions")
+    assert {t: db_state()[t] for t in tables} == {t: before[t] for t in tables}
+    assert feed_head(database_url) == feed_before  # no household entered the feed
+    good = to_csv(new_rows(*(factories.household() for _ in range(3))))
+    job = run(api, database_url, upload(api, good, atomic=True))
+    assert job["report"]["created"] == 3 and not job["report"]["rolled_back"]
+
+
+def test_dry_run_reports_what_would_happen_and_writes_nothing(api: Api, database_url: str, db_state: Any) -> None:
+    content, n = _bad_file()
+    existing = household(api, create(api)["id"])
+    rows = exported_rows([existing])
+    rows[1][rows[0].index("住址")] = "试运行"
+    api.token("township")
+    before = db_state()
+    job = run(api, database_url, upload(api, content + to_csv(rows[1:], encoding="utf-8"), dry_run=True))
+    report = job["report"]
+    assert report["dry_run"] and (report["created"], report["updated"], report["failed"]) == (n - 1, 1, 1), report
+    tables = ("households", "members", "incomes", "versions")
+    assert {t: db_state()[t] for t in tables} == {t: before[t] for t in tables}
+    assert household(api, existing["id"])["address"] == existing["address"]
+
+
+def test_a_cancelled_atomic_import_writes_nothing(api: Api, database_url: str, db_state: Any) -> None:
+    content = to_csv(new_rows(*(factories.household() for _ in range(3))))
+    api.token("township")
+    before = db_state()
+    r = upload(api, content, atomic=True)
+    assert r.status_code == 202, r.text
+
+    async def first_chunk(w: Any) -> int:
+        pk = await w.claim()
+        assert pk is not None and await w.step(pk)  # the rows are counted; nothing is written yet
+        return int(pk)
+
+    pk = with_workers(database_url, first_chunk)
+    assert api.post("township", f"/api/v1/jobs/{r.json()['id']}/cancel").json()["cancel_requested"] is True
+
+    async def go_on(w: Any) -> bool:
+        return bool(await w.step(pk))
+
+    assert with_workers(database_url, go_on) is False
+    job = api.get("township", f"/api/v1/jobs/{r.json()['id']}").json()
+    assert job["state"] == "cancelled" and job["report"]["created"] == 0
+    tables = ("households", "members", "versions")
+    assert {t: db_state()[t] for t in tables} == {t: before[t] for t in tables}
+
+
+def test_a_job_taken_up_after_its_worker_died_resumes_without_repeating(api: Api, database_url: str) -> None:
+    bodies = [factories.household() for _ in range(5)]
+    r = upload(api, to_csv(new_rows(*bodies)), chunk_households=2)
+    assert r.status_code == 202, r.text
+
+    async def two_chunks(w: Any) -> None:
+        pk = await w.claim()
+        await w.run_job(pk, max_chunks=2)  # counted, then two households: the worker "dies" here
+
+    with_workers(database_url, two_chunks, "dies")
+    later = utcnow() + timedelta(minutes=10)
+    assert drain(database_url, worker_id="rescuer", clock=lambda: later) == 1
+    job = api.get("township", f"/api/v1/jobs/{r.json()['id']}").json()
+    assert job["state"] == "succeeded" and job["report"]["created"] == 5 and job["report"]["failed"] == 0, job
+    assert job["progress"]["done"] == job["progress"]["total"] == 10
+    for body in bodies:
+        found = api.get("township", "/api/v1/households", params={"q": body["members"][0]["id_number"]}).json()
+        assert len(found["items"]) == 1
+
+
+def test_an_owner_who_lost_the_permission_fails_the_job(api: Api, database_url: str) -> None:
+    user = api.post(
+        "admin",
+        "/api/v1/users",
+        json={
+            "username": "clerk",
+            "password": "long-enough-1",
+            "display_name": "录入员",
+            "roles": ["township"],
+            "region_code": "220382102000",
+        },
+    )
+    assert user.status_code == 201, user.text
+    token = api.client.post("/api/v1/auth/token", data={"username": "clerk", "password": "long-enough-1"})
+    auth = {"Authorization": f"Bearer {token.json()['access_token']}"}
+    r = api.client.post(
+        "/api/v1/imports", headers=auth, files={"file": ("a.csv", to_csv(new_rows(factories.household())))}
+    )
+    assert r.status_code == 202, r.text
+    engine = sync_engine(database_url)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE users SET roles = '[\"inspector\"]' WHERE username = 'clerk'"))
+    engine.dispose()
+    drain(database_url)
+    job = api.get("admin", f"/api/v1/jobs/{r.json()['id']}").json()
+    assert job["state"] == "failed" and "households:write" in job["error"], job
+
+
+# ---------------------------------------------------------------- idempotency, report, template
+
+
+def test_an_import_replayed_under_the_same_idempotency_key_returns_the_same_job(api: Api, database_url: str) -> None:
+    content = to_csv(new_rows(factories.household()))
+    headers = {"Idempotency-Key": "import-2024-001"}
+    first = api.post("township", "/api/v1/imports", files={"file": ("a.csv", content)}, headers=headers)
+    again = api.post("township", "/api/v1/imports", files={"file": ("a.csv", content)}, headers=headers)
+    assert first.status_code == again.status_code == 202, again.text
+    assert again.json()["id"] == first.json()["id"] and again.headers["idempotent-replayed"] == "true"
+    assert again.headers["location"] == first.headers["location"]
+    jobs = api.get("township", "/api/v1/jobs", params={"kind": "import.households"}).json()["items"]
+    assert [j["id"] for j in jobs] == [first.json()["id"]]
+    other = api.post("township", "/api/v1/imports", files={"file": ("b.csv", content + b"\n")}, headers=headers)
+    assert_problem(other, 422, "idempotency.key_reused")
+    body = json.dumps([factories.household()])
+    json_headers = {"Idempotency-Key": "import-json-1", "Content-Type": "application/json"}
+    one = api.post("township", "/api/v1/imports", content=body, headers=json_headers)
+    two = api.post("township", "/api/v1/imports", content=body, headers=json_headers)
+    assert one.json()["id"] == two.json()["id"]
+
+
+def test_the_error_workbook_lists_the_offending_rows_with_an_error_column(api: Api, database_url: str) -> None:
+    content, _ = _bad_file()
+    r = upload(api, content)
+    job = run(api, database_url, r)
+    assert job["report"]["failed"] == 1
+    report = api.get("township", f"/api/v1/jobs/{r.json()['id']}/report.xlsx")
+    assert report.status_code == 200, report.text
+    assert report.headers["content-type"] == XLSX and "attachment" in report.headers["content-disposition"]
+    sheet = openpyxl.load_workbook(io.BytesIO(report.content)).active
+    assert sheet is not None
+    rows = [list(r) for r in sheet.iter_rows(values_only=True)]
+    assert rows[0][0] == "行号" and rows[0][-1] == "错误" and rows[0][1:-1] == list(columns.HEADERS)
+    assert len(rows) == 2 and rows[1][0] == 4
+    assert "证件号码" in rows[1][-1] and rows[1][1 + columns.HEADERS.index("证件号码")] == "220382199901011234"
+    # scoped like the job
+    assert_problem(api.get("township2", f"/api/v1/jobs/{r.json()['id']}/report.xlsx"), 404, "not_found")
+    assert api.get("county_office", f"/api/v1/jobs/{r.json()['id']}/report.xlsx").status_code == 200
+    stats = api.post("county_office", "/api/v1/stats/rebuild", json={})
+    assert_problem(api.get("county_office", f"/api/v1/jobs/{stats.json()['id']}/report.xlsx"), 404, "not_found")
+
+
+def test_the_template_has_the_headers_text_columns_and_a_guide(api: Api) -> None:
+    r = api.get("township", "/api/v1/imports/template.xlsx")
+    assert r.status_code == 200 and r.headers["content-type"] == XLSX
+    workbook = openpyxl.load_workbook(io.BytesIO(r.content))
+    assert workbook.sheetnames == [columns.SHEET_NAME, "说明"]
+    ws = workbook[columns.SHEET_NAME]
+    assert [c.value for c in ws[1]] == list(columns.HEADERS)
+    id_column = ws.column_dimensions[openpyxl.utils.get_column_letter(columns.HEADERS.index("证件号码") + 1)]
+    assert id_column.number_format == "@" and id_column.width and id_column.width >= 20
+    guide = "\n".join(str(c.value) for row in workbook["说明"].iter_rows() for c in row if c.value)
+    assert "#清空" in guide and "空白" in guide and "脱敏" in guide and "不会被移出" in guide
+    # an empty template imports as nothing at all (no rows, no errors)
+    job_r = upload(api, r.content, filename="template.xlsx")
+    assert job_r.status_code == 202, job_r.text

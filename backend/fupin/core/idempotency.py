@@ -80,6 +80,29 @@ def request_digest(path: str, body: bytes) -> str:
     return hashlib.sha256(path.encode() + b"\n" + body).hexdigest()
 
 
+def multipart_boundary(content_type: str) -> bytes | None:
+    kind, _, rest = content_type.partition(";")
+    if kind.strip().lower() != "multipart/form-data":
+        return None
+    for part in rest.split(";"):
+        name, _, value = part.strip().partition("=")
+        if name.lower() == "boundary" and value.strip('"'):
+            return value.strip('"').encode("latin-1")
+    return None
+
+
+def multipart_digest(path: str, spool: Any, boundary: bytes) -> str:
+    """The digest of a multipart body without its boundary: a client's retry of the same upload (same fields, same
+    file) draws a new random boundary, and is still the same request. Delimiters start a line (after CRLF), so
+    they are found line by line; the body is read back in bounded pieces."""
+    hasher = hashlib.sha256(path.encode() + b"\n")
+    delimiter = b"--" + boundary
+    spool.seek(0)
+    while piece := spool.readline(65536):
+        hasher.update(piece.replace(boundary, b"") if piece.startswith(delimiter) else piece)
+    return hasher.hexdigest()
+
+
 def lock_id(who: str, key: str) -> int:
     """The PostgreSQL advisory lock (a signed 64-bit number) standing for one caller's key."""
     digest = hashlib.sha256(f"idempotency\n{who}\n{key}".encode()).digest()
@@ -188,8 +211,10 @@ class IdempotencyMiddleware:
                 hasher.update(chunk)
                 spool.write(chunk)
                 more = message.get("more_body", False)
+            boundary = multipart_boundary(headers.get("content-type", ""))
+            digest = hasher.hexdigest() if boundary is None else multipart_digest(scope["path"], spool, boundary)
             spool.seek(0)
-            await self._run(scope, receive, send, spool, hasher.hexdigest(), who, key)
+            await self._run(scope, receive, send, spool, digest, who, key)
 
     async def _run(
         self, scope: Scope, receive: Receive, send: Send, spool: Any, digest: str, who: str, key: str
