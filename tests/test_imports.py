@@ -888,3 +888,43 @@ def test_the_template_has_the_headers_text_columns_and_a_guide(api: Api) -> None
     # an empty template imports as nothing at all (no rows, no errors)
     job_r = upload(api, r.content, filename="template.xlsx")
     assert job_r.status_code == 202, job_r.text
+
+
+def test_json_errors_point_into_the_record_and_name_its_number(api: Api, database_url: str) -> None:
+    good = factories.household()
+    bad = factories.household(source_system="prov", external_id="BAD-1")
+    bad["members"][1]["id_number"] = "220382199901011234"
+    unknown = {**factories.household(), "colour": "red"}
+    lines = [json.dumps(good), json.dumps(bad), "{not json", json.dumps(unknown), json.dumps([1])]
+    r = api.post(
+        "township",
+        "/api/v1/imports",
+        content="\n".join(lines).encode(),
+        headers={"Content-Type": "application/x-ndjson"},
+    )
+    job = run(api, database_url, r)
+    report = job["report"]
+    assert (report["created"], report["failed"]) == (1, 4), report
+    by_row = {e["row"]: e for e in report["errors"]}
+    assert by_row[2]["pointer"] == "/members/1/id_number" and by_row[2]["external_id"] == "BAD-1"
+    assert by_row[2]["column"] is None
+    assert by_row[3]["code"] == "import.bad_json"
+    assert by_row[4]["pointer"] == "/colour" and by_row[4]["code"] == "unknown_field"
+    assert by_row[5]["code"] == "import.bad_json"
+    workbook = api.get("township", f"/api/v1/jobs/{r.json()['id']}/report.xlsx")
+    rows = list(openpyxl.load_workbook(io.BytesIO(workbook.content)).active.iter_rows(values_only=True))  # type: ignore[union-attr]
+    assert rows[0] == ("行号", "记录", "错误") and [row[0] for row in rows[1:]] == [2, 3, 4, 5]
+    assert "BAD-1" in rows[1][1]
+
+
+def test_a_json_record_updates_by_id_with_null_erasing_and_absent_fields_kept(api: Api, database_url: str) -> None:
+    created = household(api, create(api)["id"])
+    record = {"id": created["id"], "address": None, "group": "9组"}
+    r = api.post(
+        "township", "/api/v1/imports", content=json.dumps([record]), headers={"Content-Type": "application/json"}
+    )
+    job = run(api, database_url, r)
+    assert job["report"]["updated"] == 1, job["report"]
+    after = household(api, created["id"])
+    assert after["address"] is None and after["group"] == "9组" and after["phone"] == created["phone"]
+    assert after["members"] == [{**m, "version": m["version"]} for m in created["members"]]
