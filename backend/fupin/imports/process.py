@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import select
+from sqlalchemy import select, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -97,8 +97,71 @@ def _erased_required(candidate: Candidate, values: dict[str, Any], required: set
     ]
 
 
+@dataclass(slots=True)
+class Lookups:
+    """The households a chunk's candidates name and their active members, read in a few statements for the whole
+    chunk (instead of two per household). A household a candidate wrote (or tried to) is read again by the next
+    candidate naming it: `touched`."""
+
+    by_id: dict[uuid.UUID, Household]
+    by_external: dict[tuple[str, str], Household]
+    elsewhere: set[uuid.UUID]
+    members: dict[int, list[Member]]
+    touched: set[int]
+
+    @classmethod
+    def empty(cls) -> Lookups:
+        return cls({}, {}, set(), {}, set())
+
+
+async def prefetch(
+    session: AsyncSession, principal: Principal, candidates: list[Candidate], options: Options
+) -> Lookups:
+    found = Lookups.empty()
+    households: list[Household] = []
+    if options.id_scheme == "id":
+        ids = {u for c in candidates if c.key_id and (u := parse_uuid(c.key_id)) is not None}
+        if ids:
+            stmt = principal.scope.select(Household).where(Household.public_id.in_(ids))
+            households = list((await session.execute(stmt)).scalars())
+            found.by_id = {h.public_id: h for h in households}
+            missing = ids - set(found.by_id)
+            if missing:
+                found.elsewhere = set(
+                    (
+                        await session.execute(
+                            select(Household.public_id)
+                            .where(Household.public_id.in_(missing))
+                            .execution_options(**unscoped("telling a row outside the caller's area from an unknown id"))
+                        )
+                    ).scalars()
+                )
+    else:
+        keys = {(c.source_system, c.external_id) for c in candidates if c.source_system and c.external_id}
+        if keys:
+            stmt = (
+                select(Household)
+                .where(tuple_(Household.source_system, Household.external_id).in_(list(keys)))
+                .execution_options(**unscoped("external keys are unique across areas"))
+            )
+            everywhere = list((await session.execute(stmt)).scalars())
+            found.by_external = {(str(h.source_system), str(h.external_id)): h for h in everywhere}
+            households = [h for h in everywhere if principal.scope.contains(h.village_code)]
+    if households:
+        stmt = (
+            select(Member)
+            .where(Member.household_id.in_([h.id for h in households]), Member.active.is_(True))
+            .order_by(Member.id)
+        )
+        for member in (await session.execute(stmt)).scalars():
+            found.members.setdefault(member.household_id, []).append(member)
+        for h in households:
+            found.members.setdefault(h.id, [])
+    return found
+
+
 async def locate(
-    session: AsyncSession, principal: Principal, candidate: Candidate, options: Options
+    session: AsyncSession, principal: Principal, candidate: Candidate, options: Options, lookups: Lookups
 ) -> Household | None:
     """The household the candidate is about, in the caller's area; None: a new one. Raises RowFailed."""
     if options.id_scheme == "id":
@@ -107,19 +170,14 @@ async def locate(
         public_id = parse_uuid(candidate.key_id)
         if public_id is None:
             raise RowFailed([candidate.error("/id", "import.bad_id", f"系统编号不是有效的编号: {candidate.key_id}")])
-        found = (
-            await session.execute(principal.scope.select(Household).where(Household.public_id == public_id))
-        ).scalar_one_or_none()
+        found = lookups.by_id.get(public_id)
+        if found is not None and found.id in lookups.touched:
+            found = (
+                await session.execute(principal.scope.select(Household).where(Household.public_id == public_id))
+            ).scalar_one_or_none()
         if found is not None:
             return found
-        elsewhere = (
-            await session.execute(
-                select(Household.id)
-                .where(Household.public_id == public_id)
-                .execution_options(**unscoped("telling a row outside the caller's area from an unknown id"))
-            )
-        ).scalar_one_or_none()
-        if elsewhere is not None:
+        if public_id in lookups.elsewhere:
             raise RowFailed([_out_of_area(candidate)])
         raise RowFailed([candidate.error("/id", "import.not_found", "系统编号对应的贫困户不存在 (no such household)")])
     if candidate.source_system is None and candidate.external_id is None:
@@ -127,10 +185,13 @@ async def locate(
     if candidate.source_system is None or candidate.external_id is None:
         missing = "/source_system" if candidate.source_system is None else "/external_id"
         raise RowFailed([candidate.error(missing, "import.no_key", "外部系统和外部编号须同时填写")])
-    found = await repo.find_by_external(session, candidate.source_system, candidate.external_id)
-    if found is not None and not principal.scope.contains(found.village_code):
+    known = lookups.by_external.get((candidate.source_system, candidate.external_id))
+    if known is None or known.id in lookups.touched:
+        # not read with the chunk, or written since: created by an earlier row of this chunk, or changed
+        known = await repo.find_by_external(session, candidate.source_system, candidate.external_id)
+    if known is not None and not principal.scope.contains(known.village_code):
         raise RowFailed([_out_of_area(candidate)])
-    return found
+    return known
 
 
 def _out_of_area(candidate: Candidate) -> RowError:
@@ -141,26 +202,31 @@ def _out_of_area(candidate: Candidate) -> RowError:
 
 
 async def process(
-    session: AsyncSession, principal: Principal, candidate: Candidate, options: Options
+    session: AsyncSession,
+    principal: Principal,
+    candidate: Candidate,
+    options: Options,
+    lookups: Lookups | None = None,
 ) -> tuple[Outcome, list[RowError]]:
+    """Reads and comparisons run outside any savepoint (an unchanged or refused household costs no round trip
+    more); the writes of one household run in its own savepoint, rolled back alone when a service refuses."""
     if candidate.errors:
         return "failed", candidate.errors
+    lookups = lookups or Lookups.empty()
+    existing: Household | None = None
     try:
-        async with session.begin_nested():
-            existing = await locate(session, principal, candidate, options)
-            if existing is None:
-                if options.strategy == "update":
-                    pointer = "/id" if options.id_scheme == "id" else "/external_id"
-                    raise RowFailed(
-                        [candidate.error(pointer, "import.not_found", "更新模式下找不到该贫困户 (not found)")]
-                    )
-                await _create(session, principal, candidate)
-                return "created", []
-            if options.strategy == "create":
+        existing = await locate(session, principal, candidate, options, lookups)
+        if existing is None:
+            if options.strategy == "update":
                 pointer = "/id" if options.id_scheme == "id" else "/external_id"
-                raise RowFailed([candidate.error(pointer, "import.exists", "该贫困户已存在 (already exists)")])
-            changed = await _update(session, principal, candidate, existing)
-            return ("updated" if changed else "unchanged"), []
+                raise RowFailed([candidate.error(pointer, "import.not_found", "更新模式下找不到该贫困户 (not found)")])
+            await _create(session, principal, candidate)
+            return "created", []
+        if options.strategy == "create":
+            pointer = "/id" if options.id_scheme == "id" else "/external_id"
+            raise RowFailed([candidate.error(pointer, "import.exists", "该贫困户已存在 (already exists)")])
+        changed = await _update(session, principal, candidate, existing, lookups)
+        return ("updated" if changed else "unchanged"), []
     except RowFailed as failed:
         return "failed", failed.errors
     except ProblemError as exc:
@@ -191,14 +257,17 @@ async def _create(session: AsyncSession, principal: Principal, candidate: Candid
         data = HouseholdCreate.model_validate(body)
     except ValidationError as exc:
         raise _validation(candidate, exc)
-    household = await household_service.create_household(session, principal, data)
-    await _yearly(session, principal, candidate, household)
+    async with session.begin_nested():
+        household = await household_service.create_household(session, principal, data)
+        await _yearly(session, principal, candidate, household)
 
 
 # ---------------------------------------------------------------- update
 
 
-async def _update(session: AsyncSession, principal: Principal, candidate: Candidate, household: Household) -> bool:
+async def _update(
+    session: AsyncSession, principal: Principal, candidate: Candidate, household: Household, lookups: Lookups
+) -> bool:
     errors = _erased_required(candidate, candidate.household, _REQUIRED | household_service.NOT_NULLABLE, "")
     sent = _sent(candidate.household, HouseholdUpdate, codes_lists=("secondary_causes",))
     changes: dict[str, Any] = {}
@@ -210,7 +279,9 @@ async def _update(session: AsyncSession, principal: Principal, candidate: Candid
         for key in parsed.model_fields_set:
             if _differs(getattr(household, _HOUSEHOLD_ATTR.get(key, key)), getattr(parsed, key)):
                 changes[key] = sent[key]
-    active = await repo.members_of(session, household)
+    active = lookups.members.get(household.id) if household.id not in lookups.touched else None
+    if active is None:
+        active = await repo.members_of(session, household)
     by_id = {str(m.public_id): m for m in active}
     by_number = {m.id_number: m for m in active}
     member_changes: list[tuple[int, Member, dict[str, Any]]] = []
@@ -261,38 +332,40 @@ async def _update(session: AsyncSession, principal: Principal, candidate: Candid
         raise RowFailed(errors)
     if not (changes or member_changes or additions or yearly):
         return False
-    if changes:
-        await household_service.update_household(
-            session,
-            principal,
-            household_id=household.public_id,
-            expected_version=None,
-            data=HouseholdUpdate.model_validate(changes),
-        )
-    for index, member, diff in member_changes:
-        try:
-            await member_service.update_member(
+    lookups.touched.add(household.id)
+    async with session.begin_nested():
+        if changes:
+            await household_service.update_household(
                 session,
                 principal,
                 household_id=household.public_id,
-                member_id=member.public_id,
                 expected_version=None,
-                data=MemberUpdate.model_validate(diff),
+                data=HouseholdUpdate.model_validate(changes),
             )
-        except ProblemError as exc:
-            raise _problem(candidate, exc, f"/members/{index}")
-    for index, part in additions:
-        body = {k: v for k, v in part.values.items() if v is not ERASE}
-        body["reason"] = part.reason or DEFAULT_ADD_REASON
-        try:
-            data = MemberAdd.model_validate(body)
-        except ValidationError as exc:
-            raise _validation(candidate, exc, prefix=("members", index))
-        try:
-            await member_service.add_member(session, principal, household_id=household.public_id, data=data)
-        except ProblemError as exc:
-            raise _problem(candidate, exc, f"/members/{index}")
-    await _apply_yearly(session, principal, candidate, household, yearly)
+        for index, member, diff in member_changes:
+            try:
+                await member_service.update_member(
+                    session,
+                    principal,
+                    household_id=household.public_id,
+                    member_id=member.public_id,
+                    expected_version=None,
+                    data=MemberUpdate.model_validate(diff),
+                )
+            except ProblemError as exc:
+                raise _problem(candidate, exc, f"/members/{index}")
+        for index, part in additions:
+            body = {k: v for k, v in part.values.items() if v is not ERASE}
+            body["reason"] = part.reason or DEFAULT_ADD_REASON
+            try:
+                data = MemberAdd.model_validate(body)
+            except ValidationError as exc:
+                raise _validation(candidate, exc, prefix=("members", index))
+            try:
+                await member_service.add_member(session, principal, household_id=household.public_id, data=data)
+            except ProblemError as exc:
+                raise _problem(candidate, exc, f"/members/{index}")
+        await _apply_yearly(session, principal, candidate, household, yearly)
     return True
 
 

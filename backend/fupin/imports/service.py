@@ -26,7 +26,7 @@ from fupin.authz.deps import OwnerGone, job_owner
 from fupin.authz.principal import Principal
 from fupin.authz.roles import Permission
 from fupin.core.schemas import StrictModel
-from fupin.imports.process import Options, process
+from fupin.imports.process import Options, prefetch, process
 from fupin.imports.readers import Encoding, Format, Reader, count_rows, detect_encoding, sniff, unsupported
 from fupin.imports.rows import Candidate, TableGroups, json_candidate
 from fupin.jobs import service as jobs
@@ -36,6 +36,7 @@ from fupin.jobs.registry import Chunk, ChunkContext, JobKind, register
 KIND = "import.households"
 CHUNK_HOUSEHOLDS = 200
 MAX_ERRORS = 10_000
+PREFETCH = 200  # households whose stored records are read in one go
 COUNTERS = ("created", "updated", "unchanged", "failed", "queued")
 
 
@@ -215,17 +216,25 @@ async def run_chunk(ctx: ChunkContext, marker: Any) -> Chunk:
     exhausted = False
     savepoint = await session.begin_nested()
     try:
-        households = 0
-        while limit is None or households < limit:
-            candidate = stream.next()
-            if candidate is None:
-                exhausted = True
+        while not exhausted:
+            # a batch of households, their stored records read together, then each through the services
+            batch: list[Candidate] = []
+            while len(batch) < PREFETCH and (limit is None or counters.total() + len(batch) < limit):
+                candidate = stream.next()
+                if candidate is None:
+                    exhausted = True
+                    break
+                batch.append(candidate)
+            if not batch:
                 break
-            households += 1
-            outcome, row_errors = await process(session, principal, candidate, options)
-            counters[outcome] += 1
-            if row_errors:
-                failures.append((candidate, [e.as_dict() for e in row_errors]))
+            lookups = await prefetch(session, principal, [c for c in batch if not c.errors], options)
+            for candidate in batch:
+                outcome, row_errors = await process(session, principal, candidate, options, lookups)
+                counters[outcome] += 1
+                if row_errors:
+                    failures.append((candidate, [e.as_dict() for e in row_errors]))
+            if limit is not None and counters.total() >= limit:
+                break
     except BaseException:
         await savepoint.rollback()
         _forget(job)
