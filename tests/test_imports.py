@@ -928,3 +928,28 @@ def test_a_json_record_updates_by_id_with_null_erasing_and_absent_fields_kept(ap
     after = household(api, created["id"])
     assert after["address"] is None and after["group"] == "9组" and after["phone"] == created["phone"]
     assert after["members"] == [{**m, "version": m["version"]} for m in created["members"]]
+
+
+def test_a_stated_format_must_match_the_content(api: Api, unchanged: Any) -> None:
+    content = to_csv(new_rows(factories.household()))
+    body = assert_problem(upload(api, content, format="xlsx"), 415, "import.unsupported_type", "/file")
+    assert "CSV" in body["detail"]
+
+
+def test_errors_past_the_cap_are_counted_and_flagged_and_all_in_the_workbook(
+    api: Api, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from fupin.imports import service
+
+    monkeypatch.setattr(service, "MAX_ERRORS", 2)
+    bodies = [factories.household() for _ in range(4)]
+    rows = new_rows(*bodies)
+    for row in rows[1:]:
+        row[rows[0].index("贫困户属性")] = "不存在的属性"
+    r = upload(api, to_csv(rows))
+    job = run(api, database_url, r)
+    report = job["report"]
+    assert report["failed"] == 4 and len(report["errors"]) == 2 and report["errors_truncated"] is True
+    workbook = api.get("township", f"/api/v1/jobs/{r.json()['id']}/report.xlsx")
+    sheet = openpyxl.load_workbook(io.BytesIO(workbook.content)).active
+    assert sheet is not None and sheet.max_row == 1 + len(rows) - 1
