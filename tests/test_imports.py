@@ -953,3 +953,22 @@ def test_errors_past_the_cap_are_counted_and_flagged_and_all_in_the_workbook(
     workbook = api.get("township", f"/api/v1/jobs/{r.json()['id']}/report.xlsx")
     sheet = openpyxl.load_workbook(io.BytesIO(workbook.content)).active
     assert sheet is not None and sheet.max_row == 1 + len(rows) - 1
+
+
+def test_household_cells_merged_down_over_the_members_rows(api: Api, database_url: str) -> None:
+    existing = household(api, create(api)["id"])
+    rows = exported_rows([existing])
+    width = len(columns.HOUSEHOLD_COLUMNS)
+
+    def build(workbook: Any) -> None:
+        ws = workbook.active
+        ws.title = columns.SHEET_NAME
+        for row in rows:
+            ws.append(row)
+        for column in range(1, width + 1):  # every household cell merged over the household's two rows
+            ws.merge_cells(start_row=2, start_column=column, end_row=3, end_column=column)
+
+    before = feed_head(database_url)
+    job = run(api, database_url, upload(api, _xlsx_with(build), filename="merged.xlsx"))
+    assert job["report"]["unchanged"] == 1 and job["report"]["failed"] == 0, job["report"]["errors"]
+    assert feed_head(database_url) == before

@@ -4,8 +4,9 @@ grouped into households; a JSON record is one household. Nothing here touches th
 Grouping (tables, one row per member, the household's columns repeated on each row):
 - a row with a key (id scheme `id`: 系统编号; `external`: 外部系统 + 外部编号) joins the rows right before it with
   the same key: keep a household's rows together (an export writes them so; a sorted sheet keeps them so);
-- a row without a key starts a new household when it is a head's row (与户主关系 = 户主), and a following row
-  without a key and not a head joins it."""
+- a row without a key starts a new household when it is a head's row (与户主关系 = 户主); a following row
+  without a key and not a head joins the household above it (keyed or not: household cells merged down over the
+  members' rows read as empty)."""
 
 from __future__ import annotations
 
@@ -202,8 +203,10 @@ class TableGroups:
             following = self._next_row()
             if following is None:
                 return candidate
+            # the same key; or no key and not a head: a member of the household above (also below a keyed row:
+            # household cells merged down over the members' rows read as empty)
             joins = (first.key is not None and following.key == first.key) or (
-                first.key is None and following.key is None and not following.is_head
+                following.key is None and not following.is_head
             )
             if not joins:
                 self._peeked = following
