@@ -37,6 +37,7 @@ from fupin.core.readpath import ReadPath
 from fupin.households.members_router import router as members_router
 from fupin.households.router import router as households_router
 from fupin.households.yearly_router import router as yearly_router
+from fupin.imports.router import router as imports_router
 from fupin.jobs.router import router as jobs_router
 from fupin.jobs.worker import Worker
 from fupin.poverty_lines.router import router as poverty_lines_router
@@ -63,17 +64,20 @@ class About(BaseModel):
     demo: bool
 
 
-# routes that read their body themselves in bounded pieces, with their own limits (NDJSON streams of any length)
-OWN_BODY_LIMITS = frozenset({"/api/v1/reconcile"})
+# Routes that read their body themselves as a stream, in bounded pieces, and count it: the middleware checks only a
+# declared length against their own limit (reconcile: an NDJSON stream of a whole county, limited per line).
+RECONCILE_MAX_BYTES = 2 * 1024**3
 
 
 class RequestContextMiddleware:
-    """Request id, client address and timing; also enforces the body-size limit (413), except on the routes of
-    `OWN_BODY_LIMITS`."""
+    """Request id, client address and timing; also enforces the body-size limit (413): `max_body`, or for the
+    paths of `large_bodies` their own limit. Those routes read their body as a stream and count it themselves,
+    so a body without a declared length is passed through rather than buffered."""
 
-    def __init__(self, app: ASGIApp, max_body: int) -> None:
+    def __init__(self, app: ASGIApp, max_body: int, large_bodies: dict[str, int] | None = None) -> None:
         self.app = app
         self.max_body = max_body
+        self.large_bodies = large_bodies or {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -100,13 +104,14 @@ class RequestContextMiddleware:
 
         try:
             length = headers.get("content-length")
-            if scope["path"] in OWN_BODY_LIMITS:
-                await self.app(scope, receive, send_with_id)
-            elif length is not None and (not length.isdigit() or int(length) > self.max_body):
-                await problem_response(413, "payload_too_large", f"The request body exceeds {self.max_body} bytes.")(
+            limit = self.large_bodies.get(scope["path"], self.max_body)
+            if length is not None and (not length.isdigit() or int(length) > limit):
+                await problem_response(413, "payload_too_large", f"The request body exceeds {limit} bytes.")(
                     scope, receive, send_with_id
                 )
                 return
+            if scope["path"] in self.large_bodies:
+                await self.app(scope, receive, send_with_id)
             elif length is None and scope["method"] in ("POST", "PUT", "PATCH", "DELETE"):
                 # No declared length (chunked upload): buffer up to the limit, refuse beyond it.
                 body = b""
@@ -202,8 +207,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.timings = {"fupin_http_request_seconds_sum": 0.0}
     app.state.login_limiter = SlidingWindow(settings.login_attempts_per_minute, 60)
     install_error_handlers(app)
-    app.add_middleware(IdempotencyMiddleware, hours=settings.idempotency_hours)
-    app.add_middleware(RequestContextMiddleware, max_body=settings.max_body_bytes)
+    # uploads have their own limit (an import streams its file to disk; everything else stays under max_body)
+    large_bodies = {"/api/v1/imports": settings.import_max_bytes, "/api/v1/reconcile": RECONCILE_MAX_BYTES}
+    app.add_middleware(IdempotencyMiddleware, hours=settings.idempotency_hours, large_bodies=large_bodies)
+    app.add_middleware(RequestContextMiddleware, max_body=settings.max_body_bytes, large_bodies=large_bodies)
 
     for router in (
         users_router,
@@ -219,6 +226,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         reconcile_router,
         webhooks_router,
         adjustments_router,
+        imports_router,
     ):
         app.include_router(router)
 

@@ -16,6 +16,7 @@ _DESCRIPTIONS = {
     409: "Conflict with the current state",
     412: "If-Match does not match the current version",
     413: "Request body too large",
+    415: "Unsupported file type (judged by content)",
     422: "Invalid fields; see errors[].pointer",
     428: "If-Match required",
     429: "Too many requests",

@@ -22,7 +22,8 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-import fupin.adjustments.apply  # (registers the kind)
+import fupin.adjustments.apply  # registers the kind
+import fupin.imports.service  # registers the kind
 import fupin.jobs.stats_rebuild  # noqa: F401  (registers the kind)
 from fupin.authz.deps import job_scope
 from fupin.core.context import Actor
