@@ -96,14 +96,15 @@ async def run_chunk(ctx: ChunkContext, marker: Any) -> Chunk:
         state["snapshots"] += 1
         rows_query, _ = queries(export.shape)
         values = {**export.values, **({"after": state["after"]} if state["after"] is not None else {})}
-        batches = snap.stream(rows_query, export.scope, values, batch=service.BATCH_ROWS)
+        limit = int(params.get("chunk_rows") or DEFAULT_CHUNK_ROWS["sqlite"])
+        batch = service.BATCH_ROWS if export.format == "xlsx" else min(service.BATCH_ROWS, limit)
+        batches = snap.stream(rows_query, export.scope, values, batch=batch)
         if export.format == "xlsx":
             part = path.with_name(path.name + ".part")
             written = await service.write_xlsx(batches, part)
             os.replace(part, path)
             state["bytes"] = path.stat().st_size
         else:
-            limit = int(params.get("chunk_rows") or DEFAULT_CHUNK_ROWS["sqlite"])
             written, more, last = await _append(path, state, export, batches, limit=limit)
             if last is not None:
                 state["after"] = last
