@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
-from sqlalchemy import Select, and_, bindparam
+from sqlalchemy import Numeric, Select, and_, bindparam
 from sqlalchemy.engine import Dialect, make_url
 
 from fupin.authz.scope import AreaScope, code_range
@@ -88,6 +88,16 @@ class Compiled:
         return out
 
 
+_PG_NUMERIC_OID = 1700
+
+
+def _result_processor(type_: Any, dialect: Dialect) -> Processor:
+    impl = type_.dialect_impl(dialect)
+    # psycopg's numeric processors are chosen by the column's type OID (numeric: Decimal as the driver gives it)
+    coltype = _PG_NUMERIC_OID if dialect.name == "postgresql" and isinstance(impl, Numeric) else None
+    return impl.result_processor(dialect, coltype)
+
+
 def compile_read(stmt: Select[Any], dialect: Dialect) -> Compiled:
     compiled = stmt.compile(dialect=dialect)
     bind: dict[str, Processor] = {}
@@ -97,7 +107,7 @@ def compile_read(stmt: Select[Any], dialect: Dialect) -> Compiled:
     processed = tuple(
         (name, proc)
         for name, c in zip(columns, stmt.selected_columns, strict=True)
-        if (proc := c.type.dialect_impl(dialect).result_processor(dialect, None)) is not None
+        if (proc := _result_processor(c.type, dialect)) is not None
     )
     positional = tuple(compiled.positiontup) if compiled.positional and compiled.positiontup else None
     defaults = {name: value for name, value in compiled.params.items() if value is not None}
