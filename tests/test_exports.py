@@ -529,3 +529,23 @@ def test_snapshot_connections_are_given_back(api: Api, client: TestClient) -> No
     else:
         stats = read._pg_pool.get_stats()
         assert stats.get("pool_size", 0) - stats.get("pool_available", 0) == 0
+
+
+def test_sql_masks_are_the_python_masks(database_url: str) -> None:
+    from sqlalchemy import literal, select
+
+    from fupin.core.pii import REGISTRY, sql_masked
+    from fupin.seed.bulk import sync_engine
+
+    samples = {
+        "phone": ["", "123", "123456", "1234567", "13904341234", "+86 139 0434 1234"],
+        "bank_account": ["", "1", "1234", "12345", "6217696940304139700"],
+        "id_number": ["220382195508080017", "P8123456", "AB"],
+    }
+    engine = sync_engine(database_url)
+    with engine.connect() as conn:
+        for name, values in samples.items():
+            for value in values:
+                got = conn.execute(select(sql_masked(name, literal(value)))).scalar_one()
+                assert got == REGISTRY[name].masked(value), (name, value, got)
+    engine.dispose()
