@@ -42,7 +42,7 @@ from fupin.exports.writers import CsvWriter, XlsxWriter, media_type, ndjson_line
 from fupin.households.export import RECORD_HOUSEHOLD_NUMBER_INDEX, ExportShape, households_of, queries
 from fupin.households.listing import HouseholdFilters, bind_filters
 
-BATCH_ROWS = 5000  # rows fetched per round trip (a server-side cursor's batch on PostgreSQL)
+BATCH_ROWS = 5000  # rows per batch (PostgreSQL: per chunk of the streamed statement)
 ENTITY = "households"
 CHINA = timezone(timedelta(hours=8))  # the offices' calendar day names the file
 
