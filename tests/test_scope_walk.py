@@ -41,6 +41,8 @@ BODIES: dict[str, Any] = {
     "auth-logout": {"refresh_token": "x" * 40},
     "webhooks-create": {"url": "https://example.org/hook", "events": ["*"]},
     "webhooks-update": {"description": "越权修改"},
+    # an export job of the first township: refused as the list refuses its region (404), nothing queued
+    "exports-create": {"entity": "households", "format": "csv", "filters": {"region": "220382102000"}},
 }
 # How each operation of the contract meets a caller from another area. Every operation must be listed: a new
 # route that is not fails the walk, so it cannot ship without its out-of-area read, write and list being checked.
@@ -112,6 +114,9 @@ OPERATIONS: dict[str, str] = {
     "imports-create": OWN,
     "imports-template": OWN,
     "jobs-report-xlsx": RECORD,
+    "households-export": LIST,
+    "exports-create": RECORD,  # its region filter addresses the first township
+    "jobs-file": RECORD,
 }
 # query parameters that narrow a list to a region: pointed at the first township they must answer 404
 REGION_FILTERS = ("region", "parent")

@@ -70,6 +70,11 @@ class Settings(BaseSettings):
     # The date the adjustment calendar (年度调整, fupin.adjustments.clock) takes as today: None is the real date;
     # a fixed date is for tests and demonstrations.
     adjustment_today: date | None = None
+    # Export jobs write at least this many rows per chunk (then finish the household), each chunk in one read
+    # snapshot. Unset: 5,000,000 on PostgreSQL (a whole city in one chunk, one snapshot: the file is one point in
+    # time) and 20,000 on SQLite (a chunk holds SQLite's write lock; the file is consistent per chunk, and with the
+    # feed after its position, which is the first chunk's, still complete). XLSX is always written in one chunk.
+    export_job_chunk_rows: int | None = None
 
     @model_validator(mode="after")
     def _anchor_file_of_the_database(self) -> Settings:

@@ -34,6 +34,7 @@ from fupin.core.errors import http_problem, install_error_handlers, problem_resp
 from fupin.core.idempotency import IdempotencyMiddleware
 from fupin.core.openapi import document_headers, document_request_bodies, problems
 from fupin.core.readpath import ReadPath
+from fupin.exports.router import router as exports_router
 from fupin.households.members_router import router as members_router
 from fupin.households.router import router as households_router
 from fupin.households.yearly_router import router as yearly_router
@@ -215,6 +216,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in (
         users_router,
         regions_router,
+        exports_router,  # before households: /households/export is not a household id
         households_router,
         members_router,
         yearly_router,
