@@ -286,6 +286,9 @@ def test_over_the_direct_limit_is_a_413_telling_to_use_a_job(small_limit: Api) -
     api = small_limit
     body = assert_problem(api.get("township", EXPORT), 413, "export.too_large")
     assert "POST /api/v1/exports" in body["detail"] and body["limit"] == 10 and body["rows"] > 10
+    read: Any = api.client.app.state.read_path  # type: ignore[attr-defined]
+    if read.is_sqlite:  # the snapshot the count was read in is given back
+        assert read._sqlite.qsize() == len(read._sqlite_all)
     assert api.get("township", EXPORT, params={"region": "220382102201", "q": "nobody"}).status_code == 200
 
 

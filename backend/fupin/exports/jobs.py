@@ -13,6 +13,7 @@ Chunks and consistency:
   is in the feed after that position (a household written after its chunk was read is simply applied again).
 - XLSX cannot be appended to: it is written in one chunk (one snapshot), built beside the final name and
   renamed when complete, and limited to one sheet (1,048,575 rows; more fails the job: use CSV).
+- A cancelled or failed job keeps the part of its file it committed; it is never served (409 `job.no_file`).
 """
 
 from __future__ import annotations
