@@ -76,6 +76,7 @@ def test_positions_are_opaque_and_resume_exactly(api: Api) -> None:
         "occurred_at",
         "entity_type",
         "entity_id",
+        "household_id",
         "external_id",
         "source_system",
         "action",

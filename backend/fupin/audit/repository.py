@@ -38,6 +38,8 @@ _EVENT_QUERIES: dict[tuple[str, ...], ReadQuery] = {}
 
 
 def _change_column(name: str) -> Any:
+    if name == "household_id":  # the subject of the entry's audit event: whose 操作记录 the change is on
+        return AuditEvent.subject_id.label(name)
     column = getattr(ChangeEntry, name)
     if name == "tombstone":  # entries from before migration 0006 have none: they are not tombstones
         return func.coalesce(column, false()).label(name)
@@ -48,6 +50,8 @@ CHANGES_QUERY = ReadQuery(
     "changes",
     lambda: (
         select(*(_change_column(name) for name in CHANGE_FIELDS))
+        .select_from(ChangeEntry)
+        .outerjoin(AuditEvent, AuditEvent.seq == ChangeEntry.audit_seq)
         .where(ChangeEntry.seq > bindparam("after", type_=BigInteger()))
         .order_by(ChangeEntry.seq)
         .limit(bindparam("limit", type_=Integer()))

@@ -38,6 +38,10 @@ class ChangeOut(OutModel):
     occurred_at: datetime
     entity_type: str
     entity_id: str
+    household_id: str | None = Field(
+        description="The household the change belongs to: the household itself, or the household of a member, a "
+        "yearly record or a pending change (re-read it with GET /households/{household_id}); null for others"
+    )
     external_id: str | None = Field(description="The household's id in its source system (a member's: its household's)")
     source_system: str | None
     action: str = Field(description="created, updated, status_changed, removed, ..., moved_out (a tombstone)")

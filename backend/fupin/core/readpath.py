@@ -101,6 +101,10 @@ def _result_processor(type_: Any, dialect: Dialect) -> Processor:
 
 def compile_read(stmt: Select[Any], dialect: Dialect) -> Compiled:
     compiled = stmt.compile(dialect=dialect)
+    expanding = [name for param, name in compiled.bind_names.items() if param.expanding]
+    if expanding:
+        # an IN list is rendered per call ([POSTCOMPILE_x]): a compiled-once read statement cannot hold one
+        raise ValueError(f"read-path statements take no IN lists ({', '.join(expanding)}): use or_() of equalities")
     bind: dict[str, Processor] = {}
     for param in compiled.binds.values():
         bind[compiled.bind_names[param]] = param.type.dialect_impl(dialect).bind_processor(dialect)

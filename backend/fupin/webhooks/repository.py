@@ -177,7 +177,7 @@ DUE_QUERY = ReadQuery(
         select(D.id)
         .join(S, S.id == D.subscription_id)
         .where(
-            D.state.in_(OPEN_STATES),
+            or_(*(D.state == state for state in OPEN_STATES)),  # no IN list on the read path
             D.next_attempt_at <= bindparam("now", type_=UTCDateTime()),
             or_(S.active.is_(True), D.seq.is_(None)),
         )

@@ -1337,6 +1337,11 @@ export interface components {
             /** Entity Id */
             entity_id: string;
             /**
+             * Household Id
+             * @description The household the change belongs to: the household itself, or the household of a member, a yearly record or a pending change (re-read it with GET /households/{household_id}); null for others
+             */
+            household_id: string | null;
+            /**
              * External Id
              * @description The household's id in its source system (a member's: its household's)
              */
