@@ -38,7 +38,7 @@ def test_upgrade_matches_models_then_downgrade_and_upgrade(tmp_path: Path) -> No
         lines = conn.exec_driver_sql("SELECT COUNT(*) FROM poverty_lines").scalar_one()
     assert diff == [], f"models and migrations disagree: {diff}"
     assert version == current_head()
-    assert [tuple(h) for h in heads] == [("audit", 0), ("changes", 0)]
+    assert [tuple(h) for h in heads] == [("audit", 0), ("changes", 0), ("feed_pruned", 0)]
     assert lines == 7
     command.downgrade(cfg, "base")
     with engine.connect() as conn:

@@ -34,8 +34,15 @@ BODIES: dict[str, Any] = {
         "region_code": "220382102201",
     },
     "api-keys-create": {"name": "x", "roles": ["village"], "region_code": "220382102201"},
+    "adjustment-windows-create": {"year": 2031, "opens_on": "2031-12-20", "closes_on": "2032-01-31"},
+    "adjustment-windows-update": {"note": "越权修改"},
+    "pending-changes-cancel": {"reason": "越权取消"},
     "auth-refresh": {"refresh_token": "x" * 40},
     "auth-logout": {"refresh_token": "x" * 40},
+    "webhooks-create": {"url": "https://example.org/hook", "events": ["*"]},
+    "webhooks-update": {"description": "越权修改"},
+    # an export job of the first township: refused as the list refuses its region (404), nothing queued
+    "exports-create": {"entity": "households", "format": "csv", "filters": {"region": "220382102000"}},
 }
 # How each operation of the contract meets a caller from another area. Every operation must be listed: a new
 # route that is not fails the walk, so it cannot ship without its out-of-area read, write and list being checked.
@@ -87,6 +94,29 @@ OPERATIONS: dict[str, str] = {
     "jobs-list": LIST,
     "jobs-get": RECORD,
     "jobs-cancel": RECORD,
+    "reconcile": RECORD,  # a region of the first township: 404 (403 without the changes reader permission)
+    "webhooks-list": PRIVILEGED,
+    "webhooks-create": PRIVILEGED,
+    "webhooks-get": RECORD,
+    "webhooks-update": RECORD,
+    "webhooks-delete": RECORD,
+    "webhooks-rotate-secret": RECORD,
+    "webhooks-deliveries": RECORD,
+    "webhooks-test": RECORD,
+    "adjustment-windows-list": LIST,
+    "adjustment-windows-create": PRIVILEGED,
+    "adjustment-windows-update": PRIVILEGED,
+    "adjustment-windows-apply": PRIVILEGED,
+    "pending-changes-list": LIST,
+    "pending-changes-get": RECORD,
+    "pending-changes-cancel": RECORD,
+    # an import is the caller's own job; its rows outside the caller's area are row errors (tests/test_imports.py)
+    "imports-create": OWN,
+    "imports-template": OWN,
+    "jobs-report-xlsx": RECORD,
+    "households-export": LIST,
+    "exports-create": RECORD,  # its region filter addresses the first township
+    "jobs-file": RECORD,
 }
 # query parameters that narrow a list to a region: pointed at the first township they must answer 404
 REGION_FILTERS = ("region", "parent")
@@ -120,6 +150,17 @@ def test_out_of_scope_caller_can_neither_read_nor_change(api: Api) -> None:
     head = next(m for m in created["members"] if m["is_head"])
     spouse = next(m for m in created["members"] if not m["is_head"])
     assert api.put(owner, f"/api/v1/households/{hid}/incomes/2020", json={"wage_income": "5000"}).status_code == 201
+    # a closed adjustment window of the city, and a locked change of the first township waiting for it
+    window = api.post(
+        "city_office",
+        "/api/v1/adjustment-windows",
+        json={"year": 2030, "opens_on": "2030-12-20", "closes_on": "2031-01-31"},
+    )
+    assert window.status_code == 201, window.text
+    version = api.get(owner, f"/api/v1/households/{hid}").headers["ETag"]
+    waiting = api.patch(owner, f"/api/v1/households/{hid}", json={"attribute": "dibao"}, headers={"If-Match": version})
+    assert waiting.status_code == 202, waiting.text
+    pending_id = waiting.json()["pending_change"]["id"]
     before = api.get(owner, f"/api/v1/households/{hid}").json()
     trail_before = writes_in_trail(api, owner, hid)
     key = api.post(
@@ -128,7 +169,28 @@ def test_out_of_scope_caller_can_neither_read_nor_change(api: Api) -> None:
     job = api.post("admin", "/api/v1/stats/rebuild", json={"region_code": FIRST_TOWNSHIP})
     assert job.status_code == 202, job.text
     job_id = job.json()["id"]
-    secrets = [hid, created["household_number"], head["id_number"], spouse["id_number"], "东方红村", "卧虎镇", job_id]
+    hooker = api.post(
+        "admin", "/api/v1/api-keys", json={"name": "h", "roles": ["integration"], "region_code": FIRST_TOWNSHIP}
+    ).json()["key"]
+    hook = api.client.post(
+        "/api/v1/webhooks",
+        headers={"Authorization": f"Bearer {hooker}"},
+        json={"url": "https://example.org/first", "events": ["*"], "description": "卧虎镇订阅"},
+    )
+    assert hook.status_code == 201, hook.text
+    webhook_id = hook.json()["id"]
+    secrets = [
+        hid,
+        created["household_number"],
+        head["id_number"],
+        spouse["id_number"],
+        "东方红村",
+        "卧虎镇",
+        job_id,
+        webhook_id,
+        "example.org/first",
+        pending_id,
+    ]
     values = {
         "household_id": hid,
         "member_id": spouse["id"],
@@ -138,8 +200,12 @@ def test_out_of_scope_caller_can_neither_read_nor_change(api: Api) -> None:
         "key_id": key["id"],
         "table": "attribute",
         "job_id": job_id,
+        "webhook_id": webhook_id,
+        "window_id": window.json()["id"],
+        "change_id": pending_id,
     }
     BODIES["households-change-head"] = {"member_id": spouse["id"]}
+    BODIES["reconcile"] = {"entity": "households", "region_code": FIRST_TOWNSHIP, "items": [{"id": hid}]}
     intruders = _intruders(api)
 
     spec = api.client.app.openapi()  # type: ignore[attr-defined]
@@ -204,6 +270,7 @@ def test_out_of_scope_caller_can_neither_read_nor_change(api: Api) -> None:
     assert {op for op, _ in walked} == all_ops
     assert api.get(owner, f"/api/v1/households/{hid}").json() == before
     assert writes_in_trail(api, owner, hid) == trail_before
+    assert api.get(owner, f"/api/v1/pending-changes/{pending_id}").json()["state"] == "pending"
 
 
 def test_lists_never_show_other_areas(api: Api) -> None:

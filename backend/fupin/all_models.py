@@ -1,5 +1,6 @@
 """Imports every table so Base.metadata is complete (Alembic autogenerate, tests)."""
 
+from fupin.adjustments.models import AdjustmentWindow, PendingChange
 from fupin.audit.models import AuditEvent, ChainHead, ChangeEntry
 from fupin.core.idempotency import IdempotencyRecord
 from fupin.core.models import Base
@@ -15,8 +16,10 @@ from fupin.jobs.models import Job
 from fupin.poverty_lines.models import PovertyLine
 from fupin.regions.models import Region
 from fupin.users.models import ApiKey, RefreshToken, User
+from fupin.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookSubscription
 
 __all__ = [
+    "AdjustmentWindow",
     "ApiKey",
     "Assessment",
     "AuditEvent",
@@ -28,10 +31,14 @@ __all__ = [
     "Income",
     "Job",
     "Member",
+    "PendingChange",
     "PovertyLine",
     "RefreshToken",
     "Region",
     "StatusChange",
     "User",
     "VillageSequence",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookSubscription",
 ]

@@ -33,8 +33,12 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 
 def cmd_seed(args: argparse.Namespace) -> int:
+    from fupin.adjustments import clock
     from fupin.seed import demo
+    from fupin.seed.adjustments import seed_adjustments
     from fupin.seed.bulk import sync_engine
+
+    clock.configure(get_settings())
 
     engine = sync_engine(get_settings().database_url)
     with engine.begin() as conn:
@@ -49,8 +53,13 @@ def cmd_seed(args: argparse.Namespace) -> int:
                 return 1
         else:
             report = demo.seed_households(conn, args.households, seed=args.seed, detailed=not args.lean)
+        if args.demo_users:
+            from fupin.seed.webhooks import seed_demo_webhooks
+
+            seed_demo_webhooks(conn, secret_key=get_settings().secret_key)
+        pending = seed_adjustments(conn, clock.today()) if args.demo_users and args.adjustments else 0
     engine.dispose()
-    print(f"regions added: {regions}; demo users added: {len(users)}")
+    print(f"regions added: {regions}; demo users added: {len(users)}; pending adjustment changes added: {pending}")
     if report:
         print(
             f"households: {report.households}, members: {report.members}, "
@@ -207,6 +216,31 @@ def cmd_audit_checkpoint(args: argparse.Namespace) -> int:
     return _audit_session_run(work)
 
 
+def cmd_changes_prune(args: argparse.Namespace) -> int:
+    from fupin.audit.feed_retention import prune
+    from fupin.core.context import Actor
+
+    settings = get_settings()
+    days = settings.changes_retention_days if args.days is None else args.days
+    if days < 1:
+        print("the retention must be at least one day", file=sys.stderr)
+        return 2
+
+    async def work(session: AsyncSession) -> int:
+        report = await prune(session, retention_days=days, actor=Actor("system", None, "fupin changes prune"))
+        await session.commit()
+        if report.audit_seq is None:
+            print(f"nothing older than {days} days: the change feed is pruned up to entry {report.pruned_through}")
+        else:
+            print(
+                f"{report.deleted} change-feed entries older than {days} days removed: pruned up to entry "
+                f"{report.pruned_through} (was {report.pruned_before}; audit event {report.audit_seq})"
+            )
+        return 0
+
+    return _audit_session_run(work)
+
+
 def cmd_create_admin(args: argparse.Namespace) -> int:
     from sqlalchemy import Table, select
 
@@ -273,15 +307,18 @@ def cmd_stats_rebuild(args: argparse.Namespace) -> int:
 def cmd_worker(args: argparse.Namespace) -> int:
     import signal
 
+    from fupin.adjustments import clock as adjustment_clock
     from fupin.audit import anchor
     from fupin.core.db import make_engine
     from fupin.core.readpath import ReadPath
     from fupin.jobs.worker import Worker
+    from fupin.webhooks.delivery import Dispatcher, dispatch_once
 
     settings = get_settings()
 
     async def run() -> int:
         anchor.configure(settings)
+        adjustment_clock.configure(settings)
         engine = make_engine(settings.database_url, 2)
         read = ReadPath(settings.database_url, pool_size=2)
         await read.open()
@@ -293,15 +330,23 @@ def cmd_worker(args: argparse.Namespace) -> int:
             poll_seconds=settings.job_poll_seconds,
             pause_seconds=settings.job_chunk_pause_seconds,
         )
+        dispatcher = Dispatcher(engine, read, settings)  # webhook deliveries run beside the jobs
         loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):  # finish the chunk, give the job back, exit
-            loop.add_signal_handler(sig, worker.stop)
+
+        def stop() -> None:  # finish the chunk, give the job back, finish the sends under way, exit
+            worker.stop()
+            dispatcher.stop()
+
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop)
         try:
             if args.once:
                 print(f"worker {worker.worker_id}: {await worker.drain()} jobs run")
+                sent = (await dispatch_once(dispatcher.sessions, settings=settings)).sent
+                print(f"webhook deliveries sent: {sent}")
             else:
                 print(f"worker {worker.worker_id} waiting for jobs (Ctrl-C stops)")
-                await worker.run_forever()
+                await asyncio.gather(worker.run_forever(), dispatcher.run_forever())
         finally:
             await read.close()
             await engine.dispose()
@@ -343,6 +388,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--if-empty", action="store_true", help="generate households only into an empty register")
     p.add_argument("--no-demo-users", dest="demo_users", action="store_false")
     p.add_argument("--lean", action="store_true", help="skip incomes and assessments (faster, for benchmarks)")
+    p.add_argument(
+        "--no-adjustments",
+        dest="adjustments",
+        action="store_false",
+        help="no adjustment window (年度调整) and pending changes: nothing is locked",
+    )
     p.set_defaults(func=cmd_seed)
 
     p = sub.add_parser("serve", help="serve the API (and the built SPA)")
@@ -375,6 +426,12 @@ def main(argv: list[str] | None = None) -> int:
         help="sign the head without walking the chain first (only checks the head matches its event)",
     )
     v.set_defaults(func=cmd_audit_checkpoint)
+
+    p = sub.add_parser("changes", help="change-feed tools")
+    csub = p.add_subparsers(dest="changes_command", required=True)
+    c = csub.add_parser("prune", help="remove change-feed entries older than the retention")
+    c.add_argument("--days", type=int, help="the retention in days (default: FUPIN_CHANGES_RETENTION_DAYS, 400)")
+    c.set_defaults(func=cmd_changes_prune)
 
     p = sub.add_parser("users", help="user administration")
     usub = p.add_subparsers(dest="users_command", required=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
@@ -53,6 +54,27 @@ class Settings(BaseSettings):
     # Imports: the largest accepted upload; exports: the most rows one direct download streams (more: a job).
     import_max_bytes: int = 50 * 1024 * 1024
     export_direct_limit: int = 100_000
+    # Change feed (fupin.audit.feed_retention): `fupin changes prune` removes entries older than this; a client
+    # position older than what was removed is answered 410 `changes.expired` (resync from an export).
+    changes_retention_days: int = 400
+    # Webhooks (fupin.webhooks): the in-process worker (and `fupin worker`) also runs the webhook dispatcher, which
+    # looks for new change-feed entries and due deliveries every `webhook_poll_seconds`; a receiver gets
+    # `webhook_timeout_seconds` to answer; failed deliveries are retried with backoff for `webhook_retry_hours`,
+    # then given up; finished deliveries are kept `webhook_log_days`. Subscriptions may not point at private,
+    # loopback or link-local addresses unless `webhook_allow_private` (a receiver inside the same network).
+    webhook_poll_seconds: float = 5.0
+    webhook_timeout_seconds: float = 10.0
+    webhook_retry_hours: float = 72.0
+    webhook_log_days: int = 30
+    webhook_allow_private: bool = False
+    # The date the adjustment calendar (年度调整, fupin.adjustments.clock) takes as today: None is the real date;
+    # a fixed date is for tests and demonstrations.
+    adjustment_today: date | None = None
+    # Export jobs write at least this many rows per chunk (then finish the household), each chunk in one read
+    # snapshot. Unset: 5,000,000 on PostgreSQL (a whole city in one chunk, one snapshot: the file is one point in
+    # time) and 20,000 on SQLite (a chunk holds SQLite's write lock; the file is consistent per chunk, and with the
+    # feed after its position, which is the first chunk's, still complete). XLSX is always written in one chunk.
+    export_job_chunk_rows: int | None = None
 
     @model_validator(mode="after")
     def _anchor_file_of_the_database(self) -> Settings:

@@ -22,6 +22,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from fupin import __version__
+from fupin.adjustments import clock as adjustment_clock
+from fupin.adjustments.router import router as adjustments_router
 from fupin.audit import anchor
 from fupin.audit.router import router as audit_router
 from fupin.codes.router import router as codes_router
@@ -30,18 +32,23 @@ from fupin.core.context import RequestContext, reset_request_context, set_reques
 from fupin.core.db import is_sqlite, make_engine, make_sessionmaker
 from fupin.core.errors import http_problem, install_error_handlers, problem_response
 from fupin.core.idempotency import IdempotencyMiddleware
-from fupin.core.openapi import document_headers, problems
+from fupin.core.openapi import document_headers, document_request_bodies, problems
 from fupin.core.readpath import ReadPath
+from fupin.exports.router import router as exports_router
 from fupin.households.members_router import router as members_router
 from fupin.households.router import router as households_router
 from fupin.households.yearly_router import router as yearly_router
+from fupin.imports.router import router as imports_router
 from fupin.jobs.router import router as jobs_router
 from fupin.jobs.worker import Worker
 from fupin.poverty_lines.router import router as poverty_lines_router
+from fupin.reconcile.router import router as reconcile_router
 from fupin.regions.router import router as regions_router
 from fupin.stats.router import router as stats_router
 from fupin.users.ratelimit import SlidingWindow
 from fupin.users.router import router as users_router
+from fupin.webhooks.delivery import Dispatcher
+from fupin.webhooks.router import router as webhooks_router
 
 API_TITLE = "Fupin 扶贫 API"
 API_DESCRIPTION = (
@@ -58,12 +65,20 @@ class About(BaseModel):
     demo: bool
 
 
-class RequestContextMiddleware:
-    """Request id, client address and timing; also enforces the body-size limit (413)."""
+# Routes that read their body themselves as a stream, in bounded pieces, and count it: the middleware checks only a
+# declared length against their own limit (reconcile: an NDJSON stream of a whole county, limited per line).
+RECONCILE_MAX_BYTES = 2 * 1024**3
 
-    def __init__(self, app: ASGIApp, max_body: int) -> None:
+
+class RequestContextMiddleware:
+    """Request id, client address and timing; also enforces the body-size limit (413): `max_body`, or for the
+    paths of `large_bodies` their own limit. Those routes read their body as a stream and count it themselves,
+    so a body without a declared length is passed through rather than buffered."""
+
+    def __init__(self, app: ASGIApp, max_body: int, large_bodies: dict[str, int] | None = None) -> None:
         self.app = app
         self.max_body = max_body
+        self.large_bodies = large_bodies or {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -90,12 +105,15 @@ class RequestContextMiddleware:
 
         try:
             length = headers.get("content-length")
-            if length is not None and (not length.isdigit() or int(length) > self.max_body):
-                await problem_response(413, "payload_too_large", f"The request body exceeds {self.max_body} bytes.")(
+            limit = self.large_bodies.get(scope["path"], self.max_body)
+            if length is not None and (not length.isdigit() or int(length) > limit):
+                await problem_response(413, "payload_too_large", f"The request body exceeds {limit} bytes.")(
                     scope, receive, send_with_id
                 )
                 return
-            if length is None and scope["method"] in ("POST", "PUT", "PATCH", "DELETE"):
+            if scope["path"] in self.large_bodies:
+                await self.app(scope, receive, send_with_id)
+            elif length is None and scope["method"] in ("POST", "PUT", "PATCH", "DELETE"):
                 # No declared length (chunked upload): buffer up to the limit, refuse beyond it.
                 body = b""
                 more = True
@@ -143,6 +161,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.sessionmaker = make_sessionmaker(engine, area_guard=True)
         app.state.is_sqlite = is_sqlite(settings.database_url)
         anchor.configure(settings)  # checkpoints of the audit chain follow this app's settings
+        adjustment_clock.configure(settings)  # the adjustment calendar's today (年度调整)
         app.state.read_path = ReadPath(settings.database_url, pool_size=settings.db_pool_size)
         await app.state.read_path.open()
         worker_task: asyncio.Task[None] | None = None
@@ -156,14 +175,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             )
             worker_task = asyncio.create_task(worker.run_forever(), name="fupin-job-worker")
             app.state.job_worker = worker
+            # the webhook dispatcher runs beside the in-process worker (fupin.webhooks.delivery)
+            dispatcher = Dispatcher(engine, app.state.read_path, settings)
+            dispatcher_task = asyncio.create_task(dispatcher.run_forever(), name="fupin-webhook-dispatcher")
+            app.state.webhook_dispatcher = dispatcher
         yield
         if worker_task is not None:
+            app.state.webhook_dispatcher.stop()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(dispatcher_task, timeout=settings.webhook_timeout_seconds + 5)
             app.state.job_worker.stop()  # finishes its chunk, gives the job back
             # past the timeout wait_for cancels it: the chunk rolls back and the job's lease runs out
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(worker_task, timeout=10)
         await app.state.read_path.close()
         anchor.reset()
+        adjustment_clock.reset()
         await engine.dispose()
 
     app = FastAPI(
@@ -181,12 +208,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.timings = {"fupin_http_request_seconds_sum": 0.0}
     app.state.login_limiter = SlidingWindow(settings.login_attempts_per_minute, 60)
     install_error_handlers(app)
-    app.add_middleware(IdempotencyMiddleware, hours=settings.idempotency_hours)
-    app.add_middleware(RequestContextMiddleware, max_body=settings.max_body_bytes)
+    # uploads have their own limit (an import streams its file to disk; everything else stays under max_body)
+    large_bodies = {"/api/v1/imports": settings.import_max_bytes, "/api/v1/reconcile": RECONCILE_MAX_BYTES}
+    app.add_middleware(IdempotencyMiddleware, hours=settings.idempotency_hours, large_bodies=large_bodies)
+    app.add_middleware(RequestContextMiddleware, max_body=settings.max_body_bytes, large_bodies=large_bodies)
 
     for router in (
         users_router,
         regions_router,
+        exports_router,  # before households: /households/export is not a household id
         households_router,
         members_router,
         yearly_router,
@@ -195,6 +225,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         audit_router,
         stats_router,
         jobs_router,
+        reconcile_router,
+        webhooks_router,
+        adjustments_router,
+        imports_router,
     ):
         app.include_router(router)
 
@@ -235,6 +269,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             return app.openapi_schema
         schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
         document_headers(schema)
+        document_request_bodies(schema)
         schema["components"].setdefault("securitySchemes", {})
         schema["components"]["securitySchemes"]["ApiKey"] = {
             "type": "http",

@@ -44,7 +44,8 @@ export async function startBackend({ households = 300 } = {}) {
     FUPIN_DATABASE_URL: `sqlite+aiosqlite:///${join(dir, 'e2e.db')}`,
     FUPIN_DEMO: '1',
   }
-  for (const args of [['migrate'], ['seed', '--households', String(households)]]) {
+  // --no-adjustments: the scenario changes statuses freely; the demo seed's closed adjustment window would lock them
+  for (const args of [['migrate'], ['seed', '--households', String(households), '--no-adjustments']]) {
     const r = spawnSync(FUPIN, args, { cwd: ROOT, env, encoding: 'utf-8' })
     if (r.status !== 0) throw new Error(`fupin ${args.join(' ')} failed:\n${r.stdout}\n${r.stderr}`)
   }

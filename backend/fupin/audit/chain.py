@@ -11,15 +11,10 @@ inside the chain. `verify` walks it against the signed checkpoints of `fupin.aud
 
 from __future__ import annotations
 
-import hashlib
-import json
-import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime
-from decimal import Decimal
-from enum import Enum
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, event, update
@@ -27,25 +22,25 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from fupin.audit import anchor
+from fupin.audit.feed import FEED_FIELDS, FeedItem, digest, feed_digest, feed_entries, items_for
 from fupin.audit.models import AuditEvent, ChainHead, ChangeEntry
+from fupin.audit.values import to_jsonable
 from fupin.core.context import Actor, current_request_context
 from fupin.core.models import utcnow
 
-
-def to_jsonable(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if isinstance(value, uuid.UUID):
-        return str(value)
-    if isinstance(value, Enum):
-        return value.value
-    if isinstance(value, dict):
-        return {str(k): to_jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple | set):
-        return [to_jsonable(v) for v in value]
-    return value
+__all__ = [
+    "FEED_FIELDS",
+    "Actor",
+    "FeedItem",
+    "Target",
+    "feed_digest",
+    "feed_entries",
+    "record",
+    "record_on",
+    "record_sync",
+    "to_jsonable",
+    "tracked",
+]
 
 
 def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
@@ -77,65 +72,14 @@ HASHED_FIELDS_V1 = (
 )
 # Since migration 0004 an event also covers the version it produced and the change-feed entries it wrote.
 HASHED_FIELDS = (*HASHED_FIELDS_V1, "version", "feed_seq", "feed_count", "feed_digest")
-FEED_FIELDS = (
-    "seq",
-    "occurred_at",
-    "entity_type",
-    "entity_id",
-    "action",
-    "region_code",
-    "version",
-    "audit_seq",
-    "summary",
-)
 AUDIT, CHANGES = "audit", "changes"  # the chain heads
-
-
-def _digest(values: list[Any]) -> str:
-    body = json.dumps(to_jsonable(values), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(body.encode()).hexdigest()
 
 
 def event_hash(fields: Mapping[Any, Any]) -> str:
     """SHA-256 over every column of the event (and so over the previous event's hash and its feed entries).
     Events stored before migration 0004 (feed_count NULL) are hashed over the columns they had then."""
     names = HASHED_FIELDS_V1 if fields.get("feed_count") is None else HASHED_FIELDS
-    return _digest([fields[name] for name in names])
-
-
-def feed_digest(entries: Sequence[Mapping[Any, Any]]) -> str:
-    """SHA-256 over the change-feed entries of one event, every column, in seq order."""
-    return _digest([[entry[name] for name in FEED_FIELDS] for entry in entries])
-
-
-@dataclass(frozen=True, slots=True)
-class FeedItem:
-    """One change-feed entry to write, before it has its number."""
-
-    entity_type: str
-    entity_id: str
-    action: str  # the feed's verb: created, updated, ...
-    region_code: str | None
-    version: int | None
-    summary: str | None = None
-
-
-def feed_entries(items: Sequence[FeedItem], *, first_seq: int, audit_seq: int, occurred_at: datetime) -> list[dict]:
-    """The change_feed rows of `items`, numbered from `first_seq`, all belonging to audit event `audit_seq`."""
-    return [
-        {
-            "seq": first_seq + offset,
-            "occurred_at": occurred_at,
-            "entity_type": item.entity_type,
-            "entity_id": item.entity_id,
-            "action": item.action,
-            "region_code": item.region_code,
-            "version": item.version,
-            "audit_seq": audit_seq,
-            "summary": item.summary,
-        }
-        for offset, item in enumerate(items)
-    ]
+    return digest([fields[name] for name in names])
 
 
 def build_event(
@@ -190,8 +134,8 @@ def _bump(name: str, by: int = 1) -> Any:
     )
 
 
-def _set_head(digest: str) -> Any:
-    return update(ChainHead).where(ChainHead.name == AUDIT).values(last_hash=digest)
+def _set_head(head_hash: str) -> Any:
+    return update(ChainHead).where(ChainHead.name == AUDIT).values(last_hash=head_hash)
 
 
 def _taken(row: Any, name: str, by: int) -> tuple[int, str]:
@@ -217,16 +161,32 @@ async def record(
     version: int | None = None,
     feed: bool = True,
     summary: str | None = None,
+    external_id: str | None = None,
+    source_system: str | None = None,
+    tombstone: bool = False,
+    moved_from: str | None = None,
 ) -> int:
-    """Append one audit event and (for data writes) one change-feed entry. Returns the audit seq."""
+    """Append one audit event and (for data writes) its change-feed entries (`fupin.audit.feed.items_for`: one,
+    or a `moved_out` tombstone for `moved_from` and one). Returns the audit seq."""
     ctx = current_request_context()
     now = utcnow()
     seq, prev_hash = _taken((await session.execute(_bump(AUDIT))).one_or_none(), AUDIT, 1)
     entries: list[dict] = []
     if feed and entity_id is not None:
-        change_seq, _ = _taken((await session.execute(_bump(CHANGES))).one_or_none(), CHANGES, 1)
-        item = FeedItem(entity_type, entity_id, action.rsplit(".", 1)[-1], region_code, version, summary)
-        entries = feed_entries([item], first_seq=change_seq, audit_seq=seq, occurred_at=now)
+        items = items_for(
+            entity_type=entity_type,
+            entity_id=entity_id,
+            action=action,
+            region_code=region_code,
+            version=version,
+            summary=summary,
+            external_id=external_id,
+            source_system=source_system,
+            tombstone=tombstone,
+            moved_from=moved_from,
+        )
+        change_seq, _ = _taken((await session.execute(_bump(CHANGES, len(items)))).one_or_none(), CHANGES, len(items))
+        entries = feed_entries(items, first_seq=change_seq, audit_seq=seq, occurred_at=now)
     fields = build_event(
         seq=seq,
         prev_hash=prev_hash,
@@ -318,13 +278,18 @@ def _forget_after_rollback(session: Session, previous_transaction: Any) -> None:
 @dataclass(frozen=True, slots=True)
 class Target:
     """What an event is about: the entity, its area, the trail it joins (`subject_id`, e.g. its household's id,
-    so measures, visits and findings show on the household's 操作记录) and the entity's version."""
+    so measures, visits and findings show on the household's 操作记录) and the entity's version; for the change
+    feed also the identifiers a partner system knows it by (its household's `external_id` / `source_system`) and
+    whether the write took it out of every scope (`tombstone`: see `fupin.audit.feed`)."""
 
     entity_type: str
     entity_id: str
     region_code: str | None
     subject_id: str | None = None
     version: int | None = None
+    external_id: str | None = None
+    source_system: str | None = None
+    tombstone: bool = False
 
 
 def snapshot(obj: Any, fields: tuple[str, ...]) -> dict[str, Any]:
@@ -340,8 +305,9 @@ async def record_on(
     changes: dict[str, Any],
     feed: bool = True,
     summary: str | None = None,
+    moved_from: str | None = None,
 ) -> int:
-    """`record` for a `Target`."""
+    """`record` for a `Target`; `moved_from`: the target's region before the write (a move writes a tombstone)."""
     return await record(
         session,
         actor=actor,
@@ -354,6 +320,10 @@ async def record_on(
         changes=changes,
         feed=feed,
         summary=summary,
+        external_id=target.external_id,
+        source_system=target.source_system,
+        tombstone=target.tombstone,
+        moved_from=moved_from,
     )
 
 
@@ -381,8 +351,10 @@ async def tracked(
     """Snapshot `obj`, let the block change it, diff, and, when anything changed, record the event and its
     change-feed entry. `target` is called after the flush, so it sees the new version and area.
     `created`: the object is new (empty before-image). `touch`: set `updated_at` when anything changed;
-    `when_changed`: run (e.g. to refresh a parent's summary) before the event is recorded, only if anything did."""
+    `when_changed`: run (e.g. to refresh a parent's summary) before the event is recorded, only if anything did.
+    When the target's region differs after the block, the feed gets a tombstone for the old one."""
     before = {} if created else snapshot(obj, fields)
+    region_before = None if created else target().region_code
     result = Tracked()
     yield result
     result.changes = diff(before, snapshot(obj, fields))
@@ -392,4 +364,11 @@ async def tracked(
     if result.changes and when_changed is not None:
         await when_changed()
     if result.changes:
-        await record_on(session, target(), actor=actor, action=action, changes={**(extra or {}), **result.changes})
+        await record_on(
+            session,
+            target(),
+            actor=actor,
+            action=action,
+            changes={**(extra or {}), **result.changes},
+            moved_from=region_before,
+        )

@@ -5,13 +5,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Index, Integer, String, Text
+from sqlalchemy import BigInteger, Boolean, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from fupin.authz.scope import AreaScoped
 from fupin.core.models import Base, JSONType
 
 GENESIS_HASH = "0" * 64
+
+
+PRUNED = "feed_pruned"  # the chain head whose last_seq is the highest change-feed entry pruned (0: none)
 
 
 class ChainHead(Base):
@@ -62,3 +65,7 @@ class ChangeEntry(AreaScoped, Base):
     version: Mapped[int | None] = mapped_column(BigInteger)
     audit_seq: Mapped[int | None] = mapped_column(BigInteger)
     summary: Mapped[str | None] = mapped_column(Text)
+    # since migration 0006 (NULL tombstone: an entry from before, digested without these columns)
+    external_id: Mapped[str | None] = mapped_column(String(80))
+    source_system: Mapped[str | None] = mapped_column(String(40))
+    tombstone: Mapped[bool | None] = mapped_column(Boolean)

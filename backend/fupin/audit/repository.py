@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import BigInteger, Integer, Select, String, bindparam, select
+from sqlalchemy import BigInteger, Integer, Select, String, bindparam, false, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fupin.audit.models import AuditEvent, ChangeEntry
@@ -35,10 +35,23 @@ def _events_statement(present: tuple[str, ...]) -> Select[Any]:
 
 
 _EVENT_QUERIES: dict[tuple[str, ...], ReadQuery] = {}
+
+
+def _change_column(name: str) -> Any:
+    if name == "household_id":  # the subject of the entry's audit event: whose 操作记录 the change is on
+        return AuditEvent.subject_id.label(name)
+    column = getattr(ChangeEntry, name)
+    if name == "tombstone":  # entries from before migration 0006 have none: they are not tombstones
+        return func.coalesce(column, false()).label(name)
+    return column
+
+
 CHANGES_QUERY = ReadQuery(
     "changes",
     lambda: (
-        select(*(getattr(ChangeEntry, name) for name in CHANGE_FIELDS))
+        select(*(_change_column(name) for name in CHANGE_FIELDS))
+        .select_from(ChangeEntry)
+        .outerjoin(AuditEvent, AuditEvent.seq == ChangeEntry.audit_seq)
         .where(ChangeEntry.seq > bindparam("after", type_=BigInteger()))
         .order_by(ChangeEntry.seq)
         .limit(bindparam("limit", type_=Integer()))

@@ -39,11 +39,13 @@ async def list_audit_events(
     response_model=ChangePage,
     operation_id="changes-list",
     tags=["integration"],
-    responses=problems(403),
+    responses=problems(400, 403, 410),
     openapi_extra=CHANGES_QUERY_DOCS,
 )
 async def list_changes(
     read: ReadDb, principal: ChangesReader, params: Annotated[ChangesQuery, Depends(changes_query)]
 ) -> Response:
-    """Committed changes in commit order, without gaps, limited to the caller's area."""
+    """Committed changes in commit order, without gaps, limited to the caller's area, with tombstones for
+    entities that left it (docs/integration/changes.md). Continue from `next_after`; 410 `changes.expired` when
+    the position is older than the retention (resync from an export)."""
     return Response(await trail.changes_json(read, principal, after=params.after, limit=params.limit), media_type=JSON)

@@ -38,14 +38,28 @@ class ChangeOut(OutModel):
     occurred_at: datetime
     entity_type: str
     entity_id: str
-    action: str
+    household_id: str | None = Field(
+        description="The household the change belongs to: the household itself, or the household of a member, a "
+        "yearly record or a pending change (re-read it with GET /households/{household_id}); null for others"
+    )
+    external_id: str | None = Field(description="The household's id in its source system (a member's: its household's)")
+    source_system: str | None
+    action: str = Field(description="created, updated, status_changed, removed, ..., moved_out (a tombstone)")
     region_code: str | None
-    version: int | None
+    version: int | None = Field(description="The household's version after the change")
+    tombstone: bool = Field(
+        description="The entity is no longer in region_code (moved to another village, 注销, a member removed): "
+        "drop it from the copy of that area"
+    )
 
 
 class ChangePage(OutModel):
     items: list[ChangeOut]
-    next_after: int = Field(description="The cursor to pass as ?after= next time (last seq seen)")
+    next_after: str = Field(
+        description="The position to pass as ?after= next time (opaque; after the last entry returned, or the "
+        "position given when there was none)",
+        examples=["eyJrIjoiZmVlZCIsInYiOlsxMjNdfQ.Yz4Rk1xK"],
+    )
 
 
 class TrailQuery(BaseModel):
@@ -63,5 +77,9 @@ class AuditQuery(BaseModel):
 
 
 class ChangesQuery(BaseModel):
-    after: Seq = Field(0, description="Last seq already processed; 0 from the start")
+    after: Annotated[str, Field(max_length=200)] = Field(
+        "0",
+        description="The position returned as next_after (or an export's X-Fupin-Changes-Position); a plain "
+        "seq is accepted too, 0 from the start",
+    )
     limit: Annotated[int, Field(ge=1, le=1000)] = 100

@@ -9,9 +9,12 @@ from typing import Any
 from pydantic_core import to_json
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from fupin.audit import feed_retention
 from fupin.audit import repository as repo
-from fupin.audit.schemas import AuditEventOut, AuditPage, AuditQuery
+from fupin.audit.positions import decode_position, encode_position
+from fupin.audit.schemas import MAX_SEQ, AuditEventOut, AuditPage, AuditQuery
 from fupin.authz.principal import Principal
+from fupin.core.errors import FieldError, ProblemError
 from fupin.core.pii import mask_changes
 from fupin.core.readpath import ReadPath
 from fupin.core.schemas import record_view
@@ -43,7 +46,27 @@ async def subject_page(
     return AuditPage(items=items, next_after=events[limit - 1].seq if len(events) > limit else None)
 
 
-async def changes_json(read: ReadPath, principal: Principal, *, after: int, limit: int) -> bytes:
-    """Committed changes of the caller's area in commit order, without gaps, as the JSON of `ChangePage`."""
-    rows = await repo.changes(read, principal.scope, after=after, limit=limit)
-    return to_json({"items": rows, "next_after": rows[-1]["seq"] if rows else after})
+def _position(after: str) -> int:
+    try:
+        seq = decode_position(after)
+    except ProblemError as problem:
+        problem.errors = [FieldError(pointer="/query/after", code=problem.code, message="not a feed position")]
+        raise
+    if seq > MAX_SEQ:
+        raise ProblemError(
+            400,
+            "invalid_cursor",
+            "The cursor is invalid; start again from the first page.",
+            [FieldError(pointer="/query/after", code="invalid_cursor", message="not a feed position")],
+        )
+    return seq
+
+
+async def changes_json(read: ReadPath, principal: Principal, *, after: str, limit: int) -> bytes:
+    """Committed changes of the caller's area in commit order, without gaps, as the JSON of `ChangePage`; a
+    position older than the retention is a 410 (`changes.expired`). The horizon is read after the page: a prune
+    that committed before the page was read is seen, so a page never silently skips pruned entries."""
+    seq = _position(after)
+    rows = await repo.changes(read, principal.scope, after=seq, limit=limit)
+    feed_retention.check_position(seq, await feed_retention.horizon(read))
+    return to_json({"items": rows, "next_after": encode_position(rows[-1]["seq"] if rows else seq)})

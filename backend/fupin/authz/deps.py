@@ -3,21 +3,22 @@ permission they need as an `Annotated` alias of this module (e.g. `principal: Ho
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Awaitable, Callable
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy import String, bindparam, select
 
 from fupin.authz.principal import Principal
-from fupin.authz.roles import Permission, permissions_for
-from fupin.authz.scope import AreaScope, issue_scope
+from fupin.authz.roles import Permission, key_permissions, permissions_for
+from fupin.authz.scope import AreaScope, issue_scope, unscoped
 from fupin.core.errors import ProblemError
 from fupin.core.models import utcnow
 from fupin.core.readpath import ReadPath, ReadQuery, get_read_path
 from fupin.core.security import InvalidToken, api_key_well_formed, decode_access_token, sha256_hex
-from fupin.users.models import ApiKey
+from fupin.users.models import ApiKey, User
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
@@ -73,9 +74,7 @@ async def _principal_from_api_key(read: ReadPath, key: str) -> Principal:
         or (row["expires_at"] is not None and row["expires_at"] <= utcnow())
     ):
         raise UNAUTHORIZED
-    granted = permissions_for(row["roles"])
-    if row["scopes"]:
-        granted = frozenset(p for p in granted if p.value in row["scopes"])
+    granted = key_permissions(row["roles"], row["scopes"])
     return Principal(
         kind="api_key",
         id=row["id"],
@@ -125,6 +124,13 @@ def job_scope(region_code: str | None) -> AreaScope:
     return issue_scope(region_code)
 
 
+def webhook_scope(region_code: str | None) -> AreaScope:
+    """The area whose change-feed entries a webhook subscription receives (webhooks.delivery): its owner's area
+    when the subscription was created (`WebhookSubscription.region_code`). The stored subscription is the
+    dispatcher's credential."""
+    return issue_scope(region_code)
+
+
 FORBIDDEN_CODE = "forbidden"
 
 
@@ -167,3 +173,57 @@ JobReader = Annotated[Principal, Depends(requires(Permission.JOBS_READ))]
 JobCanceller = JobReader
 ManagesJobs = Annotated[bool, Depends(holds(Permission.JOBS_MANAGE))]
 StatsRebuilder = Annotated[Principal, Depends(requires(Permission.STATS_REBUILD))]
+WebhookManager = Annotated[Principal, Depends(requires(Permission.WEBHOOKS_MANAGE))]
+AdjustmentManager = Annotated[Principal, Depends(requires(Permission.ADJUSTMENTS_MANAGE))]
+# a pending change is cancelled by its requester, or by anyone of its area with adjustments:manage
+ManagesAdjustments = Annotated[bool, Depends(holds(Permission.ADJUSTMENTS_MANAGE))]
+# a locked household change (年度调整) applied now, outside the adjustment window, with `override_reason`
+MayOverrideLocks = Annotated[bool, Depends(holds(Permission.ADJUSTMENTS_OVERRIDE))]
+
+
+class OwnerGone(Exception):
+    """A job's owner can no longer run it: removed, deactivated, revoked, or without the permission."""
+
+
+async def job_owner(
+    session: Any, *, owner_type: str, owner_id: str | None, region_code: str | None, needs: Permission
+) -> Principal:
+    """The owner of a job as a Principal, from their record as it is now (roles, permissions, area, personal-data
+    permission): work a job does on someone's behalf stops when they lose the right to do it. The job's area
+    (`region_code`, given at submission) stays the outer bound."""
+    model: Any = User if owner_type == "user" else ApiKey
+    try:
+        public_id = uuid.UUID(str(owner_id))
+    except ValueError:
+        raise OwnerGone("the job has no owner")
+    stmt = select(model).where(model.public_id == public_id).execution_options(**unscoped("a job's owner"))
+    record = (await session.execute(stmt)).scalar_one_or_none()
+    if record is None:
+        raise OwnerGone("任务的提交人已不存在 (the job's owner no longer exists)")
+    if owner_type == "user":
+        if not record.active:
+            raise OwnerGone("任务的提交人已停用 (the job's owner was deactivated)")
+        granted = permissions_for(list(record.roles))
+        name = record.display_name
+    else:
+        if record.revoked_at is not None or (record.expires_at is not None and record.expires_at <= utcnow()):
+            raise OwnerGone("任务的 API 密钥已撤销或过期 (the job's API key was revoked or expired)")
+        granted = key_permissions(list(record.roles), list(record.scopes or []))
+        name = f"key:{record.name}"
+    if needs not in granted:
+        raise OwnerGone(f"任务的提交人已没有 {needs.value} 权限 (the owner lost the permission)")
+    try:
+        scope = issue_scope(record.region_code).narrowed_to(region_code)
+    except ProblemError:
+        raise OwnerGone("任务的地区已不在提交人的管辖范围内 (the job's area is outside the owner's area now)")
+    return Principal(
+        kind=owner_type,
+        id=record.id,
+        public_id=str(record.public_id),
+        name=name,
+        roles=tuple(record.roles),
+        permissions=granted,
+        scope=scope,
+        department=record.department,
+        pii=bool(record.pii),
+    )

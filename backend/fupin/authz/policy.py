@@ -60,3 +60,9 @@ def require_personal_data(principal: Principal, what: str) -> None:
     """Filters and reads that would reveal personal data need the pii permission."""
     if not principal.pii:
         raise ProblemError(403, "pii_required", f"{what}需要个人信息权限 (needs the personal-data permission)")
+
+
+def sees_every_webhook(principal: Principal) -> bool:
+    """An administrator manages every webhook subscription of its area; anyone else with webhooks:manage only
+    the ones it created (another owner's is a 404)."""
+    return Role.ADMIN.value in principal.roles

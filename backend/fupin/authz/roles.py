@@ -17,6 +17,9 @@ class Permission(StrEnum):
     JOBS_READ = "jobs:read"
     JOBS_MANAGE = "jobs:manage"
     STATS_REBUILD = "stats:rebuild"
+    WEBHOOKS_MANAGE = "webhooks:manage"
+    ADJUSTMENTS_MANAGE = "adjustments:manage"  # configure adjustment windows (年度调整), apply, cancel any request
+    ADJUSTMENTS_OVERRIDE = "adjustments:override"  # change a locked field outside the window, with a reason
 
 
 class Role(StrEnum):
@@ -46,6 +49,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.JOBS_READ,
             P.JOBS_MANAGE,
             P.STATS_REBUILD,
+            P.ADJUSTMENTS_MANAGE,
+            P.ADJUSTMENTS_OVERRIDE,
         }
     ),
     Role.COUNTY_OFFICE: frozenset(
@@ -64,7 +69,9 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.DEPARTMENT: frozenset({P.HOUSEHOLDS_READ, P.JOBS_READ}),
     Role.INSPECTOR: frozenset({P.HOUSEHOLDS_READ}),
     Role.AUDITOR: frozenset({P.HOUSEHOLDS_READ, P.AUDIT_READ, P.CHANGES_READ, P.JOBS_READ}),
-    Role.INTEGRATION: frozenset({P.HOUSEHOLDS_READ, P.HOUSEHOLDS_WRITE, P.CHANGES_READ, P.JOBS_READ}),
+    Role.INTEGRATION: frozenset(
+        {P.HOUSEHOLDS_READ, P.HOUSEHOLDS_WRITE, P.CHANGES_READ, P.JOBS_READ, P.WEBHOOKS_MANAGE}
+    ),
 }
 
 ROLE_LABELS: dict[Role, tuple[str, str]] = {
@@ -88,3 +95,9 @@ def permissions_for(roles: list[str]) -> frozenset[Permission]:
         except ValueError:
             continue
     return frozenset(perms)
+
+
+def key_permissions(roles: list[str], scopes: list[str]) -> frozenset[Permission]:
+    """An API key's permissions: its roles', narrowed to its scopes when it has any."""
+    granted = permissions_for(roles)
+    return frozenset(p for p in granted if p.value in scopes) if scopes else granted

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -135,14 +136,13 @@ _CODE_MAP = {
 }
 
 
-def validation_problem(exc: RequestValidationError, request: Request) -> JSONResponse:
+def field_errors(errs: Iterable[Any], *, prefix: tuple[Any, ...] = ()) -> list[FieldError]:
+    """Pydantic's errors as field errors, the way request bodies report them (also for models validated by hand,
+    e.g. rows of an import; `prefix` is the location of the validated value)."""
     errors: list[FieldError] = []
-    malformed = False
-    for err in exc.errors():
+    for err in errs:
         etype = str(err.get("type", "invalid"))
-        if etype == "json_invalid":
-            malformed = True
-        loc = tuple(err.get("loc", ()))
+        loc = (*prefix, *tuple(err.get("loc", ())))
         # pydantic puts custom error codes after "value_error"; ours carry them in ctx
         code = _CODE_MAP.get(etype, etype)
         ctx = err.get("ctx") or {}
@@ -155,6 +155,12 @@ def validation_problem(exc: RequestValidationError, request: Request) -> JSONRes
         else:
             message = str(err.get("msg", "invalid value"))
         errors.append(FieldError(pointer=_pointer(loc), code=code, message=message))
+    return errors
+
+
+def validation_problem(exc: RequestValidationError, request: Request) -> JSONResponse:
+    errors = field_errors(exc.errors())
+    malformed = any(err.get("type") == "json_invalid" for err in exc.errors())
     if malformed:
         return problem_response(
             400, "malformed_json", "The request body is not valid JSON.", errors, instance=request.url.path

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import hashlib
 import random
+import tempfile
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -77,6 +78,29 @@ def principal_key(authorization: str | None) -> str | None:
 
 def request_digest(path: str, body: bytes) -> str:
     return hashlib.sha256(path.encode() + b"\n" + body).hexdigest()
+
+
+def multipart_boundary(content_type: str) -> bytes | None:
+    kind, _, rest = content_type.partition(";")
+    if kind.strip().lower() != "multipart/form-data":
+        return None
+    for part in rest.split(";"):
+        name, _, value = part.strip().partition("=")
+        if name.lower() == "boundary" and value.strip('"'):
+            return value.strip('"').encode("latin-1")
+    return None
+
+
+def multipart_digest(path: str, spool: Any, boundary: bytes) -> str:
+    """The digest of a multipart body without its boundary: a client's retry of the same upload (same fields, same
+    file) draws a new random boundary, and is still the same request. Delimiters start a line (after CRLF), so
+    they are found line by line; the body is read back in bounded pieces."""
+    hasher = hashlib.sha256(path.encode() + b"\n")
+    delimiter = b"--" + boundary
+    spool.seek(0)
+    while piece := spool.readline(65536):
+        hasher.update(piece.replace(boundary, b"") if piece.startswith(delimiter) else piece)
+    return hasher.hexdigest()
 
 
 def lock_id(who: str, key: str) -> int:
@@ -139,13 +163,25 @@ class _Captured:
             await send(message)
 
 
+# POSTs that only read (a comparison, nothing to replay) and stream their body: passed through untouched, so a
+# whole county's NDJSON is never buffered here
+READ_ONLY_POSTS = frozenset({"/api/v1/reconcile"})
+SPOOL_IN_MEMORY = 1024 * 1024
+REPLAY_CHUNK = 64 * 1024
+
+
 class IdempotencyMiddleware:
-    def __init__(self, app: ASGIApp, hours: int = 24) -> None:
+    """See the module's docstring. The request body is hashed as it arrives and kept in a spooled file (in memory
+    up to 1 MB, then on disk), so a large upload (`large_bodies`: path -> limit) is never held whole in memory;
+    past its limit the request is a 413."""
+
+    def __init__(self, app: ASGIApp, hours: int = 24, large_bodies: dict[str, int] | None = None) -> None:
         self.app = app
         self.hours = hours
+        self.large_bodies = large_bodies or {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] != "POST":
+        if scope["type"] != "http" or scope["method"] != "POST" or scope["path"] in READ_ONLY_POSTS:
             await self.app(scope, receive, send)
             return
         headers = {k.decode().lower(): v.decode("latin-1") for k, v in scope["headers"]}
@@ -159,15 +195,33 @@ class IdempotencyMiddleware:
                 scope, receive, send
             )
             return
-        body = b""
-        more = True
-        while more:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                return
-            body += message.get("body", b"")
-            more = message.get("more_body", False)
-        digest = request_digest(scope["path"], body)
+        with tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY) as spool:
+            hasher = hashlib.sha256(scope["path"].encode() + b"\n")
+            limit = self.large_bodies.get(scope["path"])
+            size = 0
+            more = True
+            while more:
+                message = await receive()
+                if message["type"] == "http.disconnect":
+                    return
+                chunk = message.get("body", b"")
+                size += len(chunk)
+                if limit is not None and size > limit:
+                    await problem_response(413, "payload_too_large", f"The request body exceeds {limit} bytes.")(
+                        scope, receive, send
+                    )
+                    return
+                hasher.update(chunk)
+                spool.write(chunk)
+                more = message.get("more_body", False)
+            boundary = multipart_boundary(headers.get("content-type", ""))
+            digest = hasher.hexdigest() if boundary is None else multipart_digest(scope["path"], spool, boundary)
+            spool.seek(0)
+            await self._run(scope, receive, send, spool, digest, who, key)
+
+    async def _run(
+        self, scope: Scope, receive: Receive, send: Send, spool: Any, digest: str, who: str, key: str
+    ) -> None:
         maker: async_sessionmaker[AsyncSession] = scope["app"].state.sessionmaker
         if random.random() < 0.01:  # keep the table small without a scheduler
             async with maker() as session:
@@ -179,8 +233,10 @@ class IdempotencyMiddleware:
         async def replay_receive() -> Message:
             nonlocal sent_body
             if not sent_body:
-                sent_body = True
-                return {"type": "http.request", "body": body, "more_body": False}
+                chunk = spool.read(REPLAY_CHUNK)
+                more = len(chunk) == REPLAY_CHUNK
+                sent_body = not more
+                return {"type": "http.request", "body": chunk, "more_body": more}
             return await receive()
 
         async with maker() as session:

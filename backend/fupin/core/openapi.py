@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import BaseModel
+
 from fupin.core.errors import PROBLEM_MEDIA_TYPE, Problem
 
 _DESCRIPTIONS = {
@@ -14,6 +16,7 @@ _DESCRIPTIONS = {
     409: "Conflict with the current state",
     412: "If-Match does not match the current version",
     413: "Request body too large",
+    415: "Unsupported file type (judged by content)",
     422: "Invalid fields; see errors[].pointer",
     428: "If-Match required",
     429: "Too many requests",
@@ -64,12 +67,26 @@ ETAG_OPERATIONS = frozenset(
         "assessments-get",
         "assessments-put",
         "poverty-lines-put",
+        "webhooks-create",
+        "webhooks-get",
+        "webhooks-update",
+        "webhooks-rotate-secret",
+        "adjustment-windows-create",
+        "adjustment-windows-update",
     }
 )
 
 
 LOCATION_OPERATIONS = frozenset(
-    {"households-create", "members-add", "incomes-put", "assessments-put", "poverty-lines-put"}
+    {
+        "webhooks-create",
+        "households-create",
+        "members-add",
+        "incomes-put",
+        "assessments-put",
+        "poverty-lines-put",
+        "adjustment-windows-create",
+    }
 )
 
 
@@ -98,3 +115,33 @@ def document_headers(schema: dict[str, Any]) -> None:
                     headers["Location"] = LOCATION_HEADER
                 if not headers:
                     del response["headers"]
+
+
+# models of request bodies a route reads itself (streamed, or in several media types), added to the contract's
+# components by `document_request_bodies`
+_BODY_MODELS: dict[str, type[BaseModel]] = {}
+
+
+def request_body(content: dict[str, type[BaseModel]], *, description: str) -> dict[str, Any]:
+    """`openapi_extra` of a route that reads its body itself: the model of each media type, by reference."""
+    for model in content.values():
+        _BODY_MODELS[model.__name__] = model
+    return {
+        "requestBody": {
+            "required": True,
+            "description": description,
+            "content": {
+                media: {"schema": {"$ref": f"#/components/schemas/{model.__name__}"}}
+                for media, model in content.items()
+            },
+        }
+    }
+
+
+def document_request_bodies(schema: dict[str, Any]) -> None:
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    for name, model in sorted(_BODY_MODELS.items()):
+        body = model.model_json_schema(ref_template="#/components/schemas/{model}")
+        for nested, definition in body.pop("$defs", {}).items():
+            components.setdefault(nested, definition)
+        components.setdefault(name, body)

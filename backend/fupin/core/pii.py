@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from pydantic import ConfigDict, ValidationInfo, ValidatorFunctionWrapHandler, model_validator
-from sqlalchemy import case, func, literal
+from sqlalchemy import String, case, func, literal
 from sqlalchemy.sql.elements import ColumnElement
 
 from fupin.core.schemas import OutModel, RecordView
@@ -47,6 +47,31 @@ def _sql_id_number(column: Any) -> ColumnElement[str]:
     )
 
 
+_STARS = literal("*" * 40)  # a run of stars cut to length (SQLite has no repeat())
+
+
+def _substr(column: Any, start: Any, length: Any) -> ColumnElement[str]:
+    return func.substr(column, start, length, type_=String())
+
+
+def _sql_phone(column: Any) -> ColumnElement[str]:
+    """`mask_phone` in SQL: first 3 and last 4 kept."""
+    length = func.length(column)
+    return case(
+        (length < 7, _substr(_STARS, 1, length)),
+        else_=_substr(column, 1, 3) + _substr(_STARS, 1, length - 7) + _substr(column, length - 3, 4),
+    )
+
+
+def _sql_account(column: Any) -> ColumnElement[str]:
+    """`mask_account` in SQL: the last 4 kept."""
+    length = func.length(column)
+    return case(
+        (length <= 4, column),
+        else_=_substr(_STARS, 1, length - 4) + _substr(column, length - 3, 4),
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class Sensitive:
     name: str
@@ -74,8 +99,8 @@ REGISTRY: dict[str, Sensitive] = {
     s.name: s
     for s in (
         Sensitive("id_number", "证件号码", mask_id_number, _sql_id_number),
-        Sensitive("phone", "联系电话", mask_phone),
-        Sensitive("bank_account", "银行账号", mask_account),
+        Sensitive("phone", "联系电话", mask_phone, _sql_phone),
+        Sensitive("bank_account", "银行账号", mask_account, _sql_account),
         Sensitive("health", "健康状况", None),
         Sensitive("disability_grade", "残疾等级", None),
         Sensitive("birth_date", "出生日期", None),

@@ -13,18 +13,24 @@ own connection outside any transaction, rows turned into JSON bytes without ORM 
   the ORM would give them (UTC datetimes, UUIDs, dates), and `pydantic_core.to_json` writes them the way the
   declared response models would.
 Writes keep the request transaction of `core.db`.
+
+Exports need more than one statement over the same state (a count, the change-feed position, the rows):
+`ReadPath.snapshot()` is one read-only transaction on one connection (PostgreSQL REPEATABLE READ READ ONLY, rows
+streamed in batches; SQLite one deferred transaction, i.e. one WAL snapshot), whose `fetch`,
+`scalar` and `stream` all see the same committed state.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import weakref
 from collections.abc import AsyncIterator, Callable, Hashable, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
-from sqlalchemy import Select, and_, bindparam
+from sqlalchemy import Numeric, Select, and_, bindparam
 from sqlalchemy.engine import Dialect, make_url
 
 from fupin.authz.scope import AreaScope, code_range
@@ -59,6 +65,20 @@ class Compiled:
             return tuple(bound[name] for name in self.positional)
         return bound
 
+    def tuples(self, raw: Sequence[Sequence[Any]]) -> Sequence[Sequence[Any]]:
+        """Driver rows in column order, values through their types' processors (as lists only when one has)."""
+        if not self.processed:
+            return raw
+        at = {name: index for index, name in enumerate(self.columns)}
+        procs = [(at[name], proc) for name, proc in self.processed]
+        out: list[list[Any]] = []
+        for row in raw:
+            values = list(row)
+            for index, proc in procs:
+                values[index] = proc(values[index])
+            out.append(values)
+        return out
+
     def rows(self, raw: Sequence[Sequence[Any]]) -> list[dict[str, Any]]:
         """Driver rows as dicts in the statement's column order, values through their types' processors."""
         names = self.columns
@@ -69,8 +89,22 @@ class Compiled:
         return out
 
 
+_PG_NUMERIC_OID = 1700
+
+
+def _result_processor(type_: Any, dialect: Dialect) -> Processor:
+    impl = type_.dialect_impl(dialect)
+    # psycopg's numeric processors are chosen by the column's type OID (numeric: Decimal as the driver gives it)
+    coltype = _PG_NUMERIC_OID if dialect.name == "postgresql" and isinstance(impl, Numeric) else None
+    return impl.result_processor(dialect, coltype)
+
+
 def compile_read(stmt: Select[Any], dialect: Dialect) -> Compiled:
     compiled = stmt.compile(dialect=dialect)
+    expanding = [name for param, name in compiled.bind_names.items() if param.expanding]
+    if expanding:
+        # an IN list is rendered per call ([POSTCOMPILE_x]): a compiled-once read statement cannot hold one
+        raise ValueError(f"read-path statements take no IN lists ({', '.join(expanding)}): use or_() of equalities")
     bind: dict[str, Processor] = {}
     for param in compiled.binds.values():
         bind[compiled.bind_names[param]] = param.type.dialect_impl(dialect).bind_processor(dialect)
@@ -78,7 +112,7 @@ def compile_read(stmt: Select[Any], dialect: Dialect) -> Compiled:
     processed = tuple(
         (name, proc)
         for name, c in zip(columns, stmt.selected_columns, strict=True)
-        if (proc := c.type.dialect_impl(dialect).result_processor(dialect, None)) is not None
+        if (proc := _result_processor(c.type, dialect)) is not None
     )
     positional = tuple(compiled.positiontup) if compiled.positional and compiled.positiontup else None
     defaults = {name: value for name, value in compiled.params.items() if value is not None}
@@ -189,6 +223,128 @@ class ReadPath:
         rows = await self.fetch(query, scope, values)
         return next(iter(rows[0].values())) if rows else None
 
+    # ------------------------------------------------------------ snapshots
+
+    async def open_snapshot(self) -> Snapshot:
+        """A read-only transaction on a connection of its own; the caller closes it (`Snapshot.close`)."""
+        if self.is_sqlite:
+            assert self._sqlite is not None, "the read path is not open"
+            conn = await self._sqlite.get()
+            try:
+                await conn.execute("BEGIN")  # deferred: the WAL snapshot is taken by the first read
+            except BaseException:
+                self._sqlite.put_nowait(conn)
+                raise
+        else:
+            conn = await self._pg_pool.getconn()
+            try:
+                await conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+                await conn.execute("SET LOCAL DateStyle = 'ISO, YMD'")  # dates cast to text read 2016-05-10
+            except BaseException:
+                await self._pg_pool.putconn(conn)
+                raise
+        return Snapshot(self, conn)
+
+    @contextlib.asynccontextmanager
+    async def snapshot(self) -> AsyncIterator[Snapshot]:
+        """`async with read.snapshot() as snap:` every read of the block sees one committed state."""
+        snap = await self.open_snapshot()
+        try:
+            yield snap
+        finally:
+            await snap.close()
+
+    async def _release(self, conn: Any) -> None:
+        if self.is_sqlite:
+            try:
+                if conn.in_transaction:
+                    await conn.execute("ROLLBACK")
+            finally:
+                assert self._sqlite is not None
+                self._sqlite.put_nowait(conn)
+        else:
+            try:
+                if not conn.closed and conn.info.transaction_status.name != "IDLE":
+                    await conn.execute("ROLLBACK")
+            except Exception:  # a broken connection: the pool discards it
+                pass
+            finally:
+                await self._pg_pool.putconn(conn)
+
+
+class Snapshot:
+    """One read-only transaction of the read path: `fetch`, `scalar` and `stream` see the same committed state.
+    Statements run one after another (one connection); `close` ends the transaction and returns the connection
+    (idempotent, so a streamed response and its request scope may both call it)."""
+
+    def __init__(self, read: ReadPath, conn: Any) -> None:
+        self._read = read
+        self._conn = conn
+        self._streams: weakref.WeakSet[AsyncIterator[Any]] = weakref.WeakSet()
+        self.closed = False
+
+    def _bound(self, query: ReadQuery, scope: AreaScope | None, values: dict[str, Any]) -> tuple[Compiled, Any]:
+        if self.closed:
+            raise RuntimeError("the snapshot is closed")
+        compiled = self._read.compiled(query, scope)
+        return compiled, compiled.parameters({**values, **(scope_values(scope) if scope is not None else {})})
+
+    async def fetch(self, query: ReadQuery, scope: AreaScope | None, values: dict[str, Any]) -> list[dict[str, Any]]:
+        compiled, params = self._bound(query, scope, values)
+        if self._read.is_sqlite:
+            async with self._conn.execute(compiled.sql, params) as cursor:
+                raw = await cursor.fetchall()
+        else:
+            raw = await (await self._conn.execute(compiled.sql, params)).fetchall()
+        return compiled.rows(raw)
+
+    async def scalar(self, query: ReadQuery, scope: AreaScope | None, values: dict[str, Any]) -> Any:
+        rows = await self.fetch(query, scope, values)
+        return next(iter(rows[0].values())) if rows else None
+
+    def columns(self, query: ReadQuery, scope: AreaScope | None) -> tuple[str, ...]:
+        return self._read.compiled(query, scope).columns
+
+    def stream(
+        self, query: ReadQuery, scope: AreaScope | None, values: dict[str, Any], *, batch: int = 2000
+    ) -> AsyncIterator[Sequence[Sequence[Any]]]:
+        """The rows of `query` in batches of up to `batch`, as sequences in column order (values through their
+        types' processors); memory stays one batch whatever the size of the result. PostgreSQL streams the
+        statement in chunks of `batch` rows (libpq's chunked-rows mode): the server sends rows as it produces
+        them and waits while the client is busy, and the statement is planned like any query (parallel workers
+        included, which a DECLAREd cursor would forbid), so it reads as fast as COPY of the same statement. A
+        stream still open when the snapshot closes is closed first (its statement ends on the connection before
+        the connection is given back)."""
+        rows = self._stream(*self._bound(query, scope, values), batch=batch)
+        self._streams.add(rows)
+        return rows
+
+    async def _stream(self, compiled: Compiled, params: Any, *, batch: int) -> AsyncIterator[Sequence[Sequence[Any]]]:
+        if self._read.is_sqlite:
+            async with self._conn.execute(compiled.sql, params) as cursor:
+                while raw := await cursor.fetchmany(batch):
+                    yield compiled.tuples(raw)
+            return
+        async with self._conn.cursor() as cursor:
+            rows: list[Any] = []
+            async for row in cursor.stream(compiled.sql, params, size=batch):
+                rows.append(row)
+                if len(rows) >= batch:
+                    yield compiled.tuples(rows)
+                    rows = []
+            if rows:
+                yield compiled.tuples(rows)
+
+    async def close(self) -> None:
+        if not self.closed:
+            self.closed = True
+            try:
+                for rows in list(self._streams):
+                    with contextlib.suppress(RuntimeError):  # one running elsewhere ends with the connection
+                        await rows.aclose()  # type: ignore[attr-defined]
+            finally:
+                await self._read._release(self._conn)
+
 
 async def get_read_path(request: Request) -> ReadPath:  # async: a plain def would run in a thread
     read_path: ReadPath = request.app.state.read_path
@@ -197,3 +353,33 @@ async def get_read_path(request: Request) -> ReadPath:  # async: a plain def wou
 
 # the read path of the app, for list routes (they open no session and no transaction)
 ReadDb = Annotated[ReadPath, Depends(get_read_path)]
+
+
+class RequestSnapshots:
+    """The snapshots one request opens, all closed when the request is over: after a streamed body has been
+    sent, or when anything failed before (a streamed body may close its snapshot earlier itself)."""
+
+    def __init__(self, read: ReadPath) -> None:
+        self.read = read
+        self._open: list[Snapshot] = []
+
+    async def open(self) -> Snapshot:
+        snap = await self.read.open_snapshot()
+        self._open.append(snap)
+        return snap
+
+    async def close(self) -> None:
+        while self._open:
+            await self._open.pop().close()
+
+
+async def request_snapshots(request: Request) -> AsyncIterator[RequestSnapshots]:
+    # the default scope of a dependency with yield: its exit runs once the response (streamed body included) is sent
+    snapshots = RequestSnapshots(request.app.state.read_path)
+    try:
+        yield snapshots
+    finally:
+        await snapshots.close()
+
+
+ReadSnapshots = Annotated[RequestSnapshots, Depends(request_snapshots)]

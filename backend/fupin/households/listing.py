@@ -76,26 +76,46 @@ class Shape:
     cursor: bool
 
 
-def _filtered(shape: Shape) -> Select[Any]:
-    stmt = _columns()
-    if shape.statuses:
-        stmt = stmt.where(Household.status.in_([bindparam(f"status_{i}") for i in range(shape.statuses)]))
-    present = set(shape.filters)
+def filter_conditions(statuses: int, filters: tuple[str, ...]) -> list[Any]:
+    """The WHERE conditions of the list's filters (`statuses` status values, the other filters present), with
+    the bind parameters `bind_filters` fills: the household list and the household export filter alike."""
+    conditions: list[Any] = []
+    if statuses:
+        conditions.append(Household.status.in_([bindparam(f"status_{i}") for i in range(statuses)]))
+    present = set(filters)
     if "attribute" in present:
-        stmt = stmt.where(Household.attribute == bindparam("attribute"))
+        conditions.append(Household.attribute == bindparam("attribute"))
     if "main_cause" in present:
-        stmt = stmt.where(Household.main_cause == bindparam("main_cause"))
+        conditions.append(Household.main_cause == bindparam("main_cause"))
     if "identified_year" in present:
-        stmt = stmt.where(Household.identified_year == bindparam("identified_year", type_=Integer))
+        conditions.append(Household.identified_year == bindparam("identified_year", type_=Integer))
     if "exit_year" in present:
-        stmt = stmt.where(Household.exit_year == bindparam("exit_year", type_=Integer))
+        conditions.append(Household.exit_year == bindparam("exit_year", type_=Integer))
     if "q" in present:
-        stmt = stmt.where(_member_exists(or_(Member.name == bindparam("q"), Member.id_number == bindparam("q_id"))))
+        conditions.append(_member_exists(or_(Member.name == bindparam("q"), Member.id_number == bindparam("q_id"))))
     if "member_health" in present:
-        stmt = stmt.where(_member_exists(Member.health == bindparam("member_health")))
+        conditions.append(_member_exists(Member.health == bindparam("member_health")))
     if "member_labour" in present:
-        stmt = stmt.where(_member_exists(Member.labour == bindparam("member_labour")))
-    return stmt
+        conditions.append(_member_exists(Member.labour == bindparam("member_labour")))
+    return conditions
+
+
+def bind_filters(filters: HouseholdFilters) -> tuple[int, tuple[str, ...], dict[str, Any]]:
+    """What a statement of `filter_conditions` depends on (how many statuses, which other filters are present)
+    and the values to bind."""
+    present = tuple(
+        f.name for f in fields(filters) if f.name != "status" and getattr(filters, f.name) not in (None, "")
+    )
+    values: dict[str, Any] = {name: getattr(filters, name) for name in present}
+    if filters.q:
+        values["q_id"] = filters.q.upper()
+    for i, status in enumerate(filters.status or ()):
+        values[f"status_{i}"] = status
+    return len(filters.status or ()), present, values
+
+
+def _filtered(shape: Shape) -> Select[Any]:
+    return _columns().where(*filter_conditions(shape.statuses, shape.filters))
 
 
 def _keys(sort: str) -> tuple[tuple[Any, Any], tuple[Any, Any]]:
@@ -173,15 +193,8 @@ async def page_json(
 ) -> bytes:
     """One keyset page as the JSON of `HouseholdPage`: the cursor is the sort key of the last row, so a deep page
     costs what page 1 costs. `scope` is the caller's, narrowed to the region filter."""
-    present = tuple(
-        f.name for f in fields(filters) if f.name != "status" and getattr(filters, f.name) not in (None, "")
-    )
-    shape = Shape(len(filters.status or ()), present, sort, bool(cursor))
-    values: dict[str, Any] = {name: getattr(filters, name) for name in present}
-    if filters.q:
-        values["q_id"] = filters.q.upper()
-    for i, status in enumerate(filters.status or ()):
-        values[f"status_{i}"] = status
+    statuses, present, values = bind_filters(filters)
+    shape = Shape(statuses, present, sort, bool(cursor))
     kind = _cursor_kind(sort)
     if cursor:
         values["after_1"], values["after_2"] = _cursor_values(cursor, kind)

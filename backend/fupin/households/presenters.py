@@ -62,18 +62,36 @@ ASSESSMENT_ITEMS = ("food_clothing", "compulsory_education", "basic_medical", "s
 # ---------------------------------------------------------------- audit targets
 
 
+# a household in one of these statuses has left every reader's area (注销): its feed entries are tombstones
+OUT_OF_THE_REGISTER = frozenset({"removed"})
+
+
 def household_target(household: Household) -> audit.Target:
     hid = str(household.public_id)
-    return audit.Target("household", hid, household.village_code, subject_id=hid, version=household.version)
+    return audit.Target(
+        "household",
+        hid,
+        household.village_code,
+        subject_id=hid,
+        version=household.version,
+        external_id=household.external_id,
+        source_system=household.source_system,
+        tombstone=household.status in OUT_OF_THE_REGISTER,
+    )
 
 
 def member_target(member: Member, household: Household) -> audit.Target:
+    """A member's entries name the household's external identifiers; a member who left is a tombstone (the
+    household itself stays: its own entry for the new member count follows)."""
     return audit.Target(
         "member",
         str(member.public_id),
         household.village_code,
         subject_id=str(household.public_id),
         version=household.version,
+        external_id=household.external_id,
+        source_system=household.source_system,
+        tombstone=not member.active,
     )
 
 
@@ -84,6 +102,8 @@ def yearly_target(entity: str, household: Household, year: int) -> audit.Target:
         household.village_code,
         subject_id=str(household.public_id),
         version=household.version,
+        external_id=household.external_id,
+        source_system=household.source_system,
     )
 
 

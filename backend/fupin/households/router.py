@@ -7,9 +7,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
 
+from fupin.adjustments.http import PENDING_ACCEPTED, pending_accepted
 from fupin.audit import trail
 from fupin.audit.schemas import AuditPage, TrailQuery
-from fupin.authz.deps import HouseholdReader, HouseholdTransitioner, HouseholdWriter
+from fupin.authz.deps import HouseholdReader, HouseholdTransitioner, HouseholdWriter, MayOverrideLocks
 from fupin.authz.policy import require_personal_data
 from fupin.core.concurrency import IfMatch, etag, parse_if_match
 from fupin.core.db import DbSession
@@ -116,43 +117,62 @@ async def get_household(
     "/{household_id}",
     response_model=HouseholdOut,
     operation_id="households-update",
-    responses=problems(*UPDATE),
+    responses={**problems(*UPDATE), **PENDING_ACCEPTED},
 )
 async def update_household(
     household_id: uuid.UUID,
     body: HouseholdUpdate,
     session: DbSession,
     principal: HouseholdWriter,
+    may_override: MayOverrideLocks,
     response: Response,
     if_match: IfMatch = None,
-) -> HouseholdOut:
-    household = await service.update_household(
-        session, principal, household_id=household_id, expected_version=parse_if_match(if_match), data=body
+) -> HouseholdOut | Response:
+    """Change the fields sent. A locked field (attribute, identification_standard) outside the adjustment window
+    (年度调整) is kept as a pending change: 202 `{pending_change}` with its Location, the other fields applied."""
+    outcome = await service.change_household(
+        session,
+        principal,
+        household_id=household_id,
+        expected_version=parse_if_match(if_match),
+        data=body,
+        may_override=may_override,
     )
-    response.headers["ETag"] = etag(household.version)
-    return await presenters.household_out(session, principal, household)
+    if outcome.pending is not None:
+        return pending_accepted(outcome)
+    response.headers["ETag"] = etag(outcome.household.version)
+    return await presenters.household_out(session, principal, outcome.household)
 
 
 @router.post(
     "/{household_id}/status-transitions",
     response_model=HouseholdOut,
     operation_id="households-transition",
-    responses=problems(*UPDATE),
+    responses={**problems(*UPDATE), **PENDING_ACCEPTED},
 )
 async def status_transition(
     household_id: uuid.UUID,
     body: StatusTransitionIn,
     session: DbSession,
     principal: HouseholdTransitioner,
+    may_override: MayOverrideLocks,
     response: Response,
     if_match: IfMatch = None,
-) -> HouseholdOut:
-    """Change the status (e.g. 未脱贫 → 已脱贫) with a reason; exits require a passing evaluation."""
-    household = await workflow.transition(
-        session, principal, household_id=household_id, expected_version=parse_if_match(if_match), data=body
+) -> HouseholdOut | Response:
+    """Change the status (e.g. 未脱贫 → 已脱贫) with a reason; exits require a passing evaluation. A move to or
+    from 已脱贫, 注销 or 返贫 outside the adjustment window is checked, then kept as a pending change (202)."""
+    outcome = await workflow.submit_transition(
+        session,
+        principal,
+        household_id=household_id,
+        expected_version=parse_if_match(if_match),
+        data=body,
+        may_override=may_override,
     )
-    response.headers["ETag"] = etag(household.version)
-    return await presenters.household_out(session, principal, household)
+    if outcome.pending is not None:
+        return pending_accepted(outcome)
+    response.headers["ETag"] = etag(outcome.household.version)
+    return await presenters.household_out(session, principal, outcome.household)
 
 
 @router.get(

@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
+from fupin.adjustments.schemas import OverrideReason
 from fupin.core.pii import MaskedOut, PersonalData
 from fupin.core.schemas import DateIn, MoneyOut, OutModel, RegionCode, StrictModel, error_at
 from fupin.households.fields import (
@@ -94,7 +95,9 @@ class HouseholdCreate(HouseholdFields):
 
 
 class HouseholdUpdate(StrictModel):
-    """Partial update (PATCH): only the fields sent change. Status changes go through status-transitions."""
+    """Partial update (PATCH): only the fields sent change. Status changes go through status-transitions.
+    The locked fields (attribute, identification_standard) outside an open adjustment window wait as a pending
+    change (202), unless `override_reason` is given by a holder of adjustments:override."""
 
     village_code: RegionCode | None = None
     group: Annotated[str, Field(max_length=40)] | None = None
@@ -120,6 +123,7 @@ class HouseholdUpdate(StrictModel):
     military_family: bool | None = None
     only_child: bool | None = None
     two_daughters: bool | None = None
+    override_reason: OverrideReason | None = None
 
 
 class HouseholdOut(MaskedOut):
@@ -217,6 +221,7 @@ class StatusTransitionIn(StrictModel):
     to_status: Status
     reason: Annotated[str, Field(min_length=2, max_length=500)]
     year: Year | None = Field(None, description="Assessment year; required for exits (脱贫年度)")
+    override_reason: OverrideReason | None = None
 
 
 class StatusChangeOut(OutModel):

@@ -8,6 +8,8 @@ from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from fupin.adjustments import gate
+from fupin.adjustments.gate import Outcome
 from fupin.audit import chain as audit
 from fupin.authz.principal import Principal
 from fupin.core.concurrency import check_version
@@ -210,10 +212,32 @@ async def update_household(
     expected_version: int | None,
     data: HouseholdUpdate,
 ) -> Household:
+    """`change_household`, for callers that only need the household."""
+    outcome = await change_household(
+        session, principal, household_id=household_id, expected_version=expected_version, data=data
+    )
+    return outcome.household
+
+
+async def change_household(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    household_id: uuid.UUID,
+    expected_version: int | None,
+    data: HouseholdUpdate,
+    may_override: bool = False,
+    hold_locked: bool = True,
+) -> Outcome:
+    """Validate all that was sent, apply it; locked fields outside an open adjustment window are kept as a pending
+    change instead (`adjustments.gate`), unless `data.override_reason` (authz: adjustments:override, `may_override`)
+    applies them now. `hold_locked=False`: the adjustments.apply job, applying inside an open window."""
     household = await repo.get_household(session, principal.scope, household_id, for_update=True)
     stats_before = stats.snapshot(household)
     check_version(expected_version, household.version)
-    sent = data.model_dump(exclude_unset=True)
+    override = data.override_reason
+    gate.check_override(override, may_override=may_override)
+    sent = data.model_dump(exclude_unset=True, exclude={"override_reason"})
     errors = [
         FieldError(pointer=f"/{k}", code="required", message="不能为空 (may not be null)")
         for k, v in sent.items()
@@ -235,6 +259,11 @@ async def update_household(
             "household.secondary_causes",
             "次要致贫原因不能重复, 也不能与主要致贫原因相同",
         )
+    sent, locked = await gate.split_locked(session, household, sent=sent)
+    extra = None
+    if locked and (override is not None or not hold_locked):
+        sent, locked = {**sent, **locked}, {}
+        extra = {"override_reason": [None, override]} if override is not None else None
     async with audit.tracked(
         session,
         household,
@@ -243,6 +272,7 @@ async def update_household(
         fields=HOUSEHOLD_AUDITED,
         target=lambda: household_target(household),
         touch=True,
+        extra=extra,
     ):
         for key, value in sent.items():
             setattr(household, "group_name" if key == "group" else key, value)
@@ -250,4 +280,7 @@ async def update_household(
                 household.identified_year = value.year
         check_consistency(household)
     await stats.move(session, stats_before, household)
-    return household
+    pending = None
+    if locked:
+        pending = await gate.queue_pending(session, principal, household=household, kind="update", changes=locked)
+    return Outcome(household, pending)

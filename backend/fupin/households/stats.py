@@ -28,16 +28,29 @@ def snapshot(h: Household) -> Snapshot:
     return tuple(keys), h.member_count
 
 
-async def _add(session: AsyncSession, key: Key, households: int, people: int) -> None:
-    village, dimension, value = key
+async def _add(session: AsyncSession, deltas: list[tuple[Key, int, int]]) -> None:
+    """Add the deltas to their summary rows in one statement (one round trip per household write, not one per
+    dimension); the rows go in the order given, so concurrent writers lock them in the same order."""
     dialect = session.get_bind().dialect.name
     upsert = (pg_insert if dialect == "postgresql" else sqlite_insert)(HouseholdStat).values(
-        village_code=village, dimension=dimension, value=value, households=households, people=people
+        [
+            {
+                "village_code": village,
+                "dimension": dimension,
+                "value": value,
+                "households": households,
+                "people": people,
+            }
+            for (village, dimension, value), households, people in deltas
+        ]
     )
     await session.execute(
         upsert.on_conflict_do_update(
             index_elements=["village_code", "dimension", "value"],
-            set_={"households": HouseholdStat.households + households, "people": HouseholdStat.people + people},
+            set_={
+                "households": HouseholdStat.households + upsert.excluded.households,
+                "people": HouseholdStat.people + upsert.excluded.people,
+            },
         )
     )
 
@@ -56,9 +69,13 @@ async def move(session: AsyncSession, before: Snapshot | None, household: Househ
     for key in after[0]:
         delta_households[key] += 1
         delta_people[key] += after[1]
-    for key in sorted(set(delta_households) | set(delta_people)):  # a fixed order: no lock-order deadlocks
-        if delta_households[key] or delta_people[key]:
-            await _add(session, key, delta_households[key], delta_people[key])
+    deltas = [
+        (key, delta_households[key], delta_people[key])
+        for key in sorted(set(delta_households) | set(delta_people))  # a fixed order: no lock-order deadlocks
+        if delta_households[key] or delta_people[key]
+    ]
+    if deltas:
+        await _add(session, deltas)
 
 
 SUMMARY_COLUMNS = ["village_code", "dimension", "value", "households", "people"]

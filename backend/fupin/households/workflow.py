@@ -7,6 +7,8 @@
     注销 removed             → (final)
 
 An exit needs the year and a passing exit evaluation for it; 注销 is decided at county level or above.
+Moves to or from 已脱贫, 注销 and 返贫 are locked outside the adjustment window (年度调整, `adjustments.locks`):
+they are checked in full, then kept as pending changes until a window opens.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from fupin.adjustments import gate
+from fupin.adjustments.gate import Outcome
 from fupin.audit import chain as audit
 from fupin.authz.policy import require_household_removal
 from fupin.authz.principal import Principal
@@ -87,12 +91,40 @@ async def transition(
     expected_version: int | None,
     data: StatusTransitionIn,
 ) -> Household:
+    """`submit_transition`, for callers that only need the household."""
+    outcome = await submit_transition(
+        session, principal, household_id=household_id, expected_version=expected_version, data=data
+    )
+    return outcome.household
+
+
+async def submit_transition(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    household_id: uuid.UUID,
+    expected_version: int | None,
+    data: StatusTransitionIn,
+    may_override: bool = False,
+    hold_locked: bool = True,
+) -> Outcome:
+    """Check the move (the table and its guards) and make it; a locked move outside an open adjustment window is
+    kept as a pending change instead (`adjustments.gate`), unless `data.override_reason` (authz:
+    adjustments:override, `may_override`) makes it now. `hold_locked=False`: the adjustments.apply job, inside an
+    open window."""
     household = await repo.get_household(session, principal.scope, household_id, for_update=True)
     stats_before = stats.snapshot(household)
     check_version(expected_version, household.version)
+    override = data.override_reason
+    gate.check_override(override, may_override=may_override)
     current = household.status
     ctx = StatusContext(session=session, principal=principal, household=household, request=data)
     await HOUSEHOLD_STATUS.check(source=current, target=data.to_status, context=ctx)
+    locked = await gate.move_locked(session, household, target=data.to_status)
+    if locked and override is None and hold_locked:
+        asked = data.model_dump(mode="json", include={"to_status", "reason", "year"})
+        pending = await gate.queue_pending(session, principal, household=household, kind="transition", changes=asked)
+        return Outcome(household, pending)
     async with audit.tracked(
         session,
         household,
@@ -100,6 +132,7 @@ async def transition(
         action="household.status_changed",
         fields=HOUSEHOLD_AUDITED,
         target=lambda: household_target(household),
+        extra={"override_reason": [None, override]} if locked and override is not None else None,
     ):
         household.status = data.to_status
         household.status_reason = data.reason
@@ -119,4 +152,4 @@ async def transition(
             )
         )
     await stats.move(session, stats_before, household)
-    return household
+    return Outcome(household)

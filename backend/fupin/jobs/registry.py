@@ -10,16 +10,19 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fupin.authz.scope import AreaScope
+from fupin.core.readpath import ReadPath
 from fupin.jobs.models import Job
 
 
 @dataclass(frozen=True, slots=True)
 class ChunkContext:
-    """What a chunk may use: the worker's session (its transaction also commits the marker), the job's area."""
+    """What a chunk may use: the worker's session (its transaction also commits the marker), the job's area, and
+    the read path (for a read snapshot of its own, e.g. an export's)."""
 
     session: AsyncSession
     scope: AreaScope
     job: Job
+    read: ReadPath | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,6 +22,9 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+import fupin.adjustments.apply  # registers the kind
+import fupin.exports.jobs  # registers the kind
+import fupin.imports.service  # registers the kind
 import fupin.jobs.stats_rebuild  # noqa: F401  (registers the kind)
 from fupin.authz.deps import job_scope
 from fupin.core.context import Actor
@@ -105,7 +108,8 @@ class Worker:
                 if kind is None:
                     await self._finish(session, job, "failed", error=f"unknown job kind {job.kind!r}")
                     return False
-                chunk = await kind.run_chunk(ChunkContext(session, job_scope(job.region_code), job), job.marker)
+                context = ChunkContext(session, job_scope(job.region_code), job, read=self.read)
+                chunk = await kind.run_chunk(context, job.marker)
                 job.marker = chunk.next_marker
                 job.done += chunk.done
                 job.chunks += 1

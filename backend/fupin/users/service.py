@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from fupin.audit import chain as audit
 from fupin.authz.policy import check_grant
 from fupin.authz.principal import Principal
-from fupin.authz.roles import ROLE_LABELS, Role
+from fupin.authz.roles import ROLE_LABELS, Permission, Role, key_permissions, permissions_for
 from fupin.authz.scope import unscoped
 from fupin.config import get_settings
 from fupin.core.context import Actor
@@ -274,3 +274,26 @@ async def revoke_api_key(session: AsyncSession, principal: Principal, *, key_id:
             changes={"revoked_at": [None, key.revoked_at]},
             feed=False,
         )
+
+
+async def current_permissions(session: AsyncSession, *, kind: str, public_id: str) -> frozenset[Permission]:
+    """What a user or API key may do now, for work done on its behalf later (webhook deliveries): nothing once
+    the user is deactivated or gone, or the key revoked, expired or gone."""
+    try:
+        pid = uuid.UUID(public_id)
+    except ValueError:
+        return frozenset()
+    reason = unscoped("a background task checks the owner it works for")
+    if kind == "user":
+        user = (
+            await session.execute(select(User).where(User.public_id == pid).execution_options(**reason))
+        ).scalar_one_or_none()
+        return permissions_for(list(user.roles)) if user is not None and user.active else frozenset()
+    if kind == "api_key":
+        key = (
+            await session.execute(select(ApiKey).where(ApiKey.public_id == pid).execution_options(**reason))
+        ).scalar_one_or_none()
+        if key is None or key.revoked_at is not None or (key.expires_at is not None and key.expires_at <= utcnow()):
+            return frozenset()
+        return key_permissions(list(key.roles), list(key.scopes))
+    return frozenset()

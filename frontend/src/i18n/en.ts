@@ -52,7 +52,7 @@ const en: MessageSchema = {
     updatedAt: 'Updated', version: 'Version', region: 'Region', q: 'Name or ID number', qPlaceholder: 'Name or full ID number',
     memberHealth: 'Member health', memberLabour: 'Member labour ability', sort: 'Sort',
     sortOptions: { household_number: 'Number ascending', '-household_number': 'Number descending', updated_at: 'Oldest update', '-updated_at': 'Latest update' },
-    empty: 'No households match', created: 'Household registered', updated: 'Household saved',
+    empty: 'No households match', created: 'Household registered', updated: 'Household saved', pendingAdjustment: 'Submitted: the locked change waits for the annual adjustment window',
     basic: 'Basic data', members: 'Members', incomes: 'Income', assessments: 'Two assurances, three guarantees', statusHistory: 'Status history',
     audit: 'Audit trail', exitEvaluation: 'Exit evaluation', transition: 'Change status', livingConditions: 'Living conditions',
     notFoundTitle: 'Household not found', notFoundBody: 'It does not exist or is outside your area.',
@@ -117,6 +117,7 @@ const en: MessageSchema = {
       member: { added: 'Member added', removed: 'Member removed', updated: 'Member updated' },
       income: { created: 'Income recorded', updated: 'Income updated' },
       assessment: { created: 'Assessment recorded', updated: 'Assessment updated' },
+      pending_change: { requested: 'Change waiting for the adjustment window', cancelled: 'Pending change cancelled', applied: 'Applied in the adjustment window', failed: 'Pending change failed' },
     },
   },
   jobs: {
@@ -264,6 +265,9 @@ const en: MessageSchema = {
         bad_bool: 'Write yes or no', bad_id: 'Not a valid id', masked_value: 'Masked values are not written back', member_not_found: 'No such member',
         no_key: 'The household key is missing', no_head_row: 'The head of household row is missing', conflict: 'The household changed meanwhile; try again',
       },
+      pending_change: { exists: 'A pending change of this household waits already; cancel it first', not_requester: 'Only the requester or an adjustments manager may cancel it', not_pending: 'Already decided; nothing to cancel', base_moved: 'The values changed since the request' },
+      adjustment: { override_forbidden: 'Changing a locked field outside the window needs the override permission' },
+      adjustment_window: { overlap: 'Overlaps another adjustment window', closed: 'The adjustment window is not open', closes_before_opens: 'The end is before the start', outside_area: 'The window belongs to a wider area' },
       household: {
         duplicate_member: 'This ID number is already registered (twice here or in another active household)', head_required: 'Exactly one head of household is required',
         secondary_causes: 'Other causes must differ from each other and from the main cause', removed: 'The household was removed',

@@ -55,7 +55,7 @@ const zhCN = {
     updatedAt: '更新时间', version: '版本', region: '区域', q: '姓名或身份证号', qPlaceholder: '输入姓名或完整身份证号',
     memberHealth: '成员健康状况', memberLabour: '成员劳动能力', sort: '排序',
     sortOptions: { household_number: '户编号升序', '-household_number': '户编号降序', updated_at: '更新时间升序', '-updated_at': '最近更新' },
-    empty: '没有符合条件的贫困户', created: '贫困户已建档', updated: '贫困户信息已保存',
+    empty: '没有符合条件的贫困户', created: '贫困户已建档', updated: '贫困户信息已保存', pendingAdjustment: '已提交，待年度调整期开放后处理（锁定字段）',
     basic: '基本信息', members: '家庭成员', incomes: '收入情况', assessments: '两不愁三保障', statusHistory: '状态变更记录',
     audit: '操作记录', exitEvaluation: '脱贫评估', transition: '状态变更', livingConditions: '生产生活条件',
     notFoundTitle: '未找到该贫困户', notFoundBody: '该户不存在，或不在您的辖区范围内。',
@@ -120,6 +120,7 @@ const zhCN = {
       member: { added: '增加成员', removed: '减少成员', updated: '修改成员信息' },
       income: { created: '填报收入', updated: '修改收入' },
       assessment: { created: '填报两不愁三保障', updated: '修改两不愁三保障' },
+      pending_change: { requested: '提交待年度调整的变更', cancelled: '撤销待调整变更', applied: '年度调整期内生效', failed: '待调整变更未能生效' },
     },
   },
   jobs: {
@@ -267,6 +268,9 @@ const zhCN = {
         bad_bool: '请填写“是”或“否”', bad_id: '编号格式不正确', masked_value: '脱敏的值不会写回', member_not_found: '未找到该成员',
         no_key: '缺少户的编号', no_head_row: '缺少户主行', conflict: '该户在导入期间被他人修改，请重试',
       },
+      pending_change: { exists: '该户已有待处理的同类调整申请，请先撤销', not_requester: '只有申请人或年度调整管理员可以撤销', not_pending: '该申请已处理，不能撤销', base_moved: '申请后相关信息已变化' },
+      adjustment: { override_forbidden: '调整期外直接修改锁定字段需要特别授权' },
+      adjustment_window: { overlap: '与已有调整期重叠', closed: '调整期未开放', closes_before_opens: '结束日期不能早于开始日期', outside_area: '该调整期由上级配置，不能修改' },
       household: {
         duplicate_member: '该身份证号已登记（同一户内重复或已在其他在册贫困户中）', head_required: '须有且只有一名户主',
         secondary_causes: '其他致贫原因不能重复，也不能与主要致贫原因相同', removed: '该户已注销',

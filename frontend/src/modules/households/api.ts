@@ -16,6 +16,7 @@ import type {
   MemberAdd,
   MemberUpdate,
   Page,
+  PendingChange,
   PovertyLine,
   StatusChange,
 } from '@/api/types'
@@ -80,13 +81,24 @@ export function createHousehold(body: HouseholdCreate): Promise<Household> {
   return unwrap(api.POST('/api/v1/households', { body }))
 }
 
-export function updateHousehold(id: string, version: number, body: HouseholdUpdate): Promise<Household> {
-  return unwrap(
+/** A household write; `pending_change` when its locked part waits for the adjustment window (年度调整, 202). */
+export type HouseholdWrite = Household & { pending_change?: PendingChange }
+
+/** 202 `{pending_change}`: the other fields were applied; the household is read again as it is now. */
+async function settled(id: string, result: Household | { pending_change: PendingChange }): Promise<HouseholdWrite> {
+  if (!('pending_change' in result)) return result
+  const { data } = await getHousehold(id)
+  return { ...data, pending_change: result.pending_change }
+}
+
+export async function updateHousehold(id: string, version: number, body: HouseholdUpdate): Promise<HouseholdWrite> {
+  const result = await unwrap(
     api.PATCH('/api/v1/households/{household_id}', {
       params: { path: { household_id: id }, header: { 'If-Match': ifMatch(version) } },
       body,
     }),
   )
+  return settled(id, result)
 }
 
 export function addMember(id: string, body: MemberAdd): Promise<Member> {
@@ -157,13 +169,14 @@ export function evaluateExit(id: string, year: number): Promise<ExitEvaluation> 
   return unwrap(api.POST('/api/v1/households/{household_id}/exit-evaluation', { params: { path: { household_id: id } }, body: { year } }))
 }
 
-export function transitionStatus(id: string, body: { to_status: string; reason: string; year?: number | null }, version: number): Promise<Household> {
-  return unwrap(
+export async function transitionStatus(id: string, body: { to_status: string; reason: string; year?: number | null }, version: number): Promise<HouseholdWrite> {
+  const result = await unwrap(
     api.POST('/api/v1/households/{household_id}/status-transitions', {
       params: { path: { household_id: id }, header: { 'If-Match': ifMatch(version) } },
       body: clean(body) as S['StatusTransitionIn'],
     }),
   )
+  return settled(id, result)
 }
 
 export async function statusHistory(id: string): Promise<StatusChange[]> {

@@ -1,0 +1,466 @@
+"""One household candidate through the household services, as the API would do it: create, or compare field by
+field and update only what differs (nothing differs: `unchanged`, no service call at all). Every write goes through
+households/service.py, members.py, incomes.py, assessments.py with the job owner's Principal, so the ID checks, one
+person one household, the area scope, the audit trail and the change feed all apply; there is no second
+validation path."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any, Literal
+
+from pydantic import BaseModel, ValidationError
+from sqlalchemy import select, tuple_
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from fupin.authz.principal import Principal
+from fupin.authz.scope import unscoped
+from fupin.core.errors import FieldError, ProblemError, field_errors
+from fupin.households import assessments as assessment_service
+from fupin.households import incomes as income_service
+from fupin.households import members as member_service
+from fupin.households import repository as repo
+from fupin.households import service as household_service
+from fupin.households.columns import COLUMNS, ERASE
+from fupin.households.member_schemas import MemberAdd, MemberUpdate
+from fupin.households.models import Household, Member
+from fupin.households.schemas import HouseholdCreate, HouseholdUpdate
+from fupin.households.yearly_schemas import AssessmentIn, IncomeIn
+from fupin.imports.rows import Candidate, MemberPart, RowError, parse_uuid
+
+Outcome = Literal["created", "updated", "unchanged", "failed"]
+Strategy = Literal["create", "update", "create_and_update"]
+DEFAULT_ADD_REASON = "transfer_in"  # 其他转入: a member new to a household in an imported file
+_REQUIRED = {c.key for c in COLUMNS if c.required}
+_MEMBER_REQUIRED = set(member_service.REQUIRED_ON_UPDATE)
+_HOUSEHOLD_ATTR = {"group": "group_name"}
+
+
+@dataclass(frozen=True, slots=True)
+class Options:
+    strategy: Strategy
+    id_scheme: Literal["id", "external"]
+
+
+class RowFailed(Exception):
+    def __init__(self, errors: list[RowError]) -> None:
+        super().__init__(f"{len(errors)} errors")
+        self.errors = errors
+
+
+def _validation(candidate: Candidate, exc: ValidationError, prefix: tuple[Any, ...] = ()) -> RowFailed:
+    return RowFailed([candidate.error(e.pointer, e.code, e.message) for e in field_errors(exc.errors(), prefix=prefix)])
+
+
+def _problem(candidate: Candidate, exc: ProblemError, prefix: str = "") -> RowFailed:
+    if exc.errors:
+        return RowFailed([candidate.error(prefix + e.pointer, e.code, e.message) for e in exc.errors])
+    return RowFailed([candidate.error(prefix, exc.code, exc.detail or exc.code)])
+
+
+def _differs(current: Any, new: Any) -> bool:
+    if isinstance(current, Decimal) or isinstance(new, Decimal):
+        try:
+            return Decimal(str(current)) != Decimal(str(new)) if current is not None and new is not None else True
+        except ArithmeticError:
+            return True
+    if isinstance(current, list) and isinstance(new, list):
+        return list(current) != list(new)
+    return bool(current != new)
+
+
+def _sent(values: dict[str, Any], model: type[BaseModel], *, codes_lists: tuple[str, ...] = ()) -> dict[str, Any]:
+    """The values a partial update of `model` sends: ERASE becomes null (an erased list, empty); the external key
+    is how a household is found, not a field an update changes."""
+    sent: dict[str, Any] = {}
+    for key, value in values.items():
+        if value is ERASE:
+            sent[key] = [] if key in codes_lists else None
+        else:
+            sent[key] = value
+    sent.pop("source_system", None)
+    sent.pop("external_id", None)
+    return sent
+
+
+def _erased_required(candidate: Candidate, values: dict[str, Any], required: set[str], prefix: str) -> list[RowError]:
+    return [
+        candidate.error(
+            f"{prefix}/{key}", "import.required_erase", "必填项不能清空 (a required field cannot be erased)"
+        )
+        for key, value in values.items()
+        if value is ERASE and key in required
+    ]
+
+
+@dataclass(slots=True)
+class Lookups:
+    """The households a chunk's candidates name and their active members, read in a few statements for the whole
+    chunk (instead of two per household). A household a candidate wrote (or tried to) is read again by the next
+    candidate naming it: `touched`."""
+
+    by_id: dict[uuid.UUID, Household]
+    by_external: dict[tuple[str, str], Household]
+    elsewhere: set[uuid.UUID]
+    members: dict[int, list[Member]]
+    touched: set[int]
+
+    @classmethod
+    def empty(cls) -> Lookups:
+        return cls({}, {}, set(), {}, set())
+
+
+async def prefetch(
+    session: AsyncSession, principal: Principal, candidates: list[Candidate], options: Options
+) -> Lookups:
+    found = Lookups.empty()
+    households: list[Household] = []
+    if options.id_scheme == "id":
+        ids = {u for c in candidates if c.key_id and (u := parse_uuid(c.key_id)) is not None}
+        if ids:
+            stmt = principal.scope.select(Household).where(Household.public_id.in_(ids))
+            households = list((await session.execute(stmt)).scalars())
+            found.by_id = {h.public_id: h for h in households}
+            missing = ids - set(found.by_id)
+            if missing:
+                found.elsewhere = set(
+                    (
+                        await session.execute(
+                            select(Household.public_id)
+                            .where(Household.public_id.in_(missing))
+                            .execution_options(**unscoped("telling a row outside the caller's area from an unknown id"))
+                        )
+                    ).scalars()
+                )
+    else:
+        keys = {(c.source_system, c.external_id) for c in candidates if c.source_system and c.external_id}
+        if keys:
+            stmt = (
+                select(Household)
+                .where(tuple_(Household.source_system, Household.external_id).in_(list(keys)))
+                .execution_options(**unscoped("external keys are unique across areas"))
+            )
+            everywhere = list((await session.execute(stmt)).scalars())
+            found.by_external = {(str(h.source_system), str(h.external_id)): h for h in everywhere}
+            households = [h for h in everywhere if principal.scope.contains(h.village_code)]
+    if households:
+        stmt = (
+            select(Member)
+            .where(Member.household_id.in_([h.id for h in households]), Member.active.is_(True))
+            .order_by(Member.id)
+        )
+        for member in (await session.execute(stmt)).scalars():
+            found.members.setdefault(member.household_id, []).append(member)
+        for h in households:
+            found.members.setdefault(h.id, [])
+    return found
+
+
+async def locate(
+    session: AsyncSession, principal: Principal, candidate: Candidate, options: Options, lookups: Lookups
+) -> Household | None:
+    """The household the candidate is about, in the caller's area; None: a new one. Raises RowFailed."""
+    if options.id_scheme == "id":
+        if candidate.key_id is None:
+            return None
+        public_id = parse_uuid(candidate.key_id)
+        if public_id is None:
+            raise RowFailed([candidate.error("/id", "import.bad_id", f"系统编号不是有效的编号: {candidate.key_id}")])
+        found = lookups.by_id.get(public_id)
+        if found is not None and found.id in lookups.touched:
+            found = (
+                await session.execute(principal.scope.select(Household).where(Household.public_id == public_id))
+            ).scalar_one_or_none()
+        if found is not None:
+            return found
+        if public_id in lookups.elsewhere:
+            raise RowFailed([_out_of_area(candidate)])
+        raise RowFailed([candidate.error("/id", "import.not_found", "系统编号对应的贫困户不存在 (no such household)")])
+    if candidate.source_system is None and candidate.external_id is None:
+        return None
+    if candidate.source_system is None or candidate.external_id is None:
+        missing = "/source_system" if candidate.source_system is None else "/external_id"
+        raise RowFailed([candidate.error(missing, "import.no_key", "外部系统和外部编号须同时填写")])
+    known = lookups.by_external.get((candidate.source_system, candidate.external_id))
+    if known is None or known.id in lookups.touched:
+        # not read with the chunk, or written since: created by an earlier row of this chunk, or changed
+        known = await repo.find_by_external(session, candidate.source_system, candidate.external_id)
+    if known is not None and not principal.scope.contains(known.village_code):
+        raise RowFailed([_out_of_area(candidate)])
+    return known
+
+
+def _out_of_area(candidate: Candidate) -> RowError:
+    pointer = "/id" if candidate.key_id else "/external_id"
+    return candidate.error(
+        pointer, "import.out_of_area", "该贫困户不在您的管辖范围内 (the household is outside your area)"
+    )
+
+
+async def process(
+    session: AsyncSession,
+    principal: Principal,
+    candidate: Candidate,
+    options: Options,
+    lookups: Lookups | None = None,
+) -> tuple[Outcome, list[RowError]]:
+    """Reads and comparisons run outside any savepoint (an unchanged or refused household costs no round trip
+    more); the writes of one household run in its own savepoint, rolled back alone when a service refuses."""
+    if candidate.errors:
+        return "failed", candidate.errors
+    lookups = lookups or Lookups.empty()
+    existing: Household | None = None
+    try:
+        existing = await locate(session, principal, candidate, options, lookups)
+        if existing is None:
+            if options.strategy == "update":
+                pointer = "/id" if options.id_scheme == "id" else "/external_id"
+                raise RowFailed([candidate.error(pointer, "import.not_found", "更新模式下找不到该贫困户 (not found)")])
+            await _create(session, principal, candidate)
+            return "created", []
+        if options.strategy == "create":
+            pointer = "/id" if options.id_scheme == "id" else "/external_id"
+            raise RowFailed([candidate.error(pointer, "import.exists", "该贫困户已存在 (already exists)")])
+        changed = await _update(session, principal, candidate, existing, lookups)
+        return ("updated" if changed else "unchanged"), []
+    except RowFailed as failed:
+        return "failed", failed.errors
+    except ProblemError as exc:
+        return "failed", _problem(candidate, exc).errors
+    except IntegrityError:
+        return "failed", [candidate.error("", "import.conflict", "与已有数据冲突 (conflicts with stored data)")]
+
+
+# ---------------------------------------------------------------- create
+
+
+async def _create(session: AsyncSession, principal: Principal, candidate: Candidate) -> None:
+    errors = []
+    for index, part in enumerate(candidate.members):
+        if "id_number" in part.masked:
+            errors.append(
+                candidate.error(
+                    f"/members/{index}/id_number",
+                    "import.masked_value",
+                    "脱敏的证件号码不能用于新建成员, 请填写完整号码",
+                )
+            )
+    if errors:
+        raise RowFailed(errors)
+    body = {k: v for k, v in candidate.household.items() if v is not ERASE}
+    body["members"] = [{k: v for k, v in m.values.items() if v is not ERASE} for m in candidate.members]
+    try:
+        data = HouseholdCreate.model_validate(body)
+    except ValidationError as exc:
+        raise _validation(candidate, exc)
+    async with session.begin_nested():
+        household = await household_service.create_household(session, principal, data)
+        await _yearly(session, principal, candidate, household)
+
+
+# ---------------------------------------------------------------- update
+
+
+async def _update(
+    session: AsyncSession, principal: Principal, candidate: Candidate, household: Household, lookups: Lookups
+) -> bool:
+    errors = _erased_required(candidate, candidate.household, _REQUIRED | household_service.NOT_NULLABLE, "")
+    sent = _sent(candidate.household, HouseholdUpdate, codes_lists=("secondary_causes",))
+    changes: dict[str, Any] = {}
+    if not errors:
+        try:
+            parsed = HouseholdUpdate.model_validate(sent)
+        except ValidationError as exc:
+            raise _validation(candidate, exc)
+        for key in parsed.model_fields_set:
+            if _differs(getattr(household, _HOUSEHOLD_ATTR.get(key, key)), getattr(parsed, key)):
+                changes[key] = sent[key]
+    active = lookups.members.get(household.id) if household.id not in lookups.touched else None
+    if active is None:
+        active = await repo.members_of(session, household)
+    by_id = {str(m.public_id): m for m in active}
+    by_number = {m.id_number: m for m in active}
+    member_changes: list[tuple[int, Member, dict[str, Any]]] = []
+    additions: list[tuple[int, MemberPart]] = []
+    for index, part in enumerate(candidate.members):
+        target: Member | None = None
+        if part.member_id is not None:
+            target = by_id.get(part.member_id)
+            if target is None:
+                errors.append(
+                    candidate.error(
+                        f"/members/{index}/member_id", "import.member_not_found", "成员编号不是本户的在册成员"
+                    )
+                )
+                continue
+        else:
+            number = part.values.get("id_number")
+            if isinstance(number, str):
+                target = by_number.get(number.upper())
+            elif "id_number" in part.masked:
+                errors.append(
+                    candidate.error(
+                        f"/members/{index}/id_number",
+                        "import.masked_value",
+                        "证件号码已脱敏且没有成员编号, 无法确定是哪位成员",
+                    )
+                )
+                continue
+        if target is None:
+            additions.append((index, part))
+            continue
+        errors += _erased_required(candidate, part.values, _MEMBER_REQUIRED, f"/members/{index}")
+        member_sent = _sent(part.values, MemberUpdate)
+        try:
+            parsed_member = MemberUpdate.model_validate(member_sent)
+        except ValidationError as exc:
+            errors += _validation(candidate, exc, prefix=("members", index)).errors
+            continue
+        diff = {
+            k: member_sent[k]
+            for k in parsed_member.model_fields_set
+            if _differs(getattr(target, k), getattr(parsed_member, k))
+        }
+        if diff:
+            member_changes.append((index, target, diff))
+    yearly = await _yearly_changes(session, candidate, household)
+    if errors:
+        raise RowFailed(errors)
+    if not (changes or member_changes or additions or yearly):
+        return False
+    lookups.touched.add(household.id)
+    async with session.begin_nested():
+        if changes:
+            await household_service.update_household(
+                session,
+                principal,
+                household_id=household.public_id,
+                expected_version=None,
+                data=HouseholdUpdate.model_validate(changes),
+            )
+        for index, member, diff in member_changes:
+            try:
+                await member_service.update_member(
+                    session,
+                    principal,
+                    household_id=household.public_id,
+                    member_id=member.public_id,
+                    expected_version=None,
+                    data=MemberUpdate.model_validate(diff),
+                )
+            except ProblemError as exc:
+                raise _problem(candidate, exc, f"/members/{index}")
+        for index, part in additions:
+            body = {k: v for k, v in part.values.items() if v is not ERASE}
+            body["reason"] = part.reason or DEFAULT_ADD_REASON
+            try:
+                data = MemberAdd.model_validate(body)
+            except ValidationError as exc:
+                raise _validation(candidate, exc, prefix=("members", index))
+            try:
+                await member_service.add_member(session, principal, household_id=household.public_id, data=data)
+            except ProblemError as exc:
+                raise _problem(candidate, exc, f"/members/{index}")
+        await _apply_yearly(session, principal, candidate, household, yearly)
+    return True
+
+
+# ---------------------------------------------------------------- incomes and assessments (JSON records)
+
+Yearly = list[tuple[str, int, int, BaseModel, int | None]]  # (what, index, year, data, existing version)
+
+
+def _income_values(data: IncomeIn) -> dict[str, Any]:
+    return {
+        "wage_income": data.wage_income,
+        "production_income": data.production_income,
+        "property_income": data.property_income,
+        "transfer_income": data.transfer_income or Decimal(0),
+        "transfer_details": {k: Decimal(str(v)) for k, v in data.transfer_details.items()},
+        "production_costs": data.production_costs,
+    }
+
+
+def _same(record: Any, values: dict[str, Any]) -> bool:
+    for key, value in values.items():
+        current = getattr(record, key)
+        if isinstance(value, dict):
+            current = {k: Decimal(str(v)) for k, v in (current or {}).items()} if key == "transfer_details" else current
+            if (current or {}) != value:
+                return False
+        elif isinstance(value, date | None) and not isinstance(value, Decimal):
+            if current != value:
+                return False
+        elif _differs(current, value):
+            return False
+    return True
+
+
+async def _yearly_changes(session: AsyncSession, candidate: Candidate, household: Household | None) -> Yearly:
+    changes: Yearly = []
+    errors: list[RowError] = []
+    for what, items in (("incomes", candidate.incomes), ("assessments", candidate.assessments)):
+        for index, (year, body) in enumerate(items):
+            model: type[BaseModel] = IncomeIn if what == "incomes" else AssessmentIn
+            try:
+                data = model.model_validate(body)
+            except ValidationError as exc:
+                errors += _validation(candidate, exc, prefix=(what, index)).errors
+                continue
+            existing = None
+            if household is not None:
+                lookup = repo.income if what == "incomes" else repo.assessment
+                existing = await lookup(session, household, year)
+            if existing is not None:
+                values = _income_values(data) if isinstance(data, IncomeIn) else data.model_dump()
+                size_same = not isinstance(data, IncomeIn) or existing.household_size == household.member_count  # type: ignore[union-attr]
+                if size_same and _same(existing, values):
+                    continue
+            changes.append((what, index, year, data, existing.version if existing is not None else None))
+    if errors:
+        raise RowFailed(errors)
+    return changes
+
+
+async def _apply_yearly(
+    session: AsyncSession, principal: Principal, candidate: Candidate, household: Household, changes: Yearly
+) -> None:
+    for what, index, year, data, version in changes:
+        try:
+            if isinstance(data, IncomeIn):
+                await income_service.put_income(
+                    session,
+                    principal,
+                    household_id=household.public_id,
+                    year=year,
+                    expected_version=version,
+                    if_match_sent=version is not None,
+                    data=data,
+                )
+            elif isinstance(data, AssessmentIn):
+                await assessment_service.put_assessment(
+                    session,
+                    principal,
+                    household_id=household.public_id,
+                    year=year,
+                    expected_version=version,
+                    if_match_sent=version is not None,
+                    data=data,
+                )
+        except ProblemError as exc:
+            pointer = f"/{what}/{index}"
+            errors = exc.errors or [FieldError(pointer="/year", code=exc.code, message=exc.detail or exc.code)]
+            raise RowFailed([candidate.error(pointer + e.pointer, e.code, e.message) for e in errors])
+
+
+async def _yearly(session: AsyncSession, principal: Principal, candidate: Candidate, household: Household) -> None:
+    if candidate.incomes or candidate.assessments:
+        await _apply_yearly(session, principal, candidate, household, await _yearly_changes(session, candidate, None))
+
+
+def household_key(household: Household) -> uuid.UUID:
+    return household.public_id
