@@ -1,6 +1,6 @@
 /** Household endpoints used by the pages, typed by the generated contract (src/api/schema.d.ts). */
 import { api, ifMatch, unwrap, unwrapWithEtag } from '@/api/client'
-import { download, sendJson } from '@/api/http'
+import { download } from '@/api/http'
 import type { Job } from '@/modules/jobs/jobState'
 import { exportJobBody, exportQuery, type ExportChoice } from './exportModel'
 import type {
@@ -200,5 +200,5 @@ export function exportHouseholds(filters: HouseholdFilters, choice: ExportChoice
 
 /** Runs the export as a job (for a list too large to stream directly); 202 with the queued job. */
 export function startExportJob(filters: HouseholdFilters, choice: ExportChoice): Promise<Job> {
-  return sendJson<Job>('POST', '/api/v1/exports', { json: exportJobBody(listQuery(filters), choice) })
+  return unwrap(api.POST('/api/v1/exports', { body: exportJobBody(listQuery(filters), choice) }))
 }

@@ -1,11 +1,14 @@
 /** The export button's pure parts: the four file kinds offered, and the query or job body built from the list's query. */
 import { apiPath, type Query } from '@/api/http'
 import type { ApiError } from '@/api/problem'
+import type { components } from '@/api/schema'
+
+type ExportCreate = components['schemas']['ExportCreate']
+export type ExportFormat = ExportCreate['format']
+export type ExportEncoding = NonNullable<ExportCreate['encoding']>
 
 export const EXPORT_CHOICES = ['csv-utf8', 'csv-gb18030', 'xlsx', 'ndjson'] as const
 export type ExportChoice = (typeof EXPORT_CHOICES)[number]
-export type ExportFormat = 'csv' | 'xlsx' | 'ndjson'
-export type ExportEncoding = 'utf-8' | 'gb18030'
 
 /** The format and (for CSV) the encoding of a choice. */
 export function exportFormat(choice: ExportChoice): { format: ExportFormat; encoding?: ExportEncoding } {
@@ -44,8 +47,8 @@ export function exportUrl(listQuery: Query, choice: ExportChoice): string {
 }
 
 /** The body of POST /api/v1/exports: the same filters, as the list's query parameters. */
-export function exportJobBody(listQuery: Query, choice: ExportChoice): { entity: 'households'; format: ExportFormat; encoding?: ExportEncoding; filters: Record<string, unknown> } {
-  return { entity: 'households', ...exportFormat(choice), filters: exportFilters(listQuery) }
+export function exportJobBody(listQuery: Query, choice: ExportChoice): ExportCreate & { filters: NonNullable<ExportCreate['filters']> } {
+  return { entity: 'households', ...exportFormat(choice), filters: exportFilters(listQuery) as NonNullable<ExportCreate['filters']> }
 }
 
 /** The list is too large to stream: the API asks for an export job instead. */

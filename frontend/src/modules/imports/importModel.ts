@@ -3,13 +3,16 @@
  * and the job report read into counts and error rows with readable messages.
  */
 import { stripEnglish } from '@/api/problem'
+import type { operations } from '@/api/schema'
 
-export const STRATEGIES = ['create', 'update', 'create_and_update'] as const
-export const ID_SCHEMES = ['id', 'external'] as const
-export const ENCODINGS = ['auto', 'utf-8', 'gb18030'] as const
-export type Strategy = (typeof STRATEGIES)[number]
-export type IdScheme = (typeof ID_SCHEMES)[number]
-export type Encoding = (typeof ENCODINGS)[number]
+type ImportQuery = NonNullable<operations['imports-create']['parameters']['query']>
+export type Strategy = NonNullable<ImportQuery['strategy']>
+export type IdScheme = NonNullable<ImportQuery['id_scheme']>
+export type Encoding = NonNullable<ImportQuery['encoding']>
+
+export const STRATEGIES: readonly Strategy[] = ['create', 'update', 'create_and_update']
+export const ID_SCHEMES: readonly IdScheme[] = ['id', 'external']
+export const ENCODINGS: readonly Encoding[] = ['auto', 'utf-8', 'gb18030']
 
 export interface ImportOptions {
   strategy: Strategy
@@ -74,7 +77,7 @@ export interface ImportRowError {
   external_id?: string | null
 }
 
-/** The report of an import job (job.report of kind import.households). */
+/** The report of an import job (job.report of kind import.households; docs/integration/imports.md). */
 export interface ImportReport {
   created: number
   updated: number

@@ -1,10 +1,11 @@
-/** The integration page's calls: API keys (typed client), webhooks, adjustment windows and pending changes. */
+/** The integration page's calls, typed by the generated contract (src/api/schema.d.ts). */
 import { api, ifMatch, unwrap } from '@/api/client'
-import { sendJson } from '@/api/http'
 import type { Page } from '@/api/types'
+import type { operations } from '@/api/schema'
 import type { Job } from '@/modules/jobs/jobState'
 import type {
   AdjustmentWindow,
+  AdjustmentWindowUpdate,
   AdjustmentWindowWrite,
   ApiKey,
   ApiKeyCreate,
@@ -13,10 +14,11 @@ import type {
   PendingChange,
   PendingFilters,
   Webhook,
+  WebhookUpdate,
   WebhookWrite,
 } from './types'
 
-const id = (v: string) => encodeURIComponent(v)
+type PendingQuery = NonNullable<operations['pending-changes-list']['parameters']['query']>
 
 // API keys
 export async function listApiKeys(): Promise<ApiKey[]> {
@@ -33,58 +35,76 @@ export function revokeApiKey(keyId: string): Promise<unknown> {
 
 // webhooks
 export async function listWebhooks(): Promise<Webhook[]> {
-  return (await sendJson<Page<Webhook>>('GET', '/api/v1/webhooks')).items
+  return (await unwrap(api.GET('/api/v1/webhooks', {}))).items
 }
 
 export function createWebhook(body: WebhookWrite): Promise<Webhook> {
-  return sendJson<Webhook>('POST', '/api/v1/webhooks', { json: body })
+  return unwrap(api.POST('/api/v1/webhooks', { body }))
 }
 
-export function updateWebhook(webhookId: string, body: Partial<WebhookWrite>): Promise<Webhook> {
-  return sendJson<Webhook>('PATCH', `/api/v1/webhooks/${id(webhookId)}`, { json: body })
+export function updateWebhook(webhookId: string, body: WebhookUpdate): Promise<Webhook> {
+  return unwrap(api.PATCH('/api/v1/webhooks/{webhook_id}', { params: { path: { webhook_id: webhookId } }, body }))
 }
 
-export function deleteWebhook(webhookId: string): Promise<void> {
-  return sendJson<void>('DELETE', `/api/v1/webhooks/${id(webhookId)}`)
+export async function deleteWebhook(webhookId: string): Promise<void> {
+  await unwrap(api.DELETE('/api/v1/webhooks/{webhook_id}', { params: { path: { webhook_id: webhookId } } }))
 }
 
 export function rotateWebhookSecret(webhookId: string): Promise<Webhook> {
-  return sendJson<Webhook>('POST', `/api/v1/webhooks/${id(webhookId)}/rotate-secret`)
+  return unwrap(api.POST('/api/v1/webhooks/{webhook_id}/rotate-secret', { params: { path: { webhook_id: webhookId } } }))
 }
 
 export function testWebhook(webhookId: string): Promise<unknown> {
-  return sendJson<unknown>('POST', `/api/v1/webhooks/${id(webhookId)}/test`)
+  return unwrap(api.POST('/api/v1/webhooks/{webhook_id}/test', { params: { path: { webhook_id: webhookId } } }))
 }
 
 export function listDeliveries(webhookId: string, cursor: string | null, limit = 20): Promise<Page<Delivery>> {
-  return sendJson<Page<Delivery>>('GET', `/api/v1/webhooks/${id(webhookId)}/deliveries`, { query: { cursor, limit } })
+  return unwrap(
+    api.GET('/api/v1/webhooks/{webhook_id}/deliveries', {
+      params: { path: { webhook_id: webhookId }, query: { limit, cursor: cursor ?? undefined } },
+    }),
+  )
 }
 
 // adjustment windows
 export async function listWindows(): Promise<AdjustmentWindow[]> {
-  return (await sendJson<Page<AdjustmentWindow>>('GET', '/api/v1/adjustment-windows')).items
+  return (await unwrap(api.GET('/api/v1/adjustment-windows', {}))).items
 }
 
 export function createWindow(body: AdjustmentWindowWrite): Promise<AdjustmentWindow> {
-  return sendJson<AdjustmentWindow>('POST', '/api/v1/adjustment-windows', { json: body })
+  return unwrap(api.POST('/api/v1/adjustment-windows', { body }))
 }
 
-export function updateWindow(windowId: string, version: number, body: Partial<AdjustmentWindowWrite>): Promise<AdjustmentWindow> {
-  return sendJson<AdjustmentWindow>('PATCH', `/api/v1/adjustment-windows/${id(windowId)}`, { json: body, headers: { 'If-Match': ifMatch(version) } })
+export function updateWindow(windowId: string, version: number, body: AdjustmentWindowUpdate): Promise<AdjustmentWindow> {
+  return unwrap(
+    api.PATCH('/api/v1/adjustment-windows/{window_id}', {
+      params: { path: { window_id: windowId }, header: { 'If-Match': ifMatch(version) } },
+      body,
+    }),
+  )
 }
 
 /** Applies the pending changes now (202: the job). */
 export function applyWindow(windowId: string): Promise<Job> {
-  return sendJson<Job>('POST', `/api/v1/adjustment-windows/${id(windowId)}/apply`)
+  return unwrap(api.POST('/api/v1/adjustment-windows/{window_id}/apply', { params: { path: { window_id: windowId } } }))
 }
 
 // pending changes
 export function listPendingChanges(filters: PendingFilters, cursor: string | null, limit = 20): Promise<Page<PendingChange>> {
-  return sendJson<Page<PendingChange>>('GET', '/api/v1/pending-changes', {
-    query: { state: filters.state, household_id: filters.household_id?.trim(), cursor, limit },
-  })
+  return unwrap(
+    api.GET('/api/v1/pending-changes', {
+      params: {
+        query: {
+          state: (filters.state || undefined) as PendingQuery['state'],
+          household_id: filters.household_id?.trim() || undefined,
+          cursor: cursor ?? undefined,
+          limit,
+        },
+      },
+    }),
+  )
 }
 
 export function cancelPendingChange(changeId: string, reason: string): Promise<PendingChange> {
-  return sendJson<PendingChange>('POST', `/api/v1/pending-changes/${id(changeId)}/cancel`, { json: { reason } })
+  return unwrap(api.POST('/api/v1/pending-changes/{change_id}/cancel', { params: { path: { change_id: changeId } }, body: { reason } }))
 }

@@ -92,7 +92,7 @@ describe('webhooks', () => {
 })
 
 describe('adjustment windows', () => {
-  const w: AdjustmentWindow = { id: 'w1', year: 2026, opens_on: '2026-12-01', closes_on: '2027-01-31', note: '年底开库', is_open: true, version: 3 }
+  const w: AdjustmentWindow = { id: 'w1', year: 2026, opens_on: '2026-12-01', closes_on: '2027-01-31', note: '年底开库', is_open: true, version: 3, region_code: null, created_at: '2026-11-01T00:00:00Z', updated_at: '2026-11-01T00:00:00Z' }
 
   it('map to the form and back', () => {
     expect(windowForm(w)).toEqual({ year: 2026, range: ['2026-12-01', '2027-01-31'], note: '年底开库' })

@@ -1,5 +1,5 @@
 /** The integration page's pure parts: tabs per permission, tag types, form ↔ body mapping, change summaries. */
-import type { AdjustmentWindow, AdjustmentWindowWrite, DeliveryState, PendingChange, PendingState, WebhookOwner, WebhookWrite } from './types'
+import type { AdjustmentWindow, AdjustmentWindowWrite, DeliveryState, PendingChange, PendingState, WebhookWrite } from './types'
 
 export const PERMISSIONS = {
   apiKeys: 'api_keys:manage',
@@ -84,7 +84,14 @@ export function statusCodeType(code: number | null | undefined): TagType {
   return code >= 200 && code < 300 ? 'success' : 'danger'
 }
 
-export function ownerName(owner: WebhookOwner | string | null | undefined): string {
+/** Who owns or asked for something: a user or an API key. */
+export interface Party {
+  type?: string | null
+  id?: string | null
+  name?: string | null
+}
+
+export function ownerName(owner: Party | string | null | undefined): string {
   if (!owner) return '—'
   if (typeof owner === 'string') return owner
   return owner.name || owner.id || '—'

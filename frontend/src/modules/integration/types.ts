@@ -1,4 +1,4 @@
-/** The shapes of the integration endpoints (webhooks, adjustment windows, pending changes) and of API keys. */
+/** The integration page's types: the generated contract's (src/api/schema.d.ts). */
 import type { components } from '@/api/schema'
 
 type S = components['schemas']
@@ -8,88 +8,20 @@ export type ApiKeyCreate = S['ApiKeyCreate']
 export type Role = S['Role']
 export type PermissionName = S['Permission']
 
-export interface WebhookOwner {
-  type?: string | null
-  id?: string | null
-  name?: string | null
-}
+export type Webhook = S['WebhookOut']
+export type WebhookOwner = S['WebhookOwner']
+export type WebhookWrite = S['WebhookCreate']
+export type WebhookUpdate = S['WebhookUpdate']
+export type Delivery = S['DeliveryOut']
+export type DeliveryState = Delivery['state']
 
-export interface Webhook {
-  id: string
-  url: string
-  events: string[]
-  description?: string | null
-  active: boolean
-  created_at: string
-  owner?: WebhookOwner | string | null
-  region_code?: string | null
-  version?: number
-  secret_rotated_at?: string | null
-  /** until then deliveries carry a second signature made with the previous secret */
-  previous_secret_expires_at?: string | null
-  /** the signing secret: only in the answer to create and rotate-secret */
-  secret?: string | null
-}
+export type AdjustmentWindow = S['WindowOut']
+export type AdjustmentWindowWrite = S['WindowIn']
+export type AdjustmentWindowUpdate = S['WindowUpdate']
 
-export interface WebhookWrite {
-  url: string
-  events: string[]
-  description?: string | null
-  active: boolean
-}
-
-export type DeliveryState = 'pending' | 'delivered' | 'failed' | 'gave_up'
-
-export interface Delivery {
-  id: string
-  /** the change-feed entry delivered (null: a test ping) */
-  seq: number | null
-  event: string
-  attempt: number
-  state: DeliveryState
-  status_code?: number | null
-  error?: string | null
-  created_at: string
-  delivered_at?: string | null
-  next_attempt_at?: string | null
-}
-
-export interface AdjustmentWindow {
-  id: string
-  year: number
-  opens_on: string
-  closes_on: string
-  note?: string | null
-  is_open: boolean
-  region_code?: string | null
-  version: number
-  /** on create or update of a window that is open now: the adjustments.apply job queued */
-  apply_job_id?: string | null
-}
-
-export interface AdjustmentWindowWrite {
-  year: number
-  opens_on: string
-  closes_on: string
-  note?: string | null
-}
-
-export type PendingState = 'pending' | 'applied' | 'cancelled' | 'failed'
-
-export interface PendingChange {
-  id: string
-  household_id: string
-  household_number?: string | null
-  kind: 'update' | 'transition'
-  changes: Record<string, unknown>
-  state: PendingState
-  reason?: string | null
-  requested_by?: WebhookOwner | string | null
-  requested_at: string
-  decided_at?: string | null
-  error?: string | null
-  version: number
-}
+export type PendingChange = S['PendingChangeOut']
+export type PendingState = PendingChange['state']
+export type RequestedBy = S['RequestedBy']
 
 export interface PendingFilters {
   state?: string | null
