@@ -717,10 +717,11 @@ describe('Fupin web app in Chromium', { concurrency: false }, () => {
     await page.waitForURL(/\/integration/)
     await page.getByRole('tab', { name: 'Webhook 订阅' }).click()
     await page.waitForURL(/\/integration\/webhooks/)
-    const hooks = page.locator('[data-test="hook-table"] .el-table__body tr')
-    await hooks.first().waitFor()
-    assert.ok((await hooks.count()) >= 1)
-    await hooks.first().locator('[data-test="hook-deliveries"]').click()
+    // the demo seed's subscription of the provincial platform (inactive), with its delivery log
+    const demo = page.locator('[data-test="hook-table"] .el-table__body tr', { hasText: '演示订阅' })
+    await demo.waitFor()
+    assert.match(await demo.locator('[data-test="hook-active"]').innerText(), /已停用/)
+    await demo.locator('[data-test="hook-deliveries"]').click()
     const drawer = page.locator('[data-test="delivery-drawer"]')
     await drawer.locator('[data-test="delivery-table"]').waitFor()
     await page.waitForTimeout(400) // drawer animation
