@@ -32,7 +32,9 @@ from fupin.households.schemas import HouseholdCreate, HouseholdUpdate
 from fupin.households.yearly_schemas import AssessmentIn, IncomeIn
 from fupin.imports.rows import Candidate, MemberPart, RowError, parse_uuid
 
-Outcome = Literal["created", "updated", "unchanged", "failed"]
+# queued: the row's locked part (贫困户属性, 识别标准: adjustments/locks.py) waits for the adjustment window as a
+# pending change; its other fields were applied
+Outcome = Literal["created", "updated", "unchanged", "failed", "queued"]
 Strategy = Literal["create", "update", "create_and_update"]
 DEFAULT_ADD_REASON = "transfer_in"  # 其他转入: a member new to a household in an imported file
 _REQUIRED = {c.key for c in COLUMNS if c.required}
@@ -225,8 +227,7 @@ async def process(
         if options.strategy == "create":
             pointer = "/id" if options.id_scheme == "id" else "/external_id"
             raise RowFailed([candidate.error(pointer, "import.exists", "该贫困户已存在 (already exists)")])
-        changed = await _update(session, principal, candidate, existing, lookups)
-        return ("updated" if changed else "unchanged"), []
+        return await _update(session, principal, candidate, existing, lookups), []
     except RowFailed as failed:
         return "failed", failed.errors
     except ProblemError as exc:
@@ -267,7 +268,7 @@ async def _create(session: AsyncSession, principal: Principal, candidate: Candid
 
 async def _update(
     session: AsyncSession, principal: Principal, candidate: Candidate, household: Household, lookups: Lookups
-) -> bool:
+) -> Outcome:
     errors = _erased_required(candidate, candidate.household, _REQUIRED | household_service.NOT_NULLABLE, "")
     sent = _sent(candidate.household, HouseholdUpdate, codes_lists=("secondary_causes",))
     changes: dict[str, Any] = {}
@@ -331,17 +332,21 @@ async def _update(
     if errors:
         raise RowFailed(errors)
     if not (changes or member_changes or additions or yearly):
-        return False
+        return "unchanged"
     lookups.touched.add(household.id)
+    outcome: Outcome = "updated"
     async with session.begin_nested():
         if changes:
-            await household_service.update_household(
+            # the same path as PATCH: locked fields outside an open adjustment window become a pending change
+            changed = await household_service.change_household(
                 session,
                 principal,
                 household_id=household.public_id,
                 expected_version=None,
                 data=HouseholdUpdate.model_validate(changes),
             )
+            if changed.pending is not None:
+                outcome = "queued"
         for index, member, diff in member_changes:
             try:
                 await member_service.update_member(
@@ -366,7 +371,7 @@ async def _update(
             except ProblemError as exc:
                 raise _problem(candidate, exc, f"/members/{index}")
         await _apply_yearly(session, principal, candidate, household, yearly)
-    return True
+    return outcome
 
 
 # ---------------------------------------------------------------- incomes and assessments (JSON records)
