@@ -429,3 +429,18 @@ def test_api_key_scopes_must_grant_something(api: Api, db_state: Any) -> None:
     key = {"Authorization": f"Bearer {r.json()['key']}"}
     assert api.client.get("/api/v1/changes", headers=key).status_code == 200
     assert api.client.get("/api/v1/audit-events", headers=key).status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("path", "allowed"),
+    [
+        ("/api/v1/households", "GET, POST"),
+        ("/api/v1/webhooks", "GET, POST"),
+        ("/api/v1/adjustment-windows", "GET, POST"),
+        ("/api/v1/imports", "POST"),
+    ],
+)
+def test_a_wrong_method_names_every_method_of_the_path(api: Api, path: str, allowed: str) -> None:
+    r = api.client.request("OPTIONS", path, headers=api.headers("admin"))
+    assert r.status_code == 405 and r.headers["content-type"].startswith("application/problem+json")
+    assert r.headers["allow"] == allowed

@@ -173,12 +173,33 @@ def validation_problem(exc: RequestValidationError, request: Request) -> JSONRes
 _HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 401: "unauthorized", 400: "malformed_body"}
 
 
+def _routes(routes: Any) -> Any:
+    for route in routes:
+        inner = getattr(route, "original_router", None)  # an included router
+        if inner is not None:
+            yield from _routes(inner.routes)
+        elif getattr(route, "methods", None) and getattr(route, "path_regex", None) is not None:
+            yield route
+
+
+def _allowed_methods(request: Request) -> str:
+    """Every method of the path: Starlette's 405 names only the first route of the path that matched, so a path
+    served by several route functions (GET list, POST create) would advertise only one of them."""
+    path = request.url.path
+    methods: set[str] = set()
+    for route in _routes(request.app.router.routes):
+        if route.path_regex.match(path):
+            methods |= set(route.methods)
+    return ", ".join(sorted(methods))
+
+
 async def http_problem(request: Request, exc: StarletteHTTPException) -> JSONResponse:
     code = _HTTP_CODES.get(exc.status_code, f"http_{exc.status_code}")
     detail = exc.detail if isinstance(exc.detail, str) else None
-    return problem_response(
-        exc.status_code, code, detail, headers=getattr(exc, "headers", None), instance=request.url.path
-    )
+    headers = dict(getattr(exc, "headers", None) or {})
+    if exc.status_code == 405:
+        headers["Allow"] = _allowed_methods(request)
+    return problem_response(exc.status_code, code, detail, headers=headers or None, instance=request.url.path)
 
 
 def install_error_handlers(app: FastAPI) -> None:
