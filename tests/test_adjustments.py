@@ -392,3 +392,30 @@ def test_invalid_locked_changes_are_refused_not_queued(api: Api, closed_window: 
     assert_problem(r, 422, "adjustment_window.closes_before_opens", "/closes_on")
     assert_problem(api.post("city_office", f"{w_url}/apply"), 409, "adjustment_window.closed")
     assert_problem(api.post("township", f"{w_url}/apply"), 403, "forbidden")
+
+
+def test_a_window_opening_by_its_date_applies_what_waited(api: Api, settings: Settings) -> None:
+    from fupin.adjustments import clock
+    from tests.test_jobs import with_workers
+
+    h = create_household(api)
+    window(api, CLOSED)
+    r = patch(api, h["id"], {"attribute": "dibao"})
+    assert r.status_code == 202, r.text
+    pending = r.json()["pending_change"]
+
+    async def look(w: Worker) -> int:
+        return await w.run_schedules(force=True)
+
+    assert with_workers(settings.database_url, look) == 0  # still closed: nothing to queue
+    clock.configure(settings.model_copy(update={"adjustment_today": date(2026, 12, 21)}))
+    try:
+        assert with_workers(settings.database_url, look) == 1
+        assert with_workers(settings.database_url, look) == 0  # queued once, whoever looks again
+        jobs = api.get("city_office", "/api/v1/jobs", params={"kind": "adjustments.apply"}).json()["items"]
+        assert len(jobs) == 1 and jobs[0]["owner"]["type"] == "system"
+        drain(settings.database_url)
+    finally:
+        clock.configure(settings)
+    assert api.get("township", f"{PENDING}/{pending['id']}").json()["state"] == "applied"
+    assert api.get("township", f"{HH}/{h['id']}").json()["attribute"] == "dibao"

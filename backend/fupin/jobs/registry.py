@@ -56,3 +56,28 @@ def register(kind: JobKind) -> JobKind:
 
 def kind_of(name: str) -> JobKind | None:
     return KINDS.get(name)
+
+
+# ---------------------------------------------------------------- schedules
+
+SubmitDue = Callable[[AsyncSession], Awaitable[int]]
+
+
+@dataclass(frozen=True, slots=True)
+class Schedule:
+    """Work that falls due by the calendar, not by a request (a window that opens on its date, a daily deadline
+    check): every worker runs `submit_due(session)` about every `every_seconds`, in its own transaction, one worker
+    at a time; it queues the jobs that are due (idempotently: it looks at what is already queued) and returns how
+    many. The work itself runs as those jobs."""
+
+    name: str
+    submit_due: SubmitDue
+    every_seconds: float = 60.0
+
+
+SCHEDULES: dict[str, Schedule] = {}
+
+
+def schedule(entry: Schedule) -> Schedule:
+    SCHEDULES[entry.name] = entry
+    return entry

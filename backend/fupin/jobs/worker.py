@@ -16,13 +16,16 @@ import contextlib
 import logging
 import os
 import socket
+import time
 import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 import fupin.adjustments.apply  # registers the kind
+import fupin.adjustments.schedule  # registers the schedule
 import fupin.exports.jobs  # registers the kind
 import fupin.imports.service  # registers the kind
 import fupin.jobs.stats_rebuild  # noqa: F401  (registers the kind)
@@ -33,7 +36,7 @@ from fupin.core.models import utcnow
 from fupin.core.readpath import ReadPath
 from fupin.jobs import repository as repo
 from fupin.jobs.models import Job
-from fupin.jobs.registry import ChunkContext, kind_of
+from fupin.jobs.registry import SCHEDULES, ChunkContext, kind_of
 from fupin.jobs.service import record
 
 log = logging.getLogger("fupin.jobs")
@@ -67,6 +70,7 @@ class Worker:
         self.sessions: async_sessionmaker[AsyncSession] = make_sessionmaker(engine, area_guard=True)
         self.actor = Actor("system", self.worker_id[:64], "job worker")
         self.stopping = asyncio.Event()
+        self.schedules_ran: dict[str, float] = {}  # schedule name -> monotonic time of its last run here
 
     async def claim(self) -> int | None:
         """Take one job (its id), or None when there is nothing to do."""
@@ -186,9 +190,30 @@ class Worker:
             count += 1
         return count
 
+    async def run_schedules(self, *, force: bool = False) -> int:
+        """Run the schedules that are due here (`jobs.registry.SCHEDULES`); how many jobs they queued. On
+        PostgreSQL a transaction-scoped advisory lock per schedule lets one worker at a time look."""
+        queued = 0
+        for entry in SCHEDULES.values():
+            last = self.schedules_ran.get(entry.name)
+            if not force and last is not None and time.monotonic() - last < entry.every_seconds:
+                continue
+            self.schedules_ran[entry.name] = time.monotonic()
+            try:
+                async with self.sessions() as session, session.begin():
+                    if self.skip_locked:
+                        lock = text("SELECT pg_try_advisory_xact_lock(hashtext(:name))")
+                        if not (await session.execute(lock, {"name": f"fupin.schedule.{entry.name}"})).scalar():
+                            continue
+                    queued += await entry.submit_due(session)
+            except Exception:
+                log.exception("job worker %s: schedule %s failed", self.worker_id, entry.name)
+        return queued
+
     async def run_forever(self) -> None:
         """Poll for jobs until `stop()`; a database hiccup is logged and retried after the poll interval."""
         while not self.stopping.is_set():
+            await self.run_schedules()
             try:
                 busy = await self.run_once()
             except Exception:
