@@ -96,12 +96,20 @@ def database_url(template: str, tmp_path: Path) -> Iterator[str]:
 
 @pytest.fixture
 def settings(database_url: str, tmp_path: Path) -> Settings:
+    return app_settings(database_url, tmp_path)
+
+
+def app_settings(database_url: str, tmp_path: Path, **overrides: Any) -> Settings:
+    """The settings of a test's app: its own database, anchor file and files; `overrides` for a test module's
+    needs (e.g. `job_worker=False` where the test drives the worker itself)."""
     return Settings(
         database_url=database_url,
         demo=True,
         spa_dist=Path("/nonexistent"),
         db_pool_size=3,
         audit_anchor_file=tmp_path / "audit-anchors.jsonl",
+        files_dir=tmp_path / "files",
+        **overrides,
     )
 
 

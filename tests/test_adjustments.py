@@ -18,7 +18,7 @@ from fupin.jobs.worker import Worker
 from fupin.seed.adjustments import closed_window_dates, seed_adjustments
 from fupin.seed.bulk import sync_engine
 from tests import factories
-from tests.conftest import Api, assert_problem
+from tests.conftest import Api, app_settings, assert_problem
 
 HH = "/api/v1/households"
 WINDOWS = "/api/v1/adjustment-windows"
@@ -31,15 +31,7 @@ OPEN = {"year": 2026, "opens_on": "2026-06-01", "closes_on": "2026-06-30"}
 @pytest.fixture
 def settings(database_url: str, tmp_path: Path) -> Settings:
     """A fixed today for the adjustment calendar; the tests run the job worker themselves."""
-    return Settings(
-        database_url=database_url,
-        demo=True,
-        spa_dist=Path("/nonexistent"),
-        db_pool_size=3,
-        audit_anchor_file=tmp_path / "audit-anchors.jsonl",
-        job_worker=False,
-        adjustment_today=TODAY,
-    )
+    return app_settings(database_url, tmp_path, job_worker=False, adjustment_today=TODAY)
 
 
 def drain(url: str) -> int:

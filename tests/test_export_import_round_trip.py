@@ -12,7 +12,7 @@ import pytest
 
 from fupin.config import Settings
 from tests import factories
-from tests.conftest import Api
+from tests.conftest import Api, app_settings
 from tests.test_imports import feed_head, household, run, upload
 
 EXPORT = "/api/v1/households/export"
@@ -22,16 +22,7 @@ FILTER = {"region": factories.DEMO_VILLAGE, "status": "not_exited"}
 @pytest.fixture
 def settings(database_url: str, tmp_path: Path) -> Settings:
     """The tests drive the job worker; the adjustment calendar's today is fixed (before the year's window)."""
-    return Settings(
-        database_url=database_url,
-        demo=True,
-        spa_dist=Path("/nonexistent"),
-        db_pool_size=3,
-        audit_anchor_file=tmp_path / "audit-anchors.jsonl",
-        files_dir=tmp_path / "files",
-        job_worker=False,
-        adjustment_today=date(2026, 6, 15),
-    )
+    return app_settings(database_url, tmp_path, job_worker=False, adjustment_today=date(2026, 6, 15))
 
 
 def exported(api: Api, fmt: str, *, encoding: str = "utf-8", auth: dict[str, str] | None = None) -> bytes:

@@ -30,7 +30,7 @@ from fupin.households.columns import HEADERS, HOUSEHOLD_COLUMNS, MEMBER_COLUMNS,
 from fupin.jobs.worker import Worker
 from fupin.main import create_app
 from tests import factories
-from tests.conftest import Api, assert_problem
+from tests.conftest import Api, app_settings, assert_problem
 from tests.test_jobs import drain, with_workers
 
 EXPORT = "/api/v1/households/export"
@@ -41,15 +41,7 @@ OTHER_TOWNSHIP = "220382101000"
 @pytest.fixture
 def settings(database_url: str, tmp_path: Path) -> Settings:
     """The app without its in-process worker (tests drive workers), files in the test's folder."""
-    return Settings(
-        database_url=database_url,
-        demo=True,
-        spa_dist=Path("/nonexistent"),
-        db_pool_size=3,
-        audit_anchor_file=tmp_path / "audit-anchors.jsonl",
-        files_dir=tmp_path / "files",
-        job_worker=False,
-    )
+    return app_settings(database_url, tmp_path, job_worker=False)
 
 
 def csv_rows(r: Any, encoding: str = "utf-8-sig") -> list[list[str]]:

@@ -25,7 +25,7 @@ from fupin.households import columns
 from fupin.main import create_app
 from fupin.seed.bulk import sync_engine
 from tests import factories
-from tests.conftest import Api, assert_problem
+from tests.conftest import Api, app_settings, assert_problem
 from tests.test_jobs import drain, with_workers
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -34,15 +34,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 @pytest.fixture
 def settings(database_url: str, tmp_path: Path) -> Settings:
     """The app without its in-process worker: the tests drive the worker themselves."""
-    return Settings(
-        database_url=database_url,
-        demo=True,
-        spa_dist=Path("/nonexistent"),
-        db_pool_size=3,
-        audit_anchor_file=tmp_path / "audit-anchors.jsonl",
-        files_dir=tmp_path / "files",
-        job_worker=False,
-    )
+    return app_settings(database_url, tmp_path, job_worker=False)
 
 
 # ---------------------------------------------------------------- helpers

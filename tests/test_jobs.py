@@ -29,7 +29,7 @@ from fupin.jobs.stats_rebuild import KIND, STATS_REBUILD
 from fupin.jobs.worker import Worker
 from fupin.main import create_app
 from fupin.seed.bulk import sync_engine
-from tests.conftest import PG_URL, Api, assert_problem
+from tests.conftest import PG_URL, Api, app_settings, assert_problem
 
 T = TypeVar("T")
 COUNTY = "220382000000"
@@ -39,14 +39,7 @@ FIRST_TOWNSHIP = "220382102000"
 @pytest.fixture
 def settings(database_url: str, tmp_path: Path) -> Settings:
     """The app without its in-process worker: the tests drive workers themselves."""
-    return Settings(
-        database_url=database_url,
-        demo=True,
-        spa_dist=Path("/nonexistent"),
-        db_pool_size=3,
-        audit_anchor_file=tmp_path / "audit-anchors.jsonl",
-        job_worker=False,
-    )
+    return app_settings(database_url, tmp_path, job_worker=False)
 
 
 def with_workers(url: str, work: Callable[..., Awaitable[T]], *ids: str, **kw: Any) -> T:

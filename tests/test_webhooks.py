@@ -29,7 +29,7 @@ from fupin.main import create_app
 from fupin.seed.bulk import sync_engine
 from fupin.webhooks import events, signing
 from fupin.webhooks.delivery import DispatchReport, backoff, claim_due, dispatch_once, fan_out, new_client, send
-from tests.conftest import Api, assert_problem
+from tests.conftest import Api, app_settings, assert_problem
 
 HOOKS = "/api/v1/webhooks"
 HH = "/api/v1/households"
@@ -40,16 +40,7 @@ DOCS = PROJECT_ROOT / "docs" / "integration" / "webhooks.md"
 @pytest.fixture
 def settings(database_url: str, tmp_path: Path) -> Settings:
     """Receivers of these tests listen on 127.0.0.1; the tests run the dispatcher themselves."""
-    return Settings(
-        database_url=database_url,
-        demo=True,
-        spa_dist=Path("/nonexistent"),
-        db_pool_size=3,
-        audit_anchor_file=tmp_path / "audit-anchors.jsonl",
-        job_worker=False,
-        webhook_allow_private=True,
-        webhook_timeout_seconds=5,
-    )
+    return app_settings(database_url, tmp_path, job_worker=False, webhook_allow_private=True, webhook_timeout_seconds=5)
 
 
 class Receiver:
