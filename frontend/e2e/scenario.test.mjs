@@ -711,6 +711,52 @@ describe('Fupin web app in Chromium', { concurrency: false }, () => {
     await logout()
   })
 
+  step('a township changes 贫困户属性 outside the adjustment window, sees it under 待调整变更 and cancels it', async () => {
+    // the calendar: a closed window of the next year-end (the integration step's own window, if any, is this year's)
+    await login('admin')
+    const year = new Date().getFullYear() + 1
+    const window = await api('POST', '/api/v1/adjustment-windows', { year, opens_on: `${year}-12-20`, closes_on: `${year + 1}-01-31`, note: 'e2e 待调整' })
+    assert.equal(window.is_open, false, JSON.stringify(window))
+    await logout()
+
+    await login('township')
+    const found = await api('GET', '/api/v1/households?status=not_exited&attribute=general&limit=1')
+    const household = found.items[0]
+    assert.ok(household, 'a 未脱贫 一般贫困户 of the township')
+    await page.goto(`${server.base}/households/${household.id}/edit`)
+    await pick(page.locator('[data-test="form-attribute"]'), '低保贫困户')
+    await page.locator('[data-test="household-save"]').click()
+    await page.locator('.el-message--success', { hasText: '待年度调整期' }).first().waitFor()
+    await page.waitForURL(/tab=pending/)
+    const row = page.locator('[data-test="household-pending-table"] .el-table__body tr', { hasText: '贫困户属性' })
+    await row.waitFor()
+    const text = await row.innerText()
+    assert.match(text, /低保贫困户/)
+    assert.match(text, /修改/)
+    assert.match(text, /待处理/)
+    // the household itself is unchanged until the window opens
+    const now = await api('GET', `/api/v1/households/${household.id}`)
+    assert.equal(now.attribute, 'general')
+    await screenshot('household-pending-change')
+
+    await row.locator('[data-test="household-pending-cancel"]').click()
+    const box = page.locator('.pending-cancel-box')
+    await box.waitFor()
+    await box.locator('textarea').fill('错了')
+    await box.getByRole('button', { name: '撤销' }).click()
+    await box.getByText('至少 4 个字').waitFor() // too short: the dialog stays
+    await box.locator('textarea').fill('属性填写有误，撤回')
+    await box.getByRole('button', { name: '撤销' }).click()
+    await page.locator('.el-message--success', { hasText: '已撤销该变更' }).first().waitFor()
+    await row.waitFor({ state: 'detached' })
+    await page.locator('[data-test="household-pending-table"]', { hasText: '暂无待处理变更' }).waitFor()
+    const left = await api('GET', `/api/v1/pending-changes?household_id=${household.id}&state=pending`)
+    assert.deepEqual(left.items, [])
+    const cancelled = await api('GET', `/api/v1/pending-changes?household_id=${household.id}&state=cancelled`)
+    assert.equal(cancelled.items[0]?.reason, '属性填写有误，撤回')
+    await logout()
+  })
+
   step('the integration page shows the demo webhook subscription and adjustment window', async () => {
     await login('admin')
     await page.locator('[data-test="menu-integration"]').click()

@@ -44,6 +44,8 @@ const en: MessageSchema = {
     cumulative: 'Cumulative exits', noData: 'No data', villageHouseholds: 'Poor households', villagePeople: 'Poor people',
   },
   households: {
+    pendingChanges: 'Pending changes', pendingHint: 'Changes of locked fields (attribute, identification standard, status moves) sent outside the adjustment window take effect when the window opens; until then they can be cancelled.',
+    pendingCancelPrompt: 'Cancel this pending change; the reason:', pendingCancelReasonShort: 'The reason needs at least {min} characters',
     list: 'Households', create: 'New household', editTitle: 'Edit household', detail: 'Household',
     householdNumber: 'Household no.', village: 'Village', group: 'Group', address: 'Address', phone: 'Phone',
     head: 'Head', headName: 'Head of household', headIdNumber: 'Head ID number', memberCount: 'Members', status: 'Status',

@@ -47,6 +47,8 @@ const zhCN = {
     cumulative: '累计脱贫', noData: '暂无数据', villageHouseholds: '贫困户数', villagePeople: '贫困人口',
   },
   households: {
+    pendingChanges: '待调整变更', pendingHint: '窗口外提交的锁定字段变更（贫困户属性、识别标准、状态变更）在年度调整期开放时生效；生效前可以撤销。',
+    pendingCancelPrompt: '撤销这项待调整变更，请填写原因：', pendingCancelReasonShort: '撤销原因至少 {min} 个字',
     list: '贫困户列表', create: '新增贫困户', editTitle: '编辑贫困户', detail: '贫困户详情',
     householdNumber: '户编号', village: '所属村', group: '组', address: '住址', phone: '联系电话',
     head: '户主', headName: '户主姓名', headIdNumber: '户主身份证号', memberCount: '家庭人口', status: '脱贫状态',
