@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from fupin.adjustments.models import AdjustmentWindow, PendingChange
 from fupin.authz.scope import LEVEL_PREFIX, AreaScope, code_range
-from fupin.core.readpath import ReadPath, ReadQuery
+from fupin.core.readpath import ReadPath, query_family
 from fupin.households.models import Household
 
 W = AdjustmentWindow
@@ -160,19 +160,7 @@ def _list_statement(present: tuple[str, ...], after: bool) -> Select[Any]:
     return stmt.order_by(PendingChange.id.desc()).limit(bindparam("limit", type_=Integer()))
 
 
-_LISTS: dict[tuple[tuple[str, ...], bool], ReadQuery] = {}
-
-
-def _list_query(present: tuple[str, ...], after: bool) -> ReadQuery:
-    key = (present, after)
-    query = _LISTS.get(key)
-    if query is None:
-        query = _LISTS[key] = ReadQuery(
-            ("pending-changes", present, after),
-            lambda: _list_statement(present, after),
-            lambda: PendingChange.region_code,
-        )
-    return query
+_LIST = query_family("pending-changes", _list_statement, lambda: PendingChange.region_code)
 
 
 async def page(
@@ -183,4 +171,4 @@ async def page(
     values: dict[str, Any] = {**{name: filters[name] for name in present}, "limit": limit + 1}
     if before is not None:
         values["before"] = before
-    return await read.fetch(_list_query(present, before is not None), scope, values)
+    return await read.fetch(_LIST(present, before is not None), scope, values)

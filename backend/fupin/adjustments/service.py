@@ -33,7 +33,7 @@ from fupin.authz.scope import within
 from fupin.core.concurrency import check_version
 from fupin.core.errors import ProblemError, field_error, not_found
 from fupin.core.models import utcnow
-from fupin.core.pagination import decode_cursor, encode_cursor
+from fupin.core.pagination import decode_key_cursor, key_page
 from fupin.core.readpath import ReadPath
 from fupin.jobs import service as jobs
 from fupin.jobs.models import Job
@@ -206,16 +206,10 @@ async def apply_window(session: AsyncSession, principal: Principal, *, window_id
 
 
 async def page_json(read: ReadPath, principal: Principal, query: PendingChangesQuery) -> bytes:
-    before = None
-    if query.cursor:
-        values = decode_cursor(query.cursor, CURSOR_KIND)
-        if len(values) != 1 or not isinstance(values[0], int):
-            raise ProblemError(400, "invalid_cursor", "The cursor is invalid; start again from the first page.")
-        before = values[0]
+    before = decode_key_cursor(query.cursor, CURSOR_KIND)
     filters: dict[str, Any] = {name: value for name in repo.FILTERS if (value := getattr(query, name)) is not None}
     rows = await repo.page(read, principal.scope, filters=filters, before=before, limit=query.limit)
-    items = rows[: query.limit]
-    next_cursor = encode_cursor(CURSOR_KIND, [items[-1]["pk"]]) if len(rows) > query.limit else None
+    items, next_cursor = key_page(rows, query.limit, CURSOR_KIND)
     return to_json({"items": [pending_view(row) for row in items], "next_cursor": next_cursor})
 
 

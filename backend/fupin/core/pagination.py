@@ -32,3 +32,19 @@ def decode_cursor(cursor: str, kind: str) -> list[Any]:
     if not isinstance(data, dict) or data.get("k") != kind or not isinstance(data.get("v"), list):
         raise bad
     return list(data["v"])
+
+
+def decode_key_cursor(cursor: str | None, kind: str) -> int | None:
+    """The row key a newest-first page continues below (None: the first page); a bad cursor is a 400."""
+    if not cursor:
+        return None
+    values = decode_cursor(cursor, kind)
+    if len(values) != 1 or not isinstance(values[0], int) or isinstance(values[0], bool):
+        raise ProblemError(400, "invalid_cursor", "The cursor is invalid; start again from the first page.")
+    return values[0]
+
+
+def key_page(rows: list[dict[str, Any]], limit: int, kind: str) -> tuple[list[dict[str, Any]], str | None]:
+    """A newest-first page from `limit + 1` rows keyed by `pk`: the rows to answer and the cursor of the next page."""
+    items = rows[:limit]
+    return items, (encode_cursor(kind, [items[-1]["pk"]]) if len(rows) > limit else None)

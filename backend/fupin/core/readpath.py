@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import weakref
 from collections.abc import AsyncIterator, Callable, Hashable, Sequence
 from dataclasses import dataclass
@@ -47,6 +48,17 @@ class ReadQuery:
     build: Callable[[], Any]  # -> Select
     area: Callable[[], Any] | None  # a column of the 12-digit region code
     wrap: Callable[[Select[Any]], Select[Any]] | None = None  # applied after the scope (e.g. a count over it)
+
+
+def query_family(name: str, build: Callable[..., Any], area: Callable[[], Any] | None) -> Callable[..., ReadQuery]:
+    """The ReadQuery of each statement shape of one list, made once per shape: `family(*shape)` is
+    `ReadQuery((name, *shape), lambda: build(*shape), area)` (a shape: which filters are present, a cursor or not)."""
+
+    @functools.cache
+    def query(*shape: Hashable) -> ReadQuery:
+        return ReadQuery((name, *shape), lambda: build(*shape), area)
+
+    return query
 
 
 @dataclass(frozen=True, slots=True)

@@ -30,6 +30,7 @@ from fupin.core.readpath import ReadQuery
 from fupin.households.columns import CODES_SEPARATOR, COLUMNS, Column
 from fupin.households.listing import filter_conditions
 from fupin.households.models import Household, Member
+from fupin.households.presenters import HOUSEHOLD_AUDITED, MEMBER_AUDITED
 from fupin.households.schemas import HouseholdOut
 from fupin.regions.models import Region
 
@@ -123,70 +124,9 @@ def _cell(column: Column, *, pii: bool) -> Any:
 
 
 # the raw fields of the detail view (HouseholdOut / MemberOut) a records statement selects
-_HOUSEHOLD_FIELDS = (
-    "household_number",
-    "village_code",
-    "address",
-    "phone",
-    "bank_account",
-    "identification_standard",
-    "attribute",
-    "main_cause",
-    "secondary_causes",
-    "first_identified_on",
-    "status",
-    "status_reason",
-    "planned_exit_year",
-    "exit_year",
-    "head_name",
-    "member_count",
-    "housing_area",
-    "housing_safety",
-    "safe_drinking_water",
-    "electricity",
-    "road_type",
-    "sanitary_toilet",
-    "fuel",
-    "relocated",
-    "relocation_year",
-    "relocation_site",
-    "military_family",
-    "only_child",
-    "two_daughters",
-    "source_system",
-    "external_id",
-    "created_at",
-    "updated_at",
-    "version",
-)
-_MEMBER_FIELDS = (
-    "name",
-    "id_type",
-    "id_number",
-    "gender",
-    "birth_date",
-    "ethnicity",
-    "relation",
-    "education",
-    "school_status",
-    "health",
-    "disability_grade",
-    "labour",
-    "work_status",
-    "months_worked",
-    "public_welfare_job",
-    "medical_insurance",
-    "serious_illness_insurance",
-    "pension_insurance",
-    "dibao",
-    "tekun",
-    "active",
-    "added_reason",
-    "added_on",
-    "removed_reason",
-    "removed_on",
-    "version",
-)
+# (the audited fields, which are the record's own; the group is selected under its API name)
+_HOUSEHOLD_FIELDS = (*(f for f in HOUSEHOLD_AUDITED if f != "group_name"), "created_at", "updated_at", "version")
+_MEMBER_FIELDS = (*MEMBER_AUDITED, "added_on", "version")
 _PERSONAL = {c.key: c.personal for c in COLUMNS if c.personal}
 
 

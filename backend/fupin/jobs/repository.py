@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from fupin.authz.scope import AreaScope, unscoped
 from fupin.core.models import UTCDateTime
-from fupin.core.readpath import ReadPath, ReadQuery
+from fupin.core.readpath import ReadPath, ReadQuery, query_family
 from fupin.jobs.models import Job
 
 _COLUMNS = (
@@ -49,22 +49,12 @@ def _list_statement(present: tuple[str, ...], after: bool) -> Select[Any]:
     return stmt.order_by(Job.id.desc()).limit(bindparam("limit", type_=Integer()))
 
 
-_LISTS: dict[tuple[tuple[str, ...], bool], ReadQuery] = {}
+_LIST = query_family("jobs", _list_statement, lambda: Job.region_code)
 GET_QUERY = ReadQuery(
     "job-by-id",
     lambda: select(*_COLUMNS).where(Job.public_id == bindparam("id", type_=Uuid())),
     lambda: Job.region_code,
 )
-
-
-def _list_query(present: tuple[str, ...], after: bool) -> ReadQuery:
-    key = (present, after)
-    query = _LISTS.get(key)
-    if query is None:
-        query = _LISTS[key] = ReadQuery(
-            ("jobs", present, after), lambda: _list_statement(present, after), lambda: Job.region_code
-        )
-    return query
 
 
 async def page(
@@ -75,7 +65,7 @@ async def page(
     values: dict[str, Any] = {**{name: filters[name] for name in present}, "limit": limit + 1}
     if before is not None:
         values["before"] = before
-    return await read.fetch(_list_query(present, before is not None), scope, values)
+    return await read.fetch(_LIST(present, before is not None), scope, values)
 
 
 async def get_row(read: ReadPath, scope: AreaScope, job_id: uuid.UUID) -> dict[str, Any] | None:

@@ -15,7 +15,7 @@ from fupin.authz.scope import AreaScope
 from fupin.core.context import Actor
 from fupin.core.errors import ProblemError, not_found
 from fupin.core.models import utcnow
-from fupin.core.pagination import decode_cursor, encode_cursor
+from fupin.core.pagination import decode_key_cursor, key_page
 from fupin.core.readpath import ReadPath
 from fupin.jobs import repository as repo
 from fupin.jobs.models import FINISHED, Job
@@ -88,16 +88,10 @@ def job_out(job: Job) -> JobOut:
 
 
 async def page_json(read: ReadPath, principal: Principal, query: JobsQuery) -> bytes:
-    before = None
-    if query.cursor:
-        values = decode_cursor(query.cursor, CURSOR_KIND)
-        if len(values) != 1 or not isinstance(values[0], int):
-            raise ProblemError(400, "invalid_cursor", "The cursor is invalid; start again from the first page.")
-        before = values[0]
+    before = decode_key_cursor(query.cursor, CURSOR_KIND)
     filters = {name: value for name in repo.FILTERS if (value := getattr(query, name)) is not None}
     rows = await repo.page(read, principal.scope, filters=filters, before=before, limit=query.limit)
-    items = rows[: query.limit]
-    next_cursor = encode_cursor(CURSOR_KIND, [items[-1]["pk"]]) if len(rows) > query.limit else None
+    items, next_cursor = key_page(rows, query.limit, CURSOR_KIND)
     return to_json({"items": [out_view(row) for row in items], "next_cursor": next_cursor})
 
 

@@ -17,9 +17,9 @@ from fupin.authz.policy import sees_every_webhook
 from fupin.authz.principal import Principal
 from fupin.config import Settings
 from fupin.core.concurrency import check_version
-from fupin.core.errors import ProblemError, field_error, not_found
+from fupin.core.errors import field_error, not_found
 from fupin.core.models import utcnow
-from fupin.core.pagination import decode_cursor, encode_cursor
+from fupin.core.pagination import decode_key_cursor, key_page
 from fupin.core.readpath import ReadPath
 from fupin.webhooks import repository as repo
 from fupin.webhooks import signing
@@ -262,17 +262,11 @@ async def deliveries_json(
     read: ReadPath, principal: Principal, *, webhook_id: uuid.UUID, query: DeliveriesQuery
 ) -> bytes:
     sub = await _visible_row(read, principal, webhook_id)
-    before = None
-    if query.cursor:
-        values = decode_cursor(query.cursor, CURSOR_KIND)
-        if len(values) != 1 or not isinstance(values[0], int):
-            raise ProblemError(400, "invalid_cursor", "The cursor is invalid; start again from the first page.")
-        before = values[0]
+    before = decode_key_cursor(query.cursor, CURSOR_KIND)
     rows = await repo.delivery_rows(
         read, subscription_pk=sub["pk"], state=query.state, before=before, limit=query.limit
     )
-    items = rows[: query.limit]
-    next_cursor = encode_cursor(CURSOR_KIND, [items[-1]["pk"]]) if len(rows) > query.limit else None
+    items, next_cursor = key_page(rows, query.limit, CURSOR_KIND)
     for row in items:
         del row["pk"]
     return to_json({"items": items, "next_cursor": next_cursor})
