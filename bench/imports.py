@@ -216,11 +216,12 @@ def submit(path: Path, **options: str) -> tuple[str, Any]:
 
 
 def rss_worker() -> None:
-    """In its own process: a worker drains the queue; print its peak RSS."""
-    import resource
-
+    """In its own process: a worker drains the queue; print its peak RSS. VmHWM, the high-water mark of this
+    process image's own memory: getrusage's ru_maxrss survives exec, so in a child started by fork + exec it also
+    counts the parent's pages at the fork (the bench's generated households), not the worker's."""
     seconds = asyncio.run(drain())
-    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    status = Path("/proc/self/status").read_text()
+    peak_kb = int(status.split("VmHWM:")[1].split()[0])
     print(f"RSS {peak_kb / 1024:.0f} {seconds:.1f}")
 
 

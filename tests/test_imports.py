@@ -693,6 +693,32 @@ def test_one_person_one_household_holds_across_the_file(api: Api, database_url: 
     [error] = report["errors"]
     assert error["code"] == "household.duplicate_member" and error["pointer"] == "/members/1/id_number"
     assert error["row"] == 5 and error["column"] == "证件号码"
+    [created] = api.get("township", "/api/v1/households", params={"q": first["members"][0]["id_number"]}).json()[
+        "items"
+    ]
+    assert created["household_number"] in error["message"] and created["id"] in error["message"]
+    # created together, each as if it came alone: its own number, audit event and feed entry
+    params = {"entity_type": "household", "entity_id": created["id"]}
+    events = api.get("auditor", "/api/v1/audit-events", params=params).json()["items"]
+    assert [e["action"] for e in events] == ["household.created"]
+    assert events[0]["changes"]["household_number"] == [None, created["household_number"]]
+
+
+def test_the_same_household_twice_in_a_file_is_created_then_updated_in_file_order(
+    api: Api, database_url: str
+) -> None:
+    twice = factories.household(source_system="省平台", external_id="EXT-TWICE")
+    between = factories.household(source_system="省平台", external_id="EXT-BETWEEN")
+    again = {**twice, "address": "第二次出现"}
+    rows = new_rows(twice, between)
+    rows += new_rows(again)[1:2]  # the head's row again, later in the file
+    job = run(api, database_url, upload(api, to_csv(rows), id_scheme="external"))
+    report = job["report"]
+    assert (report["created"], report["updated"], report["failed"]) == (2, 1, 0), report
+    [found] = api.get("township", "/api/v1/households", params={"q": twice["members"][0]["id_number"]}).json()["items"]
+    stored = household(api, found["id"])
+    assert stored["address"] == "第二次出现" and stored["version"] == 2
+    assert len(stored["members"]) == len(twice["members"])
 
 
 def test_rows_without_a_key_group_under_their_head_row(api: Api, database_url: str) -> None:

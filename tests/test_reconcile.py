@@ -170,6 +170,11 @@ def test_the_hash_read_from_the_database_is_the_documented_one(api: Api) -> None
 
 def test_missing_here_missing_there_and_differing(api: Api) -> None:
     marked = api.post("township", HH, json=factories.household(external_id="JL-77", source_system="省平台")).json()
+    assert marked["version"] == 1
+    # changed once since: the platform holds version 1, behind ours
+    marked = api.patch(
+        "township", f"{HH}/{marked['id']}", json={"address": "改后地址"}, headers={"If-Match": '"1"'}
+    ).json()
     ours = reconcile(api, factories.DEMO_VILLAGE, [])["missing_there"]
     assert len(ours) > 5 and all(o["id"] for o in ours)
     assert {o["id"] for o in ours} >= {marked["id"]}

@@ -36,6 +36,7 @@ __all__ = [
     "feed_digest",
     "feed_entries",
     "record",
+    "record_many",
     "record_on",
     "record_sync",
     "to_jsonable",
@@ -258,6 +259,73 @@ def record_sync(
             conn.execute(ChangeEntry.__table__.insert(), entries)  # type: ignore[attr-defined]
     conn.execute(_set_head(fields["hash"]))
     return seq
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One event of `record_many`: what `record_on` takes, for one target."""
+
+    target: Target
+    action: str
+    changes: dict[str, Any]
+    summary: str | None = None
+
+
+async def record_many(session: AsyncSession, entries: Sequence[Entry], *, actor: Actor) -> list[int]:
+    """`record_on` for many events at once (bulk writes: an import's batch of households): the audit and feed
+    numbers are taken in one statement each (audit first, as `record`), the events are chained in order by the
+    same builders and inserted together. Returns the audit seqs in order."""
+    if not entries:
+        return []
+    ctx = current_request_context()
+    now = utcnow()
+    seq, prev_hash = _taken((await session.execute(_bump(AUDIT, len(entries)))).one_or_none(), AUDIT, len(entries))
+    items = [
+        items_for(
+            entity_type=e.target.entity_type,
+            entity_id=e.target.entity_id,
+            action=e.action,
+            region_code=e.target.region_code,
+            version=e.target.version,
+            summary=e.summary,
+            external_id=e.target.external_id,
+            source_system=e.target.source_system,
+            tombstone=e.target.tombstone,
+        )
+        for e in entries
+    ]
+    count = sum(len(i) for i in items)
+    change_seq, _ = _taken((await session.execute(_bump(CHANGES, count))).one_or_none(), CHANGES, count)
+    events: list[dict[str, Any]] = []
+    feed_rows: list[dict[str, Any]] = []
+    for offset, (entry, entry_items) in enumerate(zip(entries, items, strict=True)):
+        rows = feed_entries(entry_items, first_seq=change_seq, audit_seq=seq + offset, occurred_at=now)
+        change_seq += len(rows)
+        fields = build_event(
+            seq=seq + offset,
+            prev_hash=prev_hash,
+            occurred_at=now,
+            actor=actor,
+            client_ip=ctx.client_ip,
+            request_id=ctx.request_id,
+            action=entry.action,
+            entity_type=entry.target.entity_type,
+            entity_id=entry.target.entity_id,
+            region_code=entry.target.region_code,
+            subject_id=entry.target.subject_id,
+            changes=entry.changes,
+            version=entry.target.version,
+            feed=rows,
+        )
+        prev_hash = fields["hash"]
+        events.append(fields)
+        feed_rows.extend(rows)
+    await session.execute(AuditEvent.__table__.insert(), events)  # type: ignore[attr-defined]
+    await session.execute(ChangeEntry.__table__.insert(), feed_rows)  # type: ignore[attr-defined]
+    await session.execute(_set_head(prev_hash))
+    last = seq + len(entries) - 1
+    session.info[_PENDING_HEAD] = (last, prev_hash)
+    return list(range(seq, last + 1))
 
 
 @event.listens_for(Session, "after_commit")

@@ -16,6 +16,7 @@ Reading rules (what offices' Excel files do to data):
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
@@ -244,6 +245,7 @@ def _text(raw: Any) -> str:
     return unicodedata.normalize("NFKC", str(raw)).strip()
 
 
+@functools.lru_cache(maxsize=4096)  # a column holds few distinct labels: each is looked up once per file
 def _code(table: str, text: str) -> str:
     codes = _CODES[table]
     found = codes.get(_normalise_header(text))

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fupin.audit import chain as audit
@@ -66,7 +67,8 @@ ASSESSMENT_ITEMS = ("food_clothing", "compulsory_education", "basic_medical", "s
 OUT_OF_THE_REGISTER = frozenset({"removed"})
 
 
-def household_target(household: Household) -> audit.Target:
+def household_target(household: Household | Row[Any]) -> audit.Target:
+    """Of the ORM record or of a stored row (bulk writes)."""
     hid = str(household.public_id)
     return audit.Target(
         "household",

@@ -4,9 +4,10 @@ records are read from a household that was (child lookups take the scoped househ
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import case, func, insert, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -78,19 +79,29 @@ async def find_by_external(session: AsyncSession, source_system: str, external_i
     ).scalar_one_or_none()
 
 
-async def next_household_sequence(session: AsyncSession, village_code: str) -> int:
-    """Bump the village's counter under its row lock; create the counter on first use."""
+async def take_household_numbers(session: AsyncSession, counts: dict[str, int]) -> dict[str, int]:
+    """Take `counts[village]` sequence numbers from each village's counter, in one statement for the villages
+    that have one (bumped under their row locks, in code order so concurrent writers never deadlock); a
+    village's counter is created on first use from its households. Returns each village's first number."""
+    villages = sorted(counts)
+    if not villages:
+        return {}
+    bump = case(*((VillageSequence.village_code == v, counts[v]) for v in villages), else_=0)
+    stmt = (
+        update(VillageSequence)
+        .where(VillageSequence.village_code.in_(villages))
+        .values(last_value=VillageSequence.last_value + bump)
+        .returning(VillageSequence.village_code, VillageSequence.last_value)
+    )
+    first = {code: int(last) - counts[code] + 1 for code, last in (await session.execute(stmt)).all()}
+    for village in villages:
+        if village not in first:
+            first[village] = await _start_sequence(session, village, counts[village])
+    return first
+
+
+async def _start_sequence(session: AsyncSession, village_code: str, count: int) -> int:
     for _ in range(3):
-        value = (
-            await session.execute(
-                update(VillageSequence)
-                .where(VillageSequence.village_code == village_code)
-                .values(last_value=VillageSequence.last_value + 1)
-                .returning(VillageSequence.last_value)
-            )
-        ).scalar_one_or_none()
-        if value is not None:
-            return int(value)
         start = (
             await session.execute(
                 select(func.count())
@@ -102,12 +113,34 @@ async def next_household_sequence(session: AsyncSession, village_code: str) -> i
         try:
             async with session.begin_nested():
                 await session.execute(
-                    insert(VillageSequence).values(village_code=village_code, last_value=int(start) + 1)
+                    insert(VillageSequence).values(village_code=village_code, last_value=int(start) + count)
                 )
             return int(start) + 1
-        except IntegrityError:
-            continue
+        except IntegrityError:  # created meanwhile by another writer: bump it
+            value = (
+                await session.execute(
+                    update(VillageSequence)
+                    .where(VillageSequence.village_code == village_code)
+                    .values(last_value=VillageSequence.last_value + count)
+                    .returning(VillageSequence.last_value)
+                )
+            ).scalar_one_or_none()
+            if value is not None:
+                return int(value) - count + 1
     raise RuntimeError("could not allocate a household number")
+
+
+async def taken_external_keys(session: AsyncSession, keys: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
+    """Which of these (source_system, external_id) pairs a household already has, anywhere."""
+    wanted = list(set(keys))
+    if not wanted:
+        return set()
+    stmt = (
+        select(Household.source_system, Household.external_id)
+        .where(tuple_(Household.source_system, Household.external_id).in_(wanted))
+        .execution_options(**unscoped("external keys are unique across areas"))
+    )
+    return {(str(a), str(b)) for a, b in (await session.execute(stmt)).all()}
 
 
 async def status_changes(session: AsyncSession, household: Household) -> list[StatusChange]:

@@ -4,8 +4,12 @@ Services validate, write, audit and feed; they never commit."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
+from typing import Any, cast
 
+from sqlalchemy import Table, bindparam, insert, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fupin.adjustments import gate
@@ -55,11 +59,7 @@ NOT_NULLABLE = frozenset(
 async def require_village(session: AsyncSession, principal: Principal, code: str, *, pointer: str) -> None:
     region = await regions.get_scoped(session, principal.scope, code)
     if region is None or region.level != 5 or region.valid_to is not None:
-        raise field_error(
-            pointer,
-            "region.unknown_village",
-            f"村代码 {code} 不存在或不在您的管辖范围内 (unknown village or outside your area)",
-        )
+        raise _unknown_village(code, pointer=pointer)
 
 
 async def require_unique_people(
@@ -75,19 +75,9 @@ async def require_unique_people(
     if not holders:
         return
     by_number = {h.id_number: h for h in holders}
-    errors = []
-    for pointer, number in members:
-        holder = by_number.get(number)
-        if holder is None:
-            continue
-        if principal.scope.contains(holder.village_code):
-            msg = (
-                f"该身份证号已在户 {holder.household_number} 中登记 (already in household {holder.household_public_id})"
-            )
-        else:
-            msg = "该身份证号已在其他地区的贫困户中登记 (already registered in another area)"
-        errors.append(FieldError(pointer=pointer, code=DUPLICATE_MEMBER, message=msg))
-    raise ProblemError(409, DUPLICATE_MEMBER, DUPLICATE_MEMBER_DETAIL, errors)
+    raise _duplicate_people(
+        [(pointer, _holder_message(principal, by_number[n])) for pointer, n in members if n in by_number]
+    )
 
 
 def new_member(data: MemberFields, *, household: Household, reason: str, on: date | None) -> Member:
@@ -144,64 +134,224 @@ def check_consistency(h: Household) -> None:
 
 
 async def create_household(session: AsyncSession, principal: Principal, data: HouseholdCreate) -> Household:
-    await require_village(session, principal, data.village_code, pointer="/village_code")
-    await require_unique_people(
-        session, principal, [(f"/members/{i}/id_number", m.id_number) for i, m in enumerate(data.members)]
+    """One household: `create_households` with one item; its refusal is raised."""
+    (created,) = await create_households(session, principal, [data])
+    if isinstance(created, ProblemError):
+        raise created
+    return await repo.get_household(session, principal.scope, created.public_id)
+
+
+@dataclass(frozen=True, slots=True)
+class Created:
+    """A household `create_households` wrote: its row id and public id."""
+
+    id: int
+    public_id: uuid.UUID
+
+
+async def create_households(
+    session: AsyncSession, principal: Principal, items: Sequence[HouseholdCreate]
+) -> list[Created | ProblemError]:
+    """Register households, each checked as if it came alone and in the order given (a person or external key
+    claimed by an earlier item is taken for the later ones): a refused item is its problem in the answer, the
+    others are written. The checks and writes take a few statements for the whole batch whatever its size (one per
+    village for the numbers), so an import's chunk costs what one household used to. A race with another writer
+    (the same person registered meanwhile) ends in the unique index's IntegrityError for the whole batch: callers
+    that want the others written retry the items one by one."""
+    results: list[Created | ProblemError | None] = [None] * len(items)
+    villages = await regions.get_scoped_many(session, principal.scope, {d.village_code for d in items})
+    holders = {
+        h.id_number: h for h in await repo.active_holders(session, [m.id_number for d in items for m in d.members])
+    }
+    taken = await repo.taken_external_keys(
+        session, [(d.source_system, d.external_id) for d in items if d.source_system and d.external_id]
     )
-    if (
-        data.source_system
-        and data.external_id
-        and await repo.find_by_external(session, data.source_system, data.external_id)
-    ):
-        raise field_error(
-            "/external_id",
-            "household.external_id_exists",
-            "该外部系统编号已存在 (external id already used)",
-            status=409,
+    people: dict[str, int] = {}  # id number -> the earlier item that registers it
+    accepted: list[tuple[int, HouseholdCreate, dict[str, Any]]] = []
+    in_batch: dict[int, list[tuple[str, int]]] = {}  # item -> (pointer, earlier item) of people taken in the batch
+    for index, data in enumerate(items):
+        try:
+            region = villages.get(data.village_code)
+            if region is None or region.level != 5 or region.valid_to is not None:
+                raise _unknown_village(data.village_code, pointer="/village_code")
+            _check_people(principal, data, holders=holders, claimed=people, index=index, in_batch=in_batch)
+            if index in in_batch:
+                continue  # refused as a duplicate once the earlier item has its number
+            key = (data.source_system, data.external_id)
+            if data.source_system and data.external_id and key in taken:
+                raise _external_taken()
+            values = _new_household_values(data, principal=principal)
+            check_consistency(Household(**values))
+        except ProblemError as problem:
+            results[index] = problem
+            continue
+        for member in data.members:
+            people.setdefault(member.id_number, index)
+        if data.source_system and data.external_id:
+            taken.add((data.source_system, data.external_id))
+        accepted.append((index, data, values))
+    rows = await _insert_households(session, principal, accepted)
+    for index, row in rows.items():
+        results[index] = Created(row.id, row.public_id)
+    numbers = {index: row.household_number for index, row in rows.items()}
+    for index, duplicates in in_batch.items():
+        results[index] = _duplicate_people(
+            [
+                (
+                    pointer,
+                    f"该身份证号已在户 {numbers[earlier]} 中登记 (already in household {rows[earlier].public_id})",
+                )
+                for pointer, earlier in duplicates
+            ]
         )
-    seq = await repo.next_household_sequence(session, data.village_code)
-    household = Household(
-        household_number=f"{data.village_code}{seq:04d}",
-        group_name=data.group,
-        identified_year=data.first_identified_on.year,
-        status="not_exited",
-        member_count=len(data.members),
+    return [r for r in results if r is not None]
+
+
+def _unknown_village(code: str, *, pointer: str) -> ProblemError:
+    return field_error(
+        pointer,
+        "region.unknown_village",
+        f"村代码 {code} 不存在或不在您的管辖范围内 (unknown village or outside your area)",
+    )
+
+
+def _external_taken() -> ProblemError:
+    return field_error(
+        "/external_id", "household.external_id_exists", "该外部系统编号已存在 (external id already used)", status=409
+    )
+
+
+def _duplicate_people(found: list[tuple[str, str]]) -> ProblemError:
+    errors = [FieldError(pointer=pointer, code=DUPLICATE_MEMBER, message=msg) for pointer, msg in found]
+    return ProblemError(409, DUPLICATE_MEMBER, DUPLICATE_MEMBER_DETAIL, errors)
+
+
+def _holder_message(principal: Principal, holder: repo.ActiveHolder) -> str:
+    if principal.scope.contains(holder.village_code):
+        return f"该身份证号已在户 {holder.household_number} 中登记 (already in household {holder.household_public_id})"
+    return "该身份证号已在其他地区的贫困户中登记 (already registered in another area)"
+
+
+def _check_people(
+    principal: Principal,
+    data: HouseholdCreate,
+    *,
+    holders: dict[str, repo.ActiveHolder],
+    claimed: dict[str, int],
+    index: int,
+    in_batch: dict[int, list[tuple[str, int]]],
+) -> None:
+    """Raises for people already registered; notes (in `in_batch`) those an earlier item of the batch registers."""
+    found = []
+    for position, member in enumerate(data.members):
+        pointer = f"/members/{position}/id_number"
+        holder = holders.get(member.id_number)
+        if holder is not None:
+            found.append((pointer, _holder_message(principal, holder)))
+        elif member.id_number in claimed:
+            in_batch.setdefault(index, []).append((pointer, claimed[member.id_number]))
+    if found:
+        in_batch.pop(index, None)
+        raise _duplicate_people(found)
+
+
+def _new_household_values(data: HouseholdCreate, *, principal: Principal) -> dict[str, Any]:
+    head = next(m for m in data.members if m.relation == "01")
+    now = utcnow()
+    return {
         **data.model_dump(exclude={"members", "group"}),
+        "public_id": uuid.uuid4(),
+        "group_name": data.group,
+        "identified_year": data.first_identified_on.year,
+        "status": "not_exited",
+        "member_count": len(data.members),
+        "head_name": head.name,
+        "version": 1,
+        "created_at": now,
+        "updated_at": now,
+    }
+
+
+_HOUSEHOLDS = cast(Table, Household.__table__)
+_MEMBERS = cast(Table, Member.__table__)
+_STATUS_CHANGES = cast(Table, StatusChange.__table__)
+_MEMBER_FIELDS = set(MemberFields.model_fields)
+
+
+async def _insert_households(
+    session: AsyncSession, principal: Principal, accepted: list[tuple[int, HouseholdCreate, dict[str, Any]]]
+) -> dict[int, Any]:
+    """Number, insert, audit and count the accepted households (Core statements, one per table; the rows come
+    back in the order sent). Returns each item's stored household row."""
+    if not accepted:
+        return {}
+    per_village: dict[str, list[dict[str, Any]]] = {}
+    for _, data, values in accepted:
+        per_village.setdefault(data.village_code, []).append(values)
+    firsts = await repo.take_household_numbers(session, {v: len(rows) for v, rows in per_village.items()})
+    for village, rows in per_village.items():
+        for offset, values in enumerate(rows):
+            values["household_number"] = f"{village}{firsts[village] + offset:04d}"
+    stmt = insert(_HOUSEHOLDS).returning(*_HOUSEHOLDS.c, sort_by_parameter_order=True)
+    households = list((await session.execute(stmt, [values for _, _, values in accepted])).all())
+    member_rows = []
+    for (_, data, _), household in zip(accepted, households, strict=True):
+        for m in data.members:
+            member_rows.append(
+                {
+                    **m.model_dump(include=_MEMBER_FIELDS),
+                    "household_id": household.id,
+                    "added_reason": "initial",
+                    "added_on": data.first_identified_on,
+                    "public_id": uuid.uuid4(),
+                    "version": 1,
+                    "created_at": household.created_at,
+                    "updated_at": household.created_at,
+                }
+            )
+    stmt = insert(_MEMBERS).returning(
+        _MEMBERS.c.id,
+        _MEMBERS.c.public_id,
+        _MEMBERS.c.household_id,
+        _MEMBERS.c.name,
+        _MEMBERS.c.id_number,
+        _MEMBERS.c.relation,
+        sort_by_parameter_order=True,
     )
-    check_consistency(household)
-    session.add(household)
-    await session.flush()
-    members = [new_member(m, household=household, reason="initial", on=data.first_identified_on) for m in data.members]
-    session.add_all(members)
-    await session.flush()
-    head = next(m for m in members if m.relation == "01")
-    household.head_member_id = head.id
-    household.head_name = head.name
-    session.add(
-        StatusChange(
-            household_id=household.id,
-            from_status=None,
-            to_status="not_exited",
-            reason="建档立卡 (registered)",
-            year=data.first_identified_on.year,
-            actor_name=principal.name,
-            occurred_at=utcnow(),
-        )
+    members: dict[int, list[Any]] = {}
+    for member in (await session.execute(stmt, member_rows)).all():
+        members.setdefault(member.household_id, []).append(member)
+    heads = [{"hid": h.id, "head": next(m.id for m in members[h.id] if m.relation == "01")} for h in households]
+    await session.execute(
+        update(_HOUSEHOLDS).where(_HOUSEHOLDS.c.id == bindparam("hid")).values(head_member_id=bindparam("head")),
+        heads,
     )
-    await session.flush()
-    after = audit.snapshot(household, HOUSEHOLD_AUDITED)
-    after["members"] = [
-        {"id": str(m.public_id), "name": m.name, "id_number": m.id_number, "relation": m.relation} for m in members
-    ]
-    await audit.record_on(
-        session,
-        household_target(household),
-        actor=principal.as_actor(),
-        action="household.created",
-        changes=audit.diff({}, after),
+    await session.execute(
+        insert(_STATUS_CHANGES),
+        [
+            {
+                "household_id": h.id,
+                "from_status": None,
+                "to_status": "not_exited",
+                "reason": "建档立卡 (registered)",
+                "year": h.identified_year,
+                "actor_name": principal.name,
+                "occurred_at": h.created_at,
+            }
+            for h in households
+        ],
     )
-    await stats.move(session, None, household)
-    return household
+    entries = []
+    for h in households:
+        after = audit.snapshot(h, HOUSEHOLD_AUDITED)
+        after["members"] = [
+            {"id": str(m.public_id), "name": m.name, "id_number": m.id_number, "relation": m.relation}
+            for m in members[h.id]
+        ]
+        entries.append(audit.Entry(household_target(h), "household.created", audit.diff({}, after)))
+    await audit.record_many(session, entries, actor=principal.as_actor())
+    await stats.move_many(session, [(None, stats.snapshot(h)) for h in households])
+    return {index: row for (index, _, _), row in zip(accepted, households, strict=True)}
 
 
 async def update_household(

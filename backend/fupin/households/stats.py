@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, String, cast, delete, func, insert, literal, select
+from sqlalchemy import Connection, Row, String, cast, delete, func, insert, literal, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,7 +18,7 @@ Key = tuple[str, str, str]  # village, dimension, value
 Snapshot = tuple[tuple[Key, ...], int]
 
 
-def snapshot(h: Household) -> Snapshot:
+def snapshot(h: Household | Row[Any]) -> Snapshot:
     keys: list[Key] = [
         (h.village_code, "status", h.status),
         (h.village_code, "attribute", h.attribute),
@@ -57,18 +58,23 @@ async def _add(session: AsyncSession, deltas: list[tuple[Key, int, int]]) -> Non
 
 async def move(session: AsyncSession, before: Snapshot | None, household: Household) -> None:
     """Account for one household's change from `before` (None when new) to its current state."""
-    after = snapshot(household)
-    if before == after:
-        return
+    await move_many(session, [(before, snapshot(household))])
+
+
+async def move_many(session: AsyncSession, moves: Sequence[tuple[Snapshot | None, Snapshot]]) -> None:
+    """Account for many households' changes (before: None when new) in one statement."""
     delta_households: Counter[Key] = Counter()
     delta_people: Counter[Key] = Counter()
-    if before is not None:
-        for key in before[0]:
-            delta_households[key] -= 1
-            delta_people[key] -= before[1]
-    for key in after[0]:
-        delta_households[key] += 1
-        delta_people[key] += after[1]
+    for before, after in moves:
+        if before == after:
+            continue
+        if before is not None:
+            for key in before[0]:
+                delta_households[key] -= 1
+                delta_people[key] -= before[1]
+        for key in after[0]:
+            delta_households[key] += 1
+            delta_people[key] += after[1]
     deltas = [
         (key, delta_households[key], delta_people[key])
         for key in sorted(set(delta_households) | set(delta_people))  # a fixed order: no lock-order deadlocks

@@ -110,10 +110,13 @@ class Lookups:
     elsewhere: set[uuid.UUID]
     members: dict[int, list[Member]]
     touched: set[int]
+    # external keys looked up with the chunk and not found: no such household, unless a row of the batch
+    # created it since (Creates.flush then forgets them)
+    absent: set[tuple[str, str]]
 
     @classmethod
     def empty(cls) -> Lookups:
-        return cls({}, {}, set(), {}, set())
+        return cls({}, {}, set(), {}, set(), set())
 
 
 async def prefetch(
@@ -148,6 +151,7 @@ async def prefetch(
             )
             everywhere = list((await session.execute(stmt)).scalars())
             found.by_external = {(str(h.source_system), str(h.external_id)): h for h in everywhere}
+            found.absent = keys - set(found.by_external)
             households = [h for h in everywhere if principal.scope.contains(h.village_code)]
     if households:
         stmt = (
@@ -187,7 +191,10 @@ async def locate(
     if candidate.source_system is None or candidate.external_id is None:
         missing = "/source_system" if candidate.source_system is None else "/external_id"
         raise RowFailed([candidate.error(missing, "import.no_key", "外部系统和外部编号须同时填写")])
-    known = lookups.by_external.get((candidate.source_system, candidate.external_id))
+    key = (candidate.source_system, candidate.external_id)
+    if key in lookups.absent:
+        return None
+    known = lookups.by_external.get(key)
     if known is None or known.id in lookups.touched:
         # not read with the chunk, or written since: created by an earlier row of this chunk, or changed
         known = await repo.find_by_external(session, candidate.source_system, candidate.external_id)
@@ -203,43 +210,111 @@ def _out_of_area(candidate: Candidate) -> RowError:
     )
 
 
+Done = list[tuple[Candidate, Outcome, list[RowError]]]  # candidates finished by a call, in file order
+
+
+class Creates:
+    """The new households of a batch, kept back and written together (`households.service.create_households`:
+    the same checks, in a few statements for all). Anything else that writes waits until the ones before it are
+    written (`flush`), so the file's order decides as it would one by one; a race with another writer (the
+    unique index refuses the batch) writes them one by one instead, each in its own savepoint."""
+
+    def __init__(self, session: AsyncSession, principal: Principal, lookups: Lookups) -> None:
+        self.session = session
+        self.principal = principal
+        self.lookups = lookups
+        self.items: list[tuple[Candidate, HouseholdCreate]] = []
+        self.keys: set[tuple[str, str]] = set()
+
+    def add(self, candidate: Candidate, data: HouseholdCreate) -> None:
+        self.items.append((candidate, data))
+        if data.source_system and data.external_id:
+            self.keys.add((data.source_system, data.external_id))
+
+    def holds(self, candidate: Candidate) -> bool:
+        """A later row of a household kept back: it must see that household written."""
+        return (candidate.source_system or "", candidate.external_id or "") in self.keys
+
+    async def flush(self) -> Done:
+        items, self.items = self.items, []
+        self.lookups.absent -= self.keys  # written now (or refused): later rows look them up again
+        self.keys.clear()
+        if not items:
+            return []
+        results: list[household_service.Created | ProblemError | None]
+        try:
+            async with self.session.begin_nested():
+                results = list(
+                    await household_service.create_households(self.session, self.principal, [d for _, d in items])
+                )
+        except IntegrityError:
+            results = []
+            for _, data in items:
+                try:
+                    async with self.session.begin_nested():
+                        results += await household_service.create_households(self.session, self.principal, [data])
+                except IntegrityError:
+                    results.append(None)
+        done: Done = []
+        for (candidate, _), result in zip(items, results, strict=True):
+            if result is None:
+                done.append((candidate, "failed", [_conflict(candidate)]))
+            elif isinstance(result, ProblemError):
+                done.append((candidate, "failed", _problem(candidate, result).errors))
+            else:
+                done.append((candidate, "created", []))
+        return done
+
+
+def _conflict(candidate: Candidate) -> RowError:
+    return candidate.error("", "import.conflict", "与已有数据冲突 (conflicts with stored data)")
+
+
 async def process(
     session: AsyncSession,
     principal: Principal,
     candidate: Candidate,
     options: Options,
-    lookups: Lookups | None = None,
-) -> tuple[Outcome, list[RowError]]:
-    """Reads and comparisons run outside any savepoint (an unchanged or refused household costs no round trip
-    more); the writes of one household run in its own savepoint, rolled back alone when a service refuses."""
+    lookups: Lookups,
+    creates: Creates,
+) -> Done:
+    """One candidate: a new household without yearly records is kept back in `creates`; anything else is done
+    now, after the households kept back before it. Reads and comparisons run outside any savepoint (an unchanged
+    or refused household costs no round trip more); the writes of one household run in its own savepoint, rolled
+    back alone when a service refuses. Returns the candidates finished, in file order."""
     if candidate.errors:
-        return "failed", candidate.errors
-    lookups = lookups or Lookups.empty()
-    existing: Household | None = None
+        return [(candidate, "failed", candidate.errors)]
+    done: Done = await creates.flush() if creates.holds(candidate) else []
     try:
         existing = await locate(session, principal, candidate, options, lookups)
         if existing is None:
             if options.strategy == "update":
                 pointer = "/id" if options.id_scheme == "id" else "/external_id"
                 raise RowFailed([candidate.error(pointer, "import.not_found", "更新模式下找不到该贫困户 (not found)")])
-            await _create(session, principal, candidate)
-            return "created", []
+            data = _create_data(candidate)
+            if not (candidate.incomes or candidate.assessments):
+                creates.add(candidate, data)
+                return done
+            done += await creates.flush()
+            await _create(session, principal, candidate, data)
+            return [*done, (candidate, "created", [])]
         if options.strategy == "create":
             pointer = "/id" if options.id_scheme == "id" else "/external_id"
             raise RowFailed([candidate.error(pointer, "import.exists", "该贫困户已存在 (already exists)")])
-        return await _update(session, principal, candidate, existing, lookups), []
+        done += await creates.flush()
+        return [*done, (candidate, await _update(session, principal, candidate, existing, lookups), [])]
     except RowFailed as failed:
-        return "failed", failed.errors
+        return [*done, (candidate, "failed", failed.errors)]
     except ProblemError as exc:
-        return "failed", _problem(candidate, exc).errors
+        return [*done, (candidate, "failed", _problem(candidate, exc).errors)]
     except IntegrityError:
-        return "failed", [candidate.error("", "import.conflict", "与已有数据冲突 (conflicts with stored data)")]
+        return [*done, (candidate, "failed", [_conflict(candidate)])]
 
 
 # ---------------------------------------------------------------- create
 
 
-async def _create(session: AsyncSession, principal: Principal, candidate: Candidate) -> None:
+def _create_data(candidate: Candidate) -> HouseholdCreate:
     errors = []
     for index, part in enumerate(candidate.members):
         if "id_number" in part.masked:
@@ -255,9 +330,13 @@ async def _create(session: AsyncSession, principal: Principal, candidate: Candid
     body = {k: v for k, v in candidate.household.items() if v is not ERASE}
     body["members"] = [{k: v for k, v in m.values.items() if v is not ERASE} for m in candidate.members]
     try:
-        data = HouseholdCreate.model_validate(body)
+        return HouseholdCreate.model_validate(body)
     except ValidationError as exc:
         raise _validation(candidate, exc)
+
+
+async def _create(session: AsyncSession, principal: Principal, candidate: Candidate, data: HouseholdCreate) -> None:
+    """A new household with its yearly records, in one savepoint."""
     async with session.begin_nested():
         household = await household_service.create_household(session, principal, data)
         await _yearly(session, principal, candidate, household)

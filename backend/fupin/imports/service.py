@@ -26,9 +26,9 @@ from fupin.authz.deps import OwnerGone, job_owner
 from fupin.authz.principal import Principal
 from fupin.authz.roles import Permission
 from fupin.core.schemas import StrictModel
-from fupin.imports.process import Options, prefetch, process
+from fupin.imports.process import Creates, Options, prefetch, process
 from fupin.imports.readers import Encoding, Format, Reader, count_rows, detect_encoding, sniff, unsupported
-from fupin.imports.rows import Candidate, TableGroups, json_candidate
+from fupin.imports.rows import Candidate, RowError, TableGroups, json_candidate
 from fupin.jobs import service as jobs
 from fupin.jobs.models import Job
 from fupin.jobs.registry import Chunk, ChunkContext, JobKind, register
@@ -228,8 +228,12 @@ async def run_chunk(ctx: ChunkContext, marker: Any) -> Chunk:
             if not batch:
                 break
             lookups = await prefetch(session, principal, [c for c in batch if not c.errors], options)
+            creates = Creates(session, principal, lookups)
+            finished: list[tuple[Candidate, str, list[RowError]]] = []
             for candidate in batch:
-                outcome, row_errors = await process(session, principal, candidate, options, lookups)
+                finished += await process(session, principal, candidate, options, lookups, creates)
+            finished += await creates.flush()
+            for candidate, outcome, row_errors in finished:
                 counters[outcome] += 1
                 if row_errors:
                     failures.append((candidate, [e.as_dict() for e in row_errors]))
