@@ -704,9 +704,7 @@ def test_one_person_one_household_holds_across_the_file(api: Api, database_url: 
     assert events[0]["changes"]["household_number"] == [None, created["household_number"]]
 
 
-def test_the_same_household_twice_in_a_file_is_created_then_updated_in_file_order(
-    api: Api, database_url: str
-) -> None:
+def test_the_same_household_twice_in_a_file_is_created_then_updated_in_file_order(api: Api, database_url: str) -> None:
     twice = factories.household(source_system="省平台", external_id="EXT-TWICE")
     between = factories.household(source_system="省平台", external_id="EXT-BETWEEN")
     again = {**twice, "address": "第二次出现"}
