@@ -4,6 +4,7 @@ trace left by reading unmasked personal data."""
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import Row
@@ -67,7 +68,7 @@ ASSESSMENT_ITEMS = ("food_clothing", "compulsory_education", "basic_medical", "s
 OUT_OF_THE_REGISTER = frozenset({"removed"})
 
 
-def household_target(household: Household | Row[Any]) -> audit.Target:
+def household_target(household: Household | Row[Any] | SimpleNamespace) -> audit.Target:
     """Of the ORM record or of a stored row (bulk writes)."""
     hid = str(household.public_id)
     return audit.Target(

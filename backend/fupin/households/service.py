@@ -7,15 +7,17 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from types import SimpleNamespace
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, insert, update
+from sqlalchemy import Table, bindparam, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fupin.adjustments import gate
 from fupin.adjustments.gate import Outcome
 from fupin.audit import chain as audit
 from fupin.authz.principal import Principal
+from fupin.core import bulk
 from fupin.core.concurrency import check_version
 from fupin.core.errors import FieldError, ProblemError, constraint_problem, field_error
 from fupin.core.models import utcnow
@@ -281,8 +283,8 @@ _MEMBER_FIELDS = set(MemberFields.model_fields)
 async def _insert_households(
     session: AsyncSession, principal: Principal, accepted: list[tuple[int, HouseholdCreate, dict[str, Any]]]
 ) -> dict[int, Any]:
-    """Number, insert, audit and count the accepted households (Core statements, one per table; the rows come
-    back in the order sent). Returns each item's stored household row."""
+    """Number, insert, audit and count the accepted households (`core.bulk`: one statement per table).
+    Returns each item's stored household row."""
     if not accepted:
         return {}
     per_village: dict[str, list[dict[str, Any]]] = {}
@@ -292,8 +294,9 @@ async def _insert_households(
     for village, rows in per_village.items():
         for offset, values in enumerate(rows):
             values["household_number"] = f"{village}{firsts[village] + offset:04d}"
-    stmt = insert(_HOUSEHOLDS).returning(*_HOUSEHOLDS.c, sort_by_parameter_order=True)
-    households = list((await session.execute(stmt, [values for _, _, values in accepted])).all())
+    rows = [values for _, _, values in accepted]
+    await bulk.insert_rows(session, _HOUSEHOLDS, rows, with_ids=True)
+    households = [SimpleNamespace(**row) for row in rows]
     member_rows = []
     for (_, data, _), household in zip(accepted, households, strict=True):
         for m in data.members:
@@ -309,25 +312,21 @@ async def _insert_households(
                     "updated_at": household.created_at,
                 }
             )
-    stmt = insert(_MEMBERS).returning(
-        _MEMBERS.c.id,
-        _MEMBERS.c.public_id,
-        _MEMBERS.c.household_id,
-        _MEMBERS.c.name,
-        _MEMBERS.c.id_number,
-        _MEMBERS.c.relation,
-        sort_by_parameter_order=True,
-    )
+    await bulk.insert_rows(session, _MEMBERS, member_rows, with_ids=True)
     members: dict[int, list[Any]] = {}
-    for member in (await session.execute(stmt, member_rows)).all():
-        members.setdefault(member.household_id, []).append(member)
-    heads = [{"hid": h.id, "head": next(m.id for m in members[h.id] if m.relation == "01")} for h in households]
+    for member in member_rows:
+        members.setdefault(member["household_id"], []).append(SimpleNamespace(**member))
+    heads = []
+    for h in households:
+        h.head_member_id = next(m.id for m in members[h.id] if m.relation == "01")
+        heads.append({"hid": h.id, "head": h.head_member_id})
     await session.execute(
         update(_HOUSEHOLDS).where(_HOUSEHOLDS.c.id == bindparam("hid")).values(head_member_id=bindparam("head")),
         heads,
     )
-    await session.execute(
-        insert(_STATUS_CHANGES),
+    await bulk.insert_rows(
+        session,
+        _STATUS_CHANGES,
         [
             {
                 "household_id": h.id,

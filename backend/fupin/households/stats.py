@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import Connection, Row, String, cast, delete, func, insert, literal, select
@@ -18,7 +19,7 @@ Key = tuple[str, str, str]  # village, dimension, value
 Snapshot = tuple[tuple[Key, ...], int]
 
 
-def snapshot(h: Household | Row[Any]) -> Snapshot:
+def snapshot(h: Household | Row[Any] | SimpleNamespace) -> Snapshot:
     keys: list[Key] = [
         (h.village_code, "status", h.status),
         (h.village_code, "attribute", h.attribute),

@@ -75,6 +75,19 @@ def _differs(current: Any, new: Any) -> bool:
     return bool(current != new)
 
 
+_ABSENT = object()
+
+
+def _any_differs(record: Any, sent: dict[str, Any], attributes: dict[str, str]) -> bool:
+    """Does any value sent differ from the stored one, before validation? A file that repeats what is stored
+    (a re-import, the untouched rows of an edited export) costs no validation at all."""
+    for key, value in sent.items():
+        current = getattr(record, attributes.get(key, key), _ABSENT)
+        if current is _ABSENT or _differs(current, value):
+            return True
+    return False
+
+
 def _sent(values: dict[str, Any], model: type[BaseModel], *, codes_lists: tuple[str, ...] = ()) -> dict[str, Any]:
     """The values a partial update of `model` sends: ERASE becomes null (an erased list, empty); the external key
     is how a household is found, not a field an update changes."""
@@ -351,7 +364,7 @@ async def _update(
     errors = _erased_required(candidate, candidate.household, _REQUIRED | household_service.NOT_NULLABLE, "")
     sent = _sent(candidate.household, HouseholdUpdate, codes_lists=("secondary_causes",))
     changes: dict[str, Any] = {}
-    if not errors:
+    if not errors and _any_differs(household, sent, _HOUSEHOLD_ATTR):
         try:
             parsed = HouseholdUpdate.model_validate(sent)
         except ValidationError as exc:
@@ -395,6 +408,8 @@ async def _update(
             continue
         errors += _erased_required(candidate, part.values, _MEMBER_REQUIRED, f"/members/{index}")
         member_sent = _sent(part.values, MemberUpdate)
+        if not _any_differs(target, member_sent, {}):
+            continue  # the stored values, valid as stored: nothing to check or change
         try:
             parsed_member = MemberUpdate.model_validate(member_sent)
         except ValidationError as exc:

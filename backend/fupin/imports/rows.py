@@ -97,31 +97,84 @@ class ParsedRow:
     cells: list[Any]
 
 
-def _cell_text(value: Any) -> Any:
-    return value if value is None or isinstance(value, str | int | float | bool) else str(value)
+# kinds whose cells hold few distinct values (labels, 是/否, dates, small numbers): each distinct cell is read once
+# per file; names, ID numbers and addresses are read every time
+_REPEATING_KINDS = frozenset({"code", "codes", "bool", "date", "int", "decimal"})
+_CACHE_LIMIT = 50_000
 
 
-def parse_row(table: Table, row: SourceRow, *, id_scheme: str) -> ParsedRow:
-    household: dict[str, Any] = {}
-    member: dict[str, Any] = {}
-    masked: set[str] = set()
-    errors: list[tuple[Column, CellError]] = []
+class CellReader:
+    """Reads a table's cells with `from_cell`, remembering the value (or the error) of each distinct cell of the
+    repeating kinds, and the household part of a row when it repeats the row before (an export repeats a
+    household's cells on each member's row)."""
+
+    def __init__(self, table: Table) -> None:
+        columns = table.header_map.columns
+        self.household = [(i, c) for i, c in columns.items() if c.level == "household"]
+        self.member = [(i, c) for i, c in columns.items() if c.level != "household"]
+        self.cache: dict[tuple[int, Any], Any] = {}
+        self.last_household: tuple[tuple[Any, ...], dict[str, Any], set[str], list[tuple[Column, CellError]]] | None
+        self.last_household = None
+
+    def read(self, index: int, column: Column, raw: Any) -> Any:
+        if column.kind not in _REPEATING_KINDS:
+            return from_cell(column, raw)
+        key = (index, raw)
+        found = self.cache.get(key)
+        if found is None:
+            try:
+                found = from_cell(column, raw)
+            except CellError as exc:
+                found = exc
+            if isinstance(found, list):
+                found = tuple(found)
+            if len(self.cache) < _CACHE_LIMIT:
+                self.cache[key] = found
+        if isinstance(found, CellError):
+            raise found
+        return list(found) if isinstance(found, tuple) else found
+
+    def part(
+        self, columns: list[tuple[int, Column]], cells: list[Any], target: dict[str, Any], masked: set[str]
+    ) -> list[tuple[Column, CellError]]:
+        errors: list[tuple[Column, CellError]] = []
+        size = len(cells)
+        for index, column in columns:
+            raw = cells[index] if index < size else None
+            try:
+                value = self.read(index, column, raw)
+            except CellError as exc:
+                errors.append((column, exc))
+                continue
+            if value is BLANK:
+                continue
+            if value is MASKED:
+                masked.add(column.key)
+                continue
+            if not column.writable and column.key not in KEY_FIELDS:
+                continue  # export-only: names, status, version are read back as "no change"
+            target[column.key] = value
+        return errors
+
+    def household_part(self, cells: list[Any]) -> tuple[dict[str, Any], set[str], list[tuple[Column, CellError]]]:
+        size = len(cells)
+        raw = tuple(cells[i] if i < size else None for i, _ in self.household)
+        if self.last_household is not None and self.last_household[0] == raw:
+            _, same, same_masked, same_errors = self.last_household
+            return dict(same), set(same_masked), list(same_errors)
+        household: dict[str, Any] = {}
+        masked: set[str] = set()
+        errors = self.part(self.household, cells, household, masked)
+        self.last_household = (raw, household, masked, errors)
+        return dict(household), set(masked), list(errors)
+
+
+def parse_row(table: Table, row: SourceRow, *, id_scheme: str, reader: CellReader | None = None) -> ParsedRow:
+    reader = reader or CellReader(table)
     cells = row.cells
-    for index, column in table.header_map.columns.items():
-        raw = cells[index] if index < len(cells) else None
-        try:
-            value = from_cell(column, raw)
-        except CellError as exc:
-            errors.append((column, exc))
-            continue
-        if value is BLANK:
-            continue
-        if value is MASKED:
-            masked.add(column.key)
-            continue
-        if not column.writable and column.key not in KEY_FIELDS:
-            continue  # export-only: names, status, version are read back as "no change"
-        (household if column.level == "household" else member)[column.key] = value
+    household, masked, errors = reader.household_part(cells)
+    member: dict[str, Any] = {}
+    errors += reader.part(reader.member, cells, member, masked)
     key: tuple[str, ...] | None
     if id_scheme == "id":
         key = (str(household["id"]),) if isinstance(household.get("id"), str) else None
@@ -136,7 +189,7 @@ def parse_row(table: Table, row: SourceRow, *, id_scheme: str) -> ParsedRow:
         errors,
         key,
         member.get("relation") == "01",
-        [_cell_text(c) for c in cells],
+        cells,  # as read: the error workbook writes them back (json with default=str)
     )
 
 
@@ -176,13 +229,14 @@ class TableGroups:
         self.id_scheme = id_scheme
         self.consumed = 0
         self._peeked: ParsedRow | None = None
+        self.cells = CellReader(table)
 
     def _next_row(self) -> ParsedRow | None:
         if self._peeked is not None:
             parsed, self._peeked = self._peeked, None
             return parsed
         row = next(self.rows, None)
-        return None if row is None else parse_row(self.table, row, id_scheme=self.id_scheme)
+        return None if row is None else parse_row(self.table, row, id_scheme=self.id_scheme, reader=self.cells)
 
     def next(self) -> Candidate | None:
         first = self._next_row()
