@@ -27,6 +27,7 @@ from fupin.adjustments.router import router as adjustments_router
 from fupin.audit import anchor
 from fupin.audit.router import router as audit_router
 from fupin.codes.router import router as codes_router
+from fupin.departments.router import router as departments_router
 from fupin.config import Settings, get_settings
 from fupin.core.context import RequestContext, reset_request_context, set_request_context
 from fupin.core.db import is_sqlite, make_engine, make_sessionmaker
@@ -40,6 +41,7 @@ from fupin.households.router import router as households_router
 from fupin.households.yearly_router import router as yearly_router
 from fupin.imports.router import router as imports_router
 from fupin.jobs.router import router as jobs_router
+from fupin.measures.router import router as measures_router
 from fupin.jobs.worker import Worker
 from fupin.poverty_lines.router import router as poverty_lines_router
 from fupin.reconcile.router import router as reconcile_router
@@ -229,6 +231,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         webhooks_router,
         adjustments_router,
         imports_router,
+        measures_router,
+        departments_router,
     ):
         app.include_router(router)
 
