@@ -1,0 +1,114 @@
+"""Scripted access for line departments: the conditional upsert by (source_system, external_id) and the batch of
+up to 1,000 independent items with a result per item, in order."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.conftest import Api, assert_problem
+from tests.test_departments import key
+from tests.test_measures import HH, M, body, household, measures_state, refused  # noqa: F401
+
+PUT = f"{M}/by-external"
+
+
+def test_upsert_creates_replaces_and_leaves_identical_alone(api: Api) -> None:
+    hh = household(api)
+    data = body(hh["id"], type="health", content="家庭医生签约")
+    url = f"{PUT}/wjw-his/HX-0001"
+    created = api.put("department", url, json=data)
+    assert created.status_code == 201, created.text
+    measure = created.json()
+    assert measure["source_system"] == "wjw-his" and measure["external_id"] == "HX-0001" and measure["version"] == 1
+    assert created.headers["Location"] == f"{M}/{measure['id']}"
+    same = api.put("department", url, json=data)
+    assert same.status_code == 200 and same.json() == measure  # identical: the same version, nothing recorded
+    changed = api.put("department", url, json={**data, "status": "done", "done_on": "2018-07-01", "amount": "0"})
+    assert changed.status_code == 200, changed.text
+    assert changed.json()["version"] == 2 and changed.json()["status"] == "done" and changed.json()["amount"] == "0.00"
+    assert_problem(api.put("department", url, json=data, headers={"If-Match": '"1"'}), 412, "precondition_failed")
+    # done stays done: the department's system cannot reopen it
+    refused(api.put("department", url, json=data, headers={"If-Match": '"2"'}), 409, "measure.transition_not_allowed", "/status")
+    trail = api.get("township", f"{HH}/{hh['id']}/audit-events").json()["items"]
+    assert [e["action"] for e in trail if e["action"].startswith("measure.")].count("measure.updated") == 1
+    feed = api.get("integration", "/api/v1/changes", params={"limit": 200}).json()["items"]
+    mine = [c for c in feed if c["entity_type"] == "measure" and c["entity_id"] == measure["id"]]
+    assert [c["action"] for c in mine] == ["created", "updated"] and mine[0]["external_id"] == "HX-0001"
+
+
+def test_upsert_refusals(api: Api, measures_state: Any) -> None:
+    hh = household(api)
+    other = household(api)
+    url = f"{PUT}/wjw-his/HX-0002"
+    assert api.put("department", url, json=body(hh["id"], type="health")).status_code == 201
+    outside = key(api, "health", region="220382101000")
+    before = measures_state()
+    refused(api.put("department", url, json=body(other["id"], type="health")), 422, "measure.household_fixed", "/household_id")
+    refused(api.put("department", url, json=body(hh["id"], type="water")), 403, "measures.department_field", "/type")
+    refused(api.put("department", f"{PUT}/wjw-his/HX-new", json=body(hh["id"], type="health"), headers={"If-Match": '"1"'}), 412, "precondition_failed")
+    assert_problem(api.client.put(url, headers=outside, json=body(hh["id"], type="health")), 404, "not_found")
+    refused(api.put("department", f"{PUT}/wjw his/1", json=body(hh["id"], type="health")), 422, "string_pattern_mismatch")
+    assert measures_state() == before
+    # a key given at create is the same key space
+    refused(
+        api.post("township", M, json=body(hh["id"], source_system="wjw-his", external_id="HX-0002")),
+        409,
+        "measure.duplicate_external",
+        "/external_id",
+    )
+    assert measures_state() == before
+
+
+def test_batch_items_are_independent_and_answered_in_order(api: Api, measures_state: Any) -> None:
+    hh = household(api)
+    spouse = next(m for m in hh["members"] if not m["is_head"])["id"]
+    stranger = household(api)["members"][0]["id"]
+
+    def item(n: int, **overrides: Any) -> dict[str, Any]:
+        return {**body(hh["id"], type="health", content=f"慢病签约 {n}"), "source_system": "wjw-his", "external_id": f"B-{n}", **overrides}
+
+    items = [
+        item(1),
+        item(2, amount="-5"),  # invalid
+        item(3, type="education"),  # outside the field
+        item(4, member_id=stranger),  # a member of another household
+        item(5, member_id=spouse, status="done", done_on="2018-03-01"),
+        item(1),  # the first again: identical
+    ]
+    before = measures_state()
+    r = api.post("department", f"{M}/batch", json={"items": items})
+    assert r.status_code == 200, r.text
+    results = r.json()["results"]
+    assert [x["index"] for x in results] == list(range(len(items)))
+    assert [(x["status"], x["outcome"]) for x in results] == [
+        (201, "created"),
+        (422, "failed"),
+        (403, "failed"),
+        (422, "failed"),
+        (201, "created"),
+        (200, "unchanged"),
+    ]
+    assert results[1]["problem"]["errors"][0]["pointer"] == "/amount"
+    assert results[2]["problem"]["code"] == "measures.department_field"
+    assert results[3]["problem"]["code"] == "measure.member_not_in_household"
+    assert results[0]["id"] == results[5]["id"] and results[5]["version"] == 1
+    count, _ = measures_state()[0]
+    assert count == before[0][0] + 2
+    listed = api.get("township", f"{HH}/{hh['id']}/measures").json()["items"]
+    assert sorted(m["external_id"] for m in listed) == ["B-1", "B-5"]
+    second = api.post("department", f"{M}/batch", json={"items": [item(5, member_id=spouse, status="done", done_on="2018-03-02")]})
+    assert second.json()["results"][0]["outcome"] == "updated" and second.json()["results"][0]["version"] == 2
+
+
+def test_batch_limits(api: Api, measures_state: Any) -> None:
+    hid = api.first_household()["id"]
+    before = measures_state()
+    refused(api.post("department", f"{M}/batch", json={"items": []}), 422, "too_short", "/items")
+    # an item that is not an object is a malformed batch: nothing of it is taken
+    bad = [{**body(hid, type="health"), "source_system": "s", "external_id": "ok"}, "not an object"]
+    refused(api.post("department", f"{M}/batch", json={"items": bad}), 422, "dict_type", "/items/1")
+    many = [{**body(hid, type="health"), "source_system": "s", "external_id": f"x{i}"} for i in range(1001)]
+    r = api.post("department", f"{M}/batch", json={"items": many})
+    assert r.status_code in (413, 422), r.text
+    assert_problem(api.post("inspector", f"{M}/batch", json={"items": [many[0]]}), 403, "forbidden")
+    assert measures_state() == before
