@@ -112,3 +112,49 @@ def test_batch_limits(api: Api, measures_state: Any) -> None:
     assert r.status_code in (413, 422), r.text
     assert_problem(api.post("inspector", f"{M}/batch", json={"items": [many[0]]}), 403, "forbidden")
     assert measures_state() == before
+
+
+def test_export_formats_and_filters(api: Api) -> None:
+    import csv
+    import io
+    import json
+
+    from openpyxl import load_workbook
+
+    hh = household(api)
+    made = [
+        api.post("township", M, json=body(hh["id"], type=t, content=f"措施 {t}")).json() for t in ("industry", "health")
+    ]
+    params = {"household_id": hh["id"]}
+    r = api.get("township", f"{M}/export", params=params)
+    assert r.status_code == 200, r.text
+    assert r.headers["content-type"].startswith("text/csv") and r.headers["X-Fupin-Export-Rows"] == "2"
+    assert r.headers["X-Fupin-Changes-Position"] and "attachment" in r.headers["Content-Disposition"]
+    rows = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))
+    assert rows[0][:3] == ["措施编号", "户编号", "村代码"]
+    assert [row[0] for row in rows[1:]] == [m["id"] for m in made]
+    assert [row[5] for row in rows[1:]] == ["产业", "健康"] and rows[1][9] == "8000.50"
+    gb = api.get("township", f"{M}/export", params={**params, "encoding": "gb18030", "type": "health"})
+    assert "健康" in gb.content.decode("gb18030") and gb.headers["X-Fupin-Export-Rows"] == "1"
+    nd = api.get("township", f"{M}/export", params={**params, "format": "ndjson"})
+    lines = [json.loads(line) for line in nd.text.splitlines()]
+    assert lines == [api.get("township", f"{M}/{m['id']}").json() for m in made]
+    x = api.get("township", f"{M}/export", params={**params, "format": "xlsx"})
+    sheet = load_workbook(io.BytesIO(x.content)).active
+    assert sheet.title == "帮扶措施" and sheet.max_row == 3
+    assert_problem(api.get("township2", f"{M}/export", params={"region": "220382102000"}), 404, "not_found")
+    refused(api.get("township", f"{M}/export", params={"format": "xlsx", "encoding": "gb18030"}), 422, "export.encoding_csv_only")
+    events = api.get("auditor", "/api/v1/audit-events", params={"action": "export.created"}).json()["items"]
+    assert any(e["changes"]["entity"] == "measures" for e in events)
+
+
+def test_batch_item_of_another_area_is_a_404_and_saves_nothing(api: Api, measures_state: Any) -> None:
+    hh = household(api)
+    mine = {**body(hh["id"]), "source_system": "walk", "external_id": "area-1"}
+    assert api.post("township", f"{M}/batch", json={"items": [mine]}).json()["results"][0]["status"] == 201
+    before = measures_state()
+    theirs = api.post("township2", f"{M}/batch", json={"items": [{**mine, "content": "越权"}, {**mine, "external_id": "area-2"}]})
+    assert theirs.status_code == 200
+    assert [(x["status"], x["problem"]["code"]) for x in theirs.json()["results"]] == [(404, "not_found"), (404, "not_found")]
+    assert hh["id"] not in theirs.text
+    assert measures_state() == before

@@ -18,7 +18,7 @@ import asyncio
 import contextlib
 import tempfile
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -255,11 +255,14 @@ async def stream_body(snap: Snapshot, export: ExportPlan) -> AsyncIterator[bytes
         await snap.close()
 
 
-async def write_xlsx(batches: AsyncIterator[Sequence[Sequence[Any]]], path: Path) -> int:
-    """The rows into a write-only workbook at `path` (openpyxl works in a thread: the loop keeps serving)."""
-    writer = await asyncio.to_thread(XlsxWriter, path)
+async def write_xlsx(
+    batches: AsyncIterator[Sequence[Sequence[Any]]], path: Path, *, writer: Callable[[], XlsxWriter] | None = None
+) -> int:
+    """The rows into a write-only workbook at `path` (openpyxl works in a thread: the loop keeps serving); the
+    household layout unless `writer` makes another sheet."""
+    writer_ = await asyncio.to_thread(writer or (lambda: XlsxWriter(path)))
     async with contextlib.aclosing(batches):  # type: ignore[type-var]
         async for batch in batches:
-            await asyncio.to_thread(writer.write, batch)
-    await asyncio.to_thread(writer.close)
-    return writer.rows
+            await asyncio.to_thread(writer_.write, batch)
+    await asyncio.to_thread(writer_.close)
+    return writer_.rows

@@ -6,21 +6,25 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Response
+from fastapi import APIRouter, Depends, Path, Request, Response
+from fastapi.responses import StreamingResponse
 
 from fupin.authz.deps import MeasureReader, MeasureWriter
 from fupin.core.concurrency import IfMatch, etag, if_match_sent, parse_if_match
 from fupin.core.db import DbSession
 from fupin.core.openapi import UPDATE, WRITE, problems
 from fupin.core.params import query_model
-from fupin.core.readpath import ReadDb
+from fupin.core.readpath import ReadDb, ReadSnapshots
+from fupin.exports.router import FILE_CONTENT, FILE_HEADERS, POSITION_HEADER
 from fupin.households import repository as households
+from fupin.measures import export as measure_export
 from fupin.measures import listing, service
 from fupin.measures.schemas import (
     HouseholdMeasuresQuery,
     MeasureBatchIn,
     MeasureBatchOut,
     MeasureCreate,
+    MeasureExportQuery,
     MeasureFilters,
     MeasureListQuery,
     MeasureOut,
@@ -36,6 +40,7 @@ router = APIRouter(prefix="/api/v1", tags=["measures"])
 JSON = "application/json"
 list_query, LIST_QUERY_DOCS = query_model(MeasureListQuery)
 household_query, HOUSEHOLD_QUERY_DOCS = query_model(HouseholdMeasuresQuery)
+export_query, EXPORT_QUERY_DOCS = query_model(MeasureExportQuery)
 LINKS = {
     "GetMeasure": {"operationId": "measures-get", "parameters": {"measure_id": "$response.body#/id"}},
     "UpdateMeasure": {"operationId": "measures-update", "parameters": {"measure_id": "$response.body#/id"}},
@@ -64,6 +69,49 @@ async def list_measures(
         read, scope, params, limit=params.limit, cursor=params.cursor, include_total=params.include_total
     )
     return Response(body, media_type=JSON)
+
+
+@router.get(
+    "/measures/export",
+    operation_id="measures-export",
+    response_class=StreamingResponse,
+    responses={
+        200: {
+            "description": "The file, streamed (one row per measure; NDJSON: one MeasureOut per line)",
+            "content": FILE_CONTENT,
+            "headers": {
+                **FILE_HEADERS,
+                "X-Fupin-Export-Rows": {"description": "Rows in the file", "schema": {"type": "integer"}},
+            },
+        },
+        **problems(403, 404, 413),
+    },
+    openapi_extra=EXPORT_QUERY_DOCS,
+)
+async def export_measures(
+    request: Request,
+    session: DbSession,
+    snapshots: ReadSnapshots,
+    principal: MeasureReader,
+    params: Annotated[MeasureExportQuery, Depends(export_query)],
+) -> StreamingResponse:
+    """The measures of the caller's area with the list's filters as CSV (UTF-8 with BOM, or GB18030), XLSX or
+    NDJSON, from one snapshot whose change-feed position is `X-Fupin-Changes-Position`; audited
+    (`export.created`). Over `export_direct_limit` rows: 413 `export.too_large`."""
+    export = await measure_export.direct(
+        session, snapshots, principal, query=params, limit=request.app.state.settings.export_direct_limit
+    )
+    return StreamingResponse(
+        export.body,
+        media_type=export.media_type,
+        headers={
+            "Content-Disposition": export.disposition,
+            POSITION_HEADER: export.position,
+            "X-Fupin-Export-Rows": str(export.rows),
+            "X-Fupin-Export-Id": export.id,
+            "Cache-Control": "no-store",
+        },
+    )
 
 
 @router.post(
