@@ -3,13 +3,10 @@ write on the household's trail and in the change feed; bad input changes nothing
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from sqlalchemy import text
 
-from fupin.seed.bulk import sync_engine
 from tests import factories
 from tests.conftest import Api, assert_problem
 
@@ -28,29 +25,6 @@ def body(household_id: str, **overrides: Any) -> dict[str, Any]:
     }
     data.update(overrides)
     return data
-
-
-@pytest.fixture
-def measures_state(database_url: str) -> Iterator[Any]:
-    engine = sync_engine(database_url)
-
-    def state() -> tuple[Any, ...]:
-        with engine.connect() as conn:
-            return (
-                conn.execute(text("SELECT COUNT(*), COALESCE(SUM(version), 0) FROM measures")).one(),
-                conn.execute(text("SELECT code, version, measure_types FROM departments ORDER BY code")).all(),
-            )
-
-    yield state
-    engine.dispose()
-
-
-@pytest.fixture
-def nothing_changed(unchanged: None, measures_state: Any) -> Iterator[None]:
-    """`unchanged` (households, audit, feed ...) and the measures and departments as well."""
-    before = measures_state()
-    yield
-    assert measures_state() == before
 
 
 def refused(r: Any, status: int, code: str, pointer: str | None = None) -> dict[str, Any]:
@@ -126,7 +100,9 @@ def test_list_filters_and_keyset_pages(api: Api) -> None:
             break
     assert seen == [m["id"] for m in reversed(made)]
     assert_problem(api.get("township", M, params={"cursor": "forged.cursor"}), 400, "invalid_cursor")
-    refused(api.get("township", M, params={"planned_from": "2019-01-01", "planned_to": "2018-01-01"}), 422, "date.range")
+    refused(
+        api.get("township", M, params={"planned_from": "2019-01-01", "planned_to": "2018-01-01"}), 422, "date.range"
+    )
     refused(api.get("township", M, params={"type": "magic"}), 422, "code.unknown", "/query/type")
 
 
@@ -135,7 +111,9 @@ def test_update_with_if_match(api: Api) -> None:
     measure = create(api, "township", body(hh["id"]))
     url = f"{M}/{measure['id']}"
     assert_problem(api.patch("township", url, json={"content": "改"}), 428, "precondition_required")
-    assert_problem(api.patch("township", url, json={"content": "改"}, headers={"If-Match": '"7"'}), 412, "precondition_failed")
+    assert_problem(
+        api.patch("township", url, json={"content": "改"}, headers={"If-Match": '"7"'}), 412, "precondition_failed"
+    )
     r = api.patch("township", url, json={"content": "改为养羊10只", "amount": None}, headers={"If-Match": '"1"'})
     assert r.status_code == 200, r.text
     assert r.json()["content"] == "改为养羊10只" and r.json()["amount"] is None and r.json()["version"] == 2
@@ -151,7 +129,12 @@ def test_transitions(api: Api) -> None:
     url = f"{M}/{measure['id']}/transitions"
     started = api.post("township", url, json={"to": "in_progress"}, headers={"If-Match": '"1"'})
     assert started.status_code == 200 and started.json()["status"] == "in_progress"
-    assert_problem(api.post("township", url, json={"to": "done"}, headers={"If-Match": '"2"'}), 422, "measure.done_on_required", "/done_on")
+    assert_problem(
+        api.post("township", url, json={"to": "done"}, headers={"If-Match": '"2"'}),
+        422,
+        "measure.done_on_required",
+        "/done_on",
+    )
     done = api.post("township", url, json={"to": "done", "done_on": "2018-09-30"}, headers={"If-Match": '"2"'})
     assert done.status_code == 200, done.text
     assert done.json()["status"] == "done" and done.json()["done_on"] == "2018-09-30"
@@ -163,10 +146,21 @@ def test_transitions(api: Api) -> None:
     )
     other = create(api, "township", body(hh["id"], type="education"))
     other_url = f"{M}/{other['id']}/transitions"
-    assert_problem(api.post("township", other_url, json={"to": "cancelled"}, headers={"If-Match": '"1"'}), 422, "measure.reason_required", "/reason")
-    cancelled = api.post("township", other_url, json={"to": "cancelled", "reason": "户已享受同类政策"}, headers={"If-Match": '"1"'})
+    assert_problem(
+        api.post("township", other_url, json={"to": "cancelled"}, headers={"If-Match": '"1"'}),
+        422,
+        "measure.reason_required",
+        "/reason",
+    )
+    cancelled = api.post(
+        "township", other_url, json={"to": "cancelled", "reason": "户已享受同类政策"}, headers={"If-Match": '"1"'}
+    )
     assert cancelled.status_code == 200 and cancelled.json()["status_reason"] == "户已享受同类政策"
-    assert_problem(api.patch("township", f"{M}/{other['id']}", json={"content": "x"}, headers={"If-Match": '"2"'}), 409, "measure.cancelled")
+    assert_problem(
+        api.patch("township", f"{M}/{other['id']}", json={"content": "x"}, headers={"If-Match": '"2"'}),
+        409,
+        "measure.cancelled",
+    )
     trail = api.get("township", f"{HH}/{hh['id']}/audit-events").json()["items"]
     assert sum(e["action"] == "measure.status_changed" for e in trail) == 3
 
@@ -210,8 +204,6 @@ def test_bad_input_changes_nothing(
     assert measures_state() == before
 
 
-
-
 def test_refusals_leave_everything(api: Api, db_state: Any, measures_state: Any) -> None:
     hid = api.first_household()["id"]
     other = api.get("township", HH, params={"limit": 2}).json()["items"][1]["id"]
@@ -220,7 +212,10 @@ def test_refusals_leave_everything(api: Api, db_state: Any, measures_state: Any)
     api.token("inspector")
     before = db_state(), measures_state()
     assert_problem(
-        api.post("township", M, json=body(hid, member_id=stranger)), 422, "measure.member_not_in_household", "/member_id"
+        api.post("township", M, json=body(hid, member_id=stranger)),
+        422,
+        "measure.member_not_in_household",
+        "/member_id",
     )
     assert_problem(api.post("township", M, json=body("00000000-0000-0000-0000-000000000000")), 404, "not_found")
     assert_problem(api.post("township", M, json=body(other_area)), 404, "not_found")
@@ -237,12 +232,20 @@ def test_removed_member_and_removed_household_are_409(api: Api, measures_state: 
     hh = household(api)
     spouse = next(m for m in hh["members"] if not m["is_head"])
     removed = api.delete(
-        "township", f"{HH}/{hh['id']}/members/{spouse['id']}", params={"reason": "married_out"}, headers={"If-Match": '"1"'}
+        "township",
+        f"{HH}/{hh['id']}/members/{spouse['id']}",
+        params={"reason": "married_out"},
+        headers={"If-Match": '"1"'},
     )
     assert removed.status_code == 204, removed.text
     measure = create(api, "township", body(hh["id"]))
     before = measures_state()
-    assert_problem(api.post("township", M, json=body(hh["id"], member_id=spouse["id"])), 409, "measure.member_removed", "/member_id")
+    assert_problem(
+        api.post("township", M, json=body(hh["id"], member_id=spouse["id"])),
+        409,
+        "measure.member_removed",
+        "/member_id",
+    )
     version = api.get("county_office", f"{HH}/{hh['id']}").headers["ETag"]
     gone = api.post(
         "county_office",
@@ -261,7 +264,10 @@ def test_removed_member_and_removed_household_are_409(api: Api, measures_state: 
     assert measures_state() == before
     # its open measures can still be cancelled
     cancel = api.post(
-        "county_office", f"{M}/{measure['id']}/transitions", json={"to": "cancelled", "reason": "该户已注销"}, headers={"If-Match": '"1"'}
+        "county_office",
+        f"{M}/{measure['id']}/transitions",
+        json={"to": "cancelled", "reason": "该户已注销"},
+        headers={"If-Match": '"1"'},
     )
     assert cancel.status_code == 200, cancel.text
 

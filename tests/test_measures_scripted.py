@@ -7,7 +7,7 @@ from typing import Any
 
 from tests.conftest import Api, assert_problem
 from tests.test_departments import key
-from tests.test_measures import HH, M, body, household, measures_state, refused  # noqa: F401
+from tests.test_measures import HH, M, body, household, refused
 
 PUT = f"{M}/by-external"
 
@@ -28,7 +28,12 @@ def test_upsert_creates_replaces_and_leaves_identical_alone(api: Api) -> None:
     assert changed.json()["version"] == 2 and changed.json()["status"] == "done" and changed.json()["amount"] == "0.00"
     assert_problem(api.put("department", url, json=data, headers={"If-Match": '"1"'}), 412, "precondition_failed")
     # done stays done: the department's system cannot reopen it
-    refused(api.put("department", url, json=data, headers={"If-Match": '"2"'}), 409, "measure.transition_not_allowed", "/status")
+    refused(
+        api.put("department", url, json=data, headers={"If-Match": '"2"'}),
+        409,
+        "measure.transition_not_allowed",
+        "/status",
+    )
     trail = api.get("township", f"{HH}/{hh['id']}/audit-events").json()["items"]
     assert [e["action"] for e in trail if e["action"].startswith("measure.")].count("measure.updated") == 1
     feed = api.get("integration", "/api/v1/changes", params={"limit": 200}).json()["items"]
@@ -43,11 +48,22 @@ def test_upsert_refusals(api: Api, measures_state: Any) -> None:
     assert api.put("department", url, json=body(hh["id"], type="health")).status_code == 201
     outside = key(api, "health", region="220382101000")
     before = measures_state()
-    refused(api.put("department", url, json=body(other["id"], type="health")), 422, "measure.household_fixed", "/household_id")
+    refused(
+        api.put("department", url, json=body(other["id"], type="health")),
+        422,
+        "measure.household_fixed",
+        "/household_id",
+    )
     refused(api.put("department", url, json=body(hh["id"], type="water")), 403, "measures.department_field", "/type")
-    refused(api.put("department", f"{PUT}/wjw-his/HX-new", json=body(hh["id"], type="health"), headers={"If-Match": '"1"'}), 412, "precondition_failed")
+    refused(
+        api.put("department", f"{PUT}/wjw-his/HX-new", json=body(hh["id"], type="health"), headers={"If-Match": '"1"'}),
+        412,
+        "precondition_failed",
+    )
     assert_problem(api.client.put(url, headers=outside, json=body(hh["id"], type="health")), 404, "not_found")
-    refused(api.put("department", f"{PUT}/wjw his/1", json=body(hh["id"], type="health")), 422, "string_pattern_mismatch")
+    refused(
+        api.put("department", f"{PUT}/wjw his/1", json=body(hh["id"], type="health")), 422, "string_pattern_mismatch"
+    )
     assert measures_state() == before
     # a key given at create is the same key space
     refused(
@@ -65,7 +81,12 @@ def test_batch_items_are_independent_and_answered_in_order(api: Api, measures_st
     stranger = household(api)["members"][0]["id"]
 
     def item(n: int, **overrides: Any) -> dict[str, Any]:
-        return {**body(hh["id"], type="health", content=f"慢病签约 {n}"), "source_system": "wjw-his", "external_id": f"B-{n}", **overrides}
+        return {
+            **body(hh["id"], type="health", content=f"慢病签约 {n}"),
+            "source_system": "wjw-his",
+            "external_id": f"B-{n}",
+            **overrides,
+        }
 
     items = [
         item(1),
@@ -96,7 +117,9 @@ def test_batch_items_are_independent_and_answered_in_order(api: Api, measures_st
     assert count == before[0][0] + 2
     listed = api.get("township", f"{HH}/{hh['id']}/measures").json()["items"]
     assert sorted(m["external_id"] for m in listed) == ["B-1", "B-5"]
-    second = api.post("department", f"{M}/batch", json={"items": [item(5, member_id=spouse, status="done", done_on="2018-03-02")]})
+    second = api.post(
+        "department", f"{M}/batch", json={"items": [item(5, member_id=spouse, status="done", done_on="2018-03-02")]}
+    )
     assert second.json()["results"][0]["outcome"] == "updated" and second.json()["results"][0]["version"] == 2
 
 
@@ -143,7 +166,11 @@ def test_export_formats_and_filters(api: Api) -> None:
     sheet = load_workbook(io.BytesIO(x.content)).active
     assert sheet.title == "帮扶措施" and sheet.max_row == 3
     assert_problem(api.get("township2", f"{M}/export", params={"region": "220382102000"}), 404, "not_found")
-    refused(api.get("township", f"{M}/export", params={"format": "xlsx", "encoding": "gb18030"}), 422, "export.encoding_csv_only")
+    refused(
+        api.get("township", f"{M}/export", params={"format": "xlsx", "encoding": "gb18030"}),
+        422,
+        "export.encoding_csv_only",
+    )
     events = api.get("auditor", "/api/v1/audit-events", params={"action": "export.created"}).json()["items"]
     assert any(e["changes"]["entity"] == "measures" for e in events)
 
@@ -153,8 +180,13 @@ def test_batch_item_of_another_area_is_a_404_and_saves_nothing(api: Api, measure
     mine = {**body(hh["id"]), "source_system": "walk", "external_id": "area-1"}
     assert api.post("township", f"{M}/batch", json={"items": [mine]}).json()["results"][0]["status"] == 201
     before = measures_state()
-    theirs = api.post("township2", f"{M}/batch", json={"items": [{**mine, "content": "越权"}, {**mine, "external_id": "area-2"}]})
+    theirs = api.post(
+        "township2", f"{M}/batch", json={"items": [{**mine, "content": "越权"}, {**mine, "external_id": "area-2"}]}
+    )
     assert theirs.status_code == 200
-    assert [(x["status"], x["problem"]["code"]) for x in theirs.json()["results"]] == [(404, "not_found"), (404, "not_found")]
+    assert [(x["status"], x["problem"]["code"]) for x in theirs.json()["results"]] == [
+        (404, "not_found"),
+        (404, "not_found"),
+    ]
     assert hh["id"] not in theirs.text
     assert measures_state() == before

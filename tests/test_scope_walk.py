@@ -165,7 +165,13 @@ def test_out_of_scope_caller_can_neither_read_nor_change(api: Api) -> None:
     head = next(m for m in created["members"] if m["is_head"])
     spouse = next(m for m in created["members"] if not m["is_head"])
     assert api.put(owner, f"/api/v1/households/{hid}/incomes/2020", json={"wage_income": "5000"}).status_code == 201
-    measure_body = {"household_id": hid, "type": "industry", "content": "养牛", "year": 2020, "planned_on": "2020-10-01"}
+    measure_body = {
+        "household_id": hid,
+        "type": "industry",
+        "content": "养牛",
+        "year": 2020,
+        "planned_on": "2020-10-01",
+    }
     measure = api.put(owner, "/api/v1/measures/by-external/walk/m-1", json=measure_body)
     assert measure.status_code == 201, measure.text
     measure_id = measure.json()["id"]

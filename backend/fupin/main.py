@@ -27,7 +27,6 @@ from fupin.adjustments.router import router as adjustments_router
 from fupin.audit import anchor
 from fupin.audit.router import router as audit_router
 from fupin.codes.router import router as codes_router
-from fupin.departments.router import router as departments_router
 from fupin.config import Settings, get_settings
 from fupin.core.context import RequestContext, reset_request_context, set_request_context
 from fupin.core.db import is_sqlite, make_engine, make_sessionmaker
@@ -35,14 +34,15 @@ from fupin.core.errors import http_problem, install_error_handlers, problem_resp
 from fupin.core.idempotency import IdempotencyMiddleware
 from fupin.core.openapi import document_headers, document_request_bodies, problems
 from fupin.core.readpath import ReadPath
+from fupin.departments.router import router as departments_router
 from fupin.exports.router import router as exports_router
 from fupin.households.members_router import router as members_router
 from fupin.households.router import router as households_router
 from fupin.households.yearly_router import router as yearly_router
 from fupin.imports.router import router as imports_router
 from fupin.jobs.router import router as jobs_router
-from fupin.measures.router import router as measures_router
 from fupin.jobs.worker import Worker
+from fupin.measures.router import router as measures_router
 from fupin.poverty_lines.router import router as poverty_lines_router
 from fupin.reconcile.router import router as reconcile_router
 from fupin.regions.router import router as regions_router

@@ -145,7 +145,9 @@ class XlsxWriter:
         for index, value in enumerate(row):
             if isinstance(value, Decimal | uuid.UUID):
                 value = str(value)  # as `columns.to_cell` writes them
-            if value is not None and (index in self._text_columns or (isinstance(value, str) and value.startswith("="))):
+            if value is not None and (
+                index in self._text_columns or (isinstance(value, str) and value.startswith("="))
+            ):
                 value = self._text(value)
             values.append(value)
         return values

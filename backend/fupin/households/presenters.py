@@ -11,8 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from fupin.audit import chain as audit
 from fupin.authz.principal import Principal
 from fupin.core.pii import presentation
-from fupin.departments.field import sees_health
 from fupin.core.schemas import record_view
+from fupin.departments.field import sees_health
 from fupin.households import repository as repo
 from fupin.households.member_schemas import MemberFields, MemberOut
 from fupin.households.models import Assessment, Household, Income, Member

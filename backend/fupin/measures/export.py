@@ -131,7 +131,9 @@ async def direct(
     )
 
 
-async def _body(snap: Snapshot, scope: AreaScope, bound: listing.Bound, query: MeasureExportQuery) -> AsyncIterator[bytes]:
+async def _body(
+    snap: Snapshot, scope: AreaScope, bound: listing.Bound, query: MeasureExportQuery
+) -> AsyncIterator[bytes]:
     try:
         if query.format == "ndjson":
             records = snap.stream(listing.EXPORT(bound.present), scope, bound.values, batch=BATCH_ROWS)
@@ -169,6 +171,3 @@ async def _body(snap: Snapshot, scope: AreaScope, bound: listing.Bound, query: M
                         yield chunk
     finally:
         await snap.close()
-
-
-

@@ -13,7 +13,6 @@ from sqlalchemy.orm import aliased
 from fupin.authz.scope import AreaScope
 from fupin.core.pagination import decode_key_cursor, key_page
 from fupin.core.readpath import ReadPath, query_family
-
 from fupin.households.models import Household, Member
 from fupin.measures.models import Measure
 from fupin.measures.schemas import MeasureFilters
@@ -74,8 +73,10 @@ def conditions(present: tuple[str, ...]) -> list[Any]:
 
 
 def joined(stmt: Any) -> Any:
-    return stmt.select_from(Measure).join(Household, Household.id == Measure.household_id).outerjoin(
-        _MEMBER, _MEMBER.id == Measure.member_id
+    return (
+        stmt.select_from(Measure)
+        .join(Household, Household.id == Measure.household_id)
+        .outerjoin(_MEMBER, _MEMBER.id == Measure.member_id)
     )
 
 

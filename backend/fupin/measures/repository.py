@@ -48,4 +48,6 @@ async def find_by_external(session: AsyncSession, source_system: str, external_i
     """A measure by the department system's key, in any area: the key is unique across areas (the caller decides
     what the answer reveals: outside its area it is a 404)."""
     stmt = select(Measure).where(Measure.source_system == source_system, Measure.external_id == external_id)
-    return (await session.execute(stmt.execution_options(**unscoped("external keys are unique across areas")))).scalar_one_or_none()
+    return (
+        await session.execute(stmt.execution_options(**unscoped("external keys are unique across areas")))
+    ).scalar_one_or_none()

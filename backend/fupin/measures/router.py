@@ -20,6 +20,7 @@ from fupin.households import repository as households
 from fupin.measures import export as measure_export
 from fupin.measures import listing, service
 from fupin.measures.schemas import (
+    ExternalId,
     HouseholdMeasuresQuery,
     MeasureBatchIn,
     MeasureBatchOut,
@@ -33,7 +34,6 @@ from fupin.measures.schemas import (
     MeasureUpdate,
     MeasureUpsert,
     SourceSystem,
-    ExternalId,
 )
 
 router = APIRouter(prefix="/api/v1", tags=["measures"])

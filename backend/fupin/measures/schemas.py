@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, Field, model_validator
 
 from fupin.core.errors import Problem
+from fupin.core.openapi import document_model
 from fupin.core.schemas import Code, DateIn, MoneyOut, OutModel, RegionCode, StrictModel, code_schema, error_at
 
 MeasureType = Annotated[str, Code("measure_type"), code_schema("measure_type")]
@@ -56,9 +57,7 @@ class MeasureFields(StrictModel):
     type: MeasureType
     content: Content = Field(description="措施内容")
     year: MeasureYear
-    department: DepartmentCode | None = Field(
-        None, description="责任行业部门; a department caller's own when omitted"
-    )
+    department: DepartmentCode | None = Field(None, description="责任行业部门; a department caller's own when omitted")
     amount: Amount | None = Field(None, description="金额 (yuan, exact decimal, two places)")
     planned_on: MeasureDate = Field(description="计划完成日期")
     done_on: MeasureDate | None = Field(None, description="完成日期; required when done")
@@ -201,6 +200,9 @@ class BatchItem(MeasureUpsert):
 
     source_system: SourceSystem
     external_id: ExternalId
+
+
+document_model(BatchItem)  # the items' shape, referenced by MeasureBatchIn
 
 
 class MeasureBatchIn(StrictModel):

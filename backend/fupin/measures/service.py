@@ -16,7 +16,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from fupin.audit import chain as audit
 from fupin.authz.principal import Principal
 from fupin.core.concurrency import check_version
-from fupin.core.errors import FieldError, Problem, ProblemError, constraint_problem, field_error, field_errors, not_found
+from fupin.core.errors import (
+    FieldError,
+    Problem,
+    ProblemError,
+    constraint_problem,
+    field_error,
+    field_errors,
+    not_found,
+)
+from fupin.core.schemas import record_view
 from fupin.departments.field import check_field
 from fupin.households import repository as households
 from fupin.households.models import Household, Member
@@ -33,7 +42,6 @@ from fupin.measures.schemas import (
     MeasureUpsert,
 )
 from fupin.measures.workflow import MEASURE_STATUS, UPSERT_STATUS, MeasureMove
-from fupin.core.schemas import record_view
 
 AUDITED = (
     "village_code",
@@ -99,9 +107,7 @@ class Written:
 
 def _writable(household: Household) -> None:
     if household.status == "removed":
-        raise field_error(
-            "/household_id", "measure.household_removed", "已注销的贫困户不能登记或变更措施", status=409
-        )
+        raise field_error("/household_id", "measure.household_removed", "已注销的贫困户不能登记或变更措施", status=409)
 
 
 async def _household(session: AsyncSession, principal: Principal, household_id: uuid.UUID) -> Household:
@@ -115,7 +121,9 @@ async def _member(session: AsyncSession, household: Household, member_id: uuid.U
         return None
     member = await repo.find_member(session, member_id)
     if member is None or member.household_id != household.id:
-        raise field_error("/member_id", "measure.member_not_in_household", "该成员不属于本户 (not a member of the household)")
+        raise field_error(
+            "/member_id", "measure.member_not_in_household", "该成员不属于本户 (not a member of the household)"
+        )
     if not member.active:
         raise field_error("/member_id", "measure.member_removed", "已移出的成员不能登记措施", status=409)
     return member
@@ -175,11 +183,12 @@ async def _new_measure(
 async def create_measure(session: AsyncSession, principal: Principal, *, data: MeasureCreate) -> Written:
     household = await _household(session, principal, data.household_id)
     member = await _member(session, household, data.member_id)
-    if data.source_system is not None and data.external_id is not None:
-        if await repo.find_by_external(session, data.source_system, data.external_id) is not None:
-            raise field_error(
-                "/external_id", "measure.duplicate_external", "另一条措施已使用该外部编号", status=409
-            )
+    if (
+        data.source_system is not None
+        and data.external_id is not None
+        and await repo.find_by_external(session, data.source_system, data.external_id) is not None
+    ):
+        raise field_error("/external_id", "measure.duplicate_external", "另一条措施已使用该外部编号", status=409)
     measure = await _new_measure(
         session,
         principal,
@@ -199,9 +208,7 @@ async def read_measure(session: AsyncSession, principal: Principal, *, measure_i
     return Written(measure, household, await repo.member_by_pk(session, household, measure.member_id))
 
 
-async def _for_change(
-    session: AsyncSession, principal: Principal, measure: Measure
-) -> tuple[Household, Member | None]:
+async def _for_change(session: AsyncSession, principal: Principal, measure: Measure) -> tuple[Household, Member | None]:
     household = await repo.household_of(session, measure)
     member = await repo.member_by_pk(session, household, measure.member_id)
     # a department changes only measures of its field, whatever it changes them to
@@ -325,7 +332,9 @@ async def upsert(
     check_version(expected_version, measure.version)
     household, member = await _for_change(session, principal, measure)
     if household.public_id != data.household_id:
-        raise field_error("/household_id", "measure.household_fixed", "措施不能改挂到另一户 (a measure stays with its household)")
+        raise field_error(
+            "/household_id", "measure.household_fixed", "措施不能改挂到另一户 (a measure stays with its household)"
+        )
     _writable(household)
     member = await _member(session, household, data.member_id)
     await check_field(session, principal, measure_type=data.type, member=member, department=data.department)
@@ -378,7 +387,9 @@ async def batch(session: AsyncSession, principal: Principal, *, items: list[dict
             problem = ProblemError(
                 422, "validation_failed", "The item contains invalid fields.", field_errors(exc.errors())
             )
-            results.append(BatchResult(index=index, status=422, outcome="failed", external_id=external, problem=_problem(problem)))
+            results.append(
+                BatchResult(index=index, status=422, outcome="failed", external_id=external, problem=_problem(problem))
+            )
             continue
         try:
             async with session.begin_nested():
@@ -391,11 +402,17 @@ async def batch(session: AsyncSession, principal: Principal, *, items: list[dict
                     data=item,
                 )
         except ProblemError as exc:
-            results.append(BatchResult(index=index, status=exc.status, outcome="failed", external_id=external, problem=_problem(exc)))
+            results.append(
+                BatchResult(
+                    index=index, status=exc.status, outcome="failed", external_id=external, problem=_problem(exc)
+                )
+            )
             continue
         except IntegrityError:
             conflict = ProblemError(409, "conflict", "The item conflicts with data saved at the same moment; retry it.")
-            results.append(BatchResult(index=index, status=409, outcome="failed", external_id=external, problem=_problem(conflict)))
+            results.append(
+                BatchResult(index=index, status=409, outcome="failed", external_id=external, problem=_problem(conflict))
+            )
             continue
         results.append(
             BatchResult(

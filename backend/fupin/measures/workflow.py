@@ -52,7 +52,9 @@ MOVES: list[Move[MeasureMove]] = [
     Move("in_progress", "done", DONE),
     Move("in_progress", "cancelled", CANCEL),
 ]
-MEASURE_STATUS: Workflow[MeasureMove] = Workflow(name="measure", code_table="measure_status", pointer="/to", moves=MOVES)
+MEASURE_STATUS: Workflow[MeasureMove] = Workflow(
+    name="measure", code_table="measure_status", pointer="/to", moves=MOVES
+)
 
 
 # the same moves when a department's system states the status in a by-external upsert (pointer: its field)
