@@ -7,6 +7,8 @@ from typing import Any
 
 import pytest
 
+from fupin.seed.bulk import sync_engine
+
 from tests import factories
 from tests.conftest import Api, assert_problem
 
@@ -286,3 +288,24 @@ def test_other_area_is_404(api: Api, measures_state: Any) -> None:
     assert measure["id"] not in api.get("township2", M, params={"limit": 200}).text
     assert_problem(api.get("township2", M, params={"region": "220382102000"}), 404, "not_found")
     assert measures_state() == before
+
+
+def test_demo_seed_has_measures_of_every_type(api: Api, database_url: str) -> None:
+    from fupin.core.code_tables import codes_of
+    from fupin.seed.measures import seed_measures
+
+    engine = sync_engine(database_url)
+    with engine.begin() as conn:
+        added = seed_measures(conn)
+        assert added > 50
+        assert seed_measures(conn) == 0  # once
+    engine.dispose()
+    items = api.get("township", M, params={"limit": 200}).json()["items"]
+    assert {m["type"] for m in items} == set(codes_of("measure_type"))
+    assert {m["status"] for m in items} == set(codes_of("measure_status"))
+    assert all(m["done_on"] for m in items if m["status"] == "done")
+    health = api.get("department", M, params={"type": "health", "limit": 200}).json()["items"]
+    assert health and {m["department"] for m in health} <= {"health", "disabled"}
+    # the seeded measures are in the change feed, like every write
+    feed = api.get("integration", "/api/v1/changes", params={"limit": 200}).json()["items"]
+    assert any(c["entity_type"] == "measure" and c["action"] == "created" for c in feed)
