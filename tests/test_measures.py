@@ -8,7 +8,6 @@ from typing import Any
 import pytest
 
 from fupin.seed.bulk import sync_engine
-
 from tests import factories
 from tests.conftest import Api, assert_problem
 

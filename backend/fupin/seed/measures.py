@@ -13,7 +13,6 @@ from sqlalchemy import Connection, Table, func, select
 
 from fupin.audit import chain
 from fupin.audit.chain import Actor, FeedItem
-from fupin.audit.models import ChangeEntry
 from fupin.core.models import utcnow
 from fupin.departments.models import Department
 from fupin.households.models import Household, Member
@@ -24,7 +23,6 @@ MEASURES: Table = Measure.__table__  # type: ignore[assignment]
 HOUSEHOLDS: Table = Household.__table__  # type: ignore[assignment]
 MEMBERS: Table = Member.__table__  # type: ignore[assignment]
 DEPARTMENTS: Table = Department.__table__  # type: ignore[assignment]
-FEED: Table = ChangeEntry.__table__  # type: ignore[assignment]
 
 # type → (content, amount in yuan or None, for a member)
 CONTENT: dict[str, tuple[str, int | None, bool]] = {
@@ -127,6 +125,5 @@ def seed_measures(conn: Connection, *, households: int = 80, seed: int = 2018) -
         region_code=DEMO_TOWNSHIP,
         changes={"measures": [None, len(out)]},
         feed=[FeedItem("measure", str(m["public_id"]), "created", str(m["village_code"]), 1, "seed") for m in out],
-        insert_feed=lambda entries: conn.execute(FEED.insert(), entries) and None,
     )
     return len(out)
