@@ -145,9 +145,8 @@ def main(argv: list[str]) -> int:
     for start in range(0, len(items), BATCH):
         r = api.post("/api/v1/measures/batch", json={"items": items[start : start + BATCH]})
         if r.status_code != 200:
-            print(
-                f"batch of rows {start + 2}-{start + 1 + len(items[start : start + BATCH])} refused: {r.status_code} {r.text}"
-            )
+            last = start + 1 + len(items[start : start + BATCH])
+            print(f"batch of rows {start + 2}-{last} refused: {r.status_code} {r.text}")
             return 1
         for result in r.json()["results"]:
             line = start + result["index"] + 2  # the header is line 1

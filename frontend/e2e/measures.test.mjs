@@ -79,7 +79,7 @@ async function addMeasure(type, content, planned) {
   const dialog = page.locator('[data-test="measure-dialog"]')
   await dialog.waitFor()
   await pick(dialog.locator('[data-test="measure-type"]'), type)
-  await dialog.locator('[data-test="measure-content"] textarea').fill(content)
+  await dialog.locator('[data-test="measure-content"]').fill(content)
   const date = dialog.locator('.el-date-editor input').first()
   await date.fill(planned)
   await date.press('Enter')
