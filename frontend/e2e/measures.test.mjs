@@ -146,7 +146,7 @@ describe('帮扶措施 in Chromium', { concurrency: false }, () => {
   })
 
   step('records a measure of its type on the household page, and is offered no other type', async () => {
-    const { body } = await api('GET', '/api/v1/households?limit=1')
+    const { body } = await api('GET', '/api/v1/households?limit=1&status=not_exited&region=220382102201')
     state.household = body.items[0].id
     await page.goto(`${server.base}/households/${state.household}?tab=measures`)
     await page.locator('[data-test="measures-panel"]').waitFor()
