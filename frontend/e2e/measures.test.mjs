@@ -117,7 +117,7 @@ describe('帮扶措施 in Chromium', { concurrency: false }, () => {
     page = await context.newPage()
     page.setDefaultTimeout(Number(process.env.E2E_TIMEOUT_MS ?? 20000))
     page.on('console', (msg) => {
-      if (msg.type() === 'error' && !/status of 403/.test(msg.text())) consoleErrors.push(msg.text())
+      if (msg.type() === 'error') consoleErrors.push(msg.text())
     })
     page.on('pageerror', (err) => consoleErrors.push(String(err)))
   })
@@ -231,6 +231,7 @@ describe('帮扶措施 in Chromium', { concurrency: false }, () => {
     assert.equal(lines.length - 1, rows.length)
     assert.match(text, /发放扶贫鸡苗/)
     await screenshot('measure-list')
-    assert.deepEqual(consoleErrors, [])
+    // answers the steps provoke (a refused type, the session ended at logout) are expected; nothing else is
+    assert.deepEqual(consoleErrors.filter((e) => !/status of (401|403)/.test(e)), [])
   })
 })
