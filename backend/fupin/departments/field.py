@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fupin.authz.principal import Principal
@@ -18,7 +17,8 @@ HEALTH = "health"
 
 
 async def get_department(session: AsyncSession, code: str) -> Department | None:
-    return (await session.execute(select(Department).where(Department.code == code))).scalar_one_or_none()
+    """The department (from the session's identity map once loaded: a batch checks its field once)."""
+    return await session.get(Department, code)
 
 
 def _refused(pointer: str, message: str) -> ProblemError:

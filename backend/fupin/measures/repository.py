@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import select
+from sqlalchemy import or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fupin.authz.scope import AreaScope, unscoped
@@ -51,3 +51,44 @@ async def find_by_external(session: AsyncSession, source_system: str, external_i
     return (
         await session.execute(stmt.execution_options(**unscoped("external keys are unique across areas")))
     ).scalar_one_or_none()
+
+
+async def measures_by_keys(session: AsyncSession, keys: list[tuple[str, str]]) -> list[Measure]:
+    """The measures of these department-system keys, in any area (the caller checks each against its scope), locked
+    until the request commits."""
+    if not keys:
+        return []
+    stmt = (
+        select(Measure)
+        .where(tuple_(Measure.source_system, Measure.external_id).in_(keys))
+        .with_for_update()
+        .execution_options(**unscoped("external keys are unique across areas"))
+    )
+    return list((await session.execute(stmt)).scalars().all())
+
+
+async def households_for_update(
+    session: AsyncSession, scope: AreaScope, public_ids: list[uuid.UUID]
+) -> list[Household]:
+    if not public_ids:
+        return []
+    stmt = scope.select(Household).where(Household.public_id.in_(public_ids)).with_for_update()
+    return list((await session.execute(stmt)).scalars().all())
+
+
+async def households_by_pk(session: AsyncSession, pks: list[int]) -> list[Household]:
+    """The households of measures already read through the scope (a measure's area is its household's)."""
+    if not pks:
+        return []
+    stmt = select(Household).where(Household.id.in_(pks))
+    return list(
+        (await session.execute(stmt.execution_options(**unscoped("the households of scoped measures")))).scalars().all()
+    )
+
+
+async def members_by_ids(session: AsyncSession, public_ids: list[uuid.UUID], pks: list[int]) -> list[Member]:
+    """Members by public id or row id, with whichever household holds them: the caller compares."""
+    if not public_ids and not pks:
+        return []
+    stmt = select(Member).where(or_(Member.public_id.in_(public_ids), Member.id.in_(pks)))
+    return list((await session.execute(stmt)).scalars().all())
