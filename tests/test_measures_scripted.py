@@ -190,3 +190,23 @@ def test_batch_item_of_another_area_is_a_404_and_saves_nothing(api: Api, measure
     ]
     assert hh["id"] not in theirs.text
     assert measures_state() == before
+
+
+def test_a_batch_leaves_an_intact_audit_chain_and_one_trail_entry_per_measure(api: Api, settings: Any) -> None:
+    from tests.test_audit_chain import verify
+
+    hh = household(api)
+    items = [
+        {**body(hh["id"], content=f"批量 {n}"), "source_system": "chain", "external_id": f"c-{n}"} for n in range(5)
+    ]
+    items.append({**items[0], "content": "批量 0, 改"})  # the same key again, later in the batch: after the others
+    r = api.post("township", f"{M}/batch", json={"items": items})
+    assert [x["outcome"] for x in r.json()["results"]] == ["created"] * 5 + ["updated"]
+    trail = api.get("township", f"{HH}/{hh['id']}/audit-events").json()["items"]
+    assert sum(e["action"] == "measure.created" for e in trail) == 5
+    assert sum(e["action"] == "measure.updated" for e in trail) == 1
+    feed = api.get("integration", "/api/v1/changes", params={"limit": 1000}).json()["items"]
+    mine = [c for c in feed if c["entity_type"] == "measure" and c["source_system"] == "chain"]
+    assert len(mine) == 6 and all(c["household_id"] == hh["id"] for c in mine)
+    assert [c["seq"] for c in mine] == sorted(c["seq"] for c in mine)
+    assert verify(settings).ok
