@@ -157,3 +157,14 @@ def test_the_mapping_is_data_an_administrator_edits(api: Api, db_state: Any, mea
     assert api.post("department", M, json=body(hid, type="education")).status_code == 201
     events = api.get("auditor", "/api/v1/audit-events", params={"action": "department.updated"}).json()["items"]
     assert events and events[0]["changes"]["measure_types"] == [["health"], ["health", "education"]]
+
+
+def test_a_department_is_a_code_of_the_department_table(api: Api, db_state: Any) -> None:
+    api.token("admin")
+    before = db_state()
+    body = {"name": "x", "roles": ["department"], "region_code": "220300000000", "department": "police"}
+    refused(api.post("admin", "/api/v1/api-keys", json=body), 422, "code.unknown", "/department")
+    user = {"username": "dept-x", "password": "long-enough-1", "display_name": "x", **body}
+    del user["name"]
+    refused(api.post("admin", "/api/v1/users", json=user), 422, "code.unknown", "/department")
+    assert db_state() == before

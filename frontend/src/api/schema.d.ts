@@ -1270,8 +1270,11 @@ export interface components {
             scopes?: components["schemas"]["Permission"][];
             /** Region Code */
             region_code?: string | null;
-            /** Department */
-            department?: string | null;
+            /**
+             * Department
+             * @description A line department: its field of measures
+             */
+            department?: ("education" | "health" | "medical_insurance" | "housing" | "water" | "hrss" | "civil_affairs" | "finance" | "agriculture" | "disabled" | "transport" | "poverty_office") | null;
             /**
              * Pii
              * @default false
@@ -3267,8 +3270,11 @@ export interface components {
             roles: components["schemas"]["Role"][];
             /** Region Code */
             region_code?: string | null;
-            /** Department */
-            department?: string | null;
+            /**
+             * Department
+             * @description A line department: its field of measures
+             */
+            department?: ("education" | "health" | "medical_insurance" | "housing" | "water" | "hrss" | "civil_affairs" | "finance" | "agriculture" | "disabled" | "transport" | "poverty_office") | null;
             /**
              * Pii
              * @default false
