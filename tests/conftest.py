@@ -222,3 +222,21 @@ def unchanged(api: Api, db_state: Any) -> Any:
     before = db_state()
     yield
     assert db_state() == before
+
+
+@pytest.fixture
+def measures_state(database_url: str) -> Iterator[Any]:
+    """A fingerprint of the measures (count, versions) and of the departments' fields."""
+    from sqlalchemy import text
+
+    engine = sync_engine(database_url)
+
+    def state() -> tuple[Any, ...]:
+        with engine.connect() as conn:
+            return (
+                conn.execute(text("SELECT COUNT(*), COALESCE(SUM(version), 0) FROM measures")).one(),
+                conn.execute(text("SELECT code, version, measure_types FROM departments ORDER BY code")).all(),
+            )
+
+    yield state
+    engine.dispose()

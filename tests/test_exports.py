@@ -158,7 +158,9 @@ def test_ndjson_is_one_household_per_line_in_the_detail_shape(api: Api) -> None:
 def test_masking_follows_the_callers_personal_data_permission(api: Api) -> None:
     params = {"region": "220382102201"}
     full = csv_rows(api.get("township", EXPORT, params=params))
-    masked = csv_rows(api.get("department", EXPORT, params=params))  # no personal-data permission
+    masked = csv_rows(api.get("inspector", EXPORT, params=params))  # no personal-data permission
+    # a line department without it sees the health details of its field (卫健委: 健康), and nothing else
+    health = csv_rows(api.get("department", EXPORT, params=params))
     index = {c.key: i for i, c in enumerate((*HOUSEHOLD_COLUMNS, *MEMBER_COLUMNS))}
     assert len(full) == len(masked)
     for plain, hidden in zip(full[1:], masked[1:], strict=True):
@@ -179,12 +181,17 @@ def test_masking_follows_the_callers_personal_data_permission(api: Api) -> None:
             if k not in ("id_number", "phone", "bank_account", "health", "disability_grade", "birth_date")
         ]
         assert [hidden[index[k]] for k in others] == [plain[index[k]] for k in others]
+    for plain, field in zip(full[1:], health[1:], strict=True):
+        assert [field[index[k]] for k in ("health", "disability_grade")] == [
+            plain[index[k]] for k in ("health", "disability_grade")
+        ]
+        assert field[index["birth_date"]] == "" and "*" in field[index["id_number"]]
     # NDJSON masks as the detail does, for both callers
-    for user in ("department", "township"):
+    for user in ("department", "inspector", "township"):
         lines = ndjson(api.get(user, EXPORT, params={**params, "format": "ndjson"}))
         for line in lines[:10]:
             assert line == api.get(user, f"/api/v1/households/{line['id']}").json()
-            assert line["pii_masked"] is (user == "department")
+            assert line["pii_masked"] is (user != "township")
     # the filter on health needs the permission, as on the list
     assert_problem(api.get("department", EXPORT, params={"member_health": "disabled"}), 403, "pii_required")
 

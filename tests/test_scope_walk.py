@@ -43,6 +43,9 @@ BODIES: dict[str, Any] = {
     "webhooks-update": {"description": "越权修改"},
     # an export job of the first township: refused as the list refuses its region (404), nothing queued
     "exports-create": {"entity": "households", "format": "csv", "filters": {"region": "220382102000"}},
+    "measures-update": {"content": "越权修改"},
+    "measures-transition": {"to": "cancelled", "reason": "越权取消"},
+    "departments-update": {"measure_types": ["health", "education"]},
 }
 # How each operation of the contract meets a caller from another area. Every operation must be listed: a new
 # route that is not fails the walk, so it cannot ship without its out-of-area read, write and list being checked.
@@ -117,6 +120,18 @@ OPERATIONS: dict[str, str] = {
     "households-export": LIST,
     "exports-create": RECORD,  # its region filter addresses the first township
     "jobs-file": RECORD,
+    "measures-list": LIST,
+    "measures-create": RECORD,  # for a household of the first township: 404
+    "measures-get": RECORD,
+    "measures-update": RECORD,
+    "measures-transition": RECORD,
+    "households-measures": RECORD,
+    "measures-upsert": RECORD,  # the first township's household, and its measure's key
+    # answers 200 with a result per item: an item of the first township is a 404 there (tests/test_measures_scripted)
+    "measures-batch": OWN,
+    "measures-export": LIST,
+    "departments-list": OWN,
+    "departments-update": PRIVILEGED,
 }
 # query parameters that narrow a list to a region: pointed at the first township they must answer 404
 REGION_FILTERS = ("region", "parent")
@@ -150,6 +165,19 @@ def test_out_of_scope_caller_can_neither_read_nor_change(api: Api) -> None:
     head = next(m for m in created["members"] if m["is_head"])
     spouse = next(m for m in created["members"] if not m["is_head"])
     assert api.put(owner, f"/api/v1/households/{hid}/incomes/2020", json={"wage_income": "5000"}).status_code == 201
+    measure_body = {
+        "household_id": hid,
+        "type": "industry",
+        "content": "养牛",
+        "year": 2020,
+        "planned_on": "2020-10-01",
+    }
+    measure = api.put(owner, "/api/v1/measures/by-external/walk/m-1", json=measure_body)
+    assert measure.status_code == 201, measure.text
+    measure_id = measure.json()["id"]
+    BODIES["measures-create"] = measure_body
+    BODIES["measures-upsert"] = {**measure_body, "content": "越权修改"}
+    BODIES["measures-batch"] = {"items": [{**measure_body, "source_system": "walk", "external_id": "m-1"}]}
     # a closed adjustment window of the city, and a locked change of the first township waiting for it
     window = api.post(
         "city_office",
@@ -190,6 +218,7 @@ def test_out_of_scope_caller_can_neither_read_nor_change(api: Api) -> None:
         webhook_id,
         "example.org/first",
         pending_id,
+        measure_id,
     ]
     values = {
         "household_id": hid,
@@ -203,6 +232,9 @@ def test_out_of_scope_caller_can_neither_read_nor_change(api: Api) -> None:
         "webhook_id": webhook_id,
         "window_id": window.json()["id"],
         "change_id": pending_id,
+        "measure_id": measure_id,
+        "source_system": "walk",
+        "external_id": "m-1",
     }
     BODIES["households-change-head"] = {"member_id": spouse["id"]}
     BODIES["reconcile"] = {"entity": "households", "region_code": FIRST_TOWNSHIP, "items": [{"id": hid}]}
@@ -270,6 +302,7 @@ def test_out_of_scope_caller_can_neither_read_nor_change(api: Api) -> None:
     assert {op for op, _ in walked} == all_ops
     assert api.get(owner, f"/api/v1/households/{hid}").json() == before
     assert writes_in_trail(api, owner, hid) == trail_before
+    assert api.get(owner, f"/api/v1/measures/{measure_id}").json() == measure.json()
     assert api.get(owner, f"/api/v1/pending-changes/{pending_id}").json()["state"] == "pending"
 
 

@@ -515,6 +515,7 @@ def test_every_feed_action_in_the_code_is_a_known_event() -> None:
         "api_key.revoked",
         "household.personal_data_read",
         "seed.bulk_load",
+        "seed.measures",  # its feed entries are measure.created
         "webhook.demo_created",
         "export.created",
         "export.downloaded",

@@ -4,6 +4,7 @@ from fupin.adjustments.models import AdjustmentWindow, PendingChange
 from fupin.audit.models import AuditEvent, ChainHead, ChangeEntry
 from fupin.core.idempotency import IdempotencyRecord
 from fupin.core.models import Base
+from fupin.departments.models import Department
 from fupin.households.models import (
     Assessment,
     Household,
@@ -13,6 +14,7 @@ from fupin.households.models import (
     VillageSequence,
 )
 from fupin.jobs.models import Job
+from fupin.measures.models import Measure
 from fupin.poverty_lines.models import PovertyLine
 from fupin.regions.models import Region
 from fupin.users.models import ApiKey, RefreshToken, User
@@ -26,10 +28,12 @@ __all__ = [
     "Base",
     "ChainHead",
     "ChangeEntry",
+    "Department",
     "Household",
     "IdempotencyRecord",
     "Income",
     "Job",
+    "Measure",
     "Member",
     "PendingChange",
     "PovertyLine",

@@ -58,6 +58,10 @@ def cmd_seed(args: argparse.Namespace) -> int:
 
             seed_demo_webhooks(conn, secret_key=get_settings().secret_key)
         pending = seed_adjustments(conn, clock.today()) if args.demo_users and args.adjustments else 0
+        if args.demo_users:
+            from fupin.seed.measures import seed_measures
+
+            seed_measures(conn)
     engine.dispose()
     print(f"regions added: {regions}; demo users added: {len(users)}; pending adjustment changes added: {pending}")
     if report:

@@ -34,6 +34,7 @@ from fupin.core.errors import http_problem, install_error_handlers, problem_resp
 from fupin.core.idempotency import IdempotencyMiddleware
 from fupin.core.openapi import document_headers, document_request_bodies, problems
 from fupin.core.readpath import ReadPath
+from fupin.departments.router import router as departments_router
 from fupin.exports.router import router as exports_router
 from fupin.households.members_router import router as members_router
 from fupin.households.router import router as households_router
@@ -41,6 +42,7 @@ from fupin.households.yearly_router import router as yearly_router
 from fupin.imports.router import router as imports_router
 from fupin.jobs.router import router as jobs_router
 from fupin.jobs.worker import Worker
+from fupin.measures.router import router as measures_router
 from fupin.poverty_lines.router import router as poverty_lines_router
 from fupin.reconcile.router import router as reconcile_router
 from fupin.regions.router import router as regions_router
@@ -229,6 +231,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         webhooks_router,
         adjustments_router,
         imports_router,
+        measures_router,
+        departments_router,
     ):
         app.include_router(router)
 

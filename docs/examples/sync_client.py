@@ -29,8 +29,11 @@ def main() -> None:
         # a retry after a network error is safe: same key, same answer, nothing created twice
         assert api.post("/api/v1/households", json=body, headers={"Idempotency-Key": key}).json() == household
 
-        r = api.patch(f"/api/v1/households/{household['id']}", json={"address": "3组18号"},
-                      headers={"If-Match": r.headers["ETag"]})
+        r = api.patch(
+            f"/api/v1/households/{household['id']}",
+            json={"address": "3组18号"},
+            headers={"If-Match": r.headers["ETag"]},
+        )
         r.raise_for_status()
 
         after = 0

@@ -227,3 +227,9 @@ async def job_owner(
         department=record.department,
         pii=bool(record.pii),
     )
+
+
+MeasureReader = Annotated[Principal, Depends(requires(Permission.MEASURES_READ))]
+# a department principal writes only measures of its field (measures.department_field, fupin.departments.field)
+MeasureWriter = Annotated[Principal, Depends(requires(Permission.MEASURES_WRITE))]
+DepartmentManager = Annotated[Principal, Depends(requires(Permission.DEPARTMENTS_MANAGE))]

@@ -20,6 +20,9 @@ class Permission(StrEnum):
     WEBHOOKS_MANAGE = "webhooks:manage"
     ADJUSTMENTS_MANAGE = "adjustments:manage"  # configure adjustment windows (年度调整), apply, cancel any request
     ADJUSTMENTS_OVERRIDE = "adjustments:override"  # change a locked field outside the window, with a reason
+    MEASURES_READ = "measures:read"
+    MEASURES_WRITE = "measures:write"  # a department principal only within its field (measures.department_field)
+    DEPARTMENTS_MANAGE = "departments:manage"  # edit which measure types each line department owns
 
 
 class Role(StrEnum):
@@ -73,6 +76,20 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         {P.HOUSEHOLDS_READ, P.HOUSEHOLDS_WRITE, P.CHANGES_READ, P.JOBS_READ, P.WEBHOOKS_MANAGE}
     ),
 }
+
+# assistance measures (帮扶措施): recorded by the area offices and by line departments (within their field)
+_MEASURES_GRANTS: dict[Role, frozenset[Permission]] = {
+    Role.CITY_OFFICE: frozenset({P.MEASURES_READ, P.MEASURES_WRITE, P.DEPARTMENTS_MANAGE}),
+    Role.COUNTY_OFFICE: frozenset({P.MEASURES_READ, P.MEASURES_WRITE}),
+    Role.TOWNSHIP: frozenset({P.MEASURES_READ, P.MEASURES_WRITE}),
+    Role.VILLAGE: frozenset({P.MEASURES_READ, P.MEASURES_WRITE}),
+    Role.DEPARTMENT: frozenset({P.MEASURES_READ, P.MEASURES_WRITE}),
+    Role.INSPECTOR: frozenset({P.MEASURES_READ}),
+    Role.AUDITOR: frozenset({P.MEASURES_READ}),
+    Role.INTEGRATION: frozenset({P.MEASURES_READ, P.MEASURES_WRITE}),
+}
+for _role, _granted in _MEASURES_GRANTS.items():
+    ROLE_PERMISSIONS[_role] = ROLE_PERMISSIONS[_role] | _granted
 
 ROLE_LABELS: dict[Role, tuple[str, str]] = {
     Role.ADMIN: ("系统管理员", "System administrator"),

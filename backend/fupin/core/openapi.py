@@ -73,6 +73,12 @@ ETAG_OPERATIONS = frozenset(
         "webhooks-rotate-secret",
         "adjustment-windows-create",
         "adjustment-windows-update",
+        "measures-create",
+        "measures-get",
+        "measures-update",
+        "measures-transition",
+        "measures-upsert",
+        "departments-update",
     }
 )
 
@@ -86,6 +92,8 @@ LOCATION_OPERATIONS = frozenset(
         "assessments-put",
         "poverty-lines-put",
         "adjustment-windows-create",
+        "measures-create",
+        "measures-upsert",
     }
 )
 
@@ -136,6 +144,12 @@ def request_body(content: dict[str, type[BaseModel]], *, description: str) -> di
             },
         }
     }
+
+
+def document_model(model: type[BaseModel]) -> type[BaseModel]:
+    """Put a model in the contract's components (e.g. the shape of items a route validates one by one)."""
+    _BODY_MODELS[model.__name__] = model
+    return model
 
 
 def document_request_bodies(schema: dict[str, Any]) -> None:

@@ -78,6 +78,8 @@ class Sensitive:
     label: str
     mask: Callable[[str], str] | None  # None: withheld entirely
     sql_mask: Callable[[Any], ColumnElement[str]] | None = None
+    # a health detail: shown by the presentation's `health` (a line department's field), not only by pii
+    health: bool = False
 
     def masked(self, value: Any) -> Any:
         if value is None or value == "":
@@ -101,8 +103,8 @@ REGISTRY: dict[str, Sensitive] = {
         Sensitive("id_number", "证件号码", mask_id_number, _sql_id_number),
         Sensitive("phone", "联系电话", mask_phone, _sql_phone),
         Sensitive("bank_account", "银行账号", mask_account, _sql_account),
-        Sensitive("health", "健康状况", None),
-        Sensitive("disability_grade", "残疾等级", None),
+        Sensitive("health", "健康状况", None, health=True),
+        Sensitive("disability_grade", "残疾等级", None, health=True),
         Sensitive("birth_date", "出生日期", None),
     )
 }
@@ -139,10 +141,11 @@ class PersonalData:
         self.name = name
 
 
-def presentation(*, pii: bool, **extra: Any) -> dict[str, Any]:
-    """The validation context of a masked output model: whether the caller holds the pii permission, and any
-    values a model derives from the request (e.g. which member is the head)."""
-    return {"pii": pii, **extra}
+def presentation(*, pii: bool, health: bool | None = None, **extra: Any) -> dict[str, Any]:
+    """The validation context of a masked output model: whether the caller holds the pii permission, whether it
+    sees health details (default: as pii; a line department by its field, `departments.field.sees_health`), and
+    any values a model derives from the request (e.g. which member is the head)."""
+    return {"pii": pii, "health": pii if health is None else health, **extra}
 
 
 class MaskedOut(OutModel):
@@ -170,12 +173,14 @@ class MaskedOut(OutModel):
             return data  # already presented (FastAPI hands the returned model back for serialisation)
         context = info.context if isinstance(info.context, dict) else {}
         pii = bool(context.get("pii"))
+        health = bool(context.get("health", pii))
         if "pii_masked" in cls.model_fields:
             data = (
                 {**data, "pii_masked": not pii} if isinstance(data, dict) else RecordView(data, {"pii_masked": not pii})
             )
         out = handler(data)
-        if not pii:
+        if not (pii and health):
             for name, sensitive in cls.__personal_fields__.items():
-                object.__setattr__(out, name, sensitive.masked(getattr(out, name)))
+                if not (health if sensitive.health else pii):
+                    object.__setattr__(out, name, sensitive.masked(getattr(out, name)))
         return out

@@ -29,6 +29,7 @@ from fupin.audit.positions import encode_position
 from fupin.authz.principal import Principal
 from fupin.config import Settings
 from fupin.core.context import Actor
+from fupin.departments.field import sees_health
 from fupin.exports import service
 from fupin.exports.schemas import ExportCreate, StrictExportFilters
 from fupin.exports.writers import XLSX_MAX_ROWS, CsvWriter, ndjson_lines
@@ -60,6 +61,7 @@ async def submit(session: AsyncSession, principal: Principal, *, body: ExportCre
         "encoding": body.encoding,
         "filters": body.filters.filter_values(),
         "pii": principal.pii,  # masked as its owner may see, whoever downloads it
+        "health": await sees_health(session, principal),
         "chunk_rows": settings.export_job_chunk_rows or DEFAULT_CHUNK_ROWS[backend],
         "directory": str(settings.files_root / "exports"),
     }
@@ -82,6 +84,7 @@ async def run_chunk(ctx: ChunkContext, marker: Any) -> Chunk:
         filters=filters,
         pii=bool(params.get("pii")),
         after=state["after"] is not None,
+        health=params.get("health"),
     )
     path = file_path(job)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -139,7 +142,7 @@ async def _append(
                     file.write(writer.write(rows))
                     written += len(rows)
                 else:
-                    households = list(households_of(rows, pii=export.pii))
+                    households = list(households_of(rows, pii=export.pii, health=export.shape.health))
                     file.write(ndjson_lines(households))
                     written += len(households)
                 last = rows[-1][export.unit_index]

@@ -18,7 +18,7 @@ import asyncio
 import contextlib
 import tempfile
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -37,6 +37,7 @@ from fupin.authz.scope import AreaScope
 from fupin.core.context import Actor
 from fupin.core.errors import ProblemError
 from fupin.core.readpath import ReadQuery, RequestSnapshots, Snapshot
+from fupin.departments.field import sees_health
 from fupin.exports.schemas import HouseholdExportQuery, _ExportFilterBase
 from fupin.exports.writers import CsvWriter, XlsxWriter, media_type, ndjson_lines
 from fupin.households.export import RECORD_HOUSEHOLD_NUMBER_INDEX, ExportShape, households_of, queries
@@ -81,13 +82,14 @@ def plan(
     filters: _ExportFilterBase,
     pii: bool,
     after: bool = False,
+    health: bool | None = None,
 ) -> ExportPlan:
     """The export of `filters` in `scope`; a region filter outside the scope is a 404, as for the list."""
     narrowed = scope.narrowed_to(getattr(filters, "region", None))
     given = filters.filter_values()
     household_filters = HouseholdFilters(**{k: v for k, v in given.items() if k != "region"})
     statuses, present, values = bind_filters(household_filters)
-    shape = ExportShape(statuses, present, pii, "records" if format == "ndjson" else "cells", after)
+    shape = ExportShape(statuses, present, pii, "records" if format == "ndjson" else "cells", after, health)
     return ExportPlan(narrowed, shape, values, format, encoding, pii, given)
 
 
@@ -198,7 +200,14 @@ async def direct(
 ) -> DirectExport:
     """Plan, snapshot, count, audit; the body streams the rows from the snapshot afterwards."""
     check_filters(principal, query)
-    export = plan(principal.scope, format=query.format, encoding=query.encoding, filters=query, pii=principal.pii)
+    export = plan(
+        principal.scope,
+        format=query.format,
+        encoding=query.encoding,
+        filters=query,
+        pii=principal.pii,
+        health=await sees_health(session, principal),
+    )
     snap = await snapshots.open()
     seq, rows = await position_and_count(snap, export)
     if rows > limit:
@@ -242,7 +251,7 @@ async def stream_body(snap: Snapshot, export: ExportPlan) -> AsyncIterator[bytes
             yield writer.end()
         elif export.format == "ndjson":
             async for group in whole_households(batches, export.unit_index):
-                yield ndjson_lines(households_of(group, pii=export.pii))
+                yield ndjson_lines(households_of(group, pii=export.pii, health=export.shape.health))
         else:
             with tempfile.TemporaryDirectory(prefix="fupin-export-") as folder:
                 path = Path(folder) / "export.xlsx"
@@ -255,11 +264,14 @@ async def stream_body(snap: Snapshot, export: ExportPlan) -> AsyncIterator[bytes
         await snap.close()
 
 
-async def write_xlsx(batches: AsyncIterator[Sequence[Sequence[Any]]], path: Path) -> int:
-    """The rows into a write-only workbook at `path` (openpyxl works in a thread: the loop keeps serving)."""
-    writer = await asyncio.to_thread(XlsxWriter, path)
+async def write_xlsx(
+    batches: AsyncIterator[Sequence[Sequence[Any]]], path: Path, *, writer: Callable[[], XlsxWriter] | None = None
+) -> int:
+    """The rows into a write-only workbook at `path` (openpyxl works in a thread: the loop keeps serving); the
+    household layout unless `writer` makes another sheet."""
+    writer_ = await asyncio.to_thread(writer or (lambda: XlsxWriter(path)))
     async with contextlib.aclosing(batches):  # type: ignore[type-var]
         async for batch in batches:
-            await asyncio.to_thread(writer.write, batch)
-    await asyncio.to_thread(writer.close)
-    return writer.rows
+            await asyncio.to_thread(writer_.write, batch)
+    await asyncio.to_thread(writer_.close)
+    return writer_.rows

@@ -46,7 +46,10 @@ class CsvWriter:
     """`begin()` (BOM and header row), then `write(rows)` per batch; `continuing` for a job's later chunk (no
     BOM, no header: the file already has them)."""
 
-    def __init__(self, encoding: str | None = None, *, continuing: bool = False) -> None:
+    def __init__(
+        self, encoding: str | None = None, *, continuing: bool = False, headers: Sequence[str] = HEADERS
+    ) -> None:
+        self._headers = headers
         codec = CODECS[encoding or "utf-8"]
         if continuing and codec == "utf-8-sig":
             codec = "utf-8"
@@ -61,7 +64,7 @@ class CsvWriter:
         return self._encoder.encode(text)
 
     def begin(self) -> bytes:
-        self._csv.writerow(HEADERS)
+        self._csv.writerow(self._headers)
         return self._take()
 
     def write(self, rows: Iterable[Sequence[Any]]) -> bytes:
@@ -95,9 +98,18 @@ def _width(index: int) -> float:
 
 
 class XlsxWriter:
-    """A write-only workbook at `path`: `write(rows)` per batch (blocking: call it in a thread), `close()` saves."""
+    """A write-only workbook at `path`: `write(rows)` per batch (blocking: call it in a thread), `close()` saves.
+    The household layout unless another sheet's headers, name, widths and text columns are given."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(
+        self,
+        path: Path,
+        *,
+        headers: Sequence[str] = HEADERS,
+        sheet: str = SHEET_NAME,
+        widths: Sequence[float] | None = None,
+        text_columns: frozenset[int] = _TEXT_SET,
+    ) -> None:
         from openpyxl import Workbook
         from openpyxl.cell import WriteOnlyCell
         from openpyxl.styles import Font
@@ -106,13 +118,15 @@ class XlsxWriter:
         self.path = path
         self._cell = WriteOnlyCell
         self._book = Workbook(write_only=True)
-        self._sheet = self._book.create_sheet(SHEET_NAME)
-        for index in range(len(COLUMNS)):
-            self._sheet.column_dimensions[get_column_letter(index + 1)].width = _width(index)
+        self._sheet = self._book.create_sheet(sheet)
+        self._text_columns = text_columns
+        for index in range(len(headers)):
+            width = widths[index] if widths is not None else _width(index)
+            self._sheet.column_dimensions[get_column_letter(index + 1)].width = width
         self._sheet.freeze_panes = "A2"
         bold = Font(bold=True)
         header = []
-        for text in HEADERS:
+        for text in headers:
             cell = WriteOnlyCell(self._sheet, value=text)
             cell.font = bold
             header.append(cell)
@@ -131,7 +145,9 @@ class XlsxWriter:
         for index, value in enumerate(row):
             if isinstance(value, Decimal | uuid.UUID):
                 value = str(value)  # as `columns.to_cell` writes them
-            if value is not None and (index in _TEXT_SET or (isinstance(value, str) and value.startswith("="))):
+            if value is not None and (
+                index in self._text_columns or (isinstance(value, str) and value.startswith("="))
+            ):
                 value = self._text(value)
             values.append(value)
         return values

@@ -25,7 +25,7 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 
 from fupin.core.code_tables import TABLES
-from fupin.core.pii import presentation, sql_masked
+from fupin.core.pii import REGISTRY, presentation, sql_masked
 from fupin.core.readpath import ReadQuery
 from fupin.households.columns import CODES_SEPARATOR, COLUMNS, Column
 from fupin.households.listing import filter_conditions
@@ -103,10 +103,15 @@ def _bool_cell(value: Any) -> Any:
     return case((value.is_(True), literal("是")), (value.is_(False), literal("否")), else_=null())
 
 
-def _cell(column: Column, *, pii: bool) -> Any:
-    """The SQL of one sheet cell, as `columns.to_cell` writes it; personal data masked unless `pii`."""
+def _shown(kind: str, *, pii: bool, health: bool) -> bool:
+    """Whether a personal field is shown unmasked: health details by `health`, the rest by `pii`."""
+    return health if REGISTRY[kind].health else pii
+
+
+def _cell(column: Column, *, pii: bool, health: bool) -> Any:
+    """The SQL of one sheet cell, as `columns.to_cell` writes it; personal data masked unless shown."""
     value = _attribute(column)
-    if column.personal and not pii:
+    if column.personal and not _shown(column.personal, pii=pii, health=health):
         try:
             value = sql_masked(column.personal, value)
         except ValueError:  # withheld entirely: not selected
@@ -130,10 +135,10 @@ _MEMBER_FIELDS = (*MEMBER_AUDITED, "added_on", "version")
 _PERSONAL = {c.key: c.personal for c in COLUMNS if c.personal}
 
 
-def _masked(model: Any, name: str, *, pii: bool) -> Any:
+def _masked(model: Any, name: str, *, pii: bool, health: bool) -> Any:
     value = getattr(model, name)
     kind = _PERSONAL.get(name)
-    if kind is None or pii:
+    if kind is None or _shown(kind, pii=pii, health=health):
         return value
     try:
         return sql_masked(kind, value)
@@ -141,10 +146,10 @@ def _masked(model: Any, name: str, *, pii: bool) -> Any:
         return null()
 
 
-def _record_columns(*, pii: bool) -> list[Any]:
+def _record_columns(*, pii: bool, health: bool) -> list[Any]:
     return [
         Household.public_id.label("h_id"),
-        *(_masked(Household, name, pii=pii).label(f"h_{name}") for name in _HOUSEHOLD_FIELDS),
+        *(_masked(Household, name, pii=pii, health=health).label(f"h_{name}") for name in _HOUSEHOLD_FIELDS),
         Household.group_name.label("h_group"),
         Household.head_member_id.label("h_head_pk"),
         _VILLAGE.name.label("h_village_name"),
@@ -152,7 +157,7 @@ def _record_columns(*, pii: bool) -> list[Any]:
         _COUNTY.name.label("h_county_name"),
         _MEMBER.id.label("m_pk"),
         _MEMBER.public_id.label("m_id"),
-        *(_masked(_MEMBER, name, pii=pii).label(f"m_{name}") for name in _MEMBER_FIELDS),
+        *(_masked(_MEMBER, name, pii=pii, health=health).label(f"m_{name}") for name in _MEMBER_FIELDS),
     ]
 
 
@@ -166,6 +171,11 @@ class ExportShape:
     pii: bool
     kind: Kind
     after: bool = False
+    health: bool | None = None  # health details shown (a line department by its field); None: as pii
+
+    @property
+    def shows_health(self) -> bool:
+        return self.pii if self.health is None else self.health
 
 
 def _joined(stmt: Any, shape: ExportShape) -> Any:
@@ -187,7 +197,8 @@ def _joined(stmt: Any, shape: ExportShape) -> Any:
 
 def _statement(shape: ExportShape) -> Any:
     cells = shape.kind == "cells"
-    columns = [_cell(c, pii=shape.pii) for c in COLUMNS] if cells else _record_columns(pii=shape.pii)
+    pii, health = shape.pii, shape.shows_health
+    columns = [_cell(c, pii=pii, health=health) for c in COLUMNS] if cells else _record_columns(pii=pii, health=health)
     head_first = case((_MEMBER.id == Household.head_member_id, 0), else_=1)
     return _joined(select(*columns), shape).order_by(Household.household_number, head_first, _MEMBER.id)
 
@@ -231,7 +242,7 @@ def statement_sql(shape: ExportShape, dialect: Any) -> str:
 # ---------------------------------------------------------------- records → the detail view
 
 HOUSEHOLD_NUMBER_INDEX = 1  # the cells' household number column (`columns.HOUSEHOLD_COLUMNS`)
-_RECORD_NAMES = tuple(str(c.key) for c in _record_columns(pii=True))
+_RECORD_NAMES = tuple(str(c.key) for c in _record_columns(pii=True, health=True))
 _AT = {name: index for index, name in enumerate(_RECORD_NAMES)}
 RECORD_HOUSEHOLD_NUMBER_INDEX = _AT["h_household_number"]
 _H_FIELDS = tuple((name[2:], i) for name, i in _AT.items() if name.startswith("h_") and name != "h_head_pk")
@@ -240,7 +251,7 @@ _M_PK = _AT["m_pk"]
 _H_HEAD = _AT["h_head_pk"]
 
 
-def households_of(rows: Sequence[Sequence[Any]], *, pii: bool) -> Iterator[HouseholdOut]:
+def households_of(rows: Sequence[Sequence[Any]], *, pii: bool, health: bool | None = None) -> Iterator[HouseholdOut]:
     """Records rows (consecutive per household) as detail views, masked as `GET /households/{id}` masks."""
     index = 0
     while index < len(rows):
@@ -249,11 +260,11 @@ def households_of(rows: Sequence[Sequence[Any]], *, pii: bool) -> Iterator[House
         end = index
         while end < len(rows) and rows[end][RECORD_HOUSEHOLD_NUMBER_INDEX] == number:
             end += 1
-        yield household_view(rows[index:end], pii=pii)
+        yield household_view(rows[index:end], pii=pii, health=health)
         index = end
 
 
-def household_view(rows: Sequence[Sequence[Any]], *, pii: bool) -> HouseholdOut:
+def household_view(rows: Sequence[Sequence[Any]], *, pii: bool, health: bool | None = None) -> HouseholdOut:
     first = rows[0]
     household = {name: first[i] for name, i in _H_FIELDS}
     head_pk = first[_H_HEAD]
@@ -270,4 +281,4 @@ def household_view(rows: Sequence[Sequence[Any]], *, pii: bool) -> HouseholdOut:
     household["secondary_causes"] = list(household["secondary_causes"] or [])
     household["head_member_id"] = head_id
     household["members"] = members
-    return HouseholdOut.model_validate(household, context=presentation(pii=pii))
+    return HouseholdOut.model_validate(household, context=presentation(pii=pii, health=health))

@@ -35,7 +35,8 @@ async def list_members(
     household = await repo.get_household(session, principal.scope, household_id)
     await presenters.record_personal_data_read(session, principal, household, what="members")
     rows = await repo.members_of(session, household, include_removed=include_removed)
-    return MemberList(items=presenters.members_out(principal, rows, head_member_id=household.head_member_id))
+    view = await presenters.personal_view(session, principal)
+    return MemberList(items=presenters.members_out(principal, rows, head_member_id=household.head_member_id, view=view))
 
 
 @router.post(
@@ -55,7 +56,8 @@ async def add_member(
     member = await members.add_member(session, principal, household_id=household_id, data=body)
     response.headers["Location"] = f"/api/v1/households/{household_id}/members/{member.public_id}"
     response.headers["ETag"] = etag(member.version)
-    return presenters.member_out(principal, member, head_member_id=None)
+    view = await presenters.personal_view(session, principal)
+    return presenters.member_out(principal, member, head_member_id=None, view=view)
 
 
 @router.patch(
@@ -82,7 +84,8 @@ async def update_member(
         data=body,
     )
     response.headers["ETag"] = etag(member.version)
-    return presenters.member_out(principal, member, head_member_id=household.head_member_id)
+    view = await presenters.personal_view(session, principal)
+    return presenters.member_out(principal, member, head_member_id=household.head_member_id, view=view)
 
 
 @router.delete(

@@ -14,6 +14,7 @@ from fupin.audit import chain as audit
 from fupin.authz.principal import Principal
 from fupin.core.pii import presentation
 from fupin.core.schemas import record_view
+from fupin.departments.field import sees_health
 from fupin.households import repository as repo
 from fupin.households.member_schemas import MemberFields, MemberOut
 from fupin.households.models import Assessment, Household, Income, Member
@@ -132,12 +133,23 @@ def _member_view(member: Member, head_member_id: int | None) -> Any:
     return record_view(member, id=member.public_id, is_head=member.id == head_member_id)
 
 
-def member_out(principal: Principal, member: Member, *, head_member_id: int | None) -> MemberOut:
-    return MemberOut.model_validate(_member_view(member, head_member_id), context=presentation(pii=principal.pii))
+async def personal_view(session: AsyncSession, principal: Principal) -> dict[str, Any]:
+    """How personal data is shown to the caller: by its pii permission; health details to a line department by
+    its field (健康), whatever its pii permission."""
+    return presentation(pii=principal.pii, health=await sees_health(session, principal))
 
 
-def members_out(principal: Principal, members: list[Member], *, head_member_id: int | None) -> list[MemberOut]:
-    return [member_out(principal, m, head_member_id=head_member_id) for m in members]
+def member_out(
+    principal: Principal, member: Member, *, head_member_id: int | None, view: dict[str, Any] | None = None
+) -> MemberOut:
+    context = view if view is not None else presentation(pii=principal.pii)
+    return MemberOut.model_validate(_member_view(member, head_member_id), context=context)
+
+
+def members_out(
+    principal: Principal, members: list[Member], *, head_member_id: int | None, view: dict[str, Any] | None = None
+) -> list[MemberOut]:
+    return [member_out(principal, m, head_member_id=head_member_id, view=view) for m in members]
 
 
 async def household_out(
@@ -160,7 +172,7 @@ async def household_out(
         secondary_causes=list(household.secondary_causes or []),
         members=[_member_view(m, household.head_member_id) for m in members],
     )
-    return HouseholdOut.model_validate(view, context=presentation(pii=principal.pii))
+    return HouseholdOut.model_validate(view, context=await personal_view(session, principal))
 
 
 def income_out(income: Income, line: PovertyLine | None) -> IncomeOut:

@@ -9,7 +9,7 @@ from pydantic import AfterValidator, BeforeValidator, Field, model_validator
 from pydantic_core import PydanticCustomError
 
 from fupin.authz.roles import Permission, Role, permissions_for
-from fupin.core.schemas import OutModel, RegionCode, StrictModel, error_at
+from fupin.core.schemas import Code, OutModel, RegionCode, StrictModel, code_schema, error_at
 
 # How far ahead an API key may expire: long-lived machine credentials still get rotated.
 API_KEY_MAX_YEARS = 10
@@ -83,13 +83,17 @@ class MeOut(OutModel):
     permissions: list[str]
 
 
+# a line department's code: the key of its field of measures (fupin.departments)
+DepartmentCode = Annotated[str, Code("department"), code_schema("department")]
+
+
 class UserCreate(StrictModel):
     username: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.\-]{3,60}$")]
     password: Annotated[str, Field(min_length=8, max_length=200)]
     display_name: Annotated[str, Field(min_length=1, max_length=100)]
     roles: Annotated[list[Role], Field(min_length=1, max_length=5)]
     region_code: RegionCode | None = None
-    department: Annotated[str, Field(max_length=40)] | None = None
+    department: DepartmentCode | None = Field(None, description="A line department: its field of measures")
     pii: bool = False
 
 
@@ -115,7 +119,7 @@ class ApiKeyCreate(StrictModel):
     roles: Annotated[list[Role], Field(min_length=1, max_length=3)]
     scopes: list[Permission] = Field(default_factory=list, description="Narrow the roles' permissions; empty = all")
     region_code: RegionCode | None = None
-    department: Annotated[str, Field(max_length=40)] | None = None
+    department: DepartmentCode | None = Field(None, description="A line department: its field of measures")
     pii: bool = False
     expires_at: ExpiresAt | None = None
 

@@ -19,6 +19,8 @@ KNOWN_EVENTS: dict[str, tuple[str, ...]] = {
     "webhook": ("created", "updated", "deleted", "secret_rotated", "tested"),
     "adjustment_window": ("created", "updated"),
     "pending_change": ("requested", "cancelled", "failed"),
+    "measure": ("created", "updated", "status_changed"),
+    "department": ("updated",),
 }
 PING = "ping"  # sent by webhooks-test; every subscription receives it, whatever its events
 

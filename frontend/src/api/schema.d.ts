@@ -1036,6 +1036,194 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/measures": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Measures
+         * @description Measures of the caller's area, newest first, filtered, in keyset pages (`next_cursor`).
+         */
+        get: operations["measures-list"];
+        put?: never;
+        /**
+         * Create Measure
+         * @description Record a measure for a household of the caller's area (a department: of its field only).
+         */
+        post: operations["measures-create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/measures/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export Measures
+         * @description The measures of the caller's area with the list's filters as CSV (UTF-8 with BOM, or GB18030), XLSX or
+         *     NDJSON, from one snapshot whose change-feed position is `X-Fupin-Changes-Position`; audited
+         *     (`export.created`). Over `export_direct_limit` rows: 413 `export.too_large`.
+         */
+        get: operations["measures-export"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/measures/batch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Batch Measures
+         * @description Up to 1,000 upserts by `(source_system, external_id)`, each on its own like a FHIR batch: the answer has one
+         *     result per item, in order, with the status the item would have had alone (201 created, 200 updated or
+         *     unchanged, 4xx with its problem). A refused item changes nothing; the others are saved.
+         */
+        post: operations["measures-batch"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/measures/by-external/{source_system}/{external_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Upsert Measure
+         * @description Conditional upsert by the department system's key: 201 when created, 200 when replaced, 200 with the same
+         *     version when identical. If-Match, when sent, must match (412).
+         */
+        put: operations["measures-upsert"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/measures/{measure_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Measure */
+        get: operations["measures-get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Update Measure */
+        patch: operations["measures-update"];
+        trace?: never;
+    };
+    "/api/v1/measures/{measure_id}/transitions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Transition Measure
+         * @description planned → in_progress → done (with `done_on`); planned or in_progress → cancelled (with a `reason`).
+         */
+        post: operations["measures-transition"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/households/{household_id}/measures": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Household Measures
+         * @description The measures of one household (一户一策), newest first.
+         */
+        get: operations["households-measures"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/departments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Departments
+         * @description Every line department and the measure types of its field.
+         */
+        get: operations["departments-list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/departments/{code}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Update Department
+         * @description Change a department's name or field (`measure_types`, `disabled_member_types`); audited
+         *     (`department.updated`). If-Match is checked when sent.
+         */
+        put: operations["departments-update"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/about": {
         parameters: {
             query?: never;
@@ -1082,8 +1270,11 @@ export interface components {
             scopes?: components["schemas"]["Permission"][];
             /** Region Code */
             region_code?: string | null;
-            /** Department */
-            department?: string | null;
+            /**
+             * Department
+             * @description A line department: its field of measures
+             */
+            department?: ("education" | "health" | "medical_insurance" | "housing" | "water" | "hrss" | "civil_affairs" | "finance" | "agriculture" | "disabled" | "transport" | "poverty_office") | null;
             /**
              * Pii
              * @default false
@@ -1302,6 +1493,28 @@ export interface components {
              */
             next_after?: number | null;
         };
+        /** BatchResult */
+        BatchResult: {
+            /** Index */
+            index: number;
+            /**
+             * Status
+             * @description The HTTP status the item would have had alone: 201, 200, 403, 404, 409, 422
+             */
+            status: number;
+            /**
+             * Outcome
+             * @enum {string}
+             */
+            outcome: "created" | "updated" | "unchanged" | "failed";
+            /** Id */
+            id?: string | null;
+            /** Version */
+            version?: number | null;
+            /** External Id */
+            external_id?: string | null;
+            problem?: components["schemas"]["Problem"] | null;
+        };
         /** Body_auth-token */
         "Body_auth-token": {
             /** Username */
@@ -1477,6 +1690,47 @@ export interface components {
              * @description Pass as ?cursor= for the next (older) page
              */
             next_cursor?: string | null;
+        };
+        /** DepartmentList */
+        DepartmentList: {
+            /** Items */
+            items: components["schemas"]["DepartmentOut"][];
+        };
+        /** DepartmentOut */
+        DepartmentOut: {
+            /** Code */
+            code: string;
+            /** Name */
+            name: string;
+            /**
+             * Measure Types
+             * @description measure_type codes the department records
+             */
+            measure_types: string[];
+            /**
+             * Disabled Member Types
+             * @description measure_type codes it records only for a member with a disability (残联 → 健康)
+             */
+            disabled_member_types: string[];
+            /** Version */
+            version: number;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /**
+         * DepartmentUpdate
+         * @description The department's name and field; what is not sent stays.
+         */
+        DepartmentUpdate: {
+            /** Name */
+            name?: string | null;
+            /** Measure Types */
+            measure_types?: ("industry" | "employment" | "education" | "health" | "housing" | "water" | "relocation" | "ecological" | "safety_net" | "microcredit" | "insurance" | "pv" | "asset_income" | "other")[] | null;
+            /** Disabled Member Types */
+            disabled_member_types?: ("industry" | "employment" | "education" | "health" | "housing" | "water" | "relocation" | "ecological" | "safety_net" | "microcredit" | "insurance" | "pv" | "asset_income" | "other")[] | null;
         };
         /** DifferingOut */
         DifferingOut: {
@@ -2040,6 +2294,250 @@ export interface components {
             /** Permissions */
             permissions: string[];
         };
+        /** MeasureBatchIn */
+        MeasureBatchIn: {
+            /**
+             * Items
+             * @description Up to 1,000 objects shaped as BatchItem, each upserted on its own (a bad one fails alone)
+             */
+            items: components["schemas"]["BatchItem"][];
+        };
+        /** MeasureBatchOut */
+        MeasureBatchOut: {
+            /** Results */
+            results: components["schemas"]["BatchResult"][];
+        };
+        /** MeasureCreate */
+        MeasureCreate: {
+            /**
+             * Member Id
+             * @description A member of the household the measure is for (optional)
+             */
+            member_id?: string | null;
+            /**
+             * Type
+             * @enum {string}
+             */
+            type: "industry" | "employment" | "education" | "health" | "housing" | "water" | "relocation" | "ecological" | "safety_net" | "microcredit" | "insurance" | "pv" | "asset_income" | "other";
+            /**
+             * Content
+             * @description 措施内容
+             */
+            content: string;
+            /** Year */
+            year: number;
+            /**
+             * Department
+             * @description 责任行业部门; a department caller's own when omitted
+             */
+            department?: ("education" | "health" | "medical_insurance" | "housing" | "water" | "hrss" | "civil_affairs" | "finance" | "agriculture" | "disabled" | "transport" | "poverty_office") | null;
+            /**
+             * Amount
+             * @description 金额 (yuan, exact decimal, two places)
+             */
+            amount?: number | string | null;
+            /**
+             * Planned On
+             * Format: date
+             * @description 计划完成日期
+             */
+            planned_on: string;
+            /**
+             * Done On
+             * @description 完成日期; required when done
+             */
+            done_on?: string | null;
+            /**
+             * Status
+             * @default planned
+             * @enum {string}
+             */
+            status: "planned" | "in_progress" | "done";
+            /**
+             * Household Id
+             * Format: uuid
+             */
+            household_id: string;
+            /** Source System */
+            source_system?: string | null;
+            /** External Id */
+            external_id?: string | null;
+        };
+        /** MeasureOut */
+        MeasureOut: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Household Id
+             * Format: uuid
+             */
+            household_id: string;
+            /** Member Id */
+            member_id: string | null;
+            /** Village Code */
+            village_code: string;
+            /** Type */
+            type: string;
+            /** Content */
+            content: string;
+            /** Year */
+            year: number;
+            /** Department */
+            department: string | null;
+            /**
+             * Cadre Id
+             * @description The responsible cadre (once cadres are recorded)
+             */
+            cadre_id?: string | null;
+            /**
+             * Project Id
+             * @description The linked project (once projects are recorded)
+             */
+            project_id?: string | null;
+            /** Amount */
+            amount: string | null;
+            /**
+             * Planned On
+             * Format: date
+             */
+            planned_on: string;
+            /** Done On */
+            done_on: string | null;
+            /** Status */
+            status: string;
+            /** Status Reason */
+            status_reason: string | null;
+            /** Source System */
+            source_system: string | null;
+            /** External Id */
+            external_id: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /** Version */
+            version: number;
+        };
+        /** MeasurePage */
+        MeasurePage: {
+            /** Items */
+            items: components["schemas"]["MeasureOut"][];
+            /**
+             * Next Cursor
+             * @description Pass as ?cursor= for the next page
+             */
+            next_cursor?: string | null;
+            /** Total */
+            total?: number | null;
+        };
+        /** MeasureTransitionIn */
+        MeasureTransitionIn: {
+            /**
+             * To
+             * @description planned → in_progress → done; planned or in_progress → cancelled (with a reason)
+             * @enum {string}
+             */
+            to: "in_progress" | "done" | "cancelled";
+            /**
+             * Reason
+             * @description Required to cancel
+             */
+            reason?: string | null;
+            /**
+             * Done On
+             * @description Required to complete, unless set
+             */
+            done_on?: string | null;
+        };
+        /**
+         * MeasureUpdate
+         * @description Partial update (PATCH): only the fields sent change; null clears an optional field. Status changes go
+         *     through transitions.
+         */
+        MeasureUpdate: {
+            /** Member Id */
+            member_id?: string | null;
+            /** Type */
+            type?: ("industry" | "employment" | "education" | "health" | "housing" | "water" | "relocation" | "ecological" | "safety_net" | "microcredit" | "insurance" | "pv" | "asset_income" | "other") | null;
+            /** Content */
+            content?: string | null;
+            /** Year */
+            year?: number | null;
+            /** Department */
+            department?: ("education" | "health" | "medical_insurance" | "housing" | "water" | "hrss" | "civil_affairs" | "finance" | "agriculture" | "disabled" | "transport" | "poverty_office") | null;
+            /** Amount */
+            amount?: number | string | null;
+            /** Planned On */
+            planned_on?: string | null;
+            /** Done On */
+            done_on?: string | null;
+        };
+        /**
+         * MeasureUpsert
+         * @description `PUT /measures/by-external/{source_system}/{external_id}`: the whole measure as the department's system
+         *     has it. Created when unknown (201), replaced when it differs (200), left alone when identical (200, same
+         *     version).
+         */
+        MeasureUpsert: {
+            /**
+             * Member Id
+             * @description A member of the household the measure is for (optional)
+             */
+            member_id?: string | null;
+            /**
+             * Type
+             * @enum {string}
+             */
+            type: "industry" | "employment" | "education" | "health" | "housing" | "water" | "relocation" | "ecological" | "safety_net" | "microcredit" | "insurance" | "pv" | "asset_income" | "other";
+            /**
+             * Content
+             * @description 措施内容
+             */
+            content: string;
+            /** Year */
+            year: number;
+            /**
+             * Department
+             * @description 责任行业部门; a department caller's own when omitted
+             */
+            department?: ("education" | "health" | "medical_insurance" | "housing" | "water" | "hrss" | "civil_affairs" | "finance" | "agriculture" | "disabled" | "transport" | "poverty_office") | null;
+            /**
+             * Amount
+             * @description 金额 (yuan, exact decimal, two places)
+             */
+            amount?: number | string | null;
+            /**
+             * Planned On
+             * Format: date
+             * @description 计划完成日期
+             */
+            planned_on: string;
+            /**
+             * Done On
+             * @description 完成日期; required when done
+             */
+            done_on?: string | null;
+            /**
+             * Status
+             * @default planned
+             * @enum {string}
+             */
+            status: "planned" | "in_progress" | "done";
+            /**
+             * Household Id
+             * Format: uuid
+             */
+            household_id: string;
+        };
         /** MemberAdd */
         MemberAdd: {
             /** Name */
@@ -2434,7 +2932,7 @@ export interface components {
          * Permission
          * @enum {string}
          */
-        Permission: "households:read" | "households:write" | "households:transition" | "poverty_lines:write" | "users:manage" | "api_keys:manage" | "audit:read" | "changes:read" | "jobs:read" | "jobs:manage" | "stats:rebuild" | "webhooks:manage" | "adjustments:manage" | "adjustments:override";
+        Permission: "households:read" | "households:write" | "households:transition" | "poverty_lines:write" | "users:manage" | "api_keys:manage" | "audit:read" | "changes:read" | "jobs:read" | "jobs:manage" | "stats:rebuild" | "webhooks:manage" | "adjustments:manage" | "adjustments:override" | "measures:read" | "measures:write" | "departments:manage";
         /** PoorVillage */
         PoorVillage: {
             /** Code */
@@ -2772,8 +3270,11 @@ export interface components {
             roles: components["schemas"]["Role"][];
             /** Region Code */
             region_code?: string | null;
-            /** Department */
-            department?: string | null;
+            /**
+             * Department
+             * @description A line department: its field of measures
+             */
+            department?: ("education" | "health" | "medical_insurance" | "housing" | "water" | "hrss" | "civil_affairs" | "finance" | "agriculture" | "disabled" | "transport" | "poverty_office") | null;
             /**
              * Pii
              * @default false
@@ -2823,7 +3324,7 @@ export interface components {
             url: string;
             /**
              * Events
-             * @description Patterns of events: an event, <entity>.* or *. Known events: household.created, household.updated, household.status_changed, household.head_changed, member.added, member.updated, member.removed, income.created, income.updated, assessment.created, assessment.updated, poverty_line.updated, job.queued, job.started, job.resumed, job.succeeded, job.failed, job.cancelled, job.cancel_requested, webhook.created, webhook.updated, webhook.deleted, webhook.secret_rotated, webhook.tested, adjustment_window.created, adjustment_window.updated, pending_change.requested, pending_change.cancelled, pending_change.failed
+             * @description Patterns of events: an event, <entity>.* or *. Known events: household.created, household.updated, household.status_changed, household.head_changed, member.added, member.updated, member.removed, income.created, income.updated, assessment.created, assessment.updated, poverty_line.updated, job.queued, job.started, job.resumed, job.succeeded, job.failed, job.cancelled, job.cancel_requested, webhook.created, webhook.updated, webhook.deleted, webhook.secret_rotated, webhook.tested, adjustment_window.created, adjustment_window.updated, pending_change.requested, pending_change.cancelled, pending_change.failed, measure.created, measure.updated, measure.status_changed, department.updated
              */
             events: string[];
             /** Description */
@@ -3008,6 +3509,69 @@ export interface components {
             households: number;
             /** People */
             people: number;
+        };
+        /**
+         * BatchItem
+         * @description One item of a batch: an upsert by the department system's key.
+         */
+        BatchItem: {
+            /**
+             * Member Id
+             * @description A member of the household the measure is for (optional)
+             * @default null
+             */
+            member_id: string | null;
+            /**
+             * Type
+             * @enum {string}
+             */
+            type: "industry" | "employment" | "education" | "health" | "housing" | "water" | "relocation" | "ecological" | "safety_net" | "microcredit" | "insurance" | "pv" | "asset_income" | "other";
+            /**
+             * Content
+             * @description 措施内容
+             */
+            content: string;
+            /** Year */
+            year: number;
+            /**
+             * Department
+             * @description 责任行业部门; a department caller's own when omitted
+             * @default null
+             */
+            department: ("education" | "health" | "medical_insurance" | "housing" | "water" | "hrss" | "civil_affairs" | "finance" | "agriculture" | "disabled" | "transport" | "poverty_office") | null;
+            /**
+             * Amount
+             * @description 金额 (yuan, exact decimal, two places)
+             * @default null
+             */
+            amount: number | string | null;
+            /**
+             * Planned On
+             * Format: date
+             * @description 计划完成日期
+             */
+            planned_on: string;
+            /**
+             * Done On
+             * @description 完成日期; required when done
+             * @default null
+             */
+            done_on: string | null;
+            /**
+             * Status
+             * @default planned
+             * @enum {string}
+             */
+            status: "planned" | "in_progress" | "done";
+            /**
+             * Household Id
+             * Format: uuid
+             */
+            household_id: string;
+            /** Source System */
+            source_system: string;
+            /** External Id */
+            external_id: string;
         };
         /**
          * ReconcileItem
@@ -9697,6 +10261,1268 @@ export interface operations {
             };
             /** @description Invalid fields; see errors[].pointer */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "measures-list": {
+        parameters: {
+            query?: {
+                /** @description Any level: county, township, village */
+                region?: string | null;
+                type?: ("industry" | "employment" | "education" | "health" | "housing" | "water" | "relocation" | "ecological" | "safety_net" | "microcredit" | "insurance" | "pv" | "asset_income" | "other") | null;
+                department?: ("education" | "health" | "medical_insurance" | "housing" | "water" | "hrss" | "civil_affairs" | "finance" | "agriculture" | "disabled" | "transport" | "poverty_office") | null;
+                status?: ("planned" | "in_progress" | "done" | "cancelled") | null;
+                year?: number | null;
+                /** @description Planned on or after this day */
+                planned_from?: string | null;
+                /** @description Planned on or before this day */
+                planned_to?: string | null;
+                household_id?: string | null;
+                limit?: number;
+                cursor?: string | null;
+                include_total?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MeasurePage"];
+                };
+            };
+            /** @description Malformed request (bad JSON, forged cursor, bad header) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated but not permitted */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or outside the caller's area */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields; see errors[].pointer */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "measures-create": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retry-safe POST: a replay returns the first response; another body with the same key is a 422. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MeasureCreate"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    /** @description The version of the record, for If-Match (e.g. "3") */
+                    ETag?: string;
+                    /** @description URL of the created record */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MeasureOut"];
+                };
+            };
+            /** @description Malformed request (bad JSON, forged cursor, bad header) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated but not permitted */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or outside the caller's area */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields; see errors[].pointer */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The response could not be stored for Idempotency-Key replay; nothing was changed, retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "measures-export": {
+        parameters: {
+            query?: {
+                /** @description Any level: county, township, village */
+                region?: string | null;
+                type?: ("industry" | "employment" | "education" | "health" | "housing" | "water" | "relocation" | "ecological" | "safety_net" | "microcredit" | "insurance" | "pv" | "asset_income" | "other") | null;
+                department?: ("education" | "health" | "medical_insurance" | "housing" | "water" | "hrss" | "civil_affairs" | "finance" | "agriculture" | "disabled" | "transport" | "poverty_office") | null;
+                status?: ("planned" | "in_progress" | "done" | "cancelled") | null;
+                year?: number | null;
+                /** @description Planned on or after this day */
+                planned_from?: string | null;
+                /** @description Planned on or before this day */
+                planned_to?: string | null;
+                household_id?: string | null;
+                /** @description csv (default), xlsx or ndjson */
+                format?: "csv" | "xlsx" | "ndjson";
+                /** @description CSV only: utf-8 (BOM) or gb18030 */
+                encoding?: ("utf-8" | "gb18030") | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file, streamed (one row per measure; NDJSON: one MeasureOut per line) */
+            200: {
+                headers: {
+                    /** @description attachment; filename="households-YYYYMMDD.csv"; filename*=UTF-8''<the Chinese name> */
+                    "Content-Disposition"?: string;
+                    /** @description The change-feed position of the export's snapshot: continue with /api/v1/changes?after= */
+                    "X-Fupin-Changes-Position"?: string;
+                    /** @description Rows in the file */
+                    "X-Fupin-Export-Rows"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                    "application/x-ndjson": string;
+                };
+            };
+            /** @description Malformed request (bad JSON, forged cursor, bad header) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated but not permitted */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or outside the caller's area */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields; see errors[].pointer */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "measures-batch": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retry-safe POST: a replay returns the first response; another body with the same key is a 422. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MeasureBatchIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MeasureBatchOut"];
+                };
+            };
+            /** @description Malformed request (bad JSON, forged cursor, bad header) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated but not permitted */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields; see errors[].pointer */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The response could not be stored for Idempotency-Key replay; nothing was changed, retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "measures-upsert": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Version ETag you read, e.g. "3" */
+                "If-Match"?: string | null;
+            };
+            path: {
+                source_system: string;
+                external_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MeasureUpsert"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    /** @description The version of the record, for If-Match (e.g. "3") */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MeasureOut"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    /** @description The version of the record, for If-Match (e.g. "3") */
+                    ETag?: string;
+                    /** @description URL of the created record */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MeasureOut"];
+                };
+            };
+            /** @description Malformed request (bad JSON, forged cursor, bad header) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated but not permitted */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or outside the caller's area */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match does not match the current version */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields; see errors[].pointer */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match required */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "measures-get": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                measure_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    /** @description The version of the record, for If-Match (e.g. "3") */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MeasureOut"];
+                };
+            };
+            /** @description Malformed request (bad JSON, forged cursor, bad header) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated but not permitted */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or outside the caller's area */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields; see errors[].pointer */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "measures-update": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Version ETag you read, e.g. "3" */
+                "If-Match"?: string | null;
+            };
+            path: {
+                measure_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MeasureUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    /** @description The version of the record, for If-Match (e.g. "3") */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MeasureOut"];
+                };
+            };
+            /** @description Malformed request (bad JSON, forged cursor, bad header) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated but not permitted */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or outside the caller's area */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match does not match the current version */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields; see errors[].pointer */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match required */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "measures-transition": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Version ETag you read, e.g. "3" */
+                "If-Match"?: string | null;
+                /** @description Retry-safe POST: a replay returns the first response; another body with the same key is a 422. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                measure_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MeasureTransitionIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    /** @description The version of the record, for If-Match (e.g. "3") */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MeasureOut"];
+                };
+            };
+            /** @description Malformed request (bad JSON, forged cursor, bad header) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated but not permitted */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or outside the caller's area */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match does not match the current version */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields; see errors[].pointer */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match required */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The response could not be stored for Idempotency-Key replay; nothing was changed, retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "households-measures": {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string | null;
+            };
+            header?: never;
+            path: {
+                household_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MeasurePage"];
+                };
+            };
+            /** @description Malformed request (bad JSON, forged cursor, bad header) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated but not permitted */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or outside the caller's area */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields; see errors[].pointer */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "departments-list": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DepartmentList"];
+                };
+            };
+            /** @description Malformed request (bad JSON, forged cursor, bad header) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated but not permitted */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields; see errors[].pointer */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "departments-update": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Version ETag you read, e.g. "3" */
+                "If-Match"?: string | null;
+            };
+            path: {
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DepartmentUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    /** @description The version of the record, for If-Match (e.g. "3") */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DepartmentOut"];
+                };
+            };
+            /** @description Malformed request (bad JSON, forged cursor, bad header) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated but not permitted */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or outside the caller's area */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match does not match the current version */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields; see errors[].pointer */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match required */
+            428: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -299,6 +299,17 @@ const en: MessageSchema = {
     integer: 'Enter a whole number', range: '{field} must be between {min} and {max}', nonNegative: 'Amounts cannot be negative', maxSecondary: 'At most two other causes',
   },
   notFound: { title: 'Page not found', body: 'This page does not exist.', home: 'Home' },
+  measures: {
+    list: 'Assistance measures', tab: 'Measures', departmentHome: 'Department field', add: 'Add measure', edit: 'Edit', saved: 'Measure saved',
+    type: 'Type', member: 'For', wholeHousehold: 'Whole household', content: 'Content', year: 'Year', department: 'Department',
+    amount: 'Amount', plannedOn: 'Planned by', doneOn: 'Done on', status: 'Status', household: 'Household', village: 'Village code',
+    region: 'Area', open: 'Open household', none: 'No measures yet', start: 'Start', complete: 'Complete', cancel: 'Cancel measure',
+    cancelPrompt: 'Why is the measure cancelled? (2 characters or more)', reasonShort: 'Give a reason of 2 characters or more', moved: 'Measure status updated',
+    statusPlanned: 'Planned', statusInProgress: 'In progress', statusDone: 'Done', plannedBetween: 'Planned between',
+    export: 'Export', exported: 'Exported {name}', chooseDepartment: 'Choose a department', fieldIs: 'Field of the department:',
+    disabledOnly: '(health for disabled members only)', noField: 'No field configured',
+    exportFormats: { xlsx: 'Excel (XLSX)', csv: 'CSV (UTF-8)', gb18030: 'CSV (GB18030, older Excel)', ndjson: 'NDJSON' },
+  },
 }
 
 export default en

@@ -302,6 +302,17 @@ const zhCN = {
     integer: '请输入整数', range: '{field}应在 {min} 到 {max} 之间', nonNegative: '金额不能为负数', maxSecondary: '其他致贫原因最多选两项',
   },
   notFound: { title: '页面不存在', body: '您访问的页面不存在。', home: '返回首页' },
+  measures: {
+    list: '帮扶措施', tab: '帮扶措施', departmentHome: '行业部门领域', add: '新增措施', edit: '编辑', saved: '措施已保存',
+    type: '措施类型', member: '帮扶对象', wholeHousehold: '全户', content: '措施内容', year: '年度', department: '责任部门',
+    amount: '金额', plannedOn: '计划完成', doneOn: '完成日期', status: '状态', household: '贫困户', village: '村代码',
+    region: '辖区', open: '查看该户', none: '暂无帮扶措施', start: '开始实施', complete: '完成', cancel: '取消措施',
+    cancelPrompt: '请填写取消原因（至少2个字）', reasonShort: '取消原因至少2个字', moved: '措施状态已更新',
+    statusPlanned: '计划', statusInProgress: '实施中', statusDone: '已完成', plannedBetween: '计划完成日期',
+    export: '导出', exported: '已导出 {name}', chooseDepartment: '选择行业部门', fieldIs: '本部门职责领域：',
+    disabledOnly: '（健康类仅限残疾成员）', noField: '未配置职责领域',
+    exportFormats: { xlsx: 'Excel (XLSX)', csv: 'CSV (UTF-8)', gb18030: 'CSV (GB18030, 旧版 Excel)', ndjson: 'NDJSON' },
+  },
 }
 
 export default zhCN

@@ -9,6 +9,7 @@ import households from './households/routes'
 import imports from './imports/routes'
 import integration from './integration/routes'
 import jobs from './jobs/routes'
+import measures from './measures/routes'
 import regions from './regions/routes'
 
-export const MODULES: readonly AppModule[] = [auth, dashboard, households, imports, jobs, integration, regions]
+export const MODULES: readonly AppModule[] = [auth, dashboard, households, imports, jobs, integration, regions, measures]
