@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, event, insert, update
+from sqlalchemy import Connection, event, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
@@ -393,68 +393,6 @@ async def record_on(
         tombstone=target.tombstone,
         moved_from=moved_from,
     )
-
-
-async def record_many(
-    session: AsyncSession, entries: Sequence[tuple[Target, str, dict[str, Any]]], *, actor: Actor
-) -> list[int]:
-    """`record_on` of many writes at once (a batch): for each `(target, action, changes)` the same event and
-    change-feed entries, chained and numbered as one `record_on` after the other would make them, with two counter
-    bumps and two multi-row inserts. Returns the audit seqs."""
-    if not entries:
-        return []
-    ctx = current_request_context()
-    now = utcnow()
-    count = len(entries)
-    seq, prev_hash = _taken((await session.execute(_bump(AUDIT, count))).one_or_none(), AUDIT, count)
-    items = [
-        items_for(
-            entity_type=target.entity_type,
-            entity_id=target.entity_id,
-            action=action,
-            region_code=target.region_code,
-            version=target.version,
-            summary=None,
-            external_id=target.external_id,
-            source_system=target.source_system,
-            tombstone=target.tombstone,
-            moved_from=None,
-        )
-        for target, action, _ in entries
-    ]
-    feed_count = sum(len(i) for i in items)
-    change_seq, _ = _taken((await session.execute(_bump(CHANGES, feed_count))).one_or_none(), CHANGES, feed_count)
-    events: list[dict[str, Any]] = []
-    feed: list[dict[str, Any]] = []
-    for (target, action, changes), own in zip(entries, items, strict=True):
-        rows = feed_entries(own, first_seq=change_seq, audit_seq=seq, occurred_at=now)
-        change_seq += len(own)
-        fields = build_event(
-            seq=seq,
-            prev_hash=prev_hash,
-            occurred_at=now,
-            actor=actor,
-            client_ip=ctx.client_ip,
-            request_id=ctx.request_id,
-            action=action,
-            entity_type=target.entity_type,
-            entity_id=target.entity_id,
-            region_code=target.region_code,
-            subject_id=target.subject_id,
-            changes=changes,
-            version=target.version,
-            feed=rows,
-        )
-        events.append(fields)
-        feed.extend(rows)
-        prev_hash = fields["hash"]
-        seq += 1
-    await session.execute(insert(AuditEvent), events)
-    if feed:
-        await session.execute(insert(ChangeEntry), feed)
-    await session.execute(_set_head(prev_hash))
-    session.info[_PENDING_HEAD] = (seq - 1, prev_hash)  # checkpointed after commit (anchor.Anchorer)
-    return [int(e["seq"]) for e in events]
 
 
 @dataclass

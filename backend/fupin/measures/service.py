@@ -572,7 +572,8 @@ async def _write(
             continue
         after = audit.snapshot(w.measure, AUDITED)
         action = "measure.created" if w.outcome == "created" else "measure.updated"
-        entries.append((measure_target(w.measure, w.household), action, audit.diff(befores.get(index, {}), after)))
+        changes = audit.diff(befores.get(index, {}), after)
+        entries.append(audit.Entry(measure_target(w.measure, w.household), action, changes))
     await audit.record_many(session, entries, actor=principal.as_actor())
     return written
 
