@@ -2,8 +2,10 @@
 
 from fupin.adjustments.models import AdjustmentWindow, PendingChange
 from fupin.audit.models import AuditEvent, ChainHead, ChangeEntry
+from fupin.cadres.models import Assignment, Cadre, ResidencyDay, Visit
 from fupin.core.idempotency import IdempotencyRecord
 from fupin.core.models import Base
+from fupin.evidence.models import Evidence
 from fupin.households.models import (
     Assessment,
     Household,
@@ -22,10 +24,13 @@ __all__ = [
     "AdjustmentWindow",
     "ApiKey",
     "Assessment",
+    "Assignment",
     "AuditEvent",
     "Base",
+    "Cadre",
     "ChainHead",
     "ChangeEntry",
+    "Evidence",
     "Household",
     "IdempotencyRecord",
     "Income",
@@ -35,9 +40,11 @@ __all__ = [
     "PovertyLine",
     "RefreshToken",
     "Region",
+    "ResidencyDay",
     "StatusChange",
     "User",
     "VillageSequence",
+    "Visit",
     "WebhookAttempt",
     "WebhookDelivery",
     "WebhookSubscription",

@@ -20,6 +20,9 @@ class Permission(StrEnum):
     WEBHOOKS_MANAGE = "webhooks:manage"
     ADJUSTMENTS_MANAGE = "adjustments:manage"  # configure adjustment windows (年度调整), apply, cancel any request
     ADJUSTMENTS_OVERRIDE = "adjustments:override"  # change a locked field outside the window, with a reason
+    CADRES_READ = "cadres:read"  # cadres (帮扶干部), their assignments, visits and residency
+    CADRES_WRITE = "cadres:write"  # cadres and their assignments (pairings, first secretaries, work teams)
+    VISITS_WRITE = "visits:write"  # visits (走访) and residency days (驻村); a cadre-linked user only its own
 
 
 class Role(StrEnum):
@@ -32,6 +35,7 @@ class Role(StrEnum):
     INSPECTOR = "inspector"
     AUDITOR = "auditor"
     INTEGRATION = "integration"
+    CADRE = "cadre"
 
 
 P = Permission
@@ -51,6 +55,9 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.STATS_REBUILD,
             P.ADJUSTMENTS_MANAGE,
             P.ADJUSTMENTS_OVERRIDE,
+            P.CADRES_READ,
+            P.CADRES_WRITE,
+            P.VISITS_WRITE,
         }
     ),
     Role.COUNTY_OFFICE: frozenset(
@@ -62,16 +69,31 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.JOBS_READ,
             P.JOBS_MANAGE,
             P.STATS_REBUILD,
+            P.CADRES_READ,
+            P.CADRES_WRITE,
+            P.VISITS_WRITE,
         }
     ),
-    Role.TOWNSHIP: frozenset({P.HOUSEHOLDS_READ, P.HOUSEHOLDS_WRITE, P.HOUSEHOLDS_TRANSITION, P.JOBS_READ}),
-    Role.VILLAGE: frozenset({P.HOUSEHOLDS_READ, P.HOUSEHOLDS_WRITE, P.JOBS_READ}),
-    Role.DEPARTMENT: frozenset({P.HOUSEHOLDS_READ, P.JOBS_READ}),
-    Role.INSPECTOR: frozenset({P.HOUSEHOLDS_READ}),
-    Role.AUDITOR: frozenset({P.HOUSEHOLDS_READ, P.AUDIT_READ, P.CHANGES_READ, P.JOBS_READ}),
-    Role.INTEGRATION: frozenset(
-        {P.HOUSEHOLDS_READ, P.HOUSEHOLDS_WRITE, P.CHANGES_READ, P.JOBS_READ, P.WEBHOOKS_MANAGE}
+    Role.TOWNSHIP: frozenset(
+        {
+            P.HOUSEHOLDS_READ,
+            P.HOUSEHOLDS_WRITE,
+            P.HOUSEHOLDS_TRANSITION,
+            P.JOBS_READ,
+            P.CADRES_READ,
+            P.CADRES_WRITE,
+            P.VISITS_WRITE,
+        }
     ),
+    Role.VILLAGE: frozenset({P.HOUSEHOLDS_READ, P.HOUSEHOLDS_WRITE, P.JOBS_READ, P.CADRES_READ, P.VISITS_WRITE}),
+    Role.DEPARTMENT: frozenset({P.HOUSEHOLDS_READ, P.JOBS_READ}),
+    Role.INSPECTOR: frozenset({P.HOUSEHOLDS_READ, P.CADRES_READ}),
+    Role.AUDITOR: frozenset({P.HOUSEHOLDS_READ, P.AUDIT_READ, P.CHANGES_READ, P.JOBS_READ, P.CADRES_READ}),
+    Role.INTEGRATION: frozenset(
+        {P.HOUSEHOLDS_READ, P.HOUSEHOLDS_WRITE, P.CHANGES_READ, P.JOBS_READ, P.WEBHOOKS_MANAGE, P.CADRES_READ}
+    ),
+    # 帮扶干部: a login of one cadre (users.cadre_id); logs visits only to the households assigned to it
+    Role.CADRE: frozenset({P.HOUSEHOLDS_READ, P.CADRES_READ, P.VISITS_WRITE}),
 }
 
 ROLE_LABELS: dict[Role, tuple[str, str]] = {
@@ -84,6 +106,7 @@ ROLE_LABELS: dict[Role, tuple[str, str]] = {
     Role.INSPECTOR: ("督查组", "Inspector"),
     Role.AUDITOR: ("纪检审计", "Discipline and audit"),
     Role.INTEGRATION: ("系统对接", "Integration client"),
+    Role.CADRE: ("帮扶干部", "Assistance cadre"),
 }
 
 

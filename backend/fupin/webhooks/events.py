@@ -19,6 +19,11 @@ KNOWN_EVENTS: dict[str, tuple[str, ...]] = {
     "webhook": ("created", "updated", "deleted", "secret_rotated", "tested"),
     "adjustment_window": ("created", "updated"),
     "pending_change": ("requested", "cancelled", "failed"),
+    "cadre": ("created", "updated"),
+    "assignment": ("created", "ended"),
+    "visit": ("created",),
+    "residency_day": ("recorded", "updated"),
+    "evidence": ("added",),
 }
 PING = "ping"  # sent by webhooks-test; every subscription receives it, whatever its events
 
