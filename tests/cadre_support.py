@@ -23,7 +23,15 @@ def days_ago(n: int) -> str:
 
 
 def households(api: Api, n: int, *, region: str = DEMO_VILLAGE, user: str = "township") -> list[dict[str, Any]]:
-    r = api.get(user, "/api/v1/households", params={"region": region, "limit": n, "status": "not_exited"})
+    r = api.get(
+        user,
+        "/api/v1/households",
+        params={
+            "region": region,
+            "limit": n,
+            "status": ["not_exited", "exited_with_policy", "exited_no_policy", "returned"],
+        },
+    )
     assert r.status_code == 200, r.text
     items: list[dict[str, Any]] = r.json()["items"]
     assert len(items) == n
