@@ -74,6 +74,9 @@ ETAG_OPERATIONS = frozenset(
         "webhooks-rotate-secret",
         "adjustment-windows-create",
         "adjustment-windows-update",
+        "cadres-create",
+        "cadres-get",
+        "cadres-update",
     }
 )
 
@@ -87,6 +90,9 @@ LOCATION_OPERATIONS = frozenset(
         "assessments-put",
         "poverty-lines-put",
         "adjustment-windows-create",
+        "cadres-create",
+        "evidence-upload",
+        "visits-create",
     }
 )
 
