@@ -472,3 +472,56 @@ def test_user_cadre_link(api: Api) -> None:
     assert (
         api.patch("township", f"/api/v1/users/{users[username]['id']}", json={"display_name": "x"}).status_code == 403
     )
+
+
+# ---------------------------------------------------------------- demo seed
+
+
+def test_demo_seed_makes_the_failures_visible(api: Api, database_url: str) -> None:
+    from fupin.seed.bulk import sync_engine
+    from fupin.seed.cadres import DEMO_FIRST_SECRETARY, seed_cadres
+
+    engine = sync_engine(database_url)
+    with engine.begin() as conn:
+        added = seed_cadres(conn, date.today())
+        assert seed_cadres(conn, date.today()) == 0  # once
+    engine.dispose()
+    assert added > 0
+    kinds = {c["kind"] for c in api.get("township", "/api/v1/cadres", params={"limit": 200}).json()["items"]}
+    assert kinds == {"paired", "first_secretary", "work_team"}
+    listed = api.get("township", "/api/v1/households", params={"region": "220382102000", "limit": 80}).json()["items"]
+    village = [h for h in listed if h["status"] != "removed"]
+    assert len(village) > 20
+    pairings = [api.get("township", f"/api/v1/households/{h['id']}/cadres").json()["items"] for h in village]
+    paired = [any(a["kind"] == "paired" and a["current"] for a in items) for items in pairings]
+    assert any(paired) and not all(paired)  # some households have no pairing
+    visits = [api.get("township", f"/api/v1/households/{h['id']}/visits").json()["items"] for h in village]
+    assert any(visits) and not all(visits)  # some households were never visited
+    by_secretary = [any(v["cadre_kind"] == "first_secretary" for v in items) for items in visits]
+    assert not all(by_secretary)  # some never by their first secretary
+    secretaries = [
+        c
+        for c in api.get("township", "/api/v1/cadres", params={"kind": "first_secretary", "limit": 200}).json()["items"]
+    ]
+    year = date.today().year
+    below = [
+        api.get("township", f"/api/v1/cadres/{c['id']}/residency", params={"year": year}).json()["below_required"]
+        for c in secretaries
+    ]
+    if date.today() > date(year, 1, 20):  # pro rata needs some of the year to have passed
+        assert any(below) and not all(below)
+    # the demo login `cadre` is the demo village's first secretary and logs a visit in its village
+    token = api.client.post("/api/v1/auth/token", data={"username": "cadre", "password": "fupin-demo"}).json()
+    headers = {"Authorization": f"Bearer {token['access_token']}"}
+    assert api.client.get("/api/v1/me", headers=headers).json()["cadre_id"] == str(DEMO_FIRST_SECRETARY)
+    r = api.client.post(
+        "/api/v1/visits",
+        headers=headers,
+        json={
+            "cadre_id": str(DEMO_FIRST_SECRETARY),
+            "household_id": village[0]["id"],
+            "visited_on": days_ago(0),
+            "content": "走访",
+        },
+    )
+    assert r.status_code == 201, r.text

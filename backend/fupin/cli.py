@@ -8,6 +8,7 @@ import getpass
 import json
 import sys
 from collections.abc import Awaitable, Callable
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -58,6 +59,10 @@ def cmd_seed(args: argparse.Namespace) -> int:
 
             seed_demo_webhooks(conn, secret_key=get_settings().secret_key)
         pending = seed_adjustments(conn, clock.today()) if args.demo_users and args.adjustments else 0
+        if args.demo_users:
+            from fupin.seed.cadres import seed_cadres
+
+            seed_cadres(conn, date.today())
     engine.dispose()
     print(f"regions added: {regions}; demo users added: {len(users)}; pending adjustment changes added: {pending}")
     if report:
