@@ -62,16 +62,29 @@ export function residencyYear(cadreId: string, year: number): Promise<ResidencyY
   return unwrap(api.GET('/api/v1/cadres/{cadre_id}/residency', { params: { path: { cadre_id: cadreId }, query: { year } } }))
 }
 
-export function listResidency(cadreId: string, from: string, to: string): Promise<Page<ResidencyDay>> {
-  return unwrap(api.GET('/api/v1/residency-days', { params: { query: { cadre_id: cadreId, day_from: from, day_to: to, limit: 200 } } }))
+/** Every recorded day of the cadre between two days (a year is two pages at most). */
+export async function listResidency(cadreId: string, from: string, to: string): Promise<ResidencyDay[]> {
+  const days: ResidencyDay[] = []
+  let cursor: string | undefined
+  do {
+    const page = await unwrap(
+      api.GET('/api/v1/residency-days', { params: { query: { cadre_id: cadreId, day_from: from, day_to: to, limit: 200, cursor } } }),
+    )
+    days.push(...page.items)
+    cursor = page.next_cursor ?? undefined
+  } while (cursor)
+  return days
 }
 
 export function recordResidency(body: ResidencyIn): Promise<ResidencyDay> {
   return unwrap(api.POST('/api/v1/residency-days', { body }))
 }
 
+/** every household status but 注销 (removed households take no visits or pairings) */
+const IN_REGISTER: ('not_exited' | 'exited_with_policy' | 'exited_no_policy' | 'returned')[] = ['not_exited', 'exited_with_policy', 'exited_no_policy', 'returned']
+
 /** Households a visit may be logged to: the cadre's current pairings, or those of the villages it serves. */
 export async function householdsOfVillage(village: string): Promise<{ id: string; household_number: string; head_name?: string | null }[]> {
-  const page = await unwrap(api.GET('/api/v1/households', { params: { query: { region: village, limit: 200 } } }))
+  const page = await unwrap(api.GET('/api/v1/households', { params: { query: { region: village, limit: 200, status: IN_REGISTER } } }))
   return page.items
 }
