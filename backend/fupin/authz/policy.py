@@ -5,7 +5,7 @@ Routes declare the permission they need (`authz.deps`); the rules here are the o
 from __future__ import annotations
 
 from fupin.authz.principal import Principal
-from fupin.authz.roles import Role, permissions_for
+from fupin.authz.roles import Permission, Role, permissions_for
 from fupin.authz.scope import region_level
 from fupin.core.errors import FieldError, ProblemError, field_error
 
@@ -90,3 +90,10 @@ def require_assigned(principal: Principal, *, assigned: bool) -> None:
             "该户未分配给您帮扶, 不能登记走访 (the household is not assigned to this cadre)",
             [FieldError(pointer="/household_id", code="visits.not_assigned", message="该户不是您的帮扶对象")],
         )
+
+
+def require_owner_writer(principal: Principal, permission: Permission) -> None:
+    """Attaching evidence to a record needs the permission that writes the record (its owner type names it:
+    a visit `visits:write`); the evidence routes themselves only need the reader's."""
+    if permission not in principal.permissions:
+        raise ProblemError(403, "forbidden", f"This action needs the permission {permission.value}.")

@@ -11,7 +11,7 @@ from pydantic_core import to_json
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fupin.audit import chain as audit
-from fupin.authz.policy import require_assigned, require_own_cadre
+from fupin.authz.policy import require_assigned, require_own_cadre, require_owner_writer
 from fupin.authz.principal import Principal
 from fupin.authz.roles import Permission
 from fupin.cadres import repository as repo
@@ -27,7 +27,7 @@ from fupin.cadres.schemas import (
     VisitOut,
     VisitsQuery,
 )
-from fupin.core.errors import ProblemError, field_error
+from fupin.core.errors import field_error
 from fupin.core.pagination import decode_key_cursor, key_page
 from fupin.core.readpath import ReadPath
 from fupin.evidence.owners import EvidenceOwner, register_owner
@@ -144,8 +144,7 @@ async def resolve_visit(
         raise repo.missing("visit", "/owner_id" if write else None)
     visit, household, cadre = found
     if write:
-        if not principal.has(Permission.VISITS_WRITE):
-            raise ProblemError(403, "forbidden", f"This action needs the permission {Permission.VISITS_WRITE.value}.")
+        require_owner_writer(principal, Permission.VISITS_WRITE)
         require_own_cadre(principal, str(cadre.public_id), pointer="/owner_id")
     return EvidenceOwner(
         visit.village_code,
