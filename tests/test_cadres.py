@@ -232,20 +232,18 @@ def test_bad_assignments_change_nothing(api: Api, db_state: Any) -> None:
 
 
 def test_a_cadre_outside_the_area_it_serves(api: Api, db_state: Any) -> None:
-    cadre = new_cadre(api, region_code="220382102201")  # serves the demo village only
-    elsewhere = (
-        households(api, 1, region="220382102202")[0]
-        if api.get("township", "/api/v1/households", params={"region": "220382102202", "limit": 1}).json()["items"]
-        else None
-    )
-    if elsewhere is None:
-        return
+    cadre = new_cadre(api, region_code=DEMO_VILLAGE)  # serves the demo village only
+    listed = api.get("township", "/api/v1/households", params={"region": "220382102000", "limit": 200}).json()["items"]
+    elsewhere = next(h for h in listed if h["village_code"] != DEMO_VILLAGE and h["status"] != "removed")
+    api.token("township")
+    before = db_state()
     r = api.post(
         "township",
         f"/api/v1/cadres/{cadre['id']}/assignments",
         json={"household_id": elsewhere["id"], "starts_on": "2024-06-01"},
     )
     assert_problem(r, 422, "assignment.outside_cadre_area", "/household_id")
+    assert db_state() == before
 
 
 def test_deactivating_a_cadre_with_current_assignments(api: Api) -> None:

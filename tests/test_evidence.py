@@ -243,3 +243,17 @@ def test_keyset_pages_of_an_owner(api: Api, a_visit: dict[str, Any]) -> None:
         if not cursor:
             break
     assert seen == list(reversed(ids))
+
+
+def test_the_owner_registry() -> None:
+    from fupin.cadres.visits import resolve_visit
+    from fupin.evidence.owners import owner_types, register_owner
+
+    assert "visit" in owner_types()
+    register_owner("visit", resolve_visit)  # the same resolver again is harmless
+
+    async def other(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("never called")
+
+    with pytest.raises(ValueError):
+        register_owner("visit", other)
