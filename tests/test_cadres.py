@@ -5,11 +5,20 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+import pytest
+
 from tests import factories
 from tests.cadre_support import DEMO_VILLAGE, assign, cadre_login, days_ago, households, new_cadre, visit
 from tests.conftest import Api, assert_problem
 
 OTHER_VILLAGE = factories.OTHER_TOWNSHIP_VILLAGE
+
+
+@pytest.fixture
+def signed_in(api: Api) -> None:
+    """Every demo login the tests use, signed in before a fingerprint is taken (a login is itself audited)."""
+    for user in ("township", "township2", "inspector", "village", "admin"):
+        api.token(user)
 
 
 def refused(r: Any, status: int, code: str, pointer: str | None) -> None:
@@ -64,7 +73,7 @@ def test_update_with_if_match(api: Api) -> None:
     assert trail.status_code == 200
 
 
-def test_bad_cadres_change_nothing(api: Api, unchanged: Any) -> None:
+def test_bad_cadres_change_nothing(api: Api, signed_in: None, unchanged: Any) -> None:
     existing = factories.cadre()
     # (taken before the fingerprint would be better; a duplicate is checked below against a seeded-free number)
     cases = [
@@ -85,7 +94,7 @@ def test_bad_cadres_change_nothing(api: Api, unchanged: Any) -> None:
     assert api.post("inspector", "/api/v1/cadres", json=existing).status_code == 403
 
 
-def test_duplicate_id_number_and_bad_updates_change_nothing(api: Api, db_state: Any) -> None:
+def test_duplicate_id_number_and_bad_updates_change_nothing(api: Api, signed_in: None, db_state: Any) -> None:
     cadre = new_cadre(api)
     body = factories.cadre(id_number=cadre["id_number"])
     for user in ("township", "township2"):
@@ -158,7 +167,7 @@ def test_first_secretary_and_work_team(api: Api) -> None:
     assert listed[t1["id"]]["current"] and listed[t2["id"]]["current"]  # a team has several members
 
 
-def test_bad_assignments_change_nothing(api: Api, db_state: Any) -> None:
+def test_bad_assignments_change_nothing(api: Api, signed_in: None, db_state: Any) -> None:
     paired, fs = new_cadre(api), new_cadre(api, "first_secretary")
     h1, h2 = households(api, 2)
     assign(api, paired["id"], household_id=h1["id"], starts_on="2024-06-01")
@@ -231,7 +240,7 @@ def test_bad_assignments_change_nothing(api: Api, db_state: Any) -> None:
     assert db_state() == before
 
 
-def test_a_cadre_outside_the_area_it_serves(api: Api, db_state: Any) -> None:
+def test_a_cadre_outside_the_area_it_serves(api: Api, signed_in: None, db_state: Any) -> None:
     cadre = new_cadre(api, region_code=DEMO_VILLAGE)  # serves the demo village only
     listed = api.get("township", "/api/v1/households", params={"region": "220382102000", "limit": 200}).json()["items"]
     elsewhere = next(h for h in listed if h["village_code"] != DEMO_VILLAGE and h["status"] != "removed")
@@ -291,7 +300,7 @@ def test_visits_by_an_office_and_by_a_cadre_login(api: Api) -> None:
     )
 
 
-def test_a_visit_by_an_unassigned_cadre_is_refused(api: Api, db_state: Any) -> None:
+def test_a_visit_by_an_unassigned_cadre_is_refused(api: Api, signed_in: None, db_state: Any) -> None:
     cadre, other = new_cadre(api), new_cadre(api)
     h1, h2 = households(api, 2)
     assign(api, cadre["id"], household_id=h1["id"], starts_on=days_ago(10))
@@ -310,7 +319,7 @@ def test_a_visit_by_an_unassigned_cadre_is_refused(api: Api, db_state: Any) -> N
     assert db_state() == before
 
 
-def test_bad_visits_change_nothing(api: Api, db_state: Any) -> None:
+def test_bad_visits_change_nothing(api: Api, signed_in: None, db_state: Any) -> None:
     cadre = new_cadre(api)
     household = households(api, 1)[0]
     other_household = households(api, 1, region="220382101000", user="township2")[0]
@@ -399,7 +408,7 @@ def test_residency_days_and_the_year(api: Api) -> None:
     assert own.status_code == 201, own.text
 
 
-def test_bad_residency_days_change_nothing(api: Api, db_state: Any) -> None:
+def test_bad_residency_days_change_nothing(api: Api, signed_in: None, db_state: Any) -> None:
     fs, paired, other_fs = new_cadre(api, "first_secretary"), new_cadre(api), new_cadre(api, "first_secretary")
     login = cadre_login(api, fs["id"])
     api.token(login)

@@ -207,12 +207,10 @@ async def list_visits(
     operation_id="visits-create",
     responses=problems(*WRITE),
 )
-async def create_visit(body: VisitIn, session: DbSession, principal: VisitWriter, response: Response) -> VisitOut:
+async def create_visit(body: VisitIn, session: DbSession, principal: VisitWriter) -> VisitOut:
     """Log a visit. A cadre-linked login logs only its own (403 `visits.not_own_cadre`) and only to households
     assigned to it (403 `visits.not_assigned`). Photos: `POST /api/v1/evidence` with owner_type `visit`."""
-    out = await visits.create_visit(session, principal, body)
-    response.headers["Location"] = f"/api/v1/visits?household_id={out.household_id}"
-    return out
+    return await visits.create_visit(session, principal, body)
 
 
 @router.get(

@@ -92,7 +92,6 @@ LOCATION_OPERATIONS = frozenset(
         "adjustment-windows-create",
         "cadres-create",
         "evidence-upload",
-        "visits-create",
     }
 )
 

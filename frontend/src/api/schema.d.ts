@@ -11653,8 +11653,6 @@ export interface operations {
             /** @description Successful Response */
             201: {
                 headers: {
-                    /** @description URL of the created record */
-                    Location?: string;
                     [name: string]: unknown;
                 };
                 content: {
