@@ -257,3 +257,25 @@ def test_the_owner_registry() -> None:
 
     with pytest.raises(ValueError):
         register_owner("visit", other)
+
+
+def test_a_file_whose_record_is_not_committed_is_removed(
+    api: Api, a_visit: dict[str, Any], evidence_root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The file is moved into place before the commit; a commit that fails takes the file with it."""
+    from fupin.evidence import service
+
+    real = service.attach
+
+    async def attach_then_fail(session: Any, *args: Any, **kwargs: Any) -> Any:
+        await real(session, *args, **kwargs)
+        assert stored_files(evidence_root)  # in place, not yet committed
+        await session.rollback()  # as a failed commit does
+        raise RuntimeError("the commit failed")
+
+    monkeypatch.setattr(service, "attach", attach_then_fail)
+    r = upload(api, "township", owner_id=a_visit["id"])
+    assert r.status_code == 500
+    assert stored_files(evidence_root) == []
+    listed = api.get("township", "/api/v1/evidence", params={"owner_type": "visit", "owner_id": a_visit["id"]})
+    assert listed.json()["items"] == []

@@ -9,7 +9,9 @@ from typing import Any
 
 from pydantic import ValidationError
 from pydantic_core import to_json
+from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from fupin.audit import chain as audit
 from fupin.authz.principal import Principal
@@ -23,6 +25,8 @@ from fupin.evidence.owners import EvidenceOwner, resolve_owner
 from fupin.evidence.schemas import EvidenceForm, EvidenceOut, EvidenceQuery
 
 CURSOR_KIND = "evidence"
+# files moved into place by this session's transaction: removed again if it rolls back (the commit failed)
+_KEPT = "fupin.evidence_kept"
 AUDITED = ("owner_type", "owner_id", "filename", "content_type", "size", "sha256")
 
 
@@ -107,8 +111,24 @@ async def attach(
         action="evidence.added",
         changes=audit.diff({}, {name: str(getattr(evidence, name)) for name in AUDITED}),
     )
-    storage.keep(staged, root, evidence.storage_key)
+    kept = storage.keep(staged, root, evidence.storage_key)
+    session.sync_session.info.setdefault(_KEPT, []).append(kept)
     return evidence
+
+
+@event.listens_for(Session, "after_commit")
+def _files_committed(session: Session) -> None:
+    if session.get_nested_transaction() is None:
+        session.info.pop(_KEPT, None)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _files_rolled_back(session: Session, previous_transaction: Any) -> None:
+    """The record of a kept file was not committed: the file goes too, so no file outlives its record."""
+    if previous_transaction.nested:
+        return  # a rolled-back savepoint: the outer transaction decides
+    for path in session.info.pop(_KEPT, []):
+        path.unlink(missing_ok=True)
 
 
 async def page_json(read: ReadPath, session: AsyncSession, principal: Principal, query: EvidenceQuery) -> bytes:
