@@ -192,12 +192,24 @@ def db_state(database_url: str) -> Any:
         "poverty_lines",
         "adjustment_windows",
         "pending_changes",
+        "cadres",
+        "cadre_assignments",
+        "visits",
+        "residency_days",
+        "evidence",
     ]
 
     def state() -> dict[str, Any]:
         with engine.connect() as conn:
             counts = {t: conn.execute(text(f"SELECT COUNT(*) FROM {t}")).scalar_one() for t in tables}
             counts["versions"] = conn.execute(text("SELECT COALESCE(SUM(version), 0) FROM households")).scalar_one()
+            counts["cadre_versions"] = conn.execute(text("SELECT COALESCE(SUM(version), 0) FROM cadres")).scalar_one()
+            counts["assignment_versions"] = conn.execute(
+                text("SELECT COALESCE(SUM(version), 0) FROM cadre_assignments")
+            ).scalar_one()
+            counts["residency_versions"] = conn.execute(
+                text("SELECT COALESCE(SUM(version), 0) FROM residency_days")
+            ).scalar_one()
             counts["heads"] = tuple(conn.execute(text("SELECT name, last_seq FROM chain_heads ORDER BY name")).all())
             return counts
 

@@ -63,3 +63,18 @@ def household(
     }
     body.update(overrides)
     return body
+
+
+def cadre(kind: str = "paired", **overrides: Any) -> dict[str, Any]:
+    """A cadre serving the demo township (帮扶干部)."""
+    body: dict[str, Any] = {
+        "name": "张帮扶",
+        "id_number": id_number(),
+        "phone": "13904345678",
+        "work_unit": "双辽市农业农村局",
+        "post": "科员",
+        "kind": kind,
+        "region_code": "220382102000",
+    }
+    body.update(overrides)
+    return body

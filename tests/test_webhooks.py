@@ -510,6 +510,7 @@ def test_every_feed_action_in_the_code_is_a_known_event() -> None:
         "auth.refresh_reuse_detected",
         "auth.logout",
         "user.created",
+        "user.updated",
         "user.demo_created",
         "api_key.created",
         "api_key.revoked",

@@ -2,9 +2,11 @@
 
 from fupin.adjustments.models import AdjustmentWindow, PendingChange
 from fupin.audit.models import AuditEvent, ChainHead, ChangeEntry
+from fupin.cadres.models import Assignment, Cadre, ResidencyDay, Visit
 from fupin.core.idempotency import IdempotencyRecord
 from fupin.core.models import Base
 from fupin.departments.models import Department
+from fupin.evidence.models import Evidence
 from fupin.households.models import (
     Assessment,
     Household,
@@ -24,11 +26,14 @@ __all__ = [
     "AdjustmentWindow",
     "ApiKey",
     "Assessment",
+    "Assignment",
     "AuditEvent",
     "Base",
+    "Cadre",
     "ChainHead",
     "ChangeEntry",
     "Department",
+    "Evidence",
     "Household",
     "IdempotencyRecord",
     "Income",
@@ -39,9 +44,11 @@ __all__ = [
     "PovertyLine",
     "RefreshToken",
     "Region",
+    "ResidencyDay",
     "StatusChange",
     "User",
     "VillageSequence",
+    "Visit",
     "WebhookAttempt",
     "WebhookDelivery",
     "WebhookSubscription",

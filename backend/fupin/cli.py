@@ -8,6 +8,7 @@ import getpass
 import json
 import sys
 from collections.abc import Awaitable, Callable
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -59,8 +60,10 @@ def cmd_seed(args: argparse.Namespace) -> int:
             seed_demo_webhooks(conn, secret_key=get_settings().secret_key)
         pending = seed_adjustments(conn, clock.today()) if args.demo_users and args.adjustments else 0
         if args.demo_users:
+            from fupin.seed.cadres import seed_cadres
             from fupin.seed.measures import seed_measures
 
+            seed_cadres(conn, date.today())
             seed_measures(conn)
     engine.dispose()
     print(f"regions added: {regions}; demo users added: {len(users)}; pending adjustment changes added: {pending}")

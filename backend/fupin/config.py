@@ -75,6 +75,11 @@ class Settings(BaseSettings):
     # time) and 20,000 on SQLite (a chunk holds SQLite's write lock; the file is consistent per chunk, and with the
     # feed after its position, which is the first chunk's, still complete). XLSX is always written in one chunk.
     export_job_chunk_rows: int | None = None
+    # Evidence files (fupin.evidence: photos and documents of visits, measures ...): uploads up to
+    # `evidence_max_bytes`, kept under `evidence_dir` (unset: the `evidence` folder of files_dir). S3-compatible
+    # object storage is planned as a later setting beside it.
+    evidence_max_bytes: int = 20 * 1024 * 1024
+    evidence_dir: Path | None = None
 
     @model_validator(mode="after")
     def _anchor_file_of_the_database(self) -> Settings:
@@ -98,6 +103,10 @@ class Settings(BaseSettings):
     def files_root(self) -> Path:
         assert self.files_dir is not None  # filled by the validator
         return self.files_dir
+
+    @property
+    def evidence_root(self) -> Path:
+        return self.evidence_dir if self.evidence_dir is not None else self.files_root / "evidence"
 
     @property
     def anchor_file(self) -> Path:

@@ -26,6 +26,7 @@ from fupin.adjustments import clock as adjustment_clock
 from fupin.adjustments.router import router as adjustments_router
 from fupin.audit import anchor
 from fupin.audit.router import router as audit_router
+from fupin.cadres.router import router as cadres_router
 from fupin.codes.router import router as codes_router
 from fupin.config import Settings, get_settings
 from fupin.core.context import RequestContext, reset_request_context, set_request_context
@@ -35,6 +36,8 @@ from fupin.core.idempotency import IdempotencyMiddleware
 from fupin.core.openapi import document_headers, document_request_bodies, problems
 from fupin.core.readpath import ReadPath
 from fupin.departments.router import router as departments_router
+from fupin.evidence.router import router as evidence_router
+from fupin.evidence.storage import FORM_OVERHEAD as EVIDENCE_FORM_OVERHEAD
 from fupin.exports.router import router as exports_router
 from fupin.households.members_router import router as members_router
 from fupin.households.router import router as households_router
@@ -212,6 +215,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     # uploads have their own limit (an import streams its file to disk; everything else stays under max_body)
     large_bodies = {"/api/v1/imports": settings.import_max_bytes, "/api/v1/reconcile": RECONCILE_MAX_BYTES}
+    large_bodies["/api/v1/evidence"] = settings.evidence_max_bytes + EVIDENCE_FORM_OVERHEAD
     app.add_middleware(IdempotencyMiddleware, hours=settings.idempotency_hours, large_bodies=large_bodies)
     app.add_middleware(RequestContextMiddleware, max_body=settings.max_body_bytes, large_bodies=large_bodies)
 
@@ -233,6 +237,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         imports_router,
         measures_router,
         departments_router,
+        cadres_router,
+        evidence_router,
     ):
         app.include_router(router)
 

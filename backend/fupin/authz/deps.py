@@ -40,6 +40,7 @@ def principal_from_claims(claims: dict[str, object]) -> Principal:
         scope=issue_scope(str(claims["region"]) if claims.get("region") else None),
         department=(str(claims["dept"]) if claims.get("dept") else None),
         pii=bool(claims.get("pii")),
+        cadre_id=(str(claims["cadre"]) if claims.get("cadre") else None),
     )
 
 
@@ -179,6 +180,13 @@ AdjustmentManager = Annotated[Principal, Depends(requires(Permission.ADJUSTMENTS
 ManagesAdjustments = Annotated[bool, Depends(holds(Permission.ADJUSTMENTS_MANAGE))]
 # a locked household change (年度调整) applied now, outside the adjustment window, with `override_reason`
 MayOverrideLocks = Annotated[bool, Depends(holds(Permission.ADJUSTMENTS_OVERRIDE))]
+CadreReader = Annotated[Principal, Depends(requires(Permission.CADRES_READ))]
+CadreWriter = Annotated[Principal, Depends(requires(Permission.CADRES_WRITE))]
+# visits (走访) and residency days (驻村); a cadre-linked user (Principal.cadre_id) only its own (cadres.policy)
+VisitWriter = Annotated[Principal, Depends(requires(Permission.VISITS_WRITE))]
+# evidence is read and attached as its owner record is (evidence.owners): the owner type's resolver decides
+EvidenceReader = HouseholdReader
+EvidenceWriter = HouseholdReader
 
 
 class OwnerGone(Exception):

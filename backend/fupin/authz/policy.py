@@ -5,9 +5,9 @@ Routes declare the permission they need (`authz.deps`); the rules here are the o
 from __future__ import annotations
 
 from fupin.authz.principal import Principal
-from fupin.authz.roles import Role, permissions_for
+from fupin.authz.roles import Permission, Role, permissions_for
 from fupin.authz.scope import region_level
-from fupin.core.errors import ProblemError, field_error
+from fupin.core.errors import FieldError, ProblemError, field_error
 
 # Area roles are tied to their level of the region tree; only these may have no region (the whole system).
 ROLE_LEVELS: dict[str, int] = {"city_office": 2, "county_office": 3, "township": 4, "village": 5}
@@ -66,3 +66,34 @@ def sees_every_webhook(principal: Principal) -> bool:
     """An administrator manages every webhook subscription of its area; anyone else with webhooks:manage only
     the ones it created (another owner's is a 404)."""
     return Role.ADMIN.value in principal.roles
+
+
+def require_own_cadre(principal: Principal, cadre_public_id: str, *, pointer: str = "/cadre_id") -> None:
+    """A cadre-linked login (帮扶干部) records visits and residency days only as its own cadre (403
+    `visits.not_own_cadre`); an office of the area records them for any cadre it sees."""
+    if principal.cadre_id is not None and principal.cadre_id != cadre_public_id:
+        raise ProblemError(
+            403,
+            "visits.not_own_cadre",
+            "帮扶干部只能登记本人的走访和驻村记录 (a cadre login records only its own visits and days)",
+            [FieldError(pointer=pointer, code="visits.not_own_cadre", message="只能选择本人")],
+        )
+
+
+def require_assigned(principal: Principal, *, assigned: bool) -> None:
+    """A cadre-linked login logs visits only to the households assigned to it (paired with it, or in the village it
+    serves as first secretary or work-team member): others are a 403 `visits.not_assigned`."""
+    if principal.cadre_id is not None and not assigned:
+        raise ProblemError(
+            403,
+            "visits.not_assigned",
+            "该户未分配给您帮扶, 不能登记走访 (the household is not assigned to this cadre)",
+            [FieldError(pointer="/household_id", code="visits.not_assigned", message="该户不是您的帮扶对象")],
+        )
+
+
+def require_owner_writer(principal: Principal, permission: Permission) -> None:
+    """Attaching evidence to a record needs the permission that writes the record (its owner type names it:
+    a visit `visits:write`); the evidence routes themselves only need the reader's."""
+    if permission not in principal.permissions:
+        raise ProblemError(403, "forbidden", f"This action needs the permission {permission.value}.")

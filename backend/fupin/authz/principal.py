@@ -20,6 +20,7 @@ class Principal:
     scope: AreaScope
     department: str | None = None
     pii: bool = False
+    cadre_id: str | None = None  # a cadre-linked user (帮扶干部 login): the public id of its cadre
 
     @property
     def region_code(self) -> str | None:

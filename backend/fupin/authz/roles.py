@@ -23,6 +23,9 @@ class Permission(StrEnum):
     MEASURES_READ = "measures:read"
     MEASURES_WRITE = "measures:write"  # a department principal only within its field (measures.department_field)
     DEPARTMENTS_MANAGE = "departments:manage"  # edit which measure types each line department owns
+    CADRES_READ = "cadres:read"  # cadres (帮扶干部), their assignments, visits and residency
+    CADRES_WRITE = "cadres:write"  # cadres and their assignments (pairings, first secretaries, work teams)
+    VISITS_WRITE = "visits:write"  # visits (走访) and residency days (驻村); a cadre-linked user only its own
 
 
 class Role(StrEnum):
@@ -35,6 +38,7 @@ class Role(StrEnum):
     INSPECTOR = "inspector"
     AUDITOR = "auditor"
     INTEGRATION = "integration"
+    CADRE = "cadre"
 
 
 P = Permission
@@ -54,6 +58,9 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.STATS_REBUILD,
             P.ADJUSTMENTS_MANAGE,
             P.ADJUSTMENTS_OVERRIDE,
+            P.CADRES_READ,
+            P.CADRES_WRITE,
+            P.VISITS_WRITE,
         }
     ),
     Role.COUNTY_OFFICE: frozenset(
@@ -65,16 +72,31 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.JOBS_READ,
             P.JOBS_MANAGE,
             P.STATS_REBUILD,
+            P.CADRES_READ,
+            P.CADRES_WRITE,
+            P.VISITS_WRITE,
         }
     ),
-    Role.TOWNSHIP: frozenset({P.HOUSEHOLDS_READ, P.HOUSEHOLDS_WRITE, P.HOUSEHOLDS_TRANSITION, P.JOBS_READ}),
-    Role.VILLAGE: frozenset({P.HOUSEHOLDS_READ, P.HOUSEHOLDS_WRITE, P.JOBS_READ}),
-    Role.DEPARTMENT: frozenset({P.HOUSEHOLDS_READ, P.JOBS_READ}),
-    Role.INSPECTOR: frozenset({P.HOUSEHOLDS_READ}),
-    Role.AUDITOR: frozenset({P.HOUSEHOLDS_READ, P.AUDIT_READ, P.CHANGES_READ, P.JOBS_READ}),
-    Role.INTEGRATION: frozenset(
-        {P.HOUSEHOLDS_READ, P.HOUSEHOLDS_WRITE, P.CHANGES_READ, P.JOBS_READ, P.WEBHOOKS_MANAGE}
+    Role.TOWNSHIP: frozenset(
+        {
+            P.HOUSEHOLDS_READ,
+            P.HOUSEHOLDS_WRITE,
+            P.HOUSEHOLDS_TRANSITION,
+            P.JOBS_READ,
+            P.CADRES_READ,
+            P.CADRES_WRITE,
+            P.VISITS_WRITE,
+        }
     ),
+    Role.VILLAGE: frozenset({P.HOUSEHOLDS_READ, P.HOUSEHOLDS_WRITE, P.JOBS_READ, P.CADRES_READ, P.VISITS_WRITE}),
+    Role.DEPARTMENT: frozenset({P.HOUSEHOLDS_READ, P.JOBS_READ}),
+    Role.INSPECTOR: frozenset({P.HOUSEHOLDS_READ, P.CADRES_READ}),
+    Role.AUDITOR: frozenset({P.HOUSEHOLDS_READ, P.AUDIT_READ, P.CHANGES_READ, P.JOBS_READ, P.CADRES_READ}),
+    Role.INTEGRATION: frozenset(
+        {P.HOUSEHOLDS_READ, P.HOUSEHOLDS_WRITE, P.CHANGES_READ, P.JOBS_READ, P.WEBHOOKS_MANAGE, P.CADRES_READ}
+    ),
+    # 帮扶干部: a login of one cadre (users.cadre_id); logs visits only to the households assigned to it
+    Role.CADRE: frozenset({P.HOUSEHOLDS_READ, P.CADRES_READ, P.VISITS_WRITE, P.MEASURES_READ}),
 }
 
 # assistance measures (帮扶措施): recorded by the area offices and by line departments (within their field)
@@ -101,6 +123,7 @@ ROLE_LABELS: dict[Role, tuple[str, str]] = {
     Role.INSPECTOR: ("督查组", "Inspector"),
     Role.AUDITOR: ("纪检审计", "Discipline and audit"),
     Role.INTEGRATION: ("系统对接", "Integration client"),
+    Role.CADRE: ("帮扶干部", "Assistance cadre"),
 }
 
 

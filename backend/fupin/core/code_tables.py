@@ -146,6 +146,17 @@ TABLES: dict[str, list[Entry]] = {
         ("inspector", "督查组", "Inspector"),
         ("auditor", "纪检审计", "Discipline and audit"),
         ("integration", "系统对接", "Integration client"),
+        ("cadre", "帮扶干部", "Assistance cadre"),
+    ],
+    "cadre_kind": [
+        ("paired", "帮扶责任人", "Paired cadre"),
+        ("first_secretary", "第一书记", "First secretary"),
+        ("work_team", "驻村工作队员", "Village work-team member"),
+    ],
+    "residency_kind": [
+        ("present", "在岗", "Present"),
+        ("leave", "请假(已批准)", "On approved leave"),
+        ("duty", "公务外出", "Away on official duty"),
     ],
     "measure_type": [
         ("industry", "产业", "Industry"),

@@ -21,6 +21,7 @@ _DESCRIPTIONS = {
     428: "If-Match required",
     429: "Too many requests",
     503: "The response could not be stored for Idempotency-Key replay; nothing was changed, retry",
+    507: "The file storage is full; nothing was stored",
 }
 # what the idempotency middleware may answer to any POST that carries an Idempotency-Key
 IDEMPOTENCY_PROBLEMS = (409, 503)
@@ -79,6 +80,9 @@ ETAG_OPERATIONS = frozenset(
         "measures-transition",
         "measures-upsert",
         "departments-update",
+        "cadres-create",
+        "cadres-get",
+        "cadres-update",
     }
 )
 
@@ -94,6 +98,8 @@ LOCATION_OPERATIONS = frozenset(
         "adjustment-windows-create",
         "measures-create",
         "measures-upsert",
+        "cadres-create",
+        "evidence-upload",
     }
 )
 

@@ -34,6 +34,8 @@ DEMO_USERS: list[tuple[str, str, list[str], str | None, str | None, bool]] = [
     ("inspector", "市专项督查组", ["inspector"], CITY[0], None, False),
     ("auditor", "市纪委监委", ["auditor"], None, None, True),
     ("integration", "吉林省扶贫信息平台", ["integration"], CITY[0], None, True),
+    # linked to the demo village's first secretary by the cadre seed (fupin.seed.cadres)
+    ("cadre", "东方红村驻村第一书记", ["cadre"], DEMO_VILLAGE, None, False),
 ]
 
 

@@ -21,6 +21,8 @@ class User(AreaScoped, IdMixin, PublicIdMixin, TimestampMixin, Base):
     pii: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+    # a cadre-linked login (role cadre): logs visits only to the households assigned to this cadre
+    cadre_id: Mapped[int | None] = mapped_column(ForeignKey("cadres.id", ondelete="SET NULL"), nullable=True)
 
     __mapper_args__ = {"version_id_col": version}
 

@@ -27,6 +27,7 @@ from fupin.users.schemas import (
     UserCreate,
     UserList,
     UserOut,
+    UserUpdate,
 )
 
 router = APIRouter(prefix="/api/v1", tags=["auth"])
@@ -91,6 +92,7 @@ async def me(principal: CurrentPrincipal, session: DbSession) -> MeOut:
         region = await regions.get_scoped(session, principal.scope, principal.region_code)
         region_name = region.name if region else None
     username = principal.name
+    cadre_id = uuid.UUID(principal.cadre_id) if principal.cadre_id else None
     if principal.kind == "user":
         user = await session.get(User, principal.id, execution_options=unscoped("the caller itself"))
         username = user.username if user else principal.name
@@ -106,12 +108,15 @@ async def me(principal: CurrentPrincipal, session: DbSession) -> MeOut:
         department=principal.department,
         pii=principal.pii,
         permissions=sorted(p.value for p in principal.permissions),
+        cadre_id=cadre_id,
     )
 
 
 @router.get("/users", response_model=UserList, operation_id="users-list", tags=["users"], responses=problems(403))
 async def list_users(principal: UserManager, session: DbSession) -> UserList:
-    return UserList(items=[_user_out(u) for u in await service.list_users(session, principal)])
+    users = await service.list_users(session, principal)
+    cadres = await service.cadre_public_ids(session, users)
+    return UserList(items=[_user_out(u, cadres) for u in users])
 
 
 @router.post(
@@ -123,11 +128,27 @@ async def list_users(principal: UserManager, session: DbSession) -> UserList:
     responses=problems(*WRITE),
 )
 async def create_user(body: UserCreate, principal: UserManager, session: DbSession) -> UserOut:
-    return _user_out(await service.create_user(session, principal, body))
+    user = await service.create_user(session, principal, body)
+    return _user_out(user, await service.cadre_public_ids(session, [user]))
 
 
-def _user_out(user: User) -> UserOut:
-    return UserOut.model_validate(record_view(user, id=user.public_id))
+@router.patch(
+    "/users/{user_id}",
+    response_model=UserOut,
+    operation_id="users-update",
+    tags=["users"],
+    responses=problems(403, 404),
+)
+async def update_user(user_id: uuid.UUID, body: UserUpdate, principal: UserManager, session: DbSession) -> UserOut:
+    """Change a login of the caller's area: display name, active, or the cadre it is linked to (a cadre-linked
+    login logs only that cadre's visits; it takes effect at its next sign-in)."""
+    user = await service.update_user(session, principal, user_id=user_id, data=body)
+    return _user_out(user, await service.cadre_public_ids(session, [user]))
+
+
+def _user_out(user: User, cadres: dict[int, uuid.UUID]) -> UserOut:
+    cadre = cadres.get(user.cadre_id) if user.cadre_id is not None else None
+    return UserOut.model_validate(record_view(user, id=user.public_id, cadre_id=cadre))
 
 
 def _key_out(key: ApiKey) -> ApiKeyOut:

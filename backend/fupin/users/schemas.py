@@ -81,6 +81,7 @@ class MeOut(OutModel):
     department: str | None
     pii: bool
     permissions: list[str]
+    cadre_id: uuid.UUID | None = Field(None, description="A cadre-linked login (帮扶干部): its cadre")
 
 
 # a line department's code: the key of its field of measures (fupin.departments)
@@ -95,6 +96,17 @@ class UserCreate(StrictModel):
     region_code: RegionCode | None = None
     department: DepartmentCode | None = Field(None, description="A line department: its field of measures")
     pii: bool = False
+    cadre_id: uuid.UUID | None = Field(
+        None, description="Link the login to a cadre of the caller's area: it then logs only that cadre's visits"
+    )
+
+
+class UserUpdate(StrictModel):
+    """Partial update: only the fields sent change (`cadre_id: null` unlinks the cadre)."""
+
+    display_name: Annotated[str, Field(min_length=1, max_length=100)] | None = None
+    cadre_id: uuid.UUID | None = None
+    active: bool | None = None
 
 
 class UserOut(OutModel):
@@ -108,6 +120,7 @@ class UserOut(OutModel):
     active: bool
     created_at: datetime
     version: int
+    cadre_id: uuid.UUID | None = None
 
 
 class UserList(OutModel):

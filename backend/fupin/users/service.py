@@ -14,6 +14,7 @@ from fupin.authz.policy import check_grant
 from fupin.authz.principal import Principal
 from fupin.authz.roles import ROLE_LABELS, Permission, Role, key_permissions, permissions_for
 from fupin.authz.scope import unscoped
+from fupin.cadres.models import Cadre
 from fupin.config import get_settings
 from fupin.core.context import Actor
 from fupin.core.errors import ProblemError, field_error, not_found
@@ -29,14 +30,15 @@ from fupin.core.security import (
 )
 from fupin.regions import repository as regions
 from fupin.users.models import ApiKey, RefreshToken, User
-from fupin.users.schemas import ApiKeyCreate, TokenOut, UserCreate
+from fupin.users.schemas import ApiKeyCreate, TokenOut, UserCreate, UserUpdate
 
 INVALID_LOGIN = ProblemError(401, "auth.invalid_credentials", "用户名或密码错误 (wrong username or password)")
 INVALID_REFRESH = ProblemError(401, "auth.invalid_refresh_token", "会话已失效, 请重新登录 (session expired or revoked)")
 
 
-def _claims(user: User) -> dict[str, object]:
+def _claims(user: User, cadre: uuid.UUID | None) -> dict[str, object]:
     return {
+        "cadre": str(cadre) if cadre is not None else None,
         "typ": "access",
         "uid": user.id,
         "name": user.display_name,
@@ -48,7 +50,8 @@ def _claims(user: User) -> dict[str, object]:
 
 
 async def _issue(session: AsyncSession, user: User, *, family: str) -> TokenOut:
-    access, expires_in = create_access_token(str(user.public_id), _claims(user))
+    cadre = (await cadre_public_ids(session, [user])).get(user.cadre_id) if user.cadre_id is not None else None
+    access, expires_in = create_access_token(str(user.public_id), _claims(user, cadre))
     refresh = new_refresh_token()
     now = utcnow()
     session.add(
@@ -175,8 +178,28 @@ async def _check_grant(
         raise field_error("/region_code", "region.unknown", "区划不存在或不在您的管辖范围内")
 
 
+async def cadre_public_ids(session: AsyncSession, users: list[User]) -> dict[int, uuid.UUID]:
+    """The public ids of the cadres the users are linked to (users.cadre_id)."""
+    ids = {u.cadre_id for u in users if u.cadre_id is not None}
+    if not ids:
+        return {}
+    stmt = select(Cadre.id, Cadre.public_id).where(Cadre.id.in_(ids))
+    rows = await session.execute(stmt.execution_options(**unscoped("the cadres linked to logins shown")))
+    return {pk: public_id for pk, public_id in rows.all()}
+
+
+async def _linked_cadre(session: AsyncSession, principal: Principal, cadre_id: uuid.UUID) -> int:
+    """A cadre of the caller's area, for a login to be linked to (else 422 at /cadre_id)."""
+    stmt = principal.scope.select(Cadre.id, area_of=Cadre).where(Cadre.public_id == cadre_id)
+    pk = (await session.execute(stmt)).scalar_one_or_none()
+    if pk is None:
+        raise field_error("/cadre_id", "cadre.unknown", "干部不存在或不在您的管辖范围内")
+    return int(pk)
+
+
 async def create_user(session: AsyncSession, principal: Principal, data: UserCreate) -> User:
     await _check_grant(session, principal, roles=data.roles, region_code=data.region_code, pii=data.pii)
+    cadre_pk = await _linked_cadre(session, principal, data.cadre_id) if data.cadre_id is not None else None
     if (
         await session.execute(
             select(User.id).where(User.username == data.username).execution_options(**unscoped("usernames are global"))
@@ -191,6 +214,7 @@ async def create_user(session: AsyncSession, principal: Principal, data: UserCre
         region_code=data.region_code,
         department=data.department,
         pii=data.pii,
+        cadre_id=cadre_pk,
     )
     session.add(user)
     await session.flush()
@@ -206,9 +230,40 @@ async def create_user(session: AsyncSession, principal: Principal, data: UserCre
             "roles": [None, user.roles],
             "region_code": [None, user.region_code],
             "pii": [None, user.pii],
+            **({"cadre_id": [None, str(data.cadre_id)]} if data.cadre_id is not None else {}),
         },
         feed=False,
     )
+    return user
+
+
+async def update_user(session: AsyncSession, principal: Principal, *, user_id: uuid.UUID, data: UserUpdate) -> User:
+    """Change a login of the caller's area: display name, active, the cadre it is linked to (null: none)."""
+    stmt = principal.scope.select(User).where(User.public_id == user_id).with_for_update()
+    user = (await session.execute(stmt)).scalar_one_or_none()
+    if user is None:
+        raise not_found("user")
+    sent = data.model_dump(exclude_unset=True)
+    for name in ("display_name", "active"):
+        if name in sent and sent[name] is None:
+            raise field_error(f"/{name}", "required", "不能为空 (may not be null)")
+    if "cadre_id" in sent:
+        sent["cadre_id"] = await _linked_cadre(session, principal, sent["cadre_id"]) if sent["cadre_id"] else None
+    changes = {k: [getattr(user, k), v] for k, v in sent.items() if getattr(user, k) != v}
+    for name, value in sent.items():
+        setattr(user, name, value)
+    if changes:
+        await session.flush()
+        await audit.record(
+            session,
+            actor=principal.as_actor(),
+            action="user.updated",
+            entity_type="user",
+            entity_id=str(user.public_id),
+            region_code=user.region_code,
+            changes=changes,
+            feed=False,
+        )
     return user
 
 

@@ -21,6 +21,11 @@ KNOWN_EVENTS: dict[str, tuple[str, ...]] = {
     "pending_change": ("requested", "cancelled", "failed"),
     "measure": ("created", "updated", "status_changed"),
     "department": ("updated",),
+    "cadre": ("created", "updated"),
+    "assignment": ("created", "ended"),
+    "visit": ("created",),
+    "residency_day": ("recorded", "updated"),
+    "evidence": ("added",),
 }
 PING = "ping"  # sent by webhooks-test; every subscription receives it, whatever its events
 

@@ -22,6 +22,7 @@ const en: MessageSchema = {
   roles: {
     admin: 'Administrator', city_office: 'City office', county_office: 'County office', township: 'Township',
     village: 'Village', department: 'Line department', inspector: 'Inspector', auditor: 'Discipline & audit', integration: 'Integration client',
+    cadre: 'Assistance cadre',
   },
   menu: {
     dashboard: 'Overview', households: 'Households', householdList: 'Household list', householdNew: 'New household',
@@ -309,6 +310,23 @@ const en: MessageSchema = {
     export: 'Export', exported: 'Exported {name}', chooseDepartment: 'Choose a department', fieldIs: 'Field of the department:',
     disabledOnly: '(health for disabled members only)', noField: 'No field configured',
     exportFormats: { xlsx: 'Excel (XLSX)', csv: 'CSV (UTF-8)', gb18030: 'CSV (GB18030, older Excel)', ndjson: 'NDJSON' },
+  },
+  cadres: {
+    menu: 'Cadres', title: 'Assistance cadres', detail: 'Cadre', new: 'New cadre', mine: 'My assignments', empty: 'No cadres',
+    notFound: 'The cadre does not exist or is outside your area',
+    name: 'Name', idNumber: 'ID number', phone: 'Phone', workUnit: 'Work unit', post: 'Post', kind: 'Kind',
+    region: 'Area served', regionDefault: 'Default: your area', active: 'Active',
+    assignments: 'Assignments', assign: 'Assign', assigned: 'Assigned', target: 'Assigned to', household: 'Household', village: 'Village',
+    startsOn: 'Starts', endsOn: 'Ends', status: 'Status', current: 'Current', ended: 'Ended', noAssignments: 'No assignments',
+    reassignHint: "A new pairing ends the household's current one (the first secretary likewise); the old one is kept.",
+    visits: 'Visits', newVisit: 'Log a visit', visitSaved: 'Visit logged', visitedOn: 'Visited on', content: 'Content', location: 'Location',
+    cadre: 'Cadre', noVisits: 'No visits', noHouseholds: 'No households assigned to you', photos: 'Photos', photoCount: '{n} files',
+    visitPhotos: 'The visit is logged; add photos taken on site', residency: 'Residency', day: 'Day', residencyKind: 'Residency', recordDay: 'Record',
+    residencyHint: 'Recording a day again replaces it', counted: 'Counted days (present + duty)', requiredToDate: 'Required to date',
+    leaveDays: 'Leave days', behind: 'Below 200 days (pro rata)', onTrack: 'On track',
+  },
+  evidence: {
+    upload: 'Upload photo/file', hint: 'JPEG, PNG or PDF, at most 20 MB', none: 'No evidence', download: 'Download', uploaded: 'Uploaded',
   },
 }
 

@@ -25,6 +25,7 @@ const zhCN = {
   roles: {
     admin: '系统管理员', city_office: '市扶贫办', county_office: '县扶贫办', township: '乡镇',
     village: '村', department: '行业部门', inspector: '督查组', auditor: '纪检审计', integration: '接口客户端',
+    cadre: '帮扶干部',
   },
   menu: {
     dashboard: '首页概览', households: '贫困户管理', householdList: '贫困户列表', householdNew: '新增贫困户',
@@ -312,6 +313,23 @@ const zhCN = {
     export: '导出', exported: '已导出 {name}', chooseDepartment: '选择行业部门', fieldIs: '本部门职责领域：',
     disabledOnly: '（健康类仅限残疾成员）', noField: '未配置职责领域',
     exportFormats: { xlsx: 'Excel (XLSX)', csv: 'CSV (UTF-8)', gb18030: 'CSV (GB18030, 旧版 Excel)', ndjson: 'NDJSON' },
+  },
+  cadres: {
+    menu: '帮扶干部', title: '帮扶干部', detail: '干部详情', new: '新增干部', mine: '我的帮扶', empty: '暂无干部',
+    notFound: '干部不存在或不在您的管辖范围内',
+    name: '姓名', idNumber: '身份证号', phone: '联系电话', workUnit: '帮扶单位', post: '职务', kind: '类别',
+    region: '服务区划', regionDefault: '默认：本辖区', active: '在岗',
+    assignments: '帮扶任务', assign: '分配任务', assigned: '任务已分配', target: '帮扶对象', household: '贫困户', village: '村',
+    startsOn: '开始日期', endsOn: '结束日期', status: '状态', current: '在岗', ended: '已结束', noAssignments: '暂无帮扶任务',
+    reassignHint: '新的结对会结束该户现有的结对（第一书记同理），原记录保留。',
+    visits: '走访记录', newVisit: '登记走访', visitSaved: '走访已登记', visitedOn: '走访日期', content: '走访内容', location: '地点',
+    cadre: '干部', noVisits: '暂无走访记录', noHouseholds: '没有分配给您的贫困户', photos: '照片', photoCount: '{n} 个文件',
+    visitPhotos: '走访已登记，可上传现场照片', residency: '驻村天数', day: '日期', residencyKind: '驻村情况', recordDay: '登记',
+    residencyHint: '同一天再次登记将替换原记录', counted: '已计天数（在岗＋公务外出）', requiredToDate: '截至今日应驻天数',
+    leaveDays: '请假天数', behind: '低于 200 天要求（按日折算）', onTrack: '达到要求',
+  },
+  evidence: {
+    upload: '上传照片/文件', hint: 'JPEG、PNG 或 PDF，最大 20 MB', none: '暂无佐证材料', download: '下载', uploaded: '已上传',
   },
 }
 

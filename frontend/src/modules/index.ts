@@ -4,6 +4,7 @@
  */
 import type { AppModule } from './module'
 import auth from './auth/routes'
+import cadres from './cadres/routes'
 import dashboard from './dashboard/routes'
 import households from './households/routes'
 import imports from './imports/routes'
@@ -12,4 +13,14 @@ import jobs from './jobs/routes'
 import measures from './measures/routes'
 import regions from './regions/routes'
 
-export const MODULES: readonly AppModule[] = [auth, dashboard, households, imports, jobs, integration, regions, measures]
+export const MODULES: readonly AppModule[] = [
+  auth,
+  dashboard,
+  households,
+  imports,
+  jobs,
+  integration,
+  regions,
+  measures,
+  cadres,
+]
