@@ -22,6 +22,7 @@ from sqlalchemy import text
 from fupin.config import Settings
 from fupin.core.models import utcnow
 from fupin.households import columns
+from fupin.households import repository as household_repo
 from fupin.main import create_app
 from fupin.seed.bulk import sync_engine
 from tests import factories
@@ -702,6 +703,30 @@ def test_one_person_one_household_holds_across_the_file(api: Api, database_url: 
     events = api.get("auditor", "/api/v1/audit-events", params=params).json()["items"]
     assert [e["action"] for e in events] == ["household.created"]
     assert events[0]["changes"]["household_number"] == [None, created["household_number"]]
+
+
+def test_a_person_registered_meanwhile_fails_that_household_alone(
+    api: Api, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another writer registers a person between the batch's check and its insert: the unique index refuses the
+    batch, which is then written one household at a time. Simulated by letting the check miss."""
+    person = factories.member("01", male=True)
+    assert api.post("township", "/api/v1/households", json=factories.household(members=[person])).status_code == 201
+    first, second, third = factories.household(), factories.household(members=[dict(person)]), factories.household()
+
+    async def nobody(*_args: Any, **_kwargs: Any) -> list[Any]:
+        return []
+
+    monkeypatch.setattr(household_repo, "active_holders", nobody)
+    job = run(api, database_url, upload(api, to_csv(new_rows(first, second, third))))
+    report = job["report"]
+    assert (report["created"], report["failed"]) == (2, 1), report
+    [error] = report["errors"]
+    assert error["code"] == "import.conflict" and error["row"] == 2 + len(first["members"])
+    for body in (first, third):
+        q = body["members"][0]["id_number"]
+        assert len(api.get("township", "/api/v1/households", params={"q": q}).json()["items"]) == 1
+    assert len(api.get("township", "/api/v1/households", params={"q": person["id_number"]}).json()["items"]) == 1
 
 
 def test_the_same_household_twice_in_a_file_is_created_then_updated_in_file_order(api: Api, database_url: str) -> None:

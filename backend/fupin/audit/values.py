@@ -9,7 +9,12 @@ from enum import Enum
 from typing import Any
 
 
+_PLAIN = (str, int, float, bool, type(None))
+
+
 def to_jsonable(value: Any) -> Any:
+    if type(value) in _PLAIN:  # the common case first: an audit diff of a household is mostly text and numbers
+        return value
     if isinstance(value, Decimal):
         return str(value)
     if isinstance(value, datetime | date):

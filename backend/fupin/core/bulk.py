@@ -8,7 +8,9 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+import psycopg
 from sqlalchemy import Table, insert, text
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fupin.audit.values import to_jsonable
@@ -70,7 +72,12 @@ async def insert_rows(
     raw = await connection.get_raw_connection()
     driver: Any = raw.driver_connection
     sql = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN"
-    async with driver.cursor() as cursor, cursor.copy(sql) as copy:
-        for row in rows:
-            await copy.write_row(tuple(_copy_value(row[c]) for c in columns))
+    try:
+        async with driver.cursor() as cursor, cursor.copy(sql) as copy:
+            for row in rows:
+                await copy.write_row(tuple(_copy_value(row[c]) for c in columns))
+    except psycopg.errors.IntegrityError as exc:
+        # as SQLAlchemy reports a refused INSERT, so a unique index answers with its registered problem
+        # (core.errors.constraint_problem) and callers catch one kind of error on both databases
+        raise IntegrityError(sql, None, exc) from exc
     return ids
