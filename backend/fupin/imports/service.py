@@ -34,9 +34,9 @@ from fupin.jobs.models import Job
 from fupin.jobs.registry import Chunk, ChunkContext, JobKind, register
 
 KIND = "import.households"
-CHUNK_HOUSEHOLDS = 200
+CHUNK_HOUSEHOLDS = 1000
 MAX_ERRORS = 10_000
-PREFETCH = 200  # households whose stored records are read in one go
+PREFETCH = 1000  # households whose stored records are read in one go
 COUNTERS = ("created", "updated", "unchanged", "failed", "queued")
 
 
