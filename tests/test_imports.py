@@ -915,6 +915,31 @@ def test_the_error_workbook_lists_the_offending_rows_with_an_error_column(api: A
     assert_problem(api.get("county_office", f"/api/v1/jobs/{stats.json()['id']}/report.xlsx"), 404, "not_found")
 
 
+def test_the_error_workbook_keeps_hostile_cells_as_inert_text(api: Api, database_url: str) -> None:
+    """Control characters (XML cannot hold them) and formulas in a refused row: the workbook still downloads, the
+    formula is text, and a JSON record's hostile keys do not break it either."""
+    body = factories.household()
+    rows = new_rows(body)
+    rows[1][rows[0].index("住址")] = '=HYPERLINK("http://evil.example","点我")'
+    rows[1][rows[0].index("姓名")] = "张\x01三"
+    rows[1][rows[0].index("证件号码")] = "not-an-id"
+    r = upload(api, to_csv(rows))
+    assert run(api, database_url, r)["report"]["failed"] == 1
+    report = api.get("township", f"/api/v1/jobs/{r.json()['id']}/report.xlsx")
+    assert report.status_code == 200, report.text
+    sheet = openpyxl.load_workbook(io.BytesIO(report.content)).active
+    assert sheet is not None
+    address = sheet.cell(row=2, column=2 + rows[0].index("住址"))
+    assert address.data_type == "s" and address.value == rows[1][rows[0].index("住址")]
+    assert sheet.cell(row=2, column=2 + rows[0].index("姓名")).value == "张三"
+    record = {"\x02bad key\x1f": 1, "village_code": "x"}
+    r = api.post("township", "/api/v1/imports", json=[record])
+    assert run(api, database_url, r)["report"]["failed"] == 1
+    report = api.get("township", f"/api/v1/jobs/{r.json()['id']}/report.xlsx")
+    assert report.status_code == 200, report.text
+    assert openpyxl.load_workbook(io.BytesIO(report.content)).active is not None
+
+
 def test_the_template_has_the_headers_text_columns_and_a_guide(api: Api) -> None:
     r = api.get("township", "/api/v1/imports/template.xlsx")
     assert r.status_code == 200 and r.headers["content-type"] == XLSX

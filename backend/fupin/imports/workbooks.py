@@ -12,6 +12,7 @@ from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
@@ -111,6 +112,19 @@ def _failures(folder: Path) -> Iterator[dict[str, Any]]:
                     yield json.loads(line)
 
 
+def _as_read(ws: Worksheet, value: Any) -> Any:
+    """A cell of the file as it was read, safe to write: control characters XML cannot hold are dropped, and text
+    starting with "=" stays text (never a formula that Excel would run)."""
+    if not isinstance(value, str):
+        return value
+    value = ILLEGAL_CHARACTERS_RE.sub("", value)
+    if value.startswith("="):
+        cell = WriteOnlyCell(ws, value=value)
+        cell.data_type = "s"
+        return cell
+    return value
+
+
 def error_report(folder: Path) -> Path:
     """行号, the row's cells as read, 错误 (every error of the row, with its column)."""
     meta = json.loads((folder / "header.json").read_text(encoding="utf-8"))
@@ -131,9 +145,9 @@ def error_report(folder: Path) -> Path:
             values += [None] * (len(headers) - len(values))
         else:
             values = [json.dumps(cells, ensure_ascii=False)[:32000] if cells is not None else None]
-        error_cell = WriteOnlyCell(ws, value=messages)
+        error_cell = WriteOnlyCell(ws, value=ILLEGAL_CHARACTERS_RE.sub("", messages))
         error_cell.font = _ERROR_FONT
-        ws.append([failure["row"], *values, error_cell])
+        ws.append([failure["row"], *(_as_read(ws, v) for v in values), error_cell])
     descriptor, name = tempfile.mkstemp(prefix="report-", suffix=".xlsx", dir=folder)
     os.close(descriptor)
     workbook.save(name)
