@@ -8,7 +8,6 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any
 
-
 _PLAIN = (str, int, float, bool, type(None))
 
 

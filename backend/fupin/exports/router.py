@@ -45,14 +45,11 @@ FILE_CONTENT: dict[str, Any] = {
 }
 
 
-@router.get(
-    "/households/export",
-    operation_id="households-export",
-    tags=["households"],
-    response_class=StreamingResponse,
-    responses={
+def export_responses(description: str) -> dict[int | str, dict[str, Any]]:
+    """The documented answers of a list's direct export (`GET /<list>/export`)."""
+    return {
         200: {
-            "description": "The file, streamed (one row per active member; NDJSON: one household per line)",
+            "description": description,
             "content": FILE_CONTENT,
             "headers": {
                 **FILE_HEADERS,
@@ -60,7 +57,30 @@ FILE_CONTENT: dict[str, Any] = {
             },
         },
         **problems(403, 404, 413),
-    },
+    }
+
+
+def streamed(export: service.DirectExport) -> StreamingResponse:
+    """A direct export as the response: the file streamed from its snapshot, with its feed position and size."""
+    return StreamingResponse(
+        export.body,
+        media_type=export.media_type,
+        headers={
+            "Content-Disposition": export.disposition,
+            POSITION_HEADER: export.position,
+            "X-Fupin-Export-Rows": str(export.rows),
+            "X-Fupin-Export-Id": export.id,
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+@router.get(
+    "/households/export",
+    operation_id="households-export",
+    tags=["households"],
+    response_class=StreamingResponse,
+    responses=export_responses("The file, streamed (one row per active member; NDJSON: one household per line)"),
     openapi_extra=EXPORT_QUERY_DOCS,
 )
 async def export_households(
@@ -77,17 +97,7 @@ async def export_households(
     export = await service.direct(
         session, snapshots, principal, query=params, limit=request.app.state.settings.export_direct_limit
     )
-    return StreamingResponse(
-        export.body,
-        media_type=export.media_type,
-        headers={
-            "Content-Disposition": export.disposition,
-            POSITION_HEADER: export.position,
-            "X-Fupin-Export-Rows": str(export.rows),
-            "X-Fupin-Export-Id": export.id,
-            "Cache-Control": "no-store",
-        },
-    )
+    return streamed(export)
 
 
 @router.post(

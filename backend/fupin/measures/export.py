@@ -9,7 +9,6 @@ import contextlib
 import tempfile
 import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -25,7 +24,7 @@ from fupin.authz.scope import AreaScope
 from fupin.core.code_tables import TABLES
 from fupin.core.errors import ProblemError
 from fupin.core.readpath import RequestSnapshots, Snapshot, query_family
-from fupin.exports.service import BATCH_ROWS, CHINA, POSITION_QUERY, record_export, write_xlsx
+from fupin.exports.service import BATCH_ROWS, CHINA, POSITION_QUERY, DirectExport, record_export, write_xlsx
 from fupin.exports.writers import CsvWriter, XlsxWriter, media_type
 from fupin.households.models import Household
 from fupin.measures import listing
@@ -71,16 +70,6 @@ def _cells_statement(present: tuple[str, ...]) -> Any:
 CELLS_QUERY = query_family("measures-export-cells", _cells_statement, listing.area)
 
 
-@dataclass(frozen=True, slots=True)
-class MeasureExport:
-    id: str
-    rows: int
-    position: str
-    media_type: str
-    disposition: str
-    body: AsyncIterator[bytes]
-
-
 def disposition(format: str) -> str:
     from datetime import datetime
 
@@ -90,7 +79,7 @@ def disposition(format: str) -> str:
 
 async def direct(
     session: AsyncSession, snapshots: RequestSnapshots, principal: Principal, *, query: MeasureExportQuery, limit: int
-) -> MeasureExport:
+) -> DirectExport:
     scope = principal.scope.narrowed_to(query.region)
     bound = listing.bind(query)
     snap = await snapshots.open()
@@ -121,7 +110,7 @@ async def direct(
             "via": "direct",
         },
     )
-    return MeasureExport(
+    return DirectExport(
         export_id,
         rows,
         position,

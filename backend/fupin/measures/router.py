@@ -15,7 +15,7 @@ from fupin.core.db import DbSession
 from fupin.core.openapi import UPDATE, WRITE, problems
 from fupin.core.params import query_model
 from fupin.core.readpath import ReadDb, ReadSnapshots
-from fupin.exports.router import FILE_CONTENT, FILE_HEADERS, POSITION_HEADER
+from fupin.exports.router import export_responses, streamed
 from fupin.households import repository as households
 from fupin.measures import export as measure_export
 from fupin.measures import listing, service
@@ -75,17 +75,7 @@ async def list_measures(
     "/measures/export",
     operation_id="measures-export",
     response_class=StreamingResponse,
-    responses={
-        200: {
-            "description": "The file, streamed (one row per measure; NDJSON: one MeasureOut per line)",
-            "content": FILE_CONTENT,
-            "headers": {
-                **FILE_HEADERS,
-                "X-Fupin-Export-Rows": {"description": "Rows in the file", "schema": {"type": "integer"}},
-            },
-        },
-        **problems(403, 404, 413),
-    },
+    responses=export_responses("The file, streamed (one row per measure; NDJSON: one MeasureOut per line)"),
     openapi_extra=EXPORT_QUERY_DOCS,
 )
 async def export_measures(
@@ -101,17 +91,7 @@ async def export_measures(
     export = await measure_export.direct(
         session, snapshots, principal, query=params, limit=request.app.state.settings.export_direct_limit
     )
-    return StreamingResponse(
-        export.body,
-        media_type=export.media_type,
-        headers={
-            "Content-Disposition": export.disposition,
-            POSITION_HEADER: export.position,
-            "X-Fupin-Export-Rows": str(export.rows),
-            "X-Fupin-Export-Id": export.id,
-            "Cache-Control": "no-store",
-        },
-    )
+    return streamed(export)
 
 
 @router.post(

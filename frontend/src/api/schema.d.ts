@@ -10886,7 +10886,7 @@ export interface operations {
                     /**
                      * Chunk Households
                      * @description Households per committed chunk
-                     * @default 200
+                     * @default 1000
                      */
                     chunk_households?: number;
                 };
