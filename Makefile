@@ -25,7 +25,7 @@ migrate: $(VENV_STAMP)
 	$(BIN)/fupin migrate
 
 seed: migrate
-	FUPIN_DEMO=1 $(BIN)/fupin seed --households $(DEMO_HOUSEHOLDS) --if-empty
+	FUPIN_DEMO=1 $(BIN)/fupin seed --households $(DEMO_HOUSEHOLDS) --if-empty --demo-jobs
 
 # One command: install, migrate, seed the demo city if empty, build the SPA, serve everything.
 run: seed frontend-build

@@ -66,6 +66,11 @@ def cmd_seed(args: argparse.Namespace) -> int:
             seed_cadres(conn, date.today())
             seed_measures(conn)
     engine.dispose()
+    if args.demo_users and args.demo_jobs:
+        from fupin.seed.jobs import seed_demo_jobs
+
+        queued = asyncio.run(seed_demo_jobs(get_settings()))
+        print(f"demo jobs queued: {queued}")
     print(f"regions added: {regions}; demo users added: {len(users)}; pending adjustment changes added: {pending}")
     if report:
         print(
@@ -395,6 +400,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--if-empty", action="store_true", help="generate households only into an empty register")
     p.add_argument("--no-demo-users", dest="demo_users", action="store_false")
     p.add_argument("--lean", action="store_true", help="skip incomes and assessments (faster, for benchmarks)")
+    p.add_argument(
+        "--demo-jobs",
+        action="store_true",
+        help="queue a demo import (GB18030 CSV, one bad row) and export for the job worker (make run)",
+    )
     p.add_argument(
         "--no-adjustments",
         dest="adjustments",
