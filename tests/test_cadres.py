@@ -351,9 +351,18 @@ def test_bad_visits_change_nothing(api: Api, signed_in: None, db_state: Any) -> 
     assert db_state() == before
 
 
+def test_an_office_records_visits_only_of_a_cadre_holding_the_household(api: Api) -> None:
+    cadre = new_cadre(api)
+    household = households(api, 1)[0]
+    body = {"cadre_id": cadre["id"], "household_id": household["id"], "visited_on": days_ago(1), "content": "走访"}
+    assert_problem(api.post("township", "/api/v1/visits", json=body), 409, "visits.cadre_not_assigned", "/cadre_id")
+    assert api.get("township", "/api/v1/visits", params={"cadre_id": cadre["id"]}).json()["items"] == []
+
+
 def test_visit_pages(api: Api) -> None:
     cadre = new_cadre(api)
     household = households(api, 1)[0]
+    assign(api, cadre["id"], household_id=household["id"])
     ids = [visit(api, cadre["id"], household["id"], visited_on=days_ago(n))["id"] for n in (3, 2, 1)]
     seen: list[str] = []
     cursor = None
@@ -453,8 +462,31 @@ def test_user_cadre_link(api: Api) -> None:
     r = api.patch("admin", f"/api/v1/users/{users[username]['id']}", json={"cadre_id": other["id"]})
     assert r.status_code == 200, r.text
     assert r.json()["cadre_id"] == other["id"]
-    unlinked = api.patch("admin", f"/api/v1/users/{users[username]['id']}", json={"cadre_id": None})
-    assert unlinked.json()["cadre_id"] is None
+    # a cadre login names its cadre: unlinking it, a cadre login without one, a cadre key are refused
+    assert_problem(
+        api.patch("admin", f"/api/v1/users/{users[username]['id']}", json={"cadre_id": None}),
+        422,
+        "user.cadre_required",
+        "/cadre_id",
+    )
+    unlinked = {"username": "cadre_none", "password": "fupin-demo", "display_name": "x", "roles": ["cadre"]}
+    assert_problem(
+        api.post("admin", "/api/v1/users", json={**unlinked, "region_code": "220382102000"}),
+        422,
+        "user.cadre_required",
+        "/cadre_id",
+    )
+    key = {"name": "干部密钥", "roles": ["cadre"], "region_code": "220382102000"}
+    assert_problem(api.post("admin", "/api/v1/api-keys", json=key), 422, "api_key.cadre_role", "/roles")
+    # the login must see its own cadre: a cadre serving the township cannot be linked to a village's login
+    township_cadre = new_cadre(api)
+    village_login = {**unlinked, "username": "cadre_village", "region_code": factories.DEMO_VILLAGE}
+    assert_problem(
+        api.post("admin", "/api/v1/users", json={**village_login, "cadre_id": township_cadre["id"]}),
+        422,
+        "user.cadre_outside_region",
+        "/cadre_id",
+    )
     bad = api.post(
         "admin",
         "/api/v1/users",

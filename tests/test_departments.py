@@ -117,6 +117,21 @@ def test_health_details_follow_the_field(api: Api) -> None:
     assert education["pii_masked"] is False and "*" not in education["members"][0]["id_number"]
     assert {m["health"] for m in education["members"]} == {None}  # personal data, but not the health details
     assert {m["disability_grade"] for m in education["members"]} == {None}
+    # nor in the household's trail: a member's health change is withheld there too
+    head = api.get("township", f"{HH}/{hid}").json()["members"][0]
+    r = api.patch(
+        "township",
+        f"{HH}/{hid}/members/{head['id']}",
+        json={"health": "chronic"},
+        headers={"If-Match": f'"{head["version"]}"'},
+    )
+    assert r.status_code == 200, r.text
+    trail = api.client.get(f"{HH}/{hid}/audit-events", headers=key(api, "education", pii=True)).json()["items"]
+    text = str([e["changes"] for e in trail])
+    assert "serious" not in text and "chronic" not in text
+    assert "*" not in str(trail[0]["changes"].get("phone", ""))  # other personal data: shown, it has pii
+    health_trail = api.client.get(f"{HH}/{hid}/audit-events", headers=key(api, "health", pii=True)).json()["items"]
+    assert "serious" in str([e["changes"] for e in health_trail])
 
 
 def test_the_mapping_is_data_an_administrator_edits(api: Api, db_state: Any, measures_state: Any) -> None:
@@ -168,3 +183,12 @@ def test_a_department_is_a_code_of_the_department_table(api: Api, db_state: Any)
     del user["name"]
     refused(api.post("admin", "/api/v1/users", json=user), 422, "code.unknown", "/department")
     assert db_state() == before
+
+
+def test_a_department_login_or_key_must_name_its_department(api: Api) -> None:
+    body = {"username": "dept_none", "password": "fupin-demo", "display_name": "无部门", "roles": ["department"]}
+    body["region_code"] = "220382000000"
+    assert_problem(api.post("admin", "/api/v1/users", json=body), 422, "user.department_required", "/department")
+    key = {"name": "无部门密钥", "roles": ["department"], "region_code": "220382000000"}
+    assert_problem(api.post("admin", "/api/v1/api-keys", json=key), 422, "user.department_required", "/department")
+    assert "dept_none" not in {u["username"] for u in api.get("admin", "/api/v1/users").json()["items"]}

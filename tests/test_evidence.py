@@ -82,6 +82,10 @@ def test_hostile_filename_is_cleaned(api: Api, a_visit: dict[str, Any]) -> None:
     r = upload(api, "township", owner_id=a_visit["id"], filename="../../etc/\u202epasswd.jpg")
     assert r.status_code == 201, r.text
     assert r.json()["filename"] == "passwd.jpg"
+    # the extension is the sniffed type's: a JPEG named page.html downloads as page.jpg, never as HTML
+    html = upload(api, "township", owner_id=a_visit["id"], filename="page.html")
+    assert html.status_code == 201 and html.json()["filename"] == "page.jpg"
+    assert 'filename="page.jpg"' in api.get("township", html.json()["download_url"]).headers["content-disposition"]
     got = api.get("township", r.json()["download_url"])
     assert got.headers["content-disposition"].startswith("attachment")
 

@@ -269,6 +269,7 @@ class Entry:
     action: str
     changes: dict[str, Any]
     summary: str | None = None
+    moved_from: str | None = None  # the target's region before the write (a move writes a tombstone there)
 
 
 async def record_many(session: AsyncSession, entries: Sequence[Entry], *, actor: Actor) -> list[int]:
@@ -291,6 +292,7 @@ async def record_many(session: AsyncSession, entries: Sequence[Entry], *, actor:
             external_id=e.target.external_id,
             source_system=e.target.source_system,
             tombstone=e.target.tombstone,
+            moved_from=e.moved_from,
         )
         for e in entries
     ]

@@ -15,7 +15,7 @@ from fupin.audit.positions import decode_position, encode_position
 from fupin.audit.schemas import MAX_SEQ, AuditEventOut, AuditPage, AuditQuery
 from fupin.authz.principal import Principal
 from fupin.core.errors import FieldError, ProblemError
-from fupin.core.pii import mask_changes
+from fupin.core.pii import mask_changes, trail_changes
 from fupin.core.readpath import ReadPath
 from fupin.core.schemas import record_view
 
@@ -35,12 +35,15 @@ async def events_json(read: ReadPath, principal: Principal, query: AuditQuery) -
 
 
 async def subject_page(
-    session: AsyncSession, principal: Principal, *, subject_id: str, after: int, limit: int
+    session: AsyncSession, principal: Principal, *, subject_id: str, after: int, limit: int, health: bool
 ) -> AuditPage:
-    """The trail of one subject (a household and everything attached to it)."""
+    """The trail of one subject (a household and everything attached to it); `health`: whether the caller sees
+    health details (`departments.field.sees_health`)."""
     events = await repo.subject_events(session, subject_id=subject_id, after=after, limit=limit)
     items = [
-        AuditEventOut.model_validate(record_view(ev, changes=ev.changes if principal.pii else mask_changes(ev.changes)))
+        AuditEventOut.model_validate(
+            record_view(ev, changes=trail_changes(ev.changes, pii=principal.pii, health=health))
+        )
         for ev in events[:limit]
     ]
     return AuditPage(items=items, next_after=events[limit - 1].seq if len(events) > limit else None)

@@ -68,10 +68,30 @@ def sees_every_webhook(principal: Principal) -> bool:
     return Role.ADMIN.value in principal.roles
 
 
+def check_role_links(
+    roles: list[str], *, department: str | None, cadre_id: object | None, api_key: bool = False
+) -> None:
+    """What a role needs beside itself: a line department's login or key names its department (its field of
+    measures); a cadre's login names its cadre (the visits it may log) and a cadre is a person, never a key."""
+    if Role.DEPARTMENT.value in roles and not department:
+        raise field_error("/department", "user.department_required", "行业部门账号须指定所属部门 (department code)")
+    if Role.CADRE.value in roles:
+        if api_key:
+            raise field_error("/roles", "api_key.cadre_role", "帮扶干部角色只能授予本人账号, 不能授予 API 密钥")
+        if cadre_id is None:
+            raise field_error("/cadre_id", "user.cadre_required", "帮扶干部账号须关联本人的干部档案 (cadre_id)")
+
+
+def is_cadre_login(principal: Principal) -> bool:
+    """A login acting as one cadre: linked to it, or holding the cadre role (then unlinked means no cadre at all,
+    never every cadre)."""
+    return principal.cadre_id is not None or Role.CADRE.value in principal.roles
+
+
 def require_own_cadre(principal: Principal, cadre_public_id: str, *, pointer: str = "/cadre_id") -> None:
     """A cadre-linked login (帮扶干部) records visits and residency days only as its own cadre (403
     `visits.not_own_cadre`); an office of the area records them for any cadre it sees."""
-    if principal.cadre_id is not None and principal.cadre_id != cadre_public_id:
+    if is_cadre_login(principal) and principal.cadre_id != cadre_public_id:
         raise ProblemError(
             403,
             "visits.not_own_cadre",
@@ -83,7 +103,7 @@ def require_own_cadre(principal: Principal, cadre_public_id: str, *, pointer: st
 def require_assigned(principal: Principal, *, assigned: bool) -> None:
     """A cadre-linked login logs visits only to the households assigned to it (paired with it, or in the village it
     serves as first secretary or work-team member): others are a 403 `visits.not_assigned`."""
-    if principal.cadre_id is not None and not assigned:
+    if is_cadre_login(principal) and not assigned:
         raise ProblemError(
             403,
             "visits.not_assigned",

@@ -60,9 +60,16 @@ def within(code: str | None, root: str | None) -> bool:
 
 
 class AreaScoped:
-    """Mixin of tables whose rows belong to an area; `__area_column__` names their 12-digit region column."""
+    """Mixin of tables whose rows belong to an area; `__area_column__` names their 12-digit region column.
+
+    Rows that belong to a household and keep its village as their area name the column that links them,
+    `__follows_household__ = ("household_id", "id")` (the household's row id) or `("subject_id", "public_id")`,
+    and the entity their change-feed entries name (`__feed_entity__`): when the household moves to another
+    village they move with it (`households.moves`), so they are never left behind in the old area."""
 
     __area_column__: ClassVar[str]
+    __follows_household__: ClassVar[tuple[str, str] | None] = None
+    __feed_entity__: ClassVar[str | None] = None
 
 
 _ISSUER = object()

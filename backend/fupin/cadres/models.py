@@ -45,6 +45,8 @@ class Assignment(AreaScoped, IdMixin, Base):
 
     __tablename__ = "cadre_assignments"
     __area_column__ = "village_code"
+    __follows_household__ = ("household_id", "id")
+    __feed_entity__ = "assignment"
     __table_args__ = (
         Index("ix_cadre_assignments_household_ends", "household_id", "ends_on"),
         Index("ix_cadre_assignments_village_kind", "village_code", "kind"),
@@ -69,6 +71,8 @@ class Visit(AreaScoped, IdMixin, Base):
 
     __tablename__ = "visits"
     __area_column__ = "village_code"
+    __follows_household__ = ("household_id", "id")
+    __feed_entity__ = "visit"
     __table_args__ = (
         Index("ix_visits_household_visited", "household_id", "visited_on"),
         Index("ix_visits_village_visited", "village_code", "visited_on"),

@@ -110,7 +110,7 @@ class CadrePage(OutModel):
 class CadresQuery(BaseModel):
     region: RegionCode | None = None
     kind: CadreKind | None = None
-    work_unit: Annotated[str, Field(max_length=100)] | None = None
+    work_unit: Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[^\x00-\x1f\x7f]+$")] | None = None
     active: bool | None = None
     limit: Annotated[int, Field(ge=1, le=200)] = 50
     cursor: Annotated[str, Field(max_length=500)] | None = None

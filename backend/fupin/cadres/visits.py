@@ -59,11 +59,17 @@ async def create_visit(session: AsyncSession, principal: Principal, data: VisitI
     cadre = await repo.get_cadre(session, principal.scope, data.cadre_id, pointer="/cadre_id")
     require_own_cadre(principal, str(cadre.public_id))
     household = await repo.get_household(session, principal.scope, data.household_id, pointer="/household_id")
-    if principal.cadre_id is not None:
-        assigned = await repo.cadre_holds(
-            session, principal.scope, cadre=cadre, household=household, on=data.visited_on
+    assigned = cadre.active and await repo.cadre_holds(
+        session, principal.scope, cadre=cadre, household=household, on=data.visited_on
+    )
+    require_assigned(principal, assigned=assigned)
+    if not assigned:  # an office records the visits of the cadres who hold the household, not anyone's
+        raise field_error(
+            "/cadre_id",
+            "visits.cadre_not_assigned",
+            "该干部在走访当日不在岗或未负责该户 (the cadre did not hold the household on that day)",
+            status=409,
         )
-        require_assigned(principal, assigned=assigned)
     if household.status in OUT_OF_THE_REGISTER:
         raise field_error("/household_id", "household.removed", "已注销的贫困户不能登记走访", status=409)
     visit = Visit(

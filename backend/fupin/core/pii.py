@@ -121,15 +121,23 @@ def sql_masked(name: str, column: Any) -> ColumnElement[str]:
     return sensitive.sql_mask(column)
 
 
-def mask_changes(changes: Any, key: str | None = None) -> Any:
-    """An audit event's changes (field → [before, after], nested for members) with sensitive values masked."""
+def mask_changes(changes: Any, key: str | None = None, *, health_only: bool = False) -> Any:
+    """An audit event's changes (field → [before, after], nested for members) with sensitive values masked;
+    `health_only`: only the health details (a caller with the pii permission whose field is not 健康)."""
     if isinstance(changes, dict):
-        return {k: mask_changes(v, k) for k, v in changes.items()}
+        return {k: mask_changes(v, k, health_only=health_only) for k, v in changes.items()}
     if isinstance(changes, list):
-        return [mask_changes(v, key) for v in changes]
-    if key in REGISTRY:
+        return [mask_changes(v, key, health_only=health_only) for v in changes]
+    if key in REGISTRY and (REGISTRY[key].health or not health_only):
         return REGISTRY[key].in_trail(changes)
     return changes
+
+
+def trail_changes(changes: Any, *, pii: bool, health: bool) -> Any:
+    """The changes of an event as a caller sees them in a trail."""
+    if not pii:
+        return mask_changes(changes)
+    return changes if health else mask_changes(changes, health_only=True)
 
 
 class PersonalData:

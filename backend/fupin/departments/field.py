@@ -6,6 +6,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fupin.authz.principal import Principal
+from fupin.authz.roles import Role
 from fupin.core.code_tables import label
 from fupin.core.errors import FieldError, ProblemError
 from fupin.departments.models import Department
@@ -45,6 +46,8 @@ async def check_field(
     """A department principal may write only measures of its field (403 `measures.department_field`), recorded as
     its own department's."""
     if principal.department is None:
+        if Role.DEPARTMENT.value in principal.roles:  # a department login that names no department owns nothing
+            raise _refused(pointer, "该行业部门账号未指定部门, 不能登记措施 (the login names no department)")
         return
     record = await get_department(session, principal.department)
     if not owns(record, measure_type, member):

@@ -18,6 +18,8 @@ class Evidence(AreaScoped, IdMixin, Base):
 
     __tablename__ = "evidence"
     __area_column__ = "region_code"
+    __follows_household__ = ("subject_id", "public_id")
+    __feed_entity__ = "evidence"
     __table_args__ = (Index("ix_evidence_owner", "owner_type", "owner_id"),)
 
     public_id: Mapped[uuid.UUID] = mapped_column(Uuid, unique=True, default=uuid.uuid4, nullable=False)

@@ -35,11 +35,13 @@ def download_url(public_id: uuid.UUID | str) -> str:
 
 
 def clean_filename(name: str, extension: str) -> str:
-    """The base name of an uploaded file without control or format characters, at most 200 characters; an empty
-    one becomes `evidence.<ext>`."""
+    """The base name of an uploaded file without control or format characters, at most 200 characters, with the
+    extension of its sniffed type; an empty one becomes `evidence.<ext>`."""
     base = name.replace("\\", "/").rsplit("/", 1)[-1]
     base = "".join(ch for ch in base if unicodedata.category(ch)[0] != "C").strip().strip(".")
-    return (base or f"evidence.{extension}")[-200:]
+    stem = base.rsplit(".", 1)[0] if "." in base else base
+    # the extension is the sniffed type's, never the uploader's: a PDF named x.html is saved as x.pdf
+    return f"{(stem or 'evidence')[:190]}.{extension}"
 
 
 def parse_form(fields: dict[str, str]) -> EvidenceForm:

@@ -17,6 +17,7 @@ from fupin.core.db import DbSession
 from fupin.core.openapi import UPDATE, WRITE, problems
 from fupin.core.params import query_model
 from fupin.core.readpath import ReadDb
+from fupin.departments.field import sees_health
 from fupin.households import presenters, service, workflow
 from fupin.households import repository as repo
 from fupin.households.listing import HouseholdFilters, page_json
@@ -201,5 +202,10 @@ async def household_audit_events(
     household = await repo.get_household(session, principal.scope, household_id)
     await presenters.record_personal_data_read(session, principal, household, what="audit_trail")
     return await trail.subject_page(
-        session, principal, subject_id=str(household.public_id), after=params.after, limit=params.limit
+        session,
+        principal,
+        subject_id=str(household.public_id),
+        after=params.after,
+        limit=params.limit,
+        health=await sees_health(session, principal),
     )

@@ -21,8 +21,8 @@ from fupin.core import bulk
 from fupin.core.concurrency import check_version
 from fupin.core.errors import FieldError, ProblemError, constraint_problem, field_error
 from fupin.core.models import utcnow
+from fupin.households import moves, stats
 from fupin.households import repository as repo
-from fupin.households import stats
 from fupin.households.member_schemas import MemberFields
 from fupin.households.models import Household, Member, StatusChange
 from fupin.households.presenters import HOUSEHOLD_AUDITED, household_target
@@ -383,6 +383,7 @@ async def change_household(
     applies them now. `hold_locked=False`: the adjustments.apply job, applying inside an open window."""
     household = await repo.get_household(session, principal.scope, household_id, for_update=True)
     stats_before = stats.snapshot(household)
+    old_village = household.village_code
     check_version(expected_version, household.version)
     override = data.override_reason
     gate.check_override(override, may_override=may_override)
@@ -428,6 +429,8 @@ async def change_household(
             if key == "first_identified_on":
                 household.identified_year = value.year
         check_consistency(household)
+    if household.village_code != old_village:
+        await moves.carry_records(session, principal, household, old_village=old_village)
     await stats.move(session, stats_before, household)
     pending = None
     if locked:

@@ -17,6 +17,8 @@ class Measure(AreaScoped, IdMixin, PublicIdMixin, TimestampMixin, Base):
 
     __tablename__ = "measures"
     __area_column__ = "village_code"
+    __follows_household__ = ("household_id", "id")
+    __feed_entity__ = "measure"
     household_id: Mapped[int] = mapped_column(ForeignKey("households.id", ondelete="CASCADE"), nullable=False)
     member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
     village_code: Mapped[str] = mapped_column(ForeignKey("regions.code"), nullable=False)

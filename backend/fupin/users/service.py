@@ -10,10 +10,10 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fupin.audit import chain as audit
-from fupin.authz.policy import check_grant
+from fupin.authz.policy import check_grant, check_role_links
 from fupin.authz.principal import Principal
 from fupin.authz.roles import ROLE_LABELS, Permission, Role, key_permissions, permissions_for
-from fupin.authz.scope import unscoped
+from fupin.authz.scope import unscoped, within
 from fupin.cadres.models import Cadre
 from fupin.config import get_settings
 from fupin.core.context import Actor
@@ -188,18 +188,30 @@ async def cadre_public_ids(session: AsyncSession, users: list[User]) -> dict[int
     return {pk: public_id for pk, public_id in rows.all()}
 
 
-async def _linked_cadre(session: AsyncSession, principal: Principal, cadre_id: uuid.UUID) -> int:
-    """A cadre of the caller's area, for a login to be linked to (else 422 at /cadre_id)."""
-    stmt = principal.scope.select(Cadre.id, area_of=Cadre).where(Cadre.public_id == cadre_id)
-    pk = (await session.execute(stmt)).scalar_one_or_none()
-    if pk is None:
+async def _linked_cadre(
+    session: AsyncSession, principal: Principal, cadre_id: uuid.UUID, *, login_region: str | None
+) -> int:
+    """A cadre of the caller's area serving inside the login's own region (the login must see its own cadre), for
+    a login to be linked to (else 422 at /cadre_id)."""
+    stmt = principal.scope.select(Cadre.id, Cadre.region_code, area_of=Cadre).where(Cadre.public_id == cadre_id)
+    found = (await session.execute(stmt)).one_or_none()
+    if found is None:
         raise field_error("/cadre_id", "cadre.unknown", "干部不存在或不在您的管辖范围内")
-    return int(pk)
+    if not within(found.region_code, login_region):
+        raise field_error(
+            "/cadre_id", "user.cadre_outside_region", "干部的服务区划须在该账号的辖区之内 (the login could not see it)"
+        )
+    return int(found.id)
 
 
 async def create_user(session: AsyncSession, principal: Principal, data: UserCreate) -> User:
     await _check_grant(session, principal, roles=data.roles, region_code=data.region_code, pii=data.pii)
-    cadre_pk = await _linked_cadre(session, principal, data.cadre_id) if data.cadre_id is not None else None
+    check_role_links([r.value for r in data.roles], department=data.department, cadre_id=data.cadre_id)
+    cadre_pk = (
+        await _linked_cadre(session, principal, data.cadre_id, login_region=data.region_code)
+        if data.cadre_id is not None
+        else None
+    )
     if (
         await session.execute(
             select(User.id).where(User.username == data.username).execution_options(**unscoped("usernames are global"))
@@ -248,7 +260,12 @@ async def update_user(session: AsyncSession, principal: Principal, *, user_id: u
         if name in sent and sent[name] is None:
             raise field_error(f"/{name}", "required", "不能为空 (may not be null)")
     if "cadre_id" in sent:
-        sent["cadre_id"] = await _linked_cadre(session, principal, sent["cadre_id"]) if sent["cadre_id"] else None
+        check_role_links(list(user.roles), department=user.department, cadre_id=sent["cadre_id"])
+        sent["cadre_id"] = (
+            await _linked_cadre(session, principal, sent["cadre_id"], login_region=user.region_code)
+            if sent["cadre_id"]
+            else None
+        )
     changes = {k: [getattr(user, k), v] for k, v in sent.items() if getattr(user, k) != v}
     for name, value in sent.items():
         setattr(user, name, value)
@@ -274,6 +291,7 @@ async def list_users(session: AsyncSession, principal: Principal) -> list[User]:
 
 async def create_api_key(session: AsyncSession, principal: Principal, data: ApiKeyCreate) -> tuple[ApiKey, str]:
     await _check_grant(session, principal, roles=data.roles, region_code=data.region_code, pii=data.pii)
+    check_role_links([r.value for r in data.roles], department=data.department, cadre_id=None, api_key=True)
     secret = new_api_key()
     key = ApiKey(
         name=data.name,

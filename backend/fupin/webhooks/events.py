@@ -22,10 +22,10 @@ KNOWN_EVENTS: dict[str, tuple[str, ...]] = {
     "measure": ("created", "updated", "status_changed"),
     "department": ("updated",),
     "cadre": ("created", "updated"),
-    "assignment": ("created", "ended"),
-    "visit": ("created",),
+    "assignment": ("created", "ended", "updated"),
+    "visit": ("created", "updated"),
     "residency_day": ("recorded", "updated"),
-    "evidence": ("added",),
+    "evidence": ("added", "updated"),
 }
 PING = "ping"  # sent by webhooks-test; every subscription receives it, whatever its events
 
