@@ -189,7 +189,8 @@ def test_created_as_done_needs_a_done_date(api: Api) -> None:
         ({"status": "cancelled"}, 422, "literal_error", "/status"),
         ({"colour": "red"}, 422, "unknown_field", "/colour"),
         ({"source_system": "edu"}, 422, "measure.external_key", "/external_id"),
-        ({"cadre_id": "x"}, 422, "unknown_field", "/cadre_id"),
+        ({"cadre_id": "x"}, 422, "uuid_parsing", "/cadre_id"),
+        ({"cadre_id": "00000000-0000-0000-0000-000000000000"}, 422, "measure.cadre_unknown", "/cadre_id"),
     ],
 )
 def test_bad_input_changes_nothing(
