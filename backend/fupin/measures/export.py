@@ -1,7 +1,8 @@
 """The measure export (`GET /api/v1/measures/export`): the list's filters, every row, oldest first, read in one
 snapshot whose change-feed position the file carries, audited (`export.created`), streamed as CSV (UTF-8 with a
 BOM, or GB18030), XLSX or NDJSON (one `MeasureOut` per line). The machinery is the household export's
-(`exports.service`, `exports.writers`); measures hold no personal data beyond the head's name."""
+(`exports.service`, `exports.writers`); measures hold no personal data beyond the head's and member's names; a health
+measure's content and member are withheld from a caller that may not see health details (`measures.health`)."""
 
 from __future__ import annotations
 
@@ -58,6 +59,7 @@ CELLS: list[tuple[str, Any, float, bool]] = [
     ("来源系统", Measure.source_system, 12, True),
     ("外部编号", Measure.external_id, 16, True),
     ("版本", Measure.version, 6, False),
+    ("责任干部编号", listing._CADRE.public_id, 38, True),
 ]
 HEADERS = tuple(c[0] for c in CELLS)
 TEXT_COLUMNS = frozenset(i for i, c in enumerate(CELLS) if c[3])

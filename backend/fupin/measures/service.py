@@ -92,15 +92,14 @@ def measure_target(measure: Measure, household: Household) -> audit.Target:
 def measure_out(
     measure: Measure, household: Household, member: Member | None, cadre: Cadre | None, *, health_shown: bool
 ) -> MeasureOut:
-    record = record_view(
-        measure,
-        id=measure.public_id,
-        household_id=household.public_id,
-        member_id=member.public_id if member is not None else None,
-        cadre_id=cadre.public_id if cadre is not None else None,
-        **health.withheld(measure.type, shown=health_shown),
-    )
-    return MeasureOut.model_validate(record)
+    derived: dict[str, Any] = {
+        "id": measure.public_id,
+        "household_id": household.public_id,
+        "member_id": member.public_id if member is not None else None,
+        "cadre_id": cadre.public_id if cadre is not None else None,
+    }
+    derived.update(health.withheld(measure.type, shown=health_shown))
+    return MeasureOut.model_validate(record_view(measure, **derived))
 
 
 @dataclass
