@@ -1066,7 +1066,8 @@ export interface paths {
         };
         /**
          * List Measures
-         * @description Measures of the caller's area, newest first, filtered, in keyset pages (`next_cursor`).
+         * @description Measures of the caller's area, newest first, filtered, in keyset pages (`next_cursor`). A health measure
+         *     (健康) comes without `content` and `member_id` to a caller that may not see health details.
          */
         get: operations["measures-list"];
         put?: never;
@@ -2849,6 +2850,11 @@ export interface components {
              */
             member_id?: string | null;
             /**
+             * Cadre Id
+             * @description 责任干部: a cadre of the caller's area serving the household's village (optional)
+             */
+            cadre_id?: string | null;
+            /**
              * Type
              * @enum {string}
              */
@@ -2909,21 +2915,27 @@ export interface components {
              * Format: uuid
              */
             household_id: string;
-            /** Member Id */
+            /**
+             * Member Id
+             * @description null also for a health measure (健康) when the caller may not see health details
+             */
             member_id: string | null;
             /** Village Code */
             village_code: string;
             /** Type */
             type: string;
-            /** Content */
-            content: string;
+            /**
+             * Content
+             * @description 措施内容; null for a health measure (健康) when the caller may not see health details
+             */
+            content: string | null;
             /** Year */
             year: number;
             /** Department */
             department: string | null;
             /**
              * Cadre Id
-             * @description The responsible cadre (once cadres are recorded)
+             * @description The responsible cadre (责任干部)
              */
             cadre_id?: string | null;
             /**
@@ -3000,6 +3012,8 @@ export interface components {
         MeasureUpdate: {
             /** Member Id */
             member_id?: string | null;
+            /** Cadre Id */
+            cadre_id?: string | null;
             /** Type */
             type?: ("industry" | "employment" | "education" | "health" | "housing" | "water" | "relocation" | "ecological" | "safety_net" | "microcredit" | "insurance" | "pv" | "asset_income" | "other") | null;
             /** Content */
@@ -3027,6 +3041,11 @@ export interface components {
              * @description A member of the household the measure is for (optional)
              */
             member_id?: string | null;
+            /**
+             * Cadre Id
+             * @description 责任干部: a cadre of the caller's area serving the household's village (optional)
+             */
+            cadre_id?: string | null;
             /**
              * Type
              * @enum {string}
@@ -4291,6 +4310,12 @@ export interface components {
              * @default null
              */
             member_id: string | null;
+            /**
+             * Cadre Id
+             * @description 责任干部: a cadre of the caller's area serving the household's village (optional)
+             * @default null
+             */
+            cadre_id: string | null;
             /**
              * Type
              * @enum {string}
@@ -11183,6 +11208,8 @@ export interface operations {
                 /** @description Planned on or before this day */
                 planned_to?: string | null;
                 household_id?: string | null;
+                /** @description The responsible cadre's id */
+                cadre?: string | null;
                 limit?: number;
                 cursor?: string | null;
                 include_total?: boolean;
@@ -11408,6 +11435,8 @@ export interface operations {
                 /** @description Planned on or before this day */
                 planned_to?: string | null;
                 household_id?: string | null;
+                /** @description The responsible cadre's id */
+                cadre?: string | null;
                 /** @description csv (default), xlsx or ndjson */
                 format?: "csv" | "xlsx" | "ndjson";
                 /** @description CSV only: utf-8 (BOM) or gb18030 */

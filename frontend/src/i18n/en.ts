@@ -301,6 +301,7 @@ const en: MessageSchema = {
   },
   notFound: { title: 'Page not found', body: 'This page does not exist.', home: 'Home' },
   measures: {
+    evidence: 'Evidence files', withheld: 'Health details, not shown to you',
     list: 'Assistance measures', tab: 'Measures', departmentHome: 'Department field', add: 'Add measure', edit: 'Edit', saved: 'Measure saved',
     type: 'Type', member: 'For', wholeHousehold: 'Whole household', content: 'Content', year: 'Year', department: 'Department',
     amount: 'Amount', plannedOn: 'Planned by', doneOn: 'Done on', status: 'Status', household: 'Household', village: 'Village code',
