@@ -48,7 +48,9 @@ async def resolve_measure(
             session, principal, measure_type=measure.type, member=member, department=None, pointer="/owner_id"
         )
         if household.status == "removed":
-            raise field_error("/owner_id", "measure.household_removed", "已注销的贫困户的措施不能再添加佐证", status=409)
+            raise field_error(
+                "/owner_id", "measure.household_removed", "已注销的贫困户的措施不能再添加佐证", status=409
+            )
         if measure.status == "cancelled":
             raise field_error("/owner_id", "measure.cancelled", "已取消的措施不能再添加佐证", status=409)
     return EvidenceOwner(

@@ -18,8 +18,8 @@ from fupin.core.params import query_model
 from fupin.core.readpath import ReadDb, ReadSnapshots
 from fupin.exports.router import FILE_CONTENT, FILE_HEADERS, POSITION_HEADER
 from fupin.households import repository as households
-from fupin.measures import export as measure_export
 from fupin.measures import evidence as _evidence  # noqa: F401  (measures own evidence files)
+from fupin.measures import export as measure_export
 from fupin.measures import health, listing, service
 from fupin.measures.schemas import (
     ExternalId,
