@@ -291,9 +291,9 @@ def test_other_area_is_404(api: Api, measures_state: Any) -> None:
 
 
 def test_demo_seed_has_measures_of_every_type(api: Api, database_url: str) -> None:
-    from fupin.core.code_tables import codes_of
     from datetime import date
 
+    from fupin.core.code_tables import codes_of
     from fupin.seed.cadres import seed_cadres
     from fupin.seed.measures import seed_measures
 
