@@ -1,4 +1,4 @@
-"""Imports as jobs (kind `import.households`): the request checks the file (type by content, hostile files,
+"""Imports as jobs (kind `import.households`, and `import.measures` of imports/measures.py): the request checks the file (type by content, hostile files,
 encoding, header) and queues the job; the job reads the file in chunks of households, each chunk committed with its
 marker (the data rows consumed and the counters), every household in its own savepoint.
 
