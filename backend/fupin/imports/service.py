@@ -1,5 +1,6 @@
-"""Imports as jobs (kind `import.households`, and `import.measures` of imports/measures.py): the request checks the file (type by content, hostile files,
-encoding, header) and queues the job; the job reads the file in chunks of households, each chunk committed with its
+"""Imports as jobs (kind `import.households`; other entities register theirs, `import.measures` in
+imports/measures.py): the request checks the file (type by content, hostile files, encoding, header) and queues
+the job; the job reads the file in chunks of households, each chunk committed with its
 marker (the data rows consumed and the counters), every household in its own savepoint.
 
 - per record (default): a household that fails is rolled back alone and reported; the others are written;

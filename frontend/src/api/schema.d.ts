@@ -1001,7 +1001,9 @@ export interface paths {
         put?: never;
         /**
          * Create Import
-         * @description Import households (with members; JSON records also incomes and assessments) from a file, as a job:
+         * @description Import households (with members; JSON records also incomes and assessments) from a file, or with
+         *     `entity=measures` a department's measures (CSV or XLSX in the layout of its template, each row upserted by
+         *     外部系统 + 外部编号 as a batch item is; needs measures:write), as a job:
          *     202 with `Location: /api/v1/jobs/{id}`; its report counts created / updated / unchanged / failed and lists
          *     each row's errors. The file is checked first: its type by content (415 `import.unsupported_type`), hostile
          *     files (zip bombs, XML entities: 413/422), its encoding (422 `import.unknown_encoding`), its header (422
@@ -1025,7 +1027,9 @@ export interface paths {
         /**
          * Import Template
          * @description The empty 建档立卡 template: the header row (required columns marked), text format for ID and account
-         *     columns, and a 说明 sheet with the rules (blank = no change, `#清空` erases, masked values are ignored).
+         *     columns, and a 说明 sheet with the rules (blank = no change, `#清空` erases, masked values are ignored). With
+         *     `entity=measures` the department template of measures (户编号/系统编号, 外部系统, 外部编号, 措施类型, 措施内容,
+         *     年度, 责任部门, 金额, 计划日期, 完成日期, 状态, 成员编号, 责任干部编号), its 说明 listing the caller's own field.
          */
         get: operations["imports-template"];
         put?: never;
@@ -10839,7 +10843,7 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description An import option (with a JSON or NDJSON body; a multipart upload sends them as fields) */
-                entity?: "households";
+                entity?: "households" | "measures";
                 /** @description An import option (with a JSON or NDJSON body; a multipart upload sends them as fields) */
                 strategy?: "create" | "update" | "create_and_update";
                 /** @description An import option (with a JSON or NDJSON body; a multipart upload sends them as fields) */
@@ -10870,10 +10874,11 @@ export interface operations {
                     file: string;
                     /**
                      * Entity
+                     * @description households (建档立卡 layout) or measures (the department template)
                      * @default households
-                     * @constant
+                     * @enum {string}
                      */
-                    entity?: "households";
+                    entity?: "households" | "measures";
                     /**
                      * Strategy
                      * @default create_and_update
@@ -11024,7 +11029,10 @@ export interface operations {
     };
     "imports-template": {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description The template of which import */
+                entity?: "households" | "measures";
+            };
             header?: never;
             path?: never;
             cookie?: never;
