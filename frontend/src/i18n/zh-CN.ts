@@ -316,6 +316,7 @@ const zhCN = {
     exportFormats: { xlsx: 'Excel (XLSX)', csv: 'CSV (UTF-8)', gb18030: 'CSV (GB18030, 旧版 Excel)', ndjson: 'NDJSON' },
   },
   cadres: {
+    householdTab: '帮扶干部与走访', pairings: '结对帮扶与驻村干部', pair: '结对帮扶干部',
     menu: '帮扶干部', title: '帮扶干部', detail: '干部详情', new: '新增干部', mine: '我的帮扶', empty: '暂无干部',
     notFound: '干部不存在或不在您的管辖范围内',
     name: '姓名', idNumber: '身份证号', phone: '联系电话', workUnit: '帮扶单位', post: '职务', kind: '类别',
