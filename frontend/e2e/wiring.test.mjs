@@ -89,9 +89,9 @@ describe('Measure evidence and the household cadres tab in Chromium', { concurre
 
   step('a township attaches a photo to a measure on the household page and sees its thumbnail', async () => {
     await login('township')
-    const planned = await api('GET', '/api/v1/measures?region=220382102201&status=planned&type=industry&limit=1')
-    assert.ok(planned.items.length, 'the demo seed has a planned industry measure in the demo village')
-    state.measure = planned.items[0]
+    const planned = await api('GET', '/api/v1/measures?region=220382102000&status=planned&limit=50')
+    state.measure = planned.items.find((m) => m.type !== 'health')
+    assert.ok(state.measure, 'the demo seed has planned measures in the demo township')
     await page.goto(`${server.base}/households/${state.measure.household_id}?tab=measures`)
     const row = measureRow(state.measure.content)
     await row.waitFor()
