@@ -189,7 +189,8 @@ def test_created_as_done_needs_a_done_date(api: Api) -> None:
         ({"status": "cancelled"}, 422, "literal_error", "/status"),
         ({"colour": "red"}, 422, "unknown_field", "/colour"),
         ({"source_system": "edu"}, 422, "measure.external_key", "/external_id"),
-        ({"cadre_id": "x"}, 422, "unknown_field", "/cadre_id"),
+        ({"cadre_id": "x"}, 422, "uuid_parsing", "/cadre_id"),
+        ({"cadre_id": "00000000-0000-0000-0000-000000000000"}, 422, "measure.cadre_unknown", "/cadre_id"),
     ],
 )
 def test_bad_input_changes_nothing(
@@ -290,11 +291,15 @@ def test_other_area_is_404(api: Api, measures_state: Any) -> None:
 
 
 def test_demo_seed_has_measures_of_every_type(api: Api, database_url: str) -> None:
+    from datetime import date
+
     from fupin.core.code_tables import codes_of
+    from fupin.seed.cadres import seed_cadres
     from fupin.seed.measures import seed_measures
 
     engine = sync_engine(database_url)
     with engine.begin() as conn:
+        seed_cadres(conn, date.today())  # as the demo seed does: cadres first, measures name their paired cadre
         added = seed_measures(conn)
         assert added > 50
         assert seed_measures(conn) == 0  # once
@@ -303,6 +308,13 @@ def test_demo_seed_has_measures_of_every_type(api: Api, database_url: str) -> No
     assert {m["type"] for m in items} == set(codes_of("measure_type"))
     assert {m["status"] for m in items} == set(codes_of("measure_status"))
     assert all(m["done_on"] for m in items if m["status"] == "done")
+    # the responsible cadre is the household's current paired cadre
+    with_cadre = [m for m in items if m["cadre_id"]]
+    assert with_cadre
+    for m in with_cadre[:5]:
+        pairings = api.get("township", f"{HH}/{m['household_id']}/cadres").json()
+        current = [p for p in pairings["items"] if p["kind"] == "paired" and p["current"]]
+        assert [p["cadre_id"] for p in current] == [m["cadre_id"]]
     health = api.get("department", M, params={"type": "health", "limit": 200}).json()["items"]
     assert health and {m["department"] for m in health} <= {"health", "disabled"}
     # the seeded measures are in the change feed, like every write

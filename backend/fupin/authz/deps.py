@@ -149,6 +149,21 @@ def requires(permission: Permission) -> Callable[[Request, str | None], Awaitabl
     return check
 
 
+def requires_any(*permissions: Permission) -> Callable[[Request, str | None], Awaitable[Principal]]:
+    """A route dependency: the caller, if it holds one of `permissions` (else 403); the route checks which one its
+    request needs (an import: the permission of the entity it imports)."""
+
+    async def check(request: Request, token: BearerToken) -> Principal:
+        principal = await authenticate(request, token)
+        if not any(p in principal.permissions for p in permissions):
+            names = " or ".join(p.value for p in permissions)
+            raise ProblemError(403, FORBIDDEN_CODE, f"This action needs the permission {names}.")
+        return principal
+
+    check.__name__ = "requires_any_" + "_".join(p.name.lower() for p in permissions)
+    return check
+
+
 def holds(permission: Permission) -> Callable[[Principal], Awaitable[bool]]:
     """A route dependency: whether the caller holds `permission`, for a route whose rule it widens (not a gate)."""
 
@@ -161,6 +176,8 @@ def holds(permission: Permission) -> Callable[[Principal], Awaitable[bool]]:
 
 HouseholdReader = Annotated[Principal, Depends(requires(Permission.HOUSEHOLDS_READ))]
 HouseholdWriter = Annotated[Principal, Depends(requires(Permission.HOUSEHOLDS_WRITE))]
+# an import of households needs households:write, of measures measures:write (imports.service.ENTITIES)
+ImportWriter = Annotated[Principal, Depends(requires_any(Permission.HOUSEHOLDS_WRITE, Permission.MEASURES_WRITE))]
 HouseholdTransitioner = Annotated[Principal, Depends(requires(Permission.HOUSEHOLDS_TRANSITION))]
 PovertyLineWriter = Annotated[Principal, Depends(requires(Permission.POVERTY_LINES_WRITE))]
 UserManager = Annotated[Principal, Depends(requires(Permission.USERS_MANAGE))]

@@ -19,7 +19,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -170,6 +170,17 @@ class HeaderMap:
 
 
 def map_headers(headers: Sequence[Any]) -> HeaderMap:
+    """The 建档立卡 layout's columns of a header row."""
+    return _map_headers(headers, COLUMNS, _BY_NAME)
+
+
+def header_mapper(layout: Sequence[Column]) -> Callable[[Sequence[Any]], HeaderMap]:
+    """`map_headers` of another layout (an import of another entity: imports/measures.py)."""
+    by_name = {_normalise_header(n): c for c in layout for n in c.names}
+    return lambda headers: _map_headers(headers, layout, by_name)
+
+
+def _map_headers(headers: Sequence[Any], layout: Sequence[Column], by_name: dict[str, Column]) -> HeaderMap:
     columns: dict[int, Column] = {}
     unknown: list[str] = []
     duplicates: list[str] = []
@@ -177,7 +188,7 @@ def map_headers(headers: Sequence[Any]) -> HeaderMap:
     for index, raw in enumerate(headers):
         if raw is None or str(raw).strip() == "":
             continue
-        column = _BY_NAME.get(_normalise_header(str(raw)))
+        column = by_name.get(_normalise_header(str(raw)))
         if column is None:
             unknown.append(str(raw).strip())
         elif column.key in seen:
@@ -185,7 +196,7 @@ def map_headers(headers: Sequence[Any]) -> HeaderMap:
         else:
             seen.add(column.key)
             columns[index] = column
-    missing = [c.header for c in COLUMNS if c.required and c.key not in seen]
+    missing = [c.header for c in layout if c.required and c.key not in seen]
     return HeaderMap(columns, unknown, duplicates, missing)
 
 
@@ -247,7 +258,9 @@ def _text(raw: Any) -> str:
 
 @functools.lru_cache(maxsize=4096)  # a column holds few distinct labels: each is looked up once per file
 def _code(table: str, text: str) -> str:
-    codes = _CODES[table]
+    codes = _CODES.get(table)
+    if codes is None:  # a table of another layout (imports/measures.py), read once
+        codes = _CODES[table] = _lookup(table)
     found = codes.get(_normalise_header(text))
     if found is None and text.isdigit():
         # Excel drops leading zeros of "01"; the table's codes say how wide they are

@@ -14,7 +14,7 @@ import io
 import itertools
 import json
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -199,8 +199,11 @@ class Table:
     sheet: str | None = None
 
 
-def _known(row: list[Any]) -> int:
-    return len(map_headers(row).columns)
+Mapper = Callable[[Sequence[Any]], HeaderMap]  # a layout's headers → its columns (households.columns.map_headers)
+
+
+def _known(row: list[Any], mapper: Mapper) -> int:
+    return len(mapper(row).columns)
 
 
 def _merged_header(above: list[Any] | None, row: list[Any]) -> list[Any]:
@@ -218,7 +221,7 @@ def _merged_header(above: list[Any] | None, row: list[Any]) -> list[Any]:
     return merged
 
 
-def find_header(rows: Iterator[tuple[int, list[Any]]]) -> tuple[int, list[Any]] | None:
+def find_header(rows: Iterator[tuple[int, list[Any]]], mapper: Mapper = map_headers) -> tuple[int, list[Any]] | None:
     """The header among the first rows: the row (merged with the one above it) naming the most known columns, at
     least three; a two-row header with merged group cells above yields its second row."""
     best: tuple[int, list[Any], int] | None = None
@@ -227,7 +230,7 @@ def find_header(rows: Iterator[tuple[int, list[Any]]]) -> tuple[int, list[Any]] 
         if number > HEADER_SCAN_ROWS:
             break
         candidate = _merged_header(above, row)
-        known = _known(candidate)
+        known = _known(candidate, mapper)
         if known >= MIN_KNOWN_HEADERS and (best is None or known > best[2]):
             best = (number, candidate, known)
         above = row
@@ -244,12 +247,17 @@ def missing_headers(header_map: HeaderMap) -> ProblemError:
 
 
 class Reader:
-    """One pass over a file's data rows; `table` is set for CSV and XLSX once opened."""
+    """One pass over a file's data rows; `table` is set for CSV and XLSX once opened. `mapper` and `sheet` are the
+    layout's (the 建档立卡 households by default; another entity's template passes its own)."""
 
-    def __init__(self, path: Path, fmt: Format, encoding: str) -> None:
+    def __init__(
+        self, path: Path, fmt: Format, encoding: str, *, mapper: Mapper = map_headers, sheet: str = SHEET_NAME
+    ) -> None:
         self.path = path
         self.format = fmt
         self.encoding = encoding
+        self.mapper = mapper
+        self.sheet = sheet
         self.table: Table | None = None
         self._close: list[Any] = []
 
@@ -274,14 +282,14 @@ class Reader:
             buffered.append(item)
             if item[0] >= HEADER_SCAN_ROWS:
                 break
-        found = find_header(iter(buffered))
+        found = find_header(iter(buffered), self.mapper)
         if found is None:
             raise refused(
                 "import.no_header",
                 "未找到表头: 前 10 行中没有一行包含至少 3 个已知列名 (姓名、证件号码、与户主关系 ...)",
             )
         number, headers = found
-        header_map = map_headers(headers)
+        header_map = self.mapper(headers)
         if header_map.missing:
             raise missing_headers(header_map)
         if header_map.unknown:
@@ -343,18 +351,18 @@ class Reader:
                 warnings.append(f"已忽略隐藏的工作表“{ws.title}” (hidden sheet ignored)")
             else:
                 visible.append(ws)
-        chosen = [ws for ws in visible if ws.title == SHEET_NAME]
+        chosen = [ws for ws in visible if ws.title == self.sheet]
         candidates = chosen or visible
         for ws in candidates:
             rows = ((n, list(r)) for n, r in enumerate(ws.iter_rows(values_only=True), 1))
             head = [item for _, item in zip(range(HEADER_SCAN_ROWS), rows, strict=False)]
-            if find_header(iter(head)) is not None:
+            if find_header(iter(head), self.mapper) is not None:
                 fresh = ((n, list(r)) for n, r in enumerate(ws.iter_rows(values_only=True), 1))
                 return fresh, warnings, ws.title
         raise refused(
             "import.no_sheet",
-            f"工作簿中没有可导入的工作表: 应有“{SHEET_NAME}”工作表, 或首个可见工作表的前 10 行中含表头"
-            " (no sheet with the 建档立卡 headers)",
+            f"工作簿中没有可导入的工作表: 应有“{self.sheet}”工作表, 或首个可见工作表的前 10 行中含表头"
+            " (no sheet with the template's headers)",
         )
 
     def _xlsx(self) -> Iterator[SourceRow]:
@@ -419,8 +427,8 @@ class ParseError:
     message: str
 
 
-def count_rows(path: Path, fmt: Format, encoding: str) -> int:
-    reader = Reader(path, fmt, encoding)
+def count_rows(path: Path, fmt: Format, encoding: str, *, mapper: Mapper = map_headers, sheet: str = SHEET_NAME) -> int:
+    reader = Reader(path, fmt, encoding, mapper=mapper, sheet=sheet)
     try:
         return sum(1 for _ in reader.rows())
     finally:

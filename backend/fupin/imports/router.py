@@ -6,9 +6,9 @@ import io
 import uuid
 from collections.abc import AsyncGenerator
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import FileResponse
 from pydantic import ValidationError
 from sqlalchemy import Uuid, bindparam, select
@@ -16,11 +16,13 @@ from starlette.background import BackgroundTask
 from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
 
-from fupin.authz.deps import HouseholdWriter, JobReader
+from fupin.authz.deps import ImportWriter, JobReader
+from fupin.authz.policy import require_owner_writer
 from fupin.core.db import DbSession
 from fupin.core.errors import FieldError, ProblemError, field_errors, not_found
 from fupin.core.openapi import problems
 from fupin.core.readpath import ReadDb, ReadQuery
+from fupin.imports import measures as measure_imports
 from fupin.imports import service, workbooks
 from fupin.jobs.models import Job
 from fupin.jobs.router import ACCEPTED
@@ -141,8 +143,10 @@ def _options(request: Request, fields: dict[str, str]) -> service.ImportOptions:
     responses={**problems(403, 409, 415), **ACCEPTED},
     openapi_extra=IMPORT_DOCS,
 )
-async def create_import(request: Request, session: DbSession, principal: HouseholdWriter, response: Response) -> JobOut:
-    """Import households (with members; JSON records also incomes and assessments) from a file, as a job:
+async def create_import(request: Request, session: DbSession, principal: ImportWriter, response: Response) -> JobOut:
+    """Import households (with members; JSON records also incomes and assessments) from a file, or with
+    `entity=measures` a department's measures (CSV or XLSX in the layout of its template, each row upserted by
+    外部系统 + 外部编号 as a batch item is; needs measures:write), as a job:
     202 with `Location: /api/v1/jobs/{id}`; its report counts created / updated / unchanged / failed and lists
     each row's errors. The file is checked first: its type by content (415 `import.unsupported_type`), hostile
     files (zip bombs, XML entities: 413/422), its encoding (422 `import.unknown_encoding`), its header (422
@@ -153,6 +157,7 @@ async def create_import(request: Request, session: DbSession, principal: Househo
     try:
         fields, filename = await _receive(request, upload.path, settings.import_max_bytes)
         options = _options(request, fields)
+        require_owner_writer(principal, service.ENTITIES[options.entity].needs)
         job = await service.submit(
             session, principal, folder=upload.folder, upload=upload.path, options=options, filename=filename
         )
@@ -172,9 +177,26 @@ _TEMPLATE: bytes | None = None
     response_class=Response,
     responses={**problems(403), **_XLSX_RESPONSE},
 )
-async def import_template(principal: HouseholdWriter) -> Response:
+async def import_template(
+    session: DbSession,
+    principal: ImportWriter,
+    entity: Annotated[Literal["households", "measures"], Query(description="The template of which import")] = (
+        "households"
+    ),
+) -> Response:
     """The empty 建档立卡 template: the header row (required columns marked), text format for ID and account
-    columns, and a 说明 sheet with the rules (blank = no change, `#清空` erases, masked values are ignored)."""
+    columns, and a 说明 sheet with the rules (blank = no change, `#清空` erases, masked values are ignored). With
+    `entity=measures` the department template of measures (户编号/系统编号, 外部系统, 外部编号, 措施类型, 措施内容,
+    年度, 责任部门, 金额, 计划日期, 完成日期, 状态, 成员编号, 责任干部编号), its 说明 listing the caller's own field."""
+    require_owner_writer(principal, service.ENTITIES[entity].needs)
+    if entity == "measures":
+        buffer = io.BytesIO()
+        await measure_imports.template(buffer, session, principal)
+        return Response(
+            buffer.getvalue(),
+            media_type=XLSX,
+            headers={"Content-Disposition": 'attachment; filename="fupin-measures-template.xlsx"'},
+        )
     global _TEMPLATE
     if _TEMPLATE is None:
         buffer = io.BytesIO()
@@ -205,7 +227,7 @@ async def import_report(job_id: uuid.UUID, read: ReadDb, principal: JobReader) -
     """The rows of an import that failed, as they were read, with 行号 and an 错误 column (every error of the row);
     all of them, also past the report's first 10,000 errors."""
     rows = await read.fetch(IMPORT_JOB, principal.scope, {"id": job_id})
-    if not rows or rows[0]["kind"] != service.KIND:
+    if not rows or rows[0]["kind"] not in {e.kind for e in service.ENTITIES.values()}:
         raise not_found("import job")
     folder = Path(rows[0]["params"]["folder"])
     if not (folder / "header.json").exists():

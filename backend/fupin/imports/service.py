@@ -1,5 +1,6 @@
-"""Imports as jobs (kind `import.households`): the request checks the file (type by content, hostile files,
-encoding, header) and queues the job; the job reads the file in chunks of households, each chunk committed with its
+"""Imports as jobs (kind `import.households`; other entities register theirs, `import.measures` in
+imports/measures.py): the request checks the file (type by content, hostile files, encoding, header) and queues
+the job; the job reads the file in chunks of households, each chunk committed with its
 marker (the data rows consumed and the counters), every household in its own savepoint.
 
 - per record (default): a household that fails is rolled back alone and reported; the others are written;
@@ -15,9 +16,10 @@ import json
 import shutil
 import uuid
 from collections import Counter, OrderedDict
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from pydantic import Field
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -25,9 +27,21 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from fupin.authz.deps import OwnerGone, job_owner
 from fupin.authz.principal import Principal
 from fupin.authz.roles import Permission
+from fupin.core.errors import field_error
 from fupin.core.schemas import StrictModel
+from fupin.households.columns import SHEET_NAME
 from fupin.imports.process import Creates, Options, prefetch, process
-from fupin.imports.readers import Encoding, Format, Reader, count_rows, detect_encoding, sniff, unsupported
+from fupin.imports.readers import (
+    Encoding,
+    Format,
+    Mapper,
+    Reader,
+    count_rows,
+    detect_encoding,
+    map_headers,
+    sniff,
+    unsupported,
+)
 from fupin.imports.rows import Candidate, RowError, TableGroups, json_candidate
 from fupin.jobs import service as jobs
 from fupin.jobs.models import Job
@@ -41,7 +55,9 @@ COUNTERS = ("created", "updated", "unchanged", "failed", "queued")
 
 
 class ImportOptions(StrictModel):
-    entity: Literal["households"] = "households"
+    entity: Literal["households", "measures"] = Field(
+        "households", description="households (建档立卡 layout) or measures (the department template)"
+    )
     strategy: Literal["create", "update", "create_and_update"] = "create_and_update"
     atomic: bool = False
     dry_run: bool = False
@@ -71,12 +87,20 @@ async def submit(
     session: AsyncSession, principal: Principal, *, folder: Path, upload: Path, options: ImportOptions, filename: str
 ) -> Job:
     """Check the uploaded file now (a bad file is a 4xx at once, never a failed job later) and queue its job."""
+    entity = ENTITIES[options.entity]
     fmt = _format_of(upload, options.format)
+    if fmt not in entity.formats:
+        raise field_error(
+            "/format",
+            "import.format_for_entity",
+            f"{options.entity} 只能从 {'、'.join(f.upper() for f in entity.formats)} 文件导入",
+            status=415,
+        )
     encoding = "utf-8" if fmt == "xlsx" else detect_encoding(upload, options.encoding)
     warnings: list[str] = []
     headers: list[Any] = []
     if fmt in ("csv", "xlsx"):
-        reader = Reader(upload, fmt, encoding)
+        reader = Reader(upload, fmt, encoding, mapper=entity.mapper, sheet=entity.sheet)
         try:
             table = reader.open_table()
         finally:
@@ -95,7 +119,7 @@ async def submit(
         "warnings": warnings,
         **options.model_dump(exclude={"format", "encoding"}),
     }
-    return await jobs.submit(session, principal, kind=KIND, params=params, scope=principal.scope)
+    return await jobs.submit(session, principal, kind=entity.kind, params=params, scope=principal.scope)
 
 
 def discard(folder: Path) -> None:
@@ -141,17 +165,28 @@ class Stream:
 
 # a worker keeps the open reader of its job between chunks (so a chunk does not read the file from the start);
 # any other position (another worker took the job up, a chunk rolled back) opens the file again and skips ahead
-_STREAMS: OrderedDict[int, Stream] = OrderedDict()
+_STREAMS: OrderedDict[int, RowStream] = OrderedDict()
 _KEEP_STREAMS = 4
 
 
-def _stream(job: Job, skip: int) -> Stream:
+class RowStream(Protocol):
+    """Candidates out of an import's file, one after another; `position` = data rows (or records) consumed."""
+
+    @property
+    def position(self) -> int: ...
+
+    def next(self) -> Any: ...
+
+    def close(self) -> None: ...
+
+
+def _stream(job: Job, skip: int, opener: Callable[[dict[str, Any], int], RowStream]) -> RowStream:
     stream = _STREAMS.pop(job.id, None)
     if stream is not None and stream.position != skip:
         stream.close()
         stream = None
     if stream is None:
-        stream = Stream(job.params, skip)
+        stream = opener(job.params, skip)
     _STREAMS[job.id] = stream
     while len(_STREAMS) > _KEEP_STREAMS:
         _, old = _STREAMS.popitem(last=False)
@@ -187,7 +222,51 @@ def errors_file(folder: Path, chunk: int) -> Path:
     return folder / f"errors-{chunk:06d}.jsonl"
 
 
-async def run_chunk(ctx: ChunkContext, marker: Any) -> Chunk:
+Finished = list[tuple[Any, str, list[RowError]]]  # candidate, outcome, its row errors
+Work = Callable[[AsyncSession, Principal, list[Any], dict[str, Any]], Awaitable[Finished]]
+
+
+@dataclass(frozen=True, slots=True)
+class Entity:
+    """What an import of one entity brings to the machinery here (checks, chunks, report, error workbook): its job
+    kind, the permission its rows need, its table layout, the stream of its candidates out of the file, and its
+    candidate-to-service step (`work`: a batch of candidates through the entity's own services)."""
+
+    kind: str
+    needs: Permission
+    mapper: Mapper
+    sheet: str
+    formats: tuple[str, ...]
+    opener: Callable[[dict[str, Any], int], RowStream]
+    work: Work
+
+
+async def _household_work(
+    session: AsyncSession, principal: Principal, batch: list[Any], params: dict[str, Any]
+) -> Finished:
+    options = Options(params["strategy"], params["id_scheme"])
+    lookups = await prefetch(session, principal, [c for c in batch if not c.errors], options)
+    creates = Creates(session, principal, lookups)
+    finished: Finished = []
+    for candidate in batch:
+        finished += await process(session, principal, candidate, options, lookups, creates)
+    finished += await creates.flush()
+    return finished
+
+
+ENTITIES: dict[str, Entity] = {}
+
+
+def register_entity(name: str, entity: Entity) -> JobKind:
+    ENTITIES[name] = entity
+
+    async def run(ctx: ChunkContext, marker: Any) -> Chunk:
+        return await run_chunk(ctx, marker, entity=entity)
+
+    return register(JobKind(entity.kind, run, f"Import {name} from a file"))
+
+
+async def run_chunk(ctx: ChunkContext, marker: Any, *, entity: Entity) -> Chunk:
     job, session = ctx.job, ctx.session
     params = job.params
     if not Path(params["file"]).exists():
@@ -198,27 +277,28 @@ async def run_chunk(ctx: ChunkContext, marker: Any) -> Chunk:
             owner_type=job.owner_type,
             owner_id=job.owner_id,
             region_code=job.region_code,
-            needs=Permission.HOUSEHOLDS_WRITE,
+            needs=entity.needs,
         )
     except OwnerGone as exc:
         _forget(job)
         raise ImportFailed(str(exc))
     if marker is None:  # first chunk: count the rows (progress total), nothing written yet
-        total = count_rows(Path(params["file"]), params["format"], params["encoding"])
+        total = count_rows(
+            Path(params["file"]), params["format"], params["encoding"], mapper=entity.mapper, sheet=entity.sheet
+        )
         job.report = initial_report(params)
         return Chunk({"rows": 0, "chunk": 0}, 0, total)
-    options = Options(params["strategy"], params["id_scheme"])
-    stream = _stream(job, int(marker["rows"]))
+    stream = _stream(job, int(marker["rows"]), entity.opener)
     start = stream.position
     limit = None if params["atomic"] else int(params.get("chunk_households") or CHUNK_HOUSEHOLDS)
     counters: Counter[str] = Counter()
-    failures: list[tuple[Candidate, list[dict[str, Any]]]] = []
+    failures: list[tuple[Any, list[dict[str, Any]]]] = []
     exhausted = False
     savepoint = await session.begin_nested()
     try:
         while not exhausted:
-            # a batch of households, their stored records read together, then each through the services
-            batch: list[Candidate] = []
+            # a batch of candidates, their stored records read together, then each through the services
+            batch: list[Any] = []
             while len(batch) < PREFETCH and (limit is None or counters.total() + len(batch) < limit):
                 candidate = stream.next()
                 if candidate is None:
@@ -227,13 +307,7 @@ async def run_chunk(ctx: ChunkContext, marker: Any) -> Chunk:
                 batch.append(candidate)
             if not batch:
                 break
-            lookups = await prefetch(session, principal, [c for c in batch if not c.errors], options)
-            creates = Creates(session, principal, lookups)
-            finished: list[tuple[Candidate, str, list[RowError]]] = []
-            for candidate in batch:
-                finished += await process(session, principal, candidate, options, lookups, creates)
-            finished += await creates.flush()
-            for candidate, outcome, row_errors in finished:
+            for candidate, outcome, row_errors in await entity.work(session, principal, batch, params):
                 counters[outcome] += 1
                 if row_errors:
                     failures.append((candidate, [e.as_dict() for e in row_errors]))
@@ -272,7 +346,7 @@ async def run_chunk(ctx: ChunkContext, marker: Any) -> Chunk:
     return Chunk({"rows": stream.position, "chunk": chunk_number}, done)
 
 
-def _write_failures(folder: Path, chunk: int, failures: list[tuple[Candidate, list[dict[str, Any]]]]) -> None:
+def _write_failures(folder: Path, chunk: int, failures: list[tuple[Any, list[dict[str, Any]]]]) -> None:
     path = errors_file(folder, chunk)
     if not failures:
         path.unlink(missing_ok=True)
@@ -288,8 +362,17 @@ def _write_failures(folder: Path, chunk: int, failures: list[tuple[Candidate, li
                 f.write("\n")
 
 
-IMPORT_HOUSEHOLDS = register(
-    JobKind(KIND, run_chunk, "Import households with their members, incomes and assessments from a file")
+IMPORT_HOUSEHOLDS = register_entity(
+    "households",
+    Entity(
+        KIND,
+        Permission.HOUSEHOLDS_WRITE,
+        map_headers,
+        SHEET_NAME,
+        ("csv", "xlsx", "json", "ndjson"),
+        Stream,
+        _household_work,
+    ),
 )
 
 

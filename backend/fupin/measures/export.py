@@ -1,7 +1,8 @@
 """The measure export (`GET /api/v1/measures/export`): the list's filters, every row, oldest first, read in one
 snapshot whose change-feed position the file carries, audited (`export.created`), streamed as CSV (UTF-8 with a
 BOM, or GB18030), XLSX or NDJSON (one `MeasureOut` per line). The machinery is the household export's
-(`exports.service`, `exports.writers`); measures hold no personal data beyond the head's name."""
+(`exports.service`, `exports.writers`); measures hold no personal data beyond the head's and member's names; a health
+measure's content and member are withheld from a caller that may not see health details (`measures.health`)."""
 
 from __future__ import annotations
 
@@ -27,7 +28,7 @@ from fupin.core.readpath import RequestSnapshots, Snapshot, query_family
 from fupin.exports.service import BATCH_ROWS, CHINA, POSITION_QUERY, DirectExport, record_export, write_xlsx
 from fupin.exports.writers import CsvWriter, XlsxWriter, media_type
 from fupin.households.models import Household
-from fupin.measures import listing
+from fupin.measures import health, listing
 from fupin.measures.models import Measure
 from fupin.measures.schemas import MeasureExportQuery
 
@@ -57,13 +58,19 @@ CELLS: list[tuple[str, Any, float, bool]] = [
     ("来源系统", Measure.source_system, 12, True),
     ("外部编号", Measure.external_id, 16, True),
     ("版本", Measure.version, 6, False),
+    ("责任干部编号", listing._CADRE.public_id, 38, True),
 ]
 HEADERS = tuple(c[0] for c in CELLS)
 TEXT_COLUMNS = frozenset(i for i, c in enumerate(CELLS) if c[3])
 
 
+# the raw type after the cells: a health measure's content and member are withheld from some callers
+KIND = len(CELLS)
+WITHHELD_CELLS = (HEADERS.index("成员姓名"), HEADERS.index("措施内容"))
+
+
 def _cells_statement(present: tuple[str, ...]) -> Any:
-    cells = [sql.label(f"c{i}") for i, (_, sql, _, _) in enumerate(CELLS)]
+    cells = [sql.label(f"c{i}") for i, (_, sql, _, _) in enumerate(CELLS)] + [Measure.type.label("kind")]
     return listing.joined(select(*cells)).where(*listing.conditions(present)).order_by(Measure.id)
 
 
@@ -93,6 +100,7 @@ async def direct(
             extra={"rows": rows, "limit": limit},
         )
     position = encode_position(seq)
+    shown = await health.shown(session, principal)
     export_id = str(uuid.uuid4())
     filters = query.model_dump(mode="json", exclude={"format", "encoding"}, exclude_none=True)
     await record_export(
@@ -116,12 +124,12 @@ async def direct(
         position,
         media_type(query.format, query.encoding),
         disposition(query.format),
-        _body(snap, scope, bound, query),
+        _body(snap, scope, bound, query, health_shown=shown),
     )
 
 
 async def _body(
-    snap: Snapshot, scope: AreaScope, bound: listing.Bound, query: MeasureExportQuery
+    snap: Snapshot, scope: AreaScope, bound: listing.Bound, query: MeasureExportQuery, *, health_shown: bool
 ) -> AsyncIterator[bytes]:
     try:
         if query.format == "ndjson":
@@ -133,10 +141,12 @@ async def _body(
                     for row in batch:
                         record = dict(zip(names, row, strict=True))
                         del record["pk"]
+                        health.withhold(record, shown=health_shown)
                         lines.append(to_json(record) + b"\n")
                     yield b"".join(lines)
             return
-        batches = snap.stream(CELLS_QUERY(bound.present), scope, bound.values, batch=BATCH_ROWS)
+        raw = snap.stream(CELLS_QUERY(bound.present), scope, bound.values, batch=BATCH_ROWS)
+        batches = health.withhold_cells(raw, shown=health_shown, kind=KIND, cleared=WITHHELD_CELLS)
         if query.format == "csv":
             writer = CsvWriter(query.encoding, headers=HEADERS)
             yield writer.begin()

@@ -11,14 +11,17 @@ from sqlalchemy import Date, Integer, String, Uuid, bindparam, func, null, selec
 from sqlalchemy.orm import aliased
 
 from fupin.authz.scope import AreaScope
+from fupin.cadres.models import Cadre
 from fupin.core.pagination import decode_key_cursor, key_page
 from fupin.core.readpath import ReadPath, query_family
 from fupin.households.models import Household, Member
+from fupin.measures import health
 from fupin.measures.models import Measure
 from fupin.measures.schemas import MeasureFilters
 
 _MEMBER = aliased(Member)
-FILTERS = ("type", "department", "status", "year", "planned_from", "planned_to", "household_id")
+_CADRE = aliased(Cadre)
+FILTERS = ("type", "department", "status", "year", "planned_from", "planned_to", "household_id", "cadre")
 _TYPES: dict[str, Any] = {
     "type": String(),
     "department": String(),
@@ -27,6 +30,7 @@ _TYPES: dict[str, Any] = {
     "planned_from": Date(),
     "planned_to": Date(),
     "household_id": Uuid(),
+    "cadre": Uuid(),
 }
 
 
@@ -41,7 +45,7 @@ def columns() -> list[Any]:
         Measure.content,
         Measure.year,
         Measure.department,
-        null().label("cadre_id"),
+        _CADRE.public_id.label("cadre_id"),
         null().label("project_id"),
         Measure.amount,
         Measure.planned_on,
@@ -67,6 +71,8 @@ def conditions(present: tuple[str, ...]) -> list[Any]:
             where.append(Measure.planned_on <= param)
         elif name == "household_id":
             where.append(Household.public_id == param)
+        elif name == "cadre":
+            where.append(_CADRE.public_id == param)
         else:
             where.append(getattr(Measure, name) == param)
     return where
@@ -77,6 +83,7 @@ def joined(stmt: Any) -> Any:
         stmt.select_from(Measure)
         .join(Household, Household.id == Measure.household_id)
         .outerjoin(_MEMBER, _MEMBER.id == Measure.member_id)
+        .outerjoin(_CADRE, _CADRE.id == Measure.cadre_id)
     )
 
 
@@ -117,10 +124,18 @@ CURSOR_KIND = "measures"
 
 
 async def page_json(
-    read: ReadPath, scope: AreaScope, filters: MeasureFilters, *, limit: int, cursor: str | None, include_total: bool
+    read: ReadPath,
+    scope: AreaScope,
+    filters: MeasureFilters,
+    *,
+    limit: int,
+    cursor: str | None,
+    include_total: bool,
+    health_shown: bool,
 ) -> bytes:
     """One page, newest first, as the JSON of `MeasurePage`: the cursor is the last row's key, so a deep page costs
-    what page 1 costs. `scope` is the caller's, narrowed to the region filter."""
+    what page 1 costs. `scope` is the caller's, narrowed to the region filter; health measures without their health
+    details unless `health_shown` (`measures.health`)."""
     bound = bind(filters)
     before = decode_key_cursor(cursor, CURSOR_KIND)
     values = {**bound.values, "limit": limit + 1}
@@ -131,4 +146,5 @@ async def page_json(
     total = int(await read.scalar(COUNT(bound.present), scope, bound.values) or 0) if include_total else None
     for row in items:
         del row["pk"]
+        health.withhold(row, shown=health_shown)
     return to_json({"items": items, "next_cursor": next_cursor, "total": total})

@@ -8,6 +8,7 @@ from sqlalchemy import or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fupin.authz.scope import AreaScope, unscoped
+from fupin.cadres.models import Cadre
 from fupin.core.errors import not_found
 from fupin.households.models import Household, Member
 from fupin.measures.models import Measure
@@ -92,3 +93,21 @@ async def members_by_ids(session: AsyncSession, public_ids: list[uuid.UUID], pks
         return []
     stmt = select(Member).where(or_(Member.public_id.in_(public_ids), Member.id.in_(pks)))
     return list((await session.execute(stmt)).scalars().all())
+
+
+async def cadres_by_ids(session: AsyncSession, scope: AreaScope, public_ids: list[uuid.UUID]) -> list[Cadre]:
+    """The cadres of these public ids in the caller's area (the others are not found)."""
+    if not public_ids:
+        return []
+    stmt = scope.select(Cadre).where(Cadre.public_id.in_(public_ids))
+    return list((await session.execute(stmt)).scalars().all())
+
+
+async def cadre_by_pk(session: AsyncSession, pk: int | None) -> Cadre | None:
+    """The responsible cadre of a measure read through the scope (its id is shown with the measure)."""
+    if pk is None:
+        return None
+    stmt = select(Cadre).where(Cadre.id == pk)
+    return (
+        await session.execute(stmt.execution_options(**unscoped("the responsible cadre of a scoped measure")))
+    ).scalar_one_or_none()

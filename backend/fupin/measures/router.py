@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Path, Request, Response
 from fastapi.responses import StreamingResponse
 
 from fupin.authz.deps import MeasureReader, MeasureWriter
+from fupin.authz.principal import Principal
 from fupin.core.concurrency import IfMatch, etag, if_match_sent, parse_if_match
 from fupin.core.db import DbSession
 from fupin.core.openapi import UPDATE, WRITE, problems
@@ -17,8 +18,9 @@ from fupin.core.params import query_model
 from fupin.core.readpath import ReadDb, ReadSnapshots
 from fupin.exports.router import export_responses, streamed
 from fupin.households import repository as households
+from fupin.measures import evidence as _evidence  # noqa: F401  (measures own evidence files)
 from fupin.measures import export as measure_export
-from fupin.measures import listing, service
+from fupin.measures import health, listing, service
 from fupin.measures.schemas import (
     ExternalId,
     HouseholdMeasuresQuery,
@@ -48,9 +50,11 @@ LINKS = {
 }
 
 
-def _written(response: Response, written: service.Written) -> MeasureOut:
+async def _written(
+    session: DbSession, principal: Principal, response: Response, written: service.Written
+) -> MeasureOut:
     response.headers["ETag"] = etag(written.measure.version)
-    return written.out()
+    return written.out(health_shown=await health.shown(session, principal))
 
 
 @router.get(
@@ -61,12 +65,22 @@ def _written(response: Response, written: service.Written) -> MeasureOut:
     openapi_extra=LIST_QUERY_DOCS,
 )
 async def list_measures(
-    read: ReadDb, principal: MeasureReader, params: Annotated[MeasureListQuery, Depends(list_query)]
+    read: ReadDb,
+    session: DbSession,
+    principal: MeasureReader,
+    params: Annotated[MeasureListQuery, Depends(list_query)],
 ) -> Response:
-    """Measures of the caller's area, newest first, filtered, in keyset pages (`next_cursor`)."""
+    """Measures of the caller's area, newest first, filtered, in keyset pages (`next_cursor`). A health measure
+    (健康) comes without `content` and `member_id` to a caller that may not see health details."""
     scope = principal.scope.narrowed_to(params.region)
     body = await listing.page_json(
-        read, scope, params, limit=params.limit, cursor=params.cursor, include_total=params.include_total
+        read,
+        scope,
+        params,
+        limit=params.limit,
+        cursor=params.cursor,
+        include_total=params.include_total,
+        health_shown=await health.shown(session, principal),
     )
     return Response(body, media_type=JSON)
 
@@ -107,7 +121,7 @@ async def create_measure(
     """Record a measure for a household of the caller's area (a department: of its field only)."""
     written = await service.create_measure(session, principal, data=body)
     response.headers["Location"] = f"/api/v1/measures/{written.measure.public_id}"
-    return _written(response, written)
+    return await _written(session, principal, response, written)
 
 
 @router.post(
@@ -154,7 +168,7 @@ async def upsert_measure(
     if written.outcome == "created":
         response.status_code = 201
         response.headers["Location"] = f"/api/v1/measures/{written.measure.public_id}"
-    return _written(response, written)
+    return await _written(session, principal, response, written)
 
 
 @router.get(
@@ -166,7 +180,9 @@ async def upsert_measure(
 async def get_measure(
     measure_id: uuid.UUID, session: DbSession, principal: MeasureReader, response: Response
 ) -> MeasureOut:
-    return _written(response, await service.read_measure(session, principal, measure_id=measure_id))
+    return await _written(
+        session, principal, response, await service.read_measure(session, principal, measure_id=measure_id)
+    )
 
 
 @router.patch(
@@ -186,7 +202,7 @@ async def update_measure(
     written = await service.update_measure(
         session, principal, measure_id=measure_id, expected_version=parse_if_match(if_match), data=body
     )
-    return _written(response, written)
+    return await _written(session, principal, response, written)
 
 
 @router.post(
@@ -207,7 +223,7 @@ async def transition_measure(
     written = await service.transition(
         session, principal, measure_id=measure_id, expected_version=parse_if_match(if_match), data=body
     )
-    return _written(response, written)
+    return await _written(session, principal, response, written)
 
 
 @router.get(
@@ -234,5 +250,6 @@ async def household_measures(
         limit=params.limit,
         cursor=params.cursor,
         include_total=False,
+        health_shown=await health.shown(session, principal),
     )
     return Response(body, media_type=JSON)

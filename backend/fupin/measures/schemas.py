@@ -51,9 +51,12 @@ MeasureDate = Annotated[DateIn, AfterValidator(_in_range)]
 
 
 class MeasureFields(StrictModel):
-    """What a measure says; `cadre_id` and `project_id` join when cadres and projects are recorded."""
+    """What a measure says; `project_id` joins when projects are recorded."""
 
     member_id: uuid.UUID | None = Field(None, description="A member of the household the measure is for (optional)")
+    cadre_id: uuid.UUID | None = Field(
+        None, description="责任干部: a cadre of the caller's area serving the household's village (optional)"
+    )
     type: MeasureType
     content: Content = Field(description="措施内容")
     year: MeasureYear
@@ -107,6 +110,7 @@ class MeasureUpdate(StrictModel):
     through transitions."""
 
     member_id: uuid.UUID | None = None
+    cadre_id: uuid.UUID | None = None
     type: MeasureType | None = None
     content: Content | None = None
     year: MeasureYear | None = None
@@ -127,13 +131,17 @@ class MeasureTransitionIn(StrictModel):
 class MeasureOut(OutModel):
     id: uuid.UUID
     household_id: uuid.UUID
-    member_id: uuid.UUID | None
+    member_id: uuid.UUID | None = Field(
+        description="null also for a health measure (健康) when the caller may not see health details"
+    )
     village_code: str
     type: str
-    content: str
+    content: str | None = Field(
+        description="措施内容; null for a health measure (健康) when the caller may not see health details"
+    )
     year: int
     department: str | None
-    cadre_id: uuid.UUID | None = Field(None, description="The responsible cadre (once cadres are recorded)")
+    cadre_id: uuid.UUID | None = Field(None, description="The responsible cadre (责任干部)")
     project_id: uuid.UUID | None = Field(None, description="The linked project (once projects are recorded)")
     amount: MoneyOut | None
     planned_on: date
@@ -162,6 +170,7 @@ class MeasureFilters(BaseModel):
     planned_from: DateIn | None = Field(None, description="Planned on or after this day")
     planned_to: DateIn | None = Field(None, description="Planned on or before this day")
     household_id: uuid.UUID | None = None
+    cadre: uuid.UUID | None = Field(None, description="The responsible cadre's id")
 
     @model_validator(mode="after")
     def _range(self) -> MeasureFilters:

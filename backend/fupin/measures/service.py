@@ -15,6 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from fupin.audit import chain as audit
 from fupin.authz.principal import Principal
+from fupin.authz.scope import within
+from fupin.cadres.models import Cadre
 from fupin.core.concurrency import check_version
 from fupin.core.errors import (
     TITLES,
@@ -31,6 +33,7 @@ from fupin.core.schemas import record_view
 from fupin.departments.field import check_field
 from fupin.households import repository as households
 from fupin.households.models import Household, Member
+from fupin.measures import health
 from fupin.measures import repository as repo
 from fupin.measures.models import Measure
 from fupin.measures.schemas import (
@@ -48,6 +51,7 @@ from fupin.measures.workflow import MEASURE_STATUS, UPSERT_STATUS, MeasureMove
 AUDITED = (
     "village_code",
     "member_id",
+    "cadre_id",
     "type",
     "content",
     "year",
@@ -85,15 +89,17 @@ def measure_target(measure: Measure, household: Household) -> audit.Target:
     )
 
 
-def measure_out(measure: Measure, household: Household, member: Member | None) -> MeasureOut:
-    return MeasureOut.model_validate(
-        record_view(
-            measure,
-            id=measure.public_id,
-            household_id=household.public_id,
-            member_id=member.public_id if member is not None else None,
-        )
-    )
+def measure_out(
+    measure: Measure, household: Household, member: Member | None, cadre: Cadre | None, *, health_shown: bool
+) -> MeasureOut:
+    derived: dict[str, Any] = {
+        "id": measure.public_id,
+        "household_id": household.public_id,
+        "member_id": member.public_id if member is not None else None,
+        "cadre_id": cadre.public_id if cadre is not None else None,
+    }
+    derived.update(health.withheld(measure.type, shown=health_shown))
+    return MeasureOut.model_validate(record_view(measure, **derived))
 
 
 @dataclass
@@ -102,9 +108,10 @@ class Written:
     household: Household
     member: Member | None
     outcome: Outcome = "updated"
+    cadre: Cadre | None = None
 
-    def out(self) -> MeasureOut:
-        return measure_out(self.measure, self.household, self.member)
+    def out(self, *, health_shown: bool) -> MeasureOut:
+        return measure_out(self.measure, self.household, self.member, self.cadre, health_shown=health_shown)
 
 
 def _writable(household: Household) -> None:
@@ -131,6 +138,31 @@ async def _member(session: AsyncSession, household: Household, member_id: uuid.U
     return member
 
 
+def checked_cadre(household: Household, cadre: Cadre | None) -> Cadre:
+    """The responsible cadre must be of the caller's area (`cadre` None: not found there) and serve the household's
+    village: 422 at `/cadre_id` otherwise."""
+    if cadre is None:
+        raise field_error(
+            "/cadre_id", "measure.cadre_unknown", "该干部不存在或不在您的管辖范围内 (no such cadre in your area)"
+        )
+    if not within(household.village_code, cadre.region_code):
+        raise field_error(
+            "/cadre_id",
+            "measure.cadre_outside_area",
+            "该户不在该干部服务的区划内 (the household is outside the area the cadre serves)",
+        )
+    return cadre
+
+
+async def _cadre(
+    session: AsyncSession, principal: Principal, household: Household, cadre_id: uuid.UUID | None
+) -> Cadre | None:
+    if cadre_id is None:
+        return None
+    found = await repo.cadres_by_ids(session, principal.scope, [cadre_id])
+    return checked_cadre(household, found[0] if found else None)
+
+
 def _done_date(status: str, done_on: date | None) -> None:
     if status == "done" and done_on is None:
         raise field_error("/done_on", "measure.done_on_required", "已完成的措施须填写完成日期 (done_on)")
@@ -146,6 +178,7 @@ async def _new_measure(
     *,
     household: Household,
     member: Member | None,
+    cadre: Cadre | None,
     data: MeasureFields,
     status: str,
     source_system: str | None,
@@ -156,6 +189,7 @@ async def _new_measure(
         public_id=uuid.uuid4(),
         household_id=household.id,
         member_id=member.id if member is not None else None,
+        cadre_id=cadre.id if cadre is not None else None,
         village_code=household.village_code,
         type=data.type,
         content=data.content,
@@ -185,6 +219,7 @@ async def _new_measure(
 async def create_measure(session: AsyncSession, principal: Principal, *, data: MeasureCreate) -> Written:
     household = await _household(session, principal, data.household_id)
     member = await _member(session, household, data.member_id)
+    cadre = await _cadre(session, principal, household, data.cadre_id)
     if (
         data.source_system is not None
         and data.external_id is not None
@@ -196,18 +231,20 @@ async def create_measure(session: AsyncSession, principal: Principal, *, data: M
         principal,
         household=household,
         member=member,
+        cadre=cadre,
         data=data,
         status=data.status,
         source_system=data.source_system,
         external_id=data.external_id,
     )
-    return Written(measure, household, member, "created")
+    return Written(measure, household, member, "created", cadre)
 
 
 async def read_measure(session: AsyncSession, principal: Principal, *, measure_id: uuid.UUID) -> Written:
     measure = await repo.get_measure(session, principal.scope, measure_id)
     household = await repo.household_of(session, measure)
-    return Written(measure, household, await repo.member_by_pk(session, household, measure.member_id))
+    member = await repo.member_by_pk(session, household, measure.member_id)
+    return Written(measure, household, member, "updated", await repo.cadre_by_pk(session, measure.cadre_id))
 
 
 async def _for_change(session: AsyncSession, principal: Principal, measure: Measure) -> tuple[Household, Member | None]:
@@ -268,12 +305,20 @@ async def update_measure(
         )
     if "member_id" in sent:
         member = await _member(session, household, sent.pop("member_id"))
-    values: dict[str, Any] = {**sent, "member_id": member.id if member is not None else None}
+    if "cadre_id" in sent:
+        cadre = await _cadre(session, principal, household, sent.pop("cadre_id"))
+    else:
+        cadre = await repo.cadre_by_pk(session, measure.cadre_id)
+    values: dict[str, Any] = {
+        **sent,
+        "member_id": member.id if member is not None else None,
+        "cadre_id": cadre.id if cadre is not None else None,
+    }
     new_type = values.get("type", measure.type)
     await check_field(session, principal, measure_type=new_type, member=member, department=values.get("department"))
     _done_date(measure.status, values.get("done_on", measure.done_on))
     await _apply(session, principal, measure=measure, household=household, values=values, action="measure.updated")
-    return Written(measure, household, member)
+    return Written(measure, household, member, "updated", cadre)
 
 
 async def transition(
@@ -297,7 +342,7 @@ async def transition(
     await _apply(
         session, principal, measure=measure, household=household, values=values, action="measure.status_changed"
     )
-    return Written(measure, household, member)
+    return Written(measure, household, member, "updated", await repo.cadre_by_pk(session, measure.cadre_id))
 
 
 class Lookup:
@@ -326,6 +371,9 @@ class Lookup:
     async def member_by_pk(self, household: Household, member_pk: int | None) -> Member | None:
         return await repo.member_by_pk(self.session, household, member_pk)
 
+    async def cadre(self, household: Household, cadre_id: uuid.UUID | None) -> Cadre | None:
+        return await _cadre(self.session, self.principal, household, cadre_id)
+
 
 @dataclass
 class Prepared:
@@ -337,6 +385,7 @@ class Prepared:
     member: Member | None
     measure: Measure | None
     values: dict[str, Any]
+    cadre: Cadre | None = None
 
 
 async def prepare_upsert(
@@ -358,15 +407,16 @@ async def prepare_upsert(
             raise ProblemError(412, "precondition_failed", "There is no measure with this key to replace yet.")
         household = await lookup.household(data.household_id)
         member = await lookup.member(household, data.member_id)
+        cadre = await lookup.cadre(household, data.cadre_id)
         await check_field(session, principal, measure_type=data.type, member=member, department=data.department)
         values = {
-            **_fields(data, member),
+            **_fields(data, member, cadre),
             "department": data.department or principal.department,
             "status": data.status,
             "source_system": source_system,
             "external_id": external_id,
         }
-        return Prepared("created", household, member, None, values)
+        return Prepared("created", household, member, None, values, cadre)
     check_version(expected_version, existing.version)
     household = await lookup.household_of(existing)
     current = await lookup.member_by_pk(household, existing.member_id)
@@ -377,19 +427,25 @@ async def prepare_upsert(
         )
     _writable(household)
     member = await lookup.member(household, data.member_id)
+    cadre = await lookup.cadre(household, data.cadre_id)
     await check_field(session, principal, measure_type=data.type, member=member, department=data.department)
     if data.status != existing.status:
         await UPSERT_STATUS.check(
             source=existing.status, target=data.status, context=MeasureMove(existing, None, data.done_on)
         )
-    values = {**_fields(data, member), "department": data.department or existing.department, "status": data.status}
+    values = {
+        **_fields(data, member, cadre),
+        "department": data.department or existing.department,
+        "status": data.status,
+    }
     changed = any(getattr(existing, key) != value for key, value in values.items())
-    return Prepared("updated" if changed else "unchanged", household, member, existing, values)
+    return Prepared("updated" if changed else "unchanged", household, member, existing, values, cadre)
 
 
-def _fields(data: MeasureUpsert, member: Member | None) -> dict[str, Any]:
+def _fields(data: MeasureUpsert, member: Member | None, cadre: Cadre | None) -> dict[str, Any]:
     return {
         "member_id": member.id if member is not None else None,
+        "cadre_id": cadre.id if cadre is not None else None,
         "type": data.type,
         "content": data.content,
         "year": data.year,
@@ -439,7 +495,7 @@ async def upsert(
         ):
             session.add(measure)
             await session.flush()
-        return Written(measure, prepared.household, prepared.member, "created")
+        return Written(measure, prepared.household, prepared.member, "created", prepared.cadre)
     measure = prepared.measure
     if prepared.outcome == "updated":
         await _apply(
@@ -450,7 +506,7 @@ async def upsert(
             values=prepared.values,
             action="measure.updated",
         )
-    return Written(measure, prepared.household, prepared.member, prepared.outcome)
+    return Written(measure, prepared.household, prepared.member, prepared.outcome, prepared.cadre)
 
 
 STATUS_OF = {"created": 201, "updated": 200, "unchanged": 200}
@@ -493,6 +549,7 @@ class BatchLookup(Lookup):
         self.households_by_pk: dict[int, Household] = {}
         self.members: dict[uuid.UUID, Member] = {}
         self.members_by_pk: dict[int, Member] = {}
+        self.cadres: dict[uuid.UUID, Cadre] = {}
 
     async def load(self, items: list[BatchItem]) -> None:
         keys = {(i.source_system, i.external_id) for i in items}
@@ -510,6 +567,14 @@ class BatchLookup(Lookup):
         for member in await repo.members_by_ids(self.session, sorted(member_ids), sorted(member_pks)):
             self.members[member.public_id] = member
             self.members_by_pk[member.id] = member
+        cadre_ids = {i.cadre_id for i in items if i.cadre_id is not None}
+        for cadre in await repo.cadres_by_ids(self.session, self.principal.scope, sorted(cadre_ids)):
+            self.cadres[cadre.public_id] = cadre
+
+    async def cadre(self, household: Household, cadre_id: uuid.UUID | None) -> Cadre | None:
+        if cadre_id is None:
+            return None
+        return checked_cadre(household, self.cadres.get(cadre_id))
 
     async def by_key(self, source_system: str, external_id: str) -> Measure | None:
         return self.measures.get((source_system, external_id))
@@ -555,7 +620,7 @@ async def _write(
         if p.measure is None:
             measure = _built(p)
             session.add(measure)
-            written[index] = Written(measure, p.household, p.member, "created")
+            written[index] = Written(measure, p.household, p.member, "created", p.cadre)
         else:
             measure = p.measure
             if p.outcome == "updated":
@@ -564,7 +629,7 @@ async def _write(
                     if getattr(measure, key) != value:
                         setattr(measure, key, value)
                 measure.updated_at = now
-            written[index] = Written(measure, p.household, p.member, p.outcome)
+            written[index] = Written(measure, p.household, p.member, p.outcome, p.cadre)
     await session.flush()
     entries = []
     for index, w in sorted(written.items()):

@@ -1,6 +1,7 @@
 """Demo measures (帮扶措施): measures of every type on households of the demo township, recorded by the line
-departments of their field, in every status; some households get none this year, so the views of missing
-measures show something real. Once: nothing is added when measures exist."""
+departments of their field, in every status, with the household's paired cadre as the responsible one (责任干部);
+some households get none this year, so the views of missing measures show something real. Once: nothing is added
+when measures exist."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from sqlalchemy import Connection, Table, func, select
 
 from fupin.audit import chain
 from fupin.audit.chain import Actor, FeedItem
+from fupin.cadres.models import Assignment
 from fupin.core.models import utcnow
 from fupin.departments.models import Department
 from fupin.households.models import Household, Member
@@ -23,6 +25,7 @@ MEASURES: Table = Measure.__table__  # type: ignore[assignment]
 HOUSEHOLDS: Table = Household.__table__  # type: ignore[assignment]
 MEMBERS: Table = Member.__table__  # type: ignore[assignment]
 DEPARTMENTS: Table = Department.__table__  # type: ignore[assignment]
+ASSIGNMENTS: Table = Assignment.__table__  # type: ignore[assignment]
 
 # type → (content, amount in yuan or None, for a member)
 CONTENT: dict[str, tuple[str, int | None, bool]] = {
@@ -75,6 +78,17 @@ def seed_measures(conn: Connection, *, households: int = 80, seed: int = 2018) -
         .order_by(MEMBERS.c.id)
     ):
         members.setdefault(hid, []).append((mid, health))
+    # the responsible cadre (责任干部): the household's current paired cadre, when the cadre seed paired one
+    paired: dict[int, int] = {
+        hid: cid
+        for hid, cid in conn.execute(
+            select(ASSIGNMENTS.c.household_id, ASSIGNMENTS.c.cadre_id).where(
+                ASSIGNMENTS.c.household_id.in_([r[0] for r in rows]),
+                ASSIGNMENTS.c.kind == "paired",
+                ASSIGNMENTS.c.ends_on.is_(None),
+            )
+        )
+    }
     types = list(CONTENT)
     now = utcnow()
     out: list[dict[str, object]] = []
@@ -100,6 +114,7 @@ def seed_measures(conn: Connection, *, households: int = 80, seed: int = 2018) -
                     "public_id": uuid.uuid5(uuid.NAMESPACE_URL, f"fupin-demo-measure:{hid}:{kind}"),
                     "household_id": hid,
                     "member_id": member_id,
+                    "cadre_id": paired.get(hid),
                     "village_code": village,
                     "type": kind,
                     "content": content,

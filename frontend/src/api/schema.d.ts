@@ -1001,7 +1001,9 @@ export interface paths {
         put?: never;
         /**
          * Create Import
-         * @description Import households (with members; JSON records also incomes and assessments) from a file, as a job:
+         * @description Import households (with members; JSON records also incomes and assessments) from a file, or with
+         *     `entity=measures` a department's measures (CSV or XLSX in the layout of its template, each row upserted by
+         *     外部系统 + 外部编号 as a batch item is; needs measures:write), as a job:
          *     202 with `Location: /api/v1/jobs/{id}`; its report counts created / updated / unchanged / failed and lists
          *     each row's errors. The file is checked first: its type by content (415 `import.unsupported_type`), hostile
          *     files (zip bombs, XML entities: 413/422), its encoding (422 `import.unknown_encoding`), its header (422
@@ -1025,7 +1027,9 @@ export interface paths {
         /**
          * Import Template
          * @description The empty 建档立卡 template: the header row (required columns marked), text format for ID and account
-         *     columns, and a 说明 sheet with the rules (blank = no change, `#清空` erases, masked values are ignored).
+         *     columns, and a 说明 sheet with the rules (blank = no change, `#清空` erases, masked values are ignored). With
+         *     `entity=measures` the department template of measures (户编号/系统编号, 外部系统, 外部编号, 措施类型, 措施内容,
+         *     年度, 责任部门, 金额, 计划日期, 完成日期, 状态, 成员编号, 责任干部编号), its 说明 listing the caller's own field.
          */
         get: operations["imports-template"];
         put?: never;
@@ -1066,7 +1070,8 @@ export interface paths {
         };
         /**
          * List Measures
-         * @description Measures of the caller's area, newest first, filtered, in keyset pages (`next_cursor`).
+         * @description Measures of the caller's area, newest first, filtered, in keyset pages (`next_cursor`). A health measure
+         *     (健康) comes without `content` and `member_id` to a caller that may not see health details.
          */
         get: operations["measures-list"];
         put?: never;
@@ -2849,6 +2854,11 @@ export interface components {
              */
             member_id?: string | null;
             /**
+             * Cadre Id
+             * @description 责任干部: a cadre of the caller's area serving the household's village (optional)
+             */
+            cadre_id?: string | null;
+            /**
              * Type
              * @enum {string}
              */
@@ -2909,21 +2919,27 @@ export interface components {
              * Format: uuid
              */
             household_id: string;
-            /** Member Id */
+            /**
+             * Member Id
+             * @description null also for a health measure (健康) when the caller may not see health details
+             */
             member_id: string | null;
             /** Village Code */
             village_code: string;
             /** Type */
             type: string;
-            /** Content */
-            content: string;
+            /**
+             * Content
+             * @description 措施内容; null for a health measure (健康) when the caller may not see health details
+             */
+            content: string | null;
             /** Year */
             year: number;
             /** Department */
             department: string | null;
             /**
              * Cadre Id
-             * @description The responsible cadre (once cadres are recorded)
+             * @description The responsible cadre (责任干部)
              */
             cadre_id?: string | null;
             /**
@@ -3000,6 +3016,8 @@ export interface components {
         MeasureUpdate: {
             /** Member Id */
             member_id?: string | null;
+            /** Cadre Id */
+            cadre_id?: string | null;
             /** Type */
             type?: ("industry" | "employment" | "education" | "health" | "housing" | "water" | "relocation" | "ecological" | "safety_net" | "microcredit" | "insurance" | "pv" | "asset_income" | "other") | null;
             /** Content */
@@ -3027,6 +3045,11 @@ export interface components {
              * @description A member of the household the measure is for (optional)
              */
             member_id?: string | null;
+            /**
+             * Cadre Id
+             * @description 责任干部: a cadre of the caller's area serving the household's village (optional)
+             */
+            cadre_id?: string | null;
             /**
              * Type
              * @enum {string}
@@ -4291,6 +4314,12 @@ export interface components {
              * @default null
              */
             member_id: string | null;
+            /**
+             * Cadre Id
+             * @description 责任干部: a cadre of the caller's area serving the household's village (optional)
+             * @default null
+             */
+            cadre_id: string | null;
             /**
              * Type
              * @enum {string}
@@ -10814,7 +10843,7 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description An import option (with a JSON or NDJSON body; a multipart upload sends them as fields) */
-                entity?: "households";
+                entity?: "households" | "measures";
                 /** @description An import option (with a JSON or NDJSON body; a multipart upload sends them as fields) */
                 strategy?: "create" | "update" | "create_and_update";
                 /** @description An import option (with a JSON or NDJSON body; a multipart upload sends them as fields) */
@@ -10845,10 +10874,11 @@ export interface operations {
                     file: string;
                     /**
                      * Entity
+                     * @description households (建档立卡 layout) or measures (the department template)
                      * @default households
-                     * @constant
+                     * @enum {string}
                      */
-                    entity?: "households";
+                    entity?: "households" | "measures";
                     /**
                      * Strategy
                      * @default create_and_update
@@ -10999,7 +11029,10 @@ export interface operations {
     };
     "imports-template": {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description The template of which import */
+                entity?: "households" | "measures";
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -11183,6 +11216,8 @@ export interface operations {
                 /** @description Planned on or before this day */
                 planned_to?: string | null;
                 household_id?: string | null;
+                /** @description The responsible cadre's id */
+                cadre?: string | null;
                 limit?: number;
                 cursor?: string | null;
                 include_total?: boolean;
@@ -11408,6 +11443,8 @@ export interface operations {
                 /** @description Planned on or before this day */
                 planned_to?: string | null;
                 household_id?: string | null;
+                /** @description The responsible cadre's id */
+                cadre?: string | null;
                 /** @description csv (default), xlsx or ndjson */
                 format?: "csv" | "xlsx" | "ndjson";
                 /** @description CSV only: utf-8 (BOM) or gb18030 */

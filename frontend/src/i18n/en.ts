@@ -301,6 +301,7 @@ const en: MessageSchema = {
   },
   notFound: { title: 'Page not found', body: 'This page does not exist.', home: 'Home' },
   measures: {
+    evidence: 'Evidence files', withheld: 'Health details, not shown to you',
     list: 'Assistance measures', tab: 'Measures', departmentHome: 'Department field', add: 'Add measure', edit: 'Edit', saved: 'Measure saved',
     type: 'Type', member: 'For', wholeHousehold: 'Whole household', content: 'Content', year: 'Year', department: 'Department',
     amount: 'Amount', plannedOn: 'Planned by', doneOn: 'Done on', status: 'Status', household: 'Household', village: 'Village code',
@@ -312,6 +313,7 @@ const en: MessageSchema = {
     exportFormats: { xlsx: 'Excel (XLSX)', csv: 'CSV (UTF-8)', gb18030: 'CSV (GB18030, older Excel)', ndjson: 'NDJSON' },
   },
   cadres: {
+    householdTab: 'Cadres and visits', pairings: 'Paired cadres and village cadres', pair: 'Pair a cadre',
     menu: 'Cadres', title: 'Assistance cadres', detail: 'Cadre', new: 'New cadre', mine: 'My assignments', empty: 'No cadres',
     notFound: 'The cadre does not exist or is outside your area',
     name: 'Name', idNumber: 'ID number', phone: 'Phone', workUnit: 'Work unit', post: 'Post', kind: 'Kind',

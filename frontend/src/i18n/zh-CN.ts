@@ -304,6 +304,7 @@ const zhCN = {
   },
   notFound: { title: '页面不存在', body: '您访问的页面不存在。', home: '返回首页' },
   measures: {
+    evidence: '佐证材料', withheld: '健康信息，无权查看',
     list: '帮扶措施', tab: '帮扶措施', departmentHome: '行业部门领域', add: '新增措施', edit: '编辑', saved: '措施已保存',
     type: '措施类型', member: '帮扶对象', wholeHousehold: '全户', content: '措施内容', year: '年度', department: '责任部门',
     amount: '金额', plannedOn: '计划完成', doneOn: '完成日期', status: '状态', household: '贫困户', village: '村代码',
@@ -315,6 +316,7 @@ const zhCN = {
     exportFormats: { xlsx: 'Excel (XLSX)', csv: 'CSV (UTF-8)', gb18030: 'CSV (GB18030, 旧版 Excel)', ndjson: 'NDJSON' },
   },
   cadres: {
+    householdTab: '帮扶干部与走访', pairings: '结对帮扶与驻村干部', pair: '结对帮扶干部',
     menu: '帮扶干部', title: '帮扶干部', detail: '干部详情', new: '新增干部', mine: '我的帮扶', empty: '暂无干部',
     notFound: '干部不存在或不在您的管辖范围内',
     name: '姓名', idNumber: '身份证号', phone: '联系电话', workUnit: '帮扶单位', post: '职务', kind: '类别',

@@ -88,3 +88,18 @@ export async function householdsOfVillage(village: string): Promise<{ id: string
   const page = await unwrap(api.GET('/api/v1/households', { params: { query: { region: village, limit: 200, status: IN_REGISTER } } }))
   return page.items
 }
+
+/** The household's paired cadres (current and past) and its village's first secretaries and work team. */
+export async function householdCadres(householdId: string): Promise<Assignment[]> {
+  const page = await unwrap(api.GET('/api/v1/households/{household_id}/cadres', { params: { path: { household_id: householdId } } }))
+  return page.items
+}
+
+/** The household's visits, newest first, in keyset pages. */
+export function householdVisits(householdId: string, cursor: string | null, limit = 20): Promise<Page<Visit>> {
+  return unwrap(
+    api.GET('/api/v1/households/{household_id}/visits', {
+      params: { path: { household_id: householdId }, query: { limit, cursor: cursor ?? undefined } },
+    }),
+  )
+}
