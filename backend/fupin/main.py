@@ -54,6 +54,7 @@ from fupin.users.ratelimit import SlidingWindow
 from fupin.users.router import router as users_router
 from fupin.webhooks.delivery import Dispatcher
 from fupin.webhooks.router import router as webhooks_router
+from fupin.views.router import router as views_router
 
 API_TITLE = "Fupin 扶贫 API"
 API_DESCRIPTION = (
@@ -239,6 +240,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         departments_router,
         cadres_router,
         evidence_router,
+        views_router,
     ):
         app.include_router(router)
 
