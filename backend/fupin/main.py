@@ -52,9 +52,9 @@ from fupin.regions.router import router as regions_router
 from fupin.stats.router import router as stats_router
 from fupin.users.ratelimit import SlidingWindow
 from fupin.users.router import router as users_router
+from fupin.views.router import router as views_router
 from fupin.webhooks.delivery import Dispatcher
 from fupin.webhooks.router import router as webhooks_router
-from fupin.views.router import router as views_router
 
 API_TITLE = "Fupin 扶贫 API"
 API_DESCRIPTION = (

@@ -6,7 +6,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Date, Integer, String, and_, bindparam, case, exists, func, literal, not_, or_, select, type_coerce
+from sqlalchemy import (
+    Date,
+    Integer,
+    String,
+    and_,
+    bindparam,
+    case,
+    exists,
+    func,
+    literal,
+    not_,
+    or_,
+    select,
+    type_coerce,
+)
 from sqlalchemy.orm import aliased
 
 from fupin.cadres.models import Assignment, Cadre, ResidencyDay, Visit
@@ -90,9 +104,7 @@ WITHOUT_MEASURES_COUNT = query_family("views-without-measures-count", _without_m
 
 
 def _not_visited_condition() -> Any:
-    recent = exists().where(
-        Visit.household_id == Household.id, Visit.visited_on >= bindparam("since", type_=Date())
-    )
+    recent = exists().where(Visit.household_id == Household.id, Visit.visited_on >= bindparam("since", type_=Date()))
     return and_(registered(), not_(recent))
 
 
@@ -332,9 +344,7 @@ OVERDUE_COUNT = query_family("views-overdue-count", _overdue_count, measure_area
 
 
 def _year_measure() -> Any:
-    return and_(
-        Measure.year == bindparam("year", type_=Integer()), Measure.status != literal("cancelled", String())
-    )
+    return and_(Measure.year == bindparam("year", type_=Integer()), Measure.status != literal("cancelled", String()))
 
 
 def _coverage(paged: bool) -> Any:
@@ -387,9 +397,7 @@ COVERAGE_TYPES = query_family("views-coverage-types", _coverage_types, measure_a
 
 def _workload() -> Any:
     open_ = Measure.status != literal("cancelled", String())
-    counts = [
-        func.sum(case((Measure.status == literal(s, String()), 1), else_=0)).label(s) for s in MEASURE_STATUSES
-    ]
+    counts = [func.sum(case((Measure.status == literal(s, String()), 1), else_=0)).label(s) for s in MEASURE_STATUSES]
     return (
         select(
             Measure.department,

@@ -30,7 +30,6 @@ from fupin.exports.service import BATCH_ROWS, CHINA, POSITION_QUERY, record_expo
 from fupin.exports.writers import CsvWriter, XlsxWriter, media_type
 from fupin.views import queries as q
 from fupin.views.schemas import (
-    CoverageFilters,
     CoverageQuery,
     NeverVisitedFilters,
     NotVisitedFilters,
@@ -509,8 +508,7 @@ class ViewExport:
 def disposition(view: View, format: str) -> str:
     day = datetime.now(CHINA).strftime("%Y%m%d")
     return (
-        f"attachment; filename=\"{view.name}-{day}.{format}\"; "
-        f"filename*=UTF-8''{quote(f'{view.sheet}-{day}.{format}')}"
+        f"attachment; filename=\"{view.name}-{day}.{format}\"; filename*=UTF-8''{quote(f'{view.sheet}-{day}.{format}')}"
     )
 
 
