@@ -121,7 +121,8 @@ def prepare(url: str, households: int) -> None:
         for statement in FILL:
             started = time.perf_counter()
             conn.execute(statement.replace("%(per)s", str(MEASURES_PER_HOUSEHOLD)))
-            print(f"  {statement.split()[0]} {statement.split()[2]:<18} {time.perf_counter() - started:6.1f} s")
+            words = statement.split()
+            print(f"  {' '.join(words[:3])[:40]:<40} {time.perf_counter() - started:6.1f} s")
 
 
 def counts(dsn: str) -> dict[str, int]:
