@@ -288,6 +288,15 @@ def test_measures_overdue(api: Api, village: str) -> None:
     assert [r["id"] for r in rows(api, "measures-overdue", region=village, type="education")] == [second["id"]]
     assert [r["id"] for r in rows(api, "measures-overdue", region=village, department="agriculture")] == [first["id"]]
     assert total(api, "measures-overdue", region=village) == 2
+    # a health measure's content is a health detail: withheld from a caller without them, in the list and the file
+    health = measure(api, b["id"], type="health", content="大病住院报销", planned_on=ago(20))
+    seen = rows(api, "measures-overdue", region=village, type="health")
+    assert [(r["id"], r["content"]) for r in seen] == [(health["id"], "大病住院报销")]
+    masked = rows(api, "measures-overdue", user="inspector", region=village, type="health")
+    assert [(r["id"], r["content"], r["days_overdue"]) for r in masked] == [(health["id"], None, 20)]
+    file = api.get("inspector", f"{V}/measures-overdue/export", params={"region": village, "type": "health"})
+    assert file.status_code == 200 and "大病住院报销" not in str(xlsx_rows(file.content))
+    assert "大病住院报销" in str(xlsx_rows(api.get("township", f"{V}/measures-overdue/export").content))
 
 
 def test_measure_coverage_and_department_workload(api: Api, village: str) -> None:

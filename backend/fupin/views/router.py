@@ -8,13 +8,15 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from fupin.authz.deps import CadreReader, MeasureReader
 from fupin.authz.principal import Principal
 from fupin.core.db import DbSession
 from fupin.core.openapi import problems
 from fupin.core.params import query_model
-from fupin.core.readpath import ReadDb, ReadPath, ReadSnapshots
+from fupin.core.readpath import ReadDb, ReadSnapshots
+from fupin.departments.field import sees_health
 from fupin.exports.router import FILE_CONTENT, FILE_HEADERS, POSITION_HEADER
 from fupin.views import schemas as s
 from fupin.views import service
@@ -31,7 +33,7 @@ EXPORT_RESPONSES: dict[int | str, dict[str, Any]] = {
     **problems(403, 404, 413),
 }
 
-Lister = Callable[[ReadPath, Any, Any], Awaitable[bytes]]
+Lister = Callable[..., Awaitable[bytes]]
 
 
 def _export_response(export: service.ViewExport) -> StreamingResponse:
@@ -57,6 +59,7 @@ def _register(
     page: type[BaseModel],
     lister: Lister,
     summary: str,
+    health_aware: bool = False,
 ) -> None:
     """The list `GET /views/<name>` and its file `GET /views/<name>/export` (operation ids `views-<name>` and
     `views-<name>-export`), both from the caller's scope narrowed to `region` (outside it: 404)."""
@@ -68,6 +71,11 @@ def _register(
         scope = principal.scope.narrowed_to(params.region)
         return Response(await lister(read, scope, params), media_type=JSON)
 
+    async def list_view_health(read: ReadDb, principal: Principal, params: Any, session: AsyncSession) -> Response:
+        scope = principal.scope.narrowed_to(params.region)
+        health = await sees_health(session, principal)
+        return Response(await lister(read, scope, params, health=health), media_type=JSON)
+
     async def export_view(
         request: Request, session: DbSession, snapshots: ReadSnapshots, principal: Principal, params: Any
     ) -> StreamingResponse:
@@ -78,13 +86,16 @@ def _register(
             view=view,
             query=params,
             limit=request.app.state.settings.export_direct_limit,
+            health=await sees_health(session, principal),
         )
         return _export_response(export)
 
-    list_view.__annotations__ = {
+    route: Callable[..., Awaitable[Response]] = list_view_health if health_aware else list_view
+    route.__annotations__ = {
         "read": ReadDb,
         "principal": reader,
         "params": Annotated[query, Depends(parse)],
+        **({"session": DbSession} if health_aware else {}),
         "return": Response,
     }
     export_view.__annotations__ = {
@@ -95,9 +106,9 @@ def _register(
         "params": Annotated[export_query, Depends(parse_export)],
         "return": StreamingResponse,
     }
-    list_view.__name__ = f"view_{name.replace('-', '_')}"
+    route.__name__ = f"view_{name.replace('-', '_')}"
     export_view.__name__ = f"export_{name.replace('-', '_')}"
-    list_view.__doc__ = summary
+    route.__doc__ = summary
     export_view.__doc__ = (
         f"{summary.splitlines()[0]} — as XLSX (default) or CSV (UTF-8 with BOM, or GB18030), every row, read in "
         "one snapshot whose change-feed position is `X-Fupin-Changes-Position`; audited (`export.created`). Over "
@@ -114,7 +125,7 @@ def _register(
     )
     router.add_api_route(
         f"/{name}",
-        list_view,
+        route,
         methods=["GET"],
         operation_id=f"views-{name}",
         response_model=page,
@@ -170,7 +181,9 @@ _register(
     export_query=s.OverdueExport,
     page=s.OverduePage,
     lister=service.overdue,
-    summary="Measures planned before today that are neither done nor cancelled, the longest overdue first.",
+    summary="Measures planned before today that are neither done nor cancelled, the longest overdue first; a health "
+    "measure's content is withheld (null) from a caller who may not see health details.",
+    health_aware=True,
 )
 _register(
     "measure-coverage",

@@ -206,7 +206,9 @@ class OverdueRow(OutModel):
     head_name: str | None
     village_code: str
     type: str
-    content: str
+    content: str | None = Field(
+        description="措施内容 (null: a health measure, withheld from a caller without health details)"
+    )
     year: int
     department: str | None
     amount: Decimal | None

@@ -41,6 +41,7 @@ from fupin.views.schemas import (
 
 FOUR_PLACES = Decimal("0.0001")
 MEASURE_TYPES = tuple(code for code, _, _ in TABLES["measure_type"])
+HEALTH_TYPE = "health"
 Reader = ReadPath | Snapshot
 
 
@@ -95,7 +96,7 @@ class View:
     name: str
     sheet: str
     columns: tuple[tuple[str, str, float, bool], ...]
-    every_row: Callable[[Reader, AreaScope, Any], Awaitable[list[dict[str, Any]]]]
+    every_row: Callable[[Reader, AreaScope, Any, bool], Awaitable[list[dict[str, Any]]]]
     count: Callable[[Reader, AreaScope, Any], Awaitable[int]]
 
 
@@ -203,14 +204,19 @@ def overdue_values(filters: OverdueFilters) -> tuple[tuple[str, ...], dict[str, 
     return present, values
 
 
-def _overdue_row(row: dict[str, Any], now: date) -> dict[str, Any]:
-    return {**row, "days_overdue": (now - row["planned_on"]).days}
+def _overdue_row(row: dict[str, Any], now: date, *, health: bool) -> dict[str, Any]:
+    """The row with its days overdue; a health measure's content withheld from a caller who may not see health
+    details (as the households' health details are)."""
+    out = {**row, "days_overdue": (now - row["planned_on"]).days}
+    if not health and row["type"] == HEALTH_TYPE:
+        out["content"] = None
+    return out
 
 
 OVERDUE_CURSOR = "views-overdue"
 
 
-async def overdue(read: ReadPath, scope: AreaScope, query: Any) -> bytes:
+async def overdue(read: ReadPath, scope: AreaScope, query: Any, *, health: bool) -> bytes:
     present, values = overdue_values(query)
     paged = {**values, "limit": query.limit + 1}
     after = query.cursor is not None
@@ -230,7 +236,8 @@ async def overdue(read: ReadPath, scope: AreaScope, query: Any) -> bytes:
         del row["pk"]
     total = int(await read.scalar(q.OVERDUE_COUNT(present), scope, values) or 0) if query.include_total else None
     now = values["today"]
-    return to_json({"items": [_overdue_row(r, now) for r in items], "next_cursor": next_cursor, "total": total})
+    rows_ = [_overdue_row(r, now, health=health) for r in items]
+    return to_json({"items": rows_, "next_cursor": next_cursor, "total": total})
 
 
 def _coverage_row(row: dict[str, Any], types: dict[str, dict[str, int]]) -> dict[str, Any]:
@@ -304,7 +311,7 @@ async def _all_households(
     return await read.fetch(family(False, False), scope, values)
 
 
-async def _every_without_measures(read: Reader, scope: AreaScope, f: Any) -> list[dict[str, Any]]:
+async def _every_without_measures(read: Reader, scope: AreaScope, f: Any, health: bool) -> list[dict[str, Any]]:
     return await _all_households(read, scope, q.WITHOUT_MEASURES, without_measures_values(f))
 
 
@@ -312,7 +319,7 @@ async def _count_without_measures(read: Reader, scope: AreaScope, f: Any) -> int
     return int(await read.scalar(q.WITHOUT_MEASURES_COUNT(), scope, without_measures_values(f)) or 0)
 
 
-async def _every_not_visited(read: Reader, scope: AreaScope, f: Any) -> list[dict[str, Any]]:
+async def _every_not_visited(read: Reader, scope: AreaScope, f: Any, health: bool) -> list[dict[str, Any]]:
     return await _all_households(read, scope, q.NOT_VISITED, not_visited_values(f))
 
 
@@ -320,7 +327,7 @@ async def _count_not_visited(read: Reader, scope: AreaScope, f: Any) -> int:
     return int(await read.scalar(q.NOT_VISITED_COUNT(), scope, not_visited_values(f)) or 0)
 
 
-async def _every_never_visited(read: Reader, scope: AreaScope, f: Any) -> list[dict[str, Any]]:
+async def _every_never_visited(read: Reader, scope: AreaScope, f: Any, health: bool) -> list[dict[str, Any]]:
     return await _all_households(read, scope, q.NEVER_VISITED, never_visited_values(f))
 
 
@@ -328,7 +335,7 @@ async def _count_never_visited(read: Reader, scope: AreaScope, f: Any) -> int:
     return int(await read.scalar(q.NEVER_VISITED_COUNT(), scope, never_visited_values(f)) or 0)
 
 
-async def _every_residency(read: Reader, scope: AreaScope, f: Any) -> list[dict[str, Any]]:
+async def _every_residency(read: Reader, scope: AreaScope, f: Any, health: bool) -> list[dict[str, Any]]:
     present, values = residency_values(f)
     rows = await read.fetch(q.RESIDENCY(present, False, False), scope, values)
     return [_residency_row(row, values["expected"]) for row in rows]
@@ -339,10 +346,10 @@ async def _count_residency(read: Reader, scope: AreaScope, f: Any) -> int:
     return int(await read.scalar(q.RESIDENCY_COUNT(present), scope, values) or 0)
 
 
-async def _every_overdue(read: Reader, scope: AreaScope, f: Any) -> list[dict[str, Any]]:
+async def _every_overdue(read: Reader, scope: AreaScope, f: Any, health: bool) -> list[dict[str, Any]]:
     present, values = overdue_values(f)
     rows = await read.fetch(q.OVERDUE(present, False, False), scope, values)
-    return [_overdue_row(row, values["today"]) for row in rows]
+    return [_overdue_row(row, values["today"], health=health) for row in rows]
 
 
 async def _count_overdue(read: Reader, scope: AreaScope, f: Any) -> int:
@@ -350,7 +357,7 @@ async def _count_overdue(read: Reader, scope: AreaScope, f: Any) -> int:
     return int(await read.scalar(q.OVERDUE_COUNT(present), scope, values) or 0)
 
 
-async def _every_coverage(read: Reader, scope: AreaScope, f: Any) -> list[dict[str, Any]]:
+async def _every_coverage(read: Reader, scope: AreaScope, f: Any, health: bool) -> list[dict[str, Any]]:
     rows = await _coverage_rows(read, scope, _year(f.year), limit=None, offset=0)
     for row in rows:
         for t in MEASURE_TYPES:
@@ -362,7 +369,7 @@ async def _count_coverage(read: Reader, scope: AreaScope, f: Any) -> int:
     return int(await read.scalar(q.COVERAGE_COUNT(), scope, {"year": _year(f.year)}) or 0)
 
 
-async def _every_workload(read: Reader, scope: AreaScope, f: Any) -> list[dict[str, Any]]:
+async def _every_workload(read: Reader, scope: AreaScope, f: Any, health: bool) -> list[dict[str, Any]]:
     return await _workload_rows(read, scope, _year(f.year))
 
 
@@ -520,6 +527,7 @@ async def export(
     view: View,
     query: Any,
     limit: int,
+    health: bool,
 ) -> ViewExport:
     """Every row of the view with its filters, read in one snapshot whose change-feed position the file carries,
     audited (`export.created`, entity `views.<name>`); more rows than `limit`: 413 `export.too_large`."""
@@ -534,7 +542,7 @@ async def export(
             f"The export has {rows} rows, more than the {limit} a direct download streams; narrow the filters.",
             extra={"rows": rows, "limit": limit},
         )
-    records = await view.every_row(snap, scope, query)
+    records = await view.every_row(snap, scope, query, health)
     await snap.close()
     position = encode_position(seq)
     export_id = str(uuid.uuid4())

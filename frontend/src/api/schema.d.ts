@@ -1669,7 +1669,7 @@ export interface paths {
         };
         /**
          * Export Measures Overdue
-         * @description Measures planned before today that are neither done nor cancelled, the longest overdue first. — as XLSX (default) or CSV (UTF-8 with BOM, or GB18030), every row, read in one snapshot whose change-feed position is `X-Fupin-Changes-Position`; audited (`export.created`). Over `export_direct_limit` rows: 413 `export.too_large`.
+         * @description Measures planned before today that are neither done nor cancelled, the longest overdue first; a health measure's content is withheld (null) from a caller who may not see health details. — as XLSX (default) or CSV (UTF-8 with BOM, or GB18030), every row, read in one snapshot whose change-feed position is `X-Fupin-Changes-Position`; audited (`export.created`). Over `export_direct_limit` rows: 413 `export.too_large`.
          */
         get: operations["views-measures-overdue-export"];
         put?: never;
@@ -1689,7 +1689,7 @@ export interface paths {
         };
         /**
          * View Measures Overdue
-         * @description Measures planned before today that are neither done nor cancelled, the longest overdue first.
+         * @description Measures planned before today that are neither done nor cancelled, the longest overdue first; a health measure's content is withheld (null) from a caller who may not see health details.
          */
         get: operations["views-measures-overdue"];
         put?: never;
@@ -3819,8 +3819,11 @@ export interface components {
             village_code: string;
             /** Type */
             type: string;
-            /** Content */
-            content: string;
+            /**
+             * Content
+             * @description 措施内容 (null: a health measure, withheld from a caller without health details)
+             */
+            content: string | null;
             /** Year */
             year: number;
             /** Department */
