@@ -221,6 +221,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(RequestContextMiddleware, max_body=settings.max_body_bytes, large_bodies=large_bodies)
 
     for router in (
+        views_router,  # first: its read-only lists match no other path, and are matched with the fewest checks
         users_router,
         regions_router,
         exports_router,  # before households: /households/export is not a household id
@@ -240,7 +241,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         departments_router,
         cadres_router,
         evidence_router,
-        views_router,
     ):
         app.include_router(router)
 
