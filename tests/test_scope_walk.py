@@ -156,6 +156,20 @@ OPERATIONS: dict[str, str] = {
     "evidence-upload": RECORD,  # attached to a visit of the first township: 404
     "evidence-list": RECORD,
     "evidence-download": RECORD,
+    "views-households-without-measures": LIST,
+    "views-households-without-measures-export": LIST,
+    "views-households-not-visited": LIST,
+    "views-households-not-visited-export": LIST,
+    "views-households-never-visited-by-first-secretary": LIST,
+    "views-households-never-visited-by-first-secretary-export": LIST,
+    "views-residency-shortfall": LIST,
+    "views-residency-shortfall-export": LIST,
+    "views-measures-overdue": LIST,
+    "views-measures-overdue-export": LIST,
+    "views-measure-coverage": LIST,
+    "views-measure-coverage-export": LIST,
+    "views-department-workload": LIST,
+    "views-department-workload-export": LIST,
 }
 # query parameters that narrow a list to a region: pointed at the first township they must answer 404
 REGION_FILTERS = ("region", "parent")

@@ -20,9 +20,11 @@ from fupin.measures.models import Measure
 from fupin.poverty_lines.models import PovertyLine
 from fupin.regions.models import Region
 from fupin.users.models import ApiKey, RefreshToken, User
+from fupin.views.models import OPEN_MEASURES_BY_PLANNED
 from fupin.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookSubscription
 
 __all__ = [
+    "OPEN_MEASURES_BY_PLANNED",
     "AdjustmentWindow",
     "ApiKey",
     "Assessment",

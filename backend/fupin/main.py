@@ -52,6 +52,7 @@ from fupin.regions.router import router as regions_router
 from fupin.stats.router import router as stats_router
 from fupin.users.ratelimit import SlidingWindow
 from fupin.users.router import router as users_router
+from fupin.views.router import router as views_router
 from fupin.webhooks.delivery import Dispatcher
 from fupin.webhooks.router import router as webhooks_router
 
@@ -220,6 +221,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(RequestContextMiddleware, max_body=settings.max_body_bytes, large_bodies=large_bodies)
 
     for router in (
+        views_router,  # first: its read-only lists match no other path, and are matched with the fewest checks
         users_router,
         regions_router,
         exports_router,  # before households: /households/export is not a household id

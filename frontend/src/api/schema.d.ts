@@ -4,6 +4,286 @@
  */
 
 export interface paths {
+    "/api/v1/views/households-without-measures/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export Households Without Measures
+         * @description Registered households (not 注销, not 已脱贫(不再享受政策)) with no measure of the year that is not cancelled, newest first, keyset pages. — as XLSX (default) or CSV (UTF-8 with BOM, or GB18030), every row, read in one snapshot whose change-feed position is `X-Fupin-Changes-Position`; audited (`export.created`). Over `export_direct_limit` rows: 413 `export.too_large`.
+         */
+        get: operations["views-households-without-measures-export"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/views/households-without-measures": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * View Households Without Measures
+         * @description Registered households (not 注销, not 已脱贫(不再享受政策)) with no measure of the year that is not cancelled, newest first, keyset pages.
+         */
+        get: operations["views-households-without-measures"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/views/households-not-visited/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export Households Not Visited
+         * @description Registered households with no visit in the last `days` days (today included; never visited too), with their last visit and current paired cadre, newest first, keyset pages. — as XLSX (default) or CSV (UTF-8 with BOM, or GB18030), every row, read in one snapshot whose change-feed position is `X-Fupin-Changes-Position`; audited (`export.created`). Over `export_direct_limit` rows: 413 `export.too_large`.
+         */
+        get: operations["views-households-not-visited-export"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/views/households-not-visited": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * View Households Not Visited
+         * @description Registered households with no visit in the last `days` days (today included; never visited too), with their last visit and current paired cadre, newest first, keyset pages.
+         */
+        get: operations["views-households-not-visited"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/views/households-never-visited-by-first-secretary/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export Households Never Visited By First Secretary
+         * @description Registered households their village's current first secretary never visited, naming the secretary; households of villages without a current first secretary are listed with none. — as XLSX (default) or CSV (UTF-8 with BOM, or GB18030), every row, read in one snapshot whose change-feed position is `X-Fupin-Changes-Position`; audited (`export.created`). Over `export_direct_limit` rows: 413 `export.too_large`.
+         */
+        get: operations["views-households-never-visited-by-first-secretary-export"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/views/households-never-visited-by-first-secretary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * View Households Never Visited By First Secretary
+         * @description Registered households their village's current first secretary never visited, naming the secretary; households of villages without a current first secretary are listed with none.
+         */
+        get: operations["views-households-never-visited-by-first-secretary"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/views/residency-shortfall/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export Residency Shortfall
+         * @description First secretaries and work-team members (their village assignments held in the year) whose counted days (present + official duty) are under 200 pro rata to today (a past year: 200). — as XLSX (default) or CSV (UTF-8 with BOM, or GB18030), every row, read in one snapshot whose change-feed position is `X-Fupin-Changes-Position`; audited (`export.created`). Over `export_direct_limit` rows: 413 `export.too_large`.
+         */
+        get: operations["views-residency-shortfall-export"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/views/residency-shortfall": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * View Residency Shortfall
+         * @description First secretaries and work-team members (their village assignments held in the year) whose counted days (present + official duty) are under 200 pro rata to today (a past year: 200).
+         */
+        get: operations["views-residency-shortfall"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/views/measures-overdue/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export Measures Overdue
+         * @description Measures planned before today that are neither done nor cancelled, the longest overdue first; a health measure's content is withheld (null) from a caller who may not see health details. — as XLSX (default) or CSV (UTF-8 with BOM, or GB18030), every row, read in one snapshot whose change-feed position is `X-Fupin-Changes-Position`; audited (`export.created`). Over `export_direct_limit` rows: 413 `export.too_large`.
+         */
+        get: operations["views-measures-overdue-export"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/views/measures-overdue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * View Measures Overdue
+         * @description Measures planned before today that are neither done nor cancelled, the longest overdue first; a health measure's content is withheld (null) from a caller who may not see health details.
+         */
+        get: operations["views-measures-overdue"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/views/measure-coverage/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export Measure Coverage
+         * @description Per village: registered households, those with a measure of the year, measures per type and the coverage rate; villages by code, offset pages. — as XLSX (default) or CSV (UTF-8 with BOM, or GB18030), every row, read in one snapshot whose change-feed position is `X-Fupin-Changes-Position`; audited (`export.created`). Over `export_direct_limit` rows: 413 `export.too_large`.
+         */
+        get: operations["views-measure-coverage-export"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/views/measure-coverage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * View Measure Coverage
+         * @description Per village: registered households, those with a measure of the year, measures per type and the coverage rate; villages by code, offset pages.
+         */
+        get: operations["views-measure-coverage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/views/department-workload/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export Department Workload
+         * @description Per responsible department: measures of the year by status, their amount (not cancelled) and the households they reach. — as XLSX (default) or CSV (UTF-8 with BOM, or GB18030), every row, read in one snapshot whose change-feed position is `X-Fupin-Changes-Position`; audited (`export.created`). Over `export_direct_limit` rows: 413 `export.too_large`.
+         */
+        get: operations["views-department-workload-export"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/views/department-workload": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * View Department Workload
+         * @description Per responsible department: measures of the year by status, their amount (not cancelled) and the households they reach.
+         */
+        get: operations["views-department-workload"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/auth/token": {
         parameters: {
             query?: never;
@@ -2108,6 +2388,47 @@ export interface components {
                 [key: string]: components["schemas"]["CodeEntry"][];
             };
         };
+        /** CoveragePage */
+        CoveragePage: {
+            /** Year */
+            year: number;
+            /** Items */
+            items: components["schemas"]["CoverageRow"][];
+            /**
+             * Total
+             * @description Villages with registered households
+             */
+            total: number;
+        };
+        /** CoverageRow */
+        CoverageRow: {
+            /** Village Code */
+            village_code: string;
+            /** Village Name */
+            village_name: string;
+            /**
+             * Households
+             * @description Registered households (not 注销, not 已脱贫(不再享受政策))
+             */
+            households: number;
+            /**
+             * Households With Measures
+             * @description Of them, with a measure of the year that is not cancelled
+             */
+            households_with_measures: number;
+            /**
+             * Coverage Rate
+             * @description households_with_measures / households, four places
+             */
+            coverage_rate: string;
+            /**
+             * By Type
+             * @description Measures of the year (not cancelled) per measure type
+             */
+            by_type: {
+                [key: string]: number;
+            };
+        };
         /** DeliveryOut */
         DeliveryOut: {
             /**
@@ -3391,6 +3712,91 @@ export interface components {
             /** Tekun */
             tekun?: boolean | null;
         };
+        /** NeverVisitedPage */
+        NeverVisitedPage: {
+            /** Items */
+            items: components["schemas"]["NeverVisitedRow"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+            /** Total */
+            total?: number | null;
+        };
+        /** NeverVisitedRow */
+        NeverVisitedRow: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Household Number */
+            household_number: string;
+            /** Village Code */
+            village_code: string;
+            /** Village Name */
+            village_name: string;
+            /** Head Name */
+            head_name: string | null;
+            /** Member Count */
+            member_count: number;
+            /** Status */
+            status: string;
+            /**
+             * First Secretary Id
+             * @description The village's current first secretary (null: none)
+             */
+            first_secretary_id: string | null;
+            /** First Secretary Name */
+            first_secretary_name: string | null;
+        };
+        /** NotVisitedPage */
+        NotVisitedPage: {
+            /** Days */
+            days: number;
+            /**
+             * Since
+             * Format: date
+             * @description The first day of the window: no visit on or after it
+             */
+            since: string;
+            /** Items */
+            items: components["schemas"]["NotVisitedRow"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+            /** Total */
+            total?: number | null;
+        };
+        /** NotVisitedRow */
+        NotVisitedRow: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Household Number */
+            household_number: string;
+            /** Village Code */
+            village_code: string;
+            /** Village Name */
+            village_name: string;
+            /** Head Name */
+            head_name: string | null;
+            /** Member Count */
+            member_count: number;
+            /** Status */
+            status: string;
+            /**
+             * Last Visited On
+             * @description The last visit (null: never visited)
+             */
+            last_visited_on: string | null;
+            /**
+             * Paired Cadre Id
+             * @description The current paired cadre (帮扶责任人), if any
+             */
+            paired_cadre_id: string | null;
+            /** Paired Cadre Name */
+            paired_cadre_name: string | null;
+        };
         /** OurItemOut */
         OurItemOut: {
             /**
@@ -3406,6 +3812,56 @@ export interface components {
             version: number;
             /** Hash */
             hash: string;
+        };
+        /** OverduePage */
+        OverduePage: {
+            /** Items */
+            items: components["schemas"]["OverdueRow"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+            /** Total */
+            total?: number | null;
+        };
+        /** OverdueRow */
+        OverdueRow: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Household Id
+             * Format: uuid
+             */
+            household_id: string;
+            /** Household Number */
+            household_number: string;
+            /** Head Name */
+            head_name: string | null;
+            /** Village Code */
+            village_code: string;
+            /** Type */
+            type: string;
+            /**
+             * Content
+             * @description 措施内容 (null: a health measure, withheld from a caller without health details)
+             */
+            content: string | null;
+            /** Year */
+            year: number;
+            /** Department */
+            department: string | null;
+            /** Amount */
+            amount: string | null;
+            /**
+             * Planned On
+             * Format: date
+             */
+            planned_on: string;
+            /** Status */
+            status: string;
+            /** Days Overdue */
+            days_overdue: number;
         };
         /**
          * PendingChangeAccepted
@@ -3728,15 +4184,54 @@ export interface components {
             /** Version */
             version: number;
         };
-        /** ResidencyPage */
-        ResidencyPage: {
-            /** Items */
-            items: components["schemas"]["ResidencyOut"][];
+        /** ResidencyRow */
+        ResidencyRow: {
             /**
-             * Next Cursor
-             * @description Pass as ?cursor= for the next page
+             * Cadre Id
+             * Format: uuid
              */
-            next_cursor?: string | null;
+            cadre_id: string;
+            /** Cadre Name */
+            cadre_name: string;
+            /**
+             * Kind
+             * @description first_secretary or work_team (the village assignment's kind)
+             */
+            kind: string;
+            /** Work Unit */
+            work_unit: string;
+            /** Village Code */
+            village_code: string;
+            /** Village Name */
+            village_name: string;
+            /**
+             * Starts On
+             * Format: date
+             */
+            starts_on: string;
+            /** Ends On */
+            ends_on: string | null;
+            /** Present */
+            present: number;
+            /** Leave */
+            leave: number;
+            /** Duty */
+            duty: number;
+            /**
+             * Counted
+             * @description present + duty
+             */
+            counted: number;
+            /**
+             * Expected
+             * @description 200 pro rata to today (a past year: 200)
+             */
+            expected: number;
+            /**
+             * Shortfall
+             * @description expected - counted
+             */
+            shortfall: number;
         };
         /** ResidencyYear */
         ResidencyYear: {
@@ -4021,6 +4516,26 @@ export interface components {
             /** Active */
             active?: boolean | null;
         };
+        /** ViewHousehold */
+        ViewHousehold: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Household Number */
+            household_number: string;
+            /** Village Code */
+            village_code: string;
+            /** Village Name */
+            village_name: string;
+            /** Head Name */
+            head_name: string | null;
+            /** Member Count */
+            member_count: number;
+            /** Status */
+            status: string;
+        };
         /** VisitIn */
         VisitIn: {
             /**
@@ -4294,6 +4809,58 @@ export interface components {
             /** Note */
             note?: string | null;
         };
+        /** WithoutMeasuresPage */
+        WithoutMeasuresPage: {
+            /** Year */
+            year: number;
+            /** Items */
+            items: components["schemas"]["ViewHousehold"][];
+            /**
+             * Next Cursor
+             * @description Pass as ?cursor= for the next page
+             */
+            next_cursor?: string | null;
+            /**
+             * Total
+             * @description With include_total=true
+             */
+            total?: number | null;
+        };
+        /** WorkloadPage */
+        WorkloadPage: {
+            /** Year */
+            year: number;
+            /** Items */
+            items: components["schemas"]["WorkloadRow"][];
+        };
+        /** WorkloadRow */
+        WorkloadRow: {
+            /**
+             * Department
+             * @description 责任部门 (null: none recorded)
+             */
+            department: string | null;
+            /** Planned */
+            planned: number;
+            /** In Progress */
+            in_progress: number;
+            /** Done */
+            done: number;
+            /** Cancelled */
+            cancelled: number;
+            /** Total */
+            total: number;
+            /**
+             * Amount
+             * @description Amount of the measures that are not cancelled (yuan)
+             */
+            amount: string;
+            /**
+             * Households
+             * @description Households reached (a measure that is not cancelled)
+             */
+            households: number;
+        };
         /** YearBucket */
         YearBucket: {
             /** Year */
@@ -4302,6 +4869,29 @@ export interface components {
             households: number;
             /** People */
             people: number;
+        };
+        /** ResidencyPage */
+        fupin__cadres__schemas__ResidencyPage: {
+            /** Items */
+            items: components["schemas"]["ResidencyOut"][];
+            /**
+             * Next Cursor
+             * @description Pass as ?cursor= for the next page
+             */
+            next_cursor?: string | null;
+        };
+        /** ResidencyPage */
+        fupin__views__schemas__ResidencyPage: {
+            /** Year */
+            year: number;
+            /** Expected */
+            expected: number;
+            /** Items */
+            items: components["schemas"]["ResidencyRow"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+            /** Total */
+            total?: number | null;
         };
         /**
          * BatchItem
@@ -4452,6 +5042,1433 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    "views-households-without-measures-export": {
+        parameters: {
+            query?: {
+                /** @description xlsx (default) or csv */
+                format?: "csv" | "xlsx";
+                /** @description CSV only: utf-8 (BOM) or gb18030 */
+                encoding?: ("utf-8" | "gb18030") | null;
+                /** @description Any level inside the caller's area: county, township, village */
+                region?: string | null;
+                year?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file (one row per line of the view) */
+            200: {
+                headers: {
+                    /** @description attachment; filename="households-YYYYMMDD.csv"; filename*=UTF-8''<the Chinese name> */
+                    "Content-Disposition"?: string;
+                    /** @description The change-feed position of the export's snapshot: continue with /api/v1/changes?after= */
+                    "X-Fupin-Changes-Position"?: string;
+                    /** @description Rows */
+                    "X-Fupin-Export-Rows"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                };
+            };
+            /** @description Malformed request (bad JSON, forged cursor, bad header) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated but not permitted */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or outside the caller's area */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields; see errors[].pointer */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "views-households-without-measures": {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string | null;
+                /** @description Also count every row of the view (`total`) */
+                include_total?: boolean;
+                /** @description Any level inside the caller's area: county, township, village */
+                region?: string | null;
+                year?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WithoutMeasuresPage"];
+                };
+            };
+            /** @description Malformed request (bad JSON, forged cursor, bad header) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated but not permitted */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or outside the caller's area */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields; see errors[].pointer */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "views-households-not-visited-export": {
+        parameters: {
+            query?: {
+                /** @description xlsx (default) or csv */
+                format?: "csv" | "xlsx";
+                /** @description CSV only: utf-8 (BOM) or gb18030 */
+                encoding?: ("utf-8" | "gb18030") | null;
+                /** @description Any level inside the caller's area: county, township, village */
+                region?: string | null;
+                /** @description No visit in the last N days (today included) */
+                days?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file (one row per line of the view) */
+            200: {
+                headers: {
+                    /** @description attachment; filename="households-YYYYMMDD.csv"; filename*=UTF-8''<the Chinese name> */
+                    "Content-Disposition"?: string;
+                    /** @description The change-feed position of the export's snapshot: continue with /api/v1/changes?after= */
+                    "X-Fupin-Changes-Position"?: string;
+                    /** @description Rows */
+                    "X-Fupin-Export-Rows"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                };
+            };
+            /** @description Malformed request (bad JSON, forged cursor, bad header) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated but not permitted */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or outside the caller's area */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields; see errors[].pointer */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "views-households-not-visited": {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string | null;
+                /** @description Also count every row of the view (`total`) */
+                include_total?: boolean;
+                /** @description Any level inside the caller's area: county, township, village */
+                region?: string | null;
+                /** @description No visit in the last N days (today included) */
+                days?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotVisitedPage"];
+                };
+            };
+            /** @description Malformed request (bad JSON, forged cursor, bad header) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated but not permitted */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or outside the caller's area */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields; see errors[].pointer */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "views-households-never-visited-by-first-secretary-export": {
+        parameters: {
+            query?: {
+                /** @description xlsx (default) or csv */
+                format?: "csv" | "xlsx";
+                /** @description CSV only: utf-8 (BOM) or gb18030 */
+                encoding?: ("utf-8" | "gb18030") | null;
+                /** @description Any level inside the caller's area: county, township, village */
+                region?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file (one row per line of the view) */
+            200: {
+                headers: {
+                    /** @description attachment; filename="households-YYYYMMDD.csv"; filename*=UTF-8''<the Chinese name> */
+                    "Content-Disposition"?: string;
+                    /** @description The change-feed position of the export's snapshot: continue with /api/v1/changes?after= */
+                    "X-Fupin-Changes-Position"?: string;
+                    /** @description Rows */
+                    "X-Fupin-Export-Rows"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                };
+            };
+            /** @description Malformed request (bad JSON, forged cursor, bad header) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated but not permitted */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or outside the caller's area */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields; see errors[].pointer */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "views-households-never-visited-by-first-secretary": {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string | null;
+                /** @description Also count every row of the view (`total`) */
+                include_total?: boolean;
+                /** @description Any level inside the caller's area: county, township, village */
+                region?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NeverVisitedPage"];
+                };
+            };
+            /** @description Malformed request (bad JSON, forged cursor, bad header) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated but not permitted */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or outside the caller's area */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields; see errors[].pointer */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "views-residency-shortfall-export": {
+        parameters: {
+            query?: {
+                /** @description xlsx (default) or csv */
+                format?: "csv" | "xlsx";
+                /** @description CSV only: utf-8 (BOM) or gb18030 */
+                encoding?: ("utf-8" | "gb18030") | null;
+                /** @description Any level inside the caller's area: county, township, village */
+                region?: string | null;
+                year?: number | null;
+                /** @description 第一书记 or 驻村工作队员 */
+                kind?: ("first_secretary" | "work_team") | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file (one row per line of the view) */
+            200: {
+                headers: {
+                    /** @description attachment; filename="households-YYYYMMDD.csv"; filename*=UTF-8''<the Chinese name> */
+                    "Content-Disposition"?: string;
+                    /** @description The change-feed position of the export's snapshot: continue with /api/v1/changes?after= */
+                    "X-Fupin-Changes-Position"?: string;
+                    /** @description Rows */
+                    "X-Fupin-Export-Rows"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                };
+            };
+            /** @description Malformed request (bad JSON, forged cursor, bad header) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated but not permitted */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or outside the caller's area */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields; see errors[].pointer */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "views-residency-shortfall": {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string | null;
+                /** @description Also count every row of the view (`total`) */
+                include_total?: boolean;
+                /** @description Any level inside the caller's area: county, township, village */
+                region?: string | null;
+                year?: number | null;
+                /** @description 第一书记 or 驻村工作队员 */
+                kind?: ("first_secretary" | "work_team") | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["fupin__views__schemas__ResidencyPage"];
+                };
+            };
+            /** @description Malformed request (bad JSON, forged cursor, bad header) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated but not permitted */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or outside the caller's area */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields; see errors[].pointer */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "views-measures-overdue-export": {
+        parameters: {
+            query?: {
+                /** @description xlsx (default) or csv */
+                format?: "csv" | "xlsx";
+                /** @description CSV only: utf-8 (BOM) or gb18030 */
+                encoding?: ("utf-8" | "gb18030") | null;
+                /** @description Any level inside the caller's area: county, township, village */
+                region?: string | null;
+                /** @description 措施类型 */
+                type?: ("industry" | "employment" | "education" | "health" | "housing" | "water" | "relocation" | "ecological" | "safety_net" | "microcredit" | "insurance" | "pv" | "asset_income" | "other") | null;
+                /** @description 责任部门 */
+                department?: ("education" | "health" | "medical_insurance" | "housing" | "water" | "hrss" | "civil_affairs" | "finance" | "agriculture" | "disabled" | "transport" | "poverty_office") | null;
+                year?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file (one row per line of the view) */
+            200: {
+                headers: {
+                    /** @description attachment; filename="households-YYYYMMDD.csv"; filename*=UTF-8''<the Chinese name> */
+                    "Content-Disposition"?: string;
+                    /** @description The change-feed position of the export's snapshot: continue with /api/v1/changes?after= */
+                    "X-Fupin-Changes-Position"?: string;
+                    /** @description Rows */
+                    "X-Fupin-Export-Rows"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                };
+            };
+            /** @description Malformed request (bad JSON, forged cursor, bad header) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated but not permitted */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or outside the caller's area */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields; see errors[].pointer */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "views-measures-overdue": {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string | null;
+                /** @description Also count every row of the view (`total`) */
+                include_total?: boolean;
+                /** @description Any level inside the caller's area: county, township, village */
+                region?: string | null;
+                /** @description 措施类型 */
+                type?: ("industry" | "employment" | "education" | "health" | "housing" | "water" | "relocation" | "ecological" | "safety_net" | "microcredit" | "insurance" | "pv" | "asset_income" | "other") | null;
+                /** @description 责任部门 */
+                department?: ("education" | "health" | "medical_insurance" | "housing" | "water" | "hrss" | "civil_affairs" | "finance" | "agriculture" | "disabled" | "transport" | "poverty_office") | null;
+                year?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OverduePage"];
+                };
+            };
+            /** @description Malformed request (bad JSON, forged cursor, bad header) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated but not permitted */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or outside the caller's area */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields; see errors[].pointer */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "views-measure-coverage-export": {
+        parameters: {
+            query?: {
+                /** @description xlsx (default) or csv */
+                format?: "csv" | "xlsx";
+                /** @description CSV only: utf-8 (BOM) or gb18030 */
+                encoding?: ("utf-8" | "gb18030") | null;
+                /** @description Any level inside the caller's area: county, township, village */
+                region?: string | null;
+                year?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file (one row per line of the view) */
+            200: {
+                headers: {
+                    /** @description attachment; filename="households-YYYYMMDD.csv"; filename*=UTF-8''<the Chinese name> */
+                    "Content-Disposition"?: string;
+                    /** @description The change-feed position of the export's snapshot: continue with /api/v1/changes?after= */
+                    "X-Fupin-Changes-Position"?: string;
+                    /** @description Rows */
+                    "X-Fupin-Export-Rows"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                };
+            };
+            /** @description Malformed request (bad JSON, forged cursor, bad header) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated but not permitted */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or outside the caller's area */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields; see errors[].pointer */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "views-measure-coverage": {
+        parameters: {
+            query?: {
+                /** @description Any level inside the caller's area: county, township, village */
+                region?: string | null;
+                year?: number | null;
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CoveragePage"];
+                };
+            };
+            /** @description Malformed request (bad JSON, forged cursor, bad header) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated but not permitted */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or outside the caller's area */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields; see errors[].pointer */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "views-department-workload-export": {
+        parameters: {
+            query?: {
+                /** @description xlsx (default) or csv */
+                format?: "csv" | "xlsx";
+                /** @description CSV only: utf-8 (BOM) or gb18030 */
+                encoding?: ("utf-8" | "gb18030") | null;
+                /** @description Any level inside the caller's area: county, township, village */
+                region?: string | null;
+                year?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file (one row per line of the view) */
+            200: {
+                headers: {
+                    /** @description attachment; filename="households-YYYYMMDD.csv"; filename*=UTF-8''<the Chinese name> */
+                    "Content-Disposition"?: string;
+                    /** @description The change-feed position of the export's snapshot: continue with /api/v1/changes?after= */
+                    "X-Fupin-Changes-Position"?: string;
+                    /** @description Rows */
+                    "X-Fupin-Export-Rows"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                };
+            };
+            /** @description Malformed request (bad JSON, forged cursor, bad header) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated but not permitted */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or outside the caller's area */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields; see errors[].pointer */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "views-department-workload": {
+        parameters: {
+            query?: {
+                /** @description Any level inside the caller's area: county, township, village */
+                region?: string | null;
+                year?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkloadPage"];
+                };
+            };
+            /** @description Malformed request (bad JSON, forged cursor, bad header) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated but not permitted */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or outside the caller's area */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields; see errors[].pointer */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     "auth-token": {
         parameters: {
             query?: never;
@@ -13730,7 +15747,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ResidencyPage"];
+                    "application/json": components["schemas"]["fupin__cadres__schemas__ResidencyPage"];
                 };
             };
             /** @description Malformed request (bad JSON, forged cursor, bad header) */

@@ -330,6 +330,29 @@ const en: MessageSchema = {
   evidence: {
     upload: 'Upload photo/file', hint: 'JPEG, PNG or PDF, at most 20 MB', none: 'No evidence', download: 'Download', uploaded: 'Uploaded',
   },
+  views: {
+    menu: 'Failure views', title: 'Failure views', export: 'Export Excel', exported: 'Exported {name}', none: 'Nothing listed', rows: 'rows',
+    region: 'Area', year: 'Year', thisYear: 'This year', days: 'Days without a visit', kind: 'Kind', type: 'Measure type', department: 'Department',
+    householdNumber: 'Household no.', village: 'Village', head: 'Head', members: 'Members', status: 'Status', lastVisit: 'Last visit',
+    never: 'Never visited', pairedCadre: 'Paired cadre', noPairing: 'Not paired', firstSecretary: 'First secretary', noSecretary: 'No first secretary',
+    cadre: 'Name', workUnit: 'Work unit', counted: 'Counted days', expected: 'Expected days', shortfall: 'Shortfall', leave: 'Leave',
+    content: 'Content', plannedOn: 'Planned', daysOverdue: 'Days overdue', households: 'Households', covered: 'With measures', rate: 'Coverage',
+    noDepartment: 'None', total: 'Total', amount: 'Amount (yuan)', reached: 'Households reached',
+    names: {
+      'households-without-measures': 'No measures', 'households-not-visited': 'Not visited',
+      'households-never-visited-by-first-secretary': 'Never met the first secretary', 'residency-shortfall': 'Residency shortfall',
+      'measures-overdue': 'Overdue measures', 'measure-coverage': 'Measure coverage', 'department-workload': 'Department workload',
+    },
+    hints: {
+      'households-without-measures': 'Registered households with no measure of the year that is not cancelled.',
+      'households-not-visited': 'Households without a visit in the last N days (never visited too), their last visit and paired cadre.',
+      'households-never-visited-by-first-secretary': "Households their village's current first secretary never visited; villages without one are listed too.",
+      'residency-shortfall': 'First secretaries and work-team members with fewer than 200 counted days (present + duty), pro rata this year.',
+      'measures-overdue': 'Measures past their planned date, neither done nor cancelled; the longest overdue first.',
+      'measure-coverage': 'Per village: registered households, those with measures, measures per type and the coverage rate.',
+      'department-workload': 'Per department: measures by status, amount (not cancelled) and households reached.',
+    },
+  },
 }
 
 export default en

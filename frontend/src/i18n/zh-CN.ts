@@ -333,6 +333,29 @@ const zhCN = {
   evidence: {
     upload: '上传照片/文件', hint: 'JPEG、PNG 或 PDF，最大 20 MB', none: '暂无佐证材料', download: '下载', uploaded: '已上传',
   },
+  views: {
+    menu: '帮扶短板', title: '帮扶短板', export: '导出 Excel', exported: '已导出 {name}', none: '暂无记录', rows: '条',
+    region: '辖区', year: '年度', thisYear: '本年度', days: '未走访天数', kind: '身份', type: '措施类型', department: '责任部门',
+    householdNumber: '户编号', village: '村', head: '户主', members: '人口', status: '状态', lastVisit: '最近走访',
+    never: '从未走访', pairedCadre: '帮扶责任人', noPairing: '未结对', firstSecretary: '第一书记', noSecretary: '本村无第一书记',
+    cadre: '姓名', workUnit: '帮扶单位', counted: '计入天数', expected: '应驻天数', shortfall: '差额', leave: '请假',
+    content: '措施内容', plannedOn: '计划完成', daysOverdue: '逾期天数', households: '贫困户', covered: '有措施户', rate: '覆盖率',
+    noDepartment: '未指定', total: '合计', amount: '金额(元)', reached: '覆盖户数',
+    names: {
+      'households-without-measures': '无帮扶措施户', 'households-not-visited': '未走访户',
+      'households-never-visited-by-first-secretary': '第一书记未走访户', 'residency-shortfall': '驻村天数不足',
+      'measures-overdue': '逾期措施', 'measure-coverage': '措施覆盖率', 'department-workload': '部门工作量',
+    },
+    hints: {
+      'households-without-measures': '本年度（或所选年度）没有未取消帮扶措施的在册贫困户（一户一策）。',
+      'households-not-visited': '最近 N 天内没有走访记录的贫困户（含从未走访），及其最近走访日期和帮扶责任人。',
+      'households-never-visited-by-first-secretary': '本村现任第一书记从未走访过的贫困户；没有第一书记的村一并列出。',
+      'residency-shortfall': '第一书记和驻村工作队员：在岗与公务外出天数低于 200 天（本年按日折算）。',
+      'measures-overdue': '计划完成日期已过、尚未完成也未取消的帮扶措施，逾期最久的在前。',
+      'measure-coverage': '每个村的在册贫困户、有帮扶措施的户数、各类措施数和覆盖率。',
+      'department-workload': '各行业部门的帮扶措施：按状态计数、金额（未取消）和覆盖户数。',
+    },
+  },
 }
 
 export default zhCN

@@ -12,6 +12,7 @@ import integration from './integration/routes'
 import jobs from './jobs/routes'
 import measures from './measures/routes'
 import regions from './regions/routes'
+import views from './views/routes'
 
 export const MODULES: readonly AppModule[] = [
   auth,
@@ -23,4 +24,5 @@ export const MODULES: readonly AppModule[] = [
   regions,
   measures,
   cadres,
+  views,
 ]
