@@ -192,3 +192,16 @@ def test_a_department_login_or_key_must_name_its_department(api: Api) -> None:
     key = {"name": "无部门密钥", "roles": ["department"], "region_code": "220382000000"}
     assert_problem(api.post("admin", "/api/v1/api-keys", json=key), 422, "user.department_required", "/department")
     assert "dept_none" not in {u["username"] for u in api.get("admin", "/api/v1/users").json()["items"]}
+
+
+def test_a_health_measure_in_the_trail_is_withheld_outside_the_health_field(api: Api) -> None:
+    members = [factories.member("01", male=True, health="serious")]
+    hid = api.post("township", HH, json=factories.household(members=members)).json()["id"]
+    measure = {"household_id": hid, "type": "health", "content": "慢病签约服务: 高血压", "year": 2018}
+    measure.update(planned_on="2018-10-31", amount="0.00")
+    r = api.post("township", "/api/v1/measures", json=measure)
+    assert r.status_code == 201, r.text
+    education = api.client.get(f"{HH}/{hid}/audit-events", headers=key(api, "education", pii=True)).json()
+    assert "高血压" not in str(education["items"]) and any(e["entity_type"] == "measure" for e in education["items"])
+    health = api.client.get(f"{HH}/{hid}/audit-events", headers=key(api, "health", pii=True)).json()
+    assert "高血压" in str(health["items"])

@@ -4,6 +4,7 @@ shared read path; a household's own trail is built from its records."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from pydantic_core import to_json
@@ -34,18 +35,41 @@ async def events_json(read: ReadPath, principal: Principal, query: AuditQuery) -
     return to_json({"items": rows, "next_after": next_after})
 
 
+# Domains whose records hide fields from some callers register what a subject's trail must withhold for the
+# caller: `{entity_id: fields}` (a health measure's content for a caller outside the health field, measures/health).
+TrailWithholding = Callable[[AsyncSession, Principal, str, bool], Awaitable[dict[str, frozenset[str]]]]
+WITHHOLDINGS: list[TrailWithholding] = []
+
+
+def register_withholding(rule: TrailWithholding) -> TrailWithholding:
+    WITHHOLDINGS.append(rule)
+    return rule
+
+
+def _withhold(changes: Any, fields: frozenset[str]) -> Any:
+    if not isinstance(changes, dict):
+        return changes
+    return {
+        k: (["***" if x is not None else None for x in v] if isinstance(v, list) else "***") if k in fields else v
+        for k, v in changes.items()
+    }
+
+
 async def subject_page(
     session: AsyncSession, principal: Principal, *, subject_id: str, after: int, limit: int, health: bool
 ) -> AuditPage:
     """The trail of one subject (a household and everything attached to it); `health`: whether the caller sees
     health details (`departments.field.sees_health`)."""
     events = await repo.subject_events(session, subject_id=subject_id, after=after, limit=limit)
-    items = [
-        AuditEventOut.model_validate(
-            record_view(ev, changes=trail_changes(ev.changes, pii=principal.pii, health=health))
-        )
-        for ev in events[:limit]
-    ]
+    withheld: dict[str, frozenset[str]] = {}
+    for rule in WITHHOLDINGS:
+        withheld.update(await rule(session, principal, subject_id, health))
+    items = []
+    for ev in events[:limit]:
+        changes = trail_changes(ev.changes, pii=principal.pii, health=health)
+        if ev.entity_id in withheld:
+            changes = _withhold(changes, withheld[ev.entity_id])
+        items.append(AuditEventOut.model_validate(record_view(ev, changes=changes)))
     return AuditPage(items=items, next_after=events[limit - 1].seq if len(events) > limit else None)
 
 

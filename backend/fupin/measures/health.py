@@ -6,13 +6,19 @@ and the export alike. This module is the one place that decides it."""
 from __future__ import annotations
 
 import contextlib
+import uuid
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from fupin.audit.trail import register_withholding
 from fupin.authz.principal import Principal
+from fupin.authz.scope import unscoped
 from fupin.departments.field import HEALTH, sees_health
+from fupin.households.models import Household
+from fupin.measures.models import Measure
 
 WITHHELD = ("content", "member_id")
 
@@ -49,3 +55,19 @@ async def withhold_cells(
                         cells[index] = None
                 rows.append(tuple(cells))
             yield rows
+
+
+@register_withholding
+async def withheld_in_trail(
+    session: AsyncSession, principal: Principal, subject_id: str, health: bool
+) -> dict[str, frozenset[str]]:
+    """A household's trail shows a health measure's content and member to callers who see health details only."""
+    if health:
+        return {}
+    stmt = (
+        select(Measure.public_id)
+        .join(Household, Household.id == Measure.household_id)
+        .where(Household.public_id == uuid.UUID(subject_id), Measure.type == HEALTH)
+        .execution_options(**unscoped("the measures of a household the caller reads"))
+    )
+    return {str(pk): frozenset(WITHHELD) for pk in (await session.execute(stmt)).scalars()}
