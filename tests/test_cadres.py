@@ -564,3 +564,19 @@ def test_demo_seed_makes_the_failures_visible(api: Api, database_url: str) -> No
         },
     )
     assert r.status_code == 201, r.text
+
+
+def test_a_pairing_with_an_end_date_still_ends_the_current_one(api: Api) -> None:
+    household = households(api, 1)[0]
+    first, second = new_cadre(api), new_cadre(api)
+    assign(api, first["id"], household_id=household["id"], starts_on=days_ago(60))
+    assign(
+        api,
+        second["id"],
+        household_id=household["id"],
+        starts_on=days_ago(10),
+        ends_on=f"{date.today().year + 1}-12-31",
+    )
+    pairings = api.get("township", f"/api/v1/households/{household['id']}/cadres").json()
+    held = [p for p in (pairings.get("items") or pairings.get("pairings") or []) if p["ends_on"] == days_ago(10)]
+    assert [p["cadre_id"] for p in held] == [first["id"]], pairings

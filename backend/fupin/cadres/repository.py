@@ -64,21 +64,28 @@ async def id_number_taken(session: AsyncSession, id_number: str) -> bool:
 # ---------------------------------------------------------------- assignments
 
 
-async def current_pairing(session: AsyncSession, scope: AreaScope, household: Household) -> Assignment | None:
+def running_on(on: date) -> Any:
+    """Held on `on`: not ended by then (open-ended, or ending later)."""
+    return or_(Assignment.ends_on.is_(None), Assignment.ends_on > on)
+
+
+async def current_pairing(
+    session: AsyncSession, scope: AreaScope, household: Household, *, on: date
+) -> Assignment | None:
     stmt = scope.select(Assignment).where(
-        Assignment.household_id == household.id, Assignment.kind == "paired", Assignment.ends_on.is_(None)
+        Assignment.household_id == household.id, Assignment.kind == "paired", running_on(on)
     )
     return (await session.execute(stmt.with_for_update())).scalars().first()
 
 
 async def current_in_village(
-    session: AsyncSession, scope: AreaScope, *, village_code: str, kind: str, cadre_id: int | None = None
+    session: AsyncSession, scope: AreaScope, *, village_code: str, kind: str, on: date, cadre_id: int | None = None
 ) -> Assignment | None:
     stmt = scope.select(Assignment).where(
         Assignment.village_code == village_code,
         Assignment.kind == kind,
         Assignment.household_id.is_(None),
-        Assignment.ends_on.is_(None),
+        running_on(on),
     )
     if cadre_id is not None:
         stmt = stmt.where(Assignment.cadre_id == cadre_id)

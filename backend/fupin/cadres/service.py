@@ -225,21 +225,22 @@ async def add_assignment(
             "assignment.outside_cadre_area",
             "任务地点不在该干部服务的区划内 (outside the area the cadre serves)",
         )
-    if data.ends_on is None:
-        if household is not None:
-            current = await repo.current_pairing(session, principal.scope, household)
-        elif cadre.kind == "first_secretary":
-            current = await repo.current_in_village(
-                session, principal.scope, village_code=village_code, kind="first_secretary"
-            )
-        else:
-            current = await repo.current_in_village(
-                session, principal.scope, village_code=village_code, kind=cadre.kind, cadre_id=cadre.id
-            )
-        if current is not None:
-            if current.cadre_id == cadre.id:
-                raise ProblemError(409, "assignment.duplicate", "该干部已在此任务上 (the cadre holds this assignment)")
-            await _end(session, principal, current, on=data.starts_on, household=household)
+    # one current holder: whatever the new assignment's end, the one held on its first day ends that day
+    on = data.starts_on
+    if household is not None:
+        current = await repo.current_pairing(session, principal.scope, household, on=on)
+    elif cadre.kind == "first_secretary":
+        current = await repo.current_in_village(
+            session, principal.scope, village_code=village_code, kind="first_secretary", on=on
+        )
+    else:
+        current = await repo.current_in_village(
+            session, principal.scope, village_code=village_code, kind=cadre.kind, on=on, cadre_id=cadre.id
+        )
+    if current is not None:
+        if current.cadre_id == cadre.id:
+            raise ProblemError(409, "assignment.duplicate", "该干部已在此任务上 (the cadre holds this assignment)")
+        await _end(session, principal, current, on=data.starts_on, household=household)
     assignment = Assignment(
         cadre_id=cadre.id,
         household_id=household.id if household is not None else None,
