@@ -156,10 +156,12 @@ def test_households_not_visited(api: Api, village: str) -> None:
     assign(api, paired["id"], household_id=b["id"], starts_on=ago(200))
     assign(api, other["id"], household_id=c["id"], starts_on=ago(300))
     assign(api, paired["id"], household_id=c["id"], starts_on=ago(20))  # C's pairing moved to 张帮扶
-    visit(api, paired["id"], a["id"], visited_on=ago(10))
+    team = new_cadre(api, "work_team", name="王队员")  # holds every household of the village, pairs none
+    assign(api, team["id"], village_code=village, starts_on=ago(200))
+    visit(api, team["id"], a["id"], visited_on=ago(10))
     visit(api, paired["id"], b["id"], visited_on=ago(100))
     visit(api, paired["id"], b["id"], visited_on=ago(150))
-    visit(api, paired["id"], d["id"], visited_on=ago(89))  # the 90th day back is inside the window
+    visit(api, team["id"], d["id"], visited_on=ago(89))  # the 90th day back is inside the window
     listed = rows(api, "households-not-visited", region=village)
     assert [(r["id"], r["last_visited_on"], r["paired_cadre_id"], r["paired_cadre_name"]) for r in listed] == [
         (c["id"], None, paired["id"], "张帮扶"),

@@ -28,6 +28,7 @@ from fupin.core.pagination import decode_cursor, decode_key_cursor, encode_curso
 from fupin.core.readpath import ReadPath, RequestSnapshots, Snapshot
 from fupin.exports.service import BATCH_ROWS, CHINA, POSITION_QUERY, record_export, write_xlsx
 from fupin.exports.writers import CsvWriter, XlsxWriter, media_type
+from fupin.measures import health as measure_health
 from fupin.views import queries as q
 from fupin.views.schemas import (
     CoverageQuery,
@@ -41,7 +42,6 @@ from fupin.views.schemas import (
 
 FOUR_PLACES = Decimal("0.0001")
 MEASURE_TYPES = tuple(code for code, _, _ in TABLES["measure_type"])
-HEALTH_TYPE = "health"
 Reader = ReadPath | Snapshot
 
 
@@ -208,8 +208,7 @@ def _overdue_row(row: dict[str, Any], now: date, *, health: bool) -> dict[str, A
     """The row with its days overdue; a health measure's content withheld from a caller who may not see health
     details (as the households' health details are)."""
     out = {**row, "days_overdue": (now - row["planned_on"]).days}
-    if not health and row["type"] == HEALTH_TYPE:
-        out["content"] = None
+    out.update((k, v) for k, v in measure_health.withheld(row["type"], shown=health).items() if k in out)
     return out
 
 
