@@ -3,7 +3,7 @@ of its template (`GET /api/v1/imports/template.xlsx?entity=measures`), one row p
 外部编号. The file checks, chunks, counters, dry run, atomic mode, report and error workbook are the import
 machinery's (`imports.service`, `imports.readers`, `imports.workbooks`); what is here is the layout, reading a row
 into a candidate, and the candidate-to-service step: each chunk's rows go through the measures' batch upsert
-(`measures.service.batch`), so a row is checked exactly as a batch item is (area, household, member, the
+(`measures.upsert.batch`), so a row is checked exactly as a batch item is (area, household, member, the
 department's field, the status move) and a replayed file changes nothing."""
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from fupin.households.models import Household
 from fupin.imports.readers import Reader, SourceRow, Table
 from fupin.imports.rows import RowError, parse_uuid
 from fupin.imports.service import Entity, Finished, register_entity
-from fupin.measures import service as measures
+from fupin.measures import upsert as measures
 
 ENTITY = "measures"
 KIND = "import.measures"
@@ -155,7 +155,7 @@ async def _households(session: AsyncSession, principal: Principal, numbers: set[
 
 
 async def work(session: AsyncSession, principal: Principal, batch: list[Any], params: dict[str, Any]) -> Finished:
-    """The candidate-to-service step: the chunk's checked rows as one `measures.service.batch`, each row's result
+    """The candidate-to-service step: the chunk's checked rows as one `measures.upsert.batch`, each row's result
     (created, updated, unchanged, or its problem at the row and column) back in file order."""
     rows: list[MeasureRow] = batch
     by_number = await _households(

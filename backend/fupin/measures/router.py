@@ -20,7 +20,7 @@ from fupin.exports.router import export_responses, streamed
 from fupin.households import repository as households
 from fupin.measures import evidence as _evidence  # noqa: F401  (measures own evidence files)
 from fupin.measures import export as measure_export
-from fupin.measures import health, listing, service
+from fupin.measures import health, listing, service, upsert
 from fupin.measures.schemas import (
     ExternalId,
     HouseholdMeasuresQuery,
@@ -134,7 +134,7 @@ async def batch_measures(body: MeasureBatchIn, session: DbSession, principal: Me
     """Up to 1,000 upserts by `(source_system, external_id)`, each on its own like a FHIR batch: the answer has one
     result per item, in order, with the status the item would have had alone (201 created, 200 updated or
     unchanged, 4xx with its problem). A refused item changes nothing; the others are saved."""
-    return MeasureBatchOut(results=await service.batch(session, principal, items=body.items))
+    return MeasureBatchOut(results=await upsert.batch(session, principal, items=body.items))
 
 
 @router.put(
@@ -157,7 +157,7 @@ async def upsert_measure(
 ) -> MeasureOut:
     """Conditional upsert by the department system's key: 201 when created, 200 when replaced, 200 with the same
     version when identical. If-Match, when sent, must match (412)."""
-    written = await service.upsert(
+    written = await upsert.upsert(
         session,
         principal,
         source_system=source_system,
