@@ -1,84 +1,20 @@
 // Browser steps of assistance on record: the demo village's first secretary (login `cadre`) logs a visit with a
 // photo from its own cadre page; the photo shows as a thumbnail and the visit counts it.
-import { after, before, describe, it } from 'node:test'
+import { after, before, describe } from 'node:test'
 import assert from 'node:assert/strict'
-import { mkdirSync, rmSync } from 'node:fs'
-import { join } from 'node:path'
-import { chromium } from 'playwright-core'
-import { startBackend } from './backend.mjs'
+import { browserSession, JPEG } from './harness.mjs'
 
-const ARTIFACTS = join(import.meta.dirname, 'artifacts-cadres')
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
-const PASSWORD = 'fupin-demo'
-// a small valid JPEG (1×1 pixel)
-const JPEG = Buffer.from(
-  '/9j/4AAQSkZJRgABAQEASABIAAD/2wBDAP//////////////////////////////////////////////////////////////////////////////////////' +
-    '2wBDAf//////////////////////////////////////////////////////////////////////////////////////wAARCAABAAEDASIAAhEBAxEB/8QAFAAB' +
-    'AAAAAAAAAAAAAAAAAAAAA//EABQQAQAAAAAAAAAAAAAAAAAAAAD/xAAUAQEAAAAAAAAAAAAAAAAAAAAA/8QAFBEBAAAAAAAAAAAAAAAAAAAAAP/aAAwDAQACEQMRAD8AP//Z',
-  'base64',
-)
-
-let server
-let browser
+const session = browserSession('cadres')
+const { login, api, step, screenshot, consoleErrors } = session
 let page
-let shot = 0
-const consoleErrors = []
-
-async function screenshot(name) {
-  shot++
-  await page.screenshot({ path: join(ARTIFACTS, `${String(shot).padStart(2, '0')}-${name}.png`), fullPage: true })
-}
-
-async function login(username) {
-  await page.goto(`${server.base}/login`)
-  await page.locator('input[name="username"]').fill(username)
-  await page.locator('input[name="password"]').fill(PASSWORD)
-  await page.locator('[data-test="login-submit"]').click()
-  await page.locator('[data-test="user-info"]').waitFor()
-}
-
-/** Calls the API with the signed-in user's token (to check what the pages did). */
-async function api(method, path) {
-  return page.evaluate(
-    async ([m, p]) => {
-      const s = JSON.parse(localStorage.getItem('fupin.session'))
-      const r = await fetch(p, { method: m, headers: { Authorization: `Bearer ${s.access}` } })
-      return r.json()
-    },
-    [method, path],
-  )
-}
-
-function step(name, fn) {
-  it(name, async () => {
-    try {
-      await fn()
-    } catch (e) {
-      await screenshot(`FAILED-${name.replace(/[^\w\u4e00-\u9fff]+/g, '-').slice(0, 40)}`).catch(() => undefined)
-      throw e
-    }
-  })
-}
+let server
 
 describe('Cadres and visits in Chromium', { concurrency: false }, () => {
   before(async () => {
-    rmSync(ARTIFACTS, { recursive: true, force: true })
-    mkdirSync(ARTIFACTS, { recursive: true })
-    server = await startBackend({ households: 300 })
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--no-first-run'] })
-    const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'zh-CN' })
-    page = await context.newPage()
-    page.setDefaultTimeout(Number(process.env.E2E_TIMEOUT_MS ?? 20000))
-    page.on('console', (msg) => {
-      if (msg.type() === 'error') consoleErrors.push(msg.text())
-    })
-    page.on('pageerror', (err) => consoleErrors.push(String(err)))
+    await session.start()
+    ;({ page, server } = session)
   })
-
-  after(async () => {
-    await browser?.close()
-    await server?.stop()
-  })
+  after(() => session.stop())
 
   const state = {}
 
