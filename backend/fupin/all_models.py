@@ -18,6 +18,18 @@ from fupin.households.models import (
 from fupin.jobs.models import Job
 from fupin.measures.models import Measure
 from fupin.poverty_lines.models import PovertyLine
+from fupin.projects.models import (
+    FundAllocation,
+    FundDisbursement,
+    Project,
+    ProjectBeneficiary,
+    ProjectMilestone,
+    ProjectNotice,
+    ProjectRegion,
+    ProjectStep,
+    ProjectTarget,
+    ProjectTargetUpdate,
+)
 from fupin.regions.models import Region
 from fupin.users.models import ApiKey, RefreshToken, User
 from fupin.views.models import OPEN_MEASURES_BY_PLANNED
@@ -36,6 +48,8 @@ __all__ = [
     "ChangeEntry",
     "Department",
     "Evidence",
+    "FundAllocation",
+    "FundDisbursement",
     "Household",
     "IdempotencyRecord",
     "Income",
@@ -44,6 +58,14 @@ __all__ = [
     "Member",
     "PendingChange",
     "PovertyLine",
+    "Project",
+    "ProjectBeneficiary",
+    "ProjectMilestone",
+    "ProjectNotice",
+    "ProjectRegion",
+    "ProjectStep",
+    "ProjectTarget",
+    "ProjectTargetUpdate",
     "RefreshToken",
     "Region",
     "ResidencyDay",

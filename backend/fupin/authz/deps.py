@@ -258,3 +258,9 @@ MeasureReader = Annotated[Principal, Depends(requires(Permission.MEASURES_READ))
 # a department principal writes only measures of its field (measures.department_field, fupin.departments.field)
 MeasureWriter = Annotated[Principal, Depends(requires(Permission.MEASURES_WRITE))]
 DepartmentManager = Annotated[Principal, Depends(requires(Permission.DEPARTMENTS_MANAGE))]
+ProjectReader = Annotated[Principal, Depends(requires(Permission.PROJECTS_READ))]
+# a department principal edits only projects of its field (projects.department_field)
+ProjectWriter = Annotated[Principal, Depends(requires(Permission.PROJECTS_WRITE))]
+# who may move which library step is decided in authz.policy (review: township; the county's decisions: approve)
+ProjectStepper = Annotated[Principal, Depends(requires(Permission.PROJECTS_READ))]
+FundWriter = Annotated[Principal, Depends(requires(Permission.FUNDS_WRITE))]

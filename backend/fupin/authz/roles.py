@@ -26,6 +26,11 @@ class Permission(StrEnum):
     CADRES_READ = "cadres:read"  # cadres (帮扶干部), their assignments, visits and residency
     CADRES_WRITE = "cadres:write"  # cadres and their assignments (pairings, first secretaries, work teams)
     VISITS_WRITE = "visits:write"  # visits (走访) and residency days (驻村); a cadre-linked user only its own
+    PROJECTS_READ = "projects:read"  # projects, their targets, milestones, funds, beneficiaries and notices
+    PROJECTS_WRITE = "projects:write"  # declare and edit projects; a department principal only within its field
+    PROJECTS_REVIEW = "projects:review"  # 审核: the township's review of a declared project
+    PROJECTS_APPROVE = "projects:approve"  # 论证/审定, 入库, 验收, 出库: the county's decisions
+    FUNDS_WRITE = "funds:write"  # fund allocations and disbursements (报账) of projects
 
 
 class Role(StrEnum):
@@ -111,6 +116,25 @@ _MEASURES_GRANTS: dict[Role, frozenset[Permission]] = {
     Role.INTEGRATION: frozenset({P.MEASURES_READ, P.MEASURES_WRITE}),
 }
 for _role, _granted in _MEASURES_GRANTS.items():
+    ROLE_PERMISSIONS[_role] = ROLE_PERMISSIONS[_role] | _granted
+
+# projects (扶贫项目库): declared by townships and villages, reviewed by the township, decided by the county;
+# funds paid by the county and city offices
+_PROJECTS_GRANTS: dict[Role, frozenset[Permission]] = {
+    Role.CITY_OFFICE: frozenset(
+        {P.PROJECTS_READ, P.PROJECTS_WRITE, P.PROJECTS_REVIEW, P.PROJECTS_APPROVE, P.FUNDS_WRITE}
+    ),
+    Role.COUNTY_OFFICE: frozenset(
+        {P.PROJECTS_READ, P.PROJECTS_WRITE, P.PROJECTS_REVIEW, P.PROJECTS_APPROVE, P.FUNDS_WRITE}
+    ),
+    Role.TOWNSHIP: frozenset({P.PROJECTS_READ, P.PROJECTS_WRITE, P.PROJECTS_REVIEW}),
+    Role.VILLAGE: frozenset({P.PROJECTS_READ, P.PROJECTS_WRITE}),
+    Role.DEPARTMENT: frozenset({P.PROJECTS_READ, P.PROJECTS_WRITE}),
+    Role.INSPECTOR: frozenset({P.PROJECTS_READ}),
+    Role.AUDITOR: frozenset({P.PROJECTS_READ}),
+    Role.INTEGRATION: frozenset({P.PROJECTS_READ, P.PROJECTS_WRITE}),
+}
+for _role, _granted in _PROJECTS_GRANTS.items():
     ROLE_PERMISSIONS[_role] = ROLE_PERMISSIONS[_role] | _granted
 
 ROLE_LABELS: dict[Role, tuple[str, str]] = {

@@ -17,6 +17,8 @@ class Department(TimestampMixin, Base):
     measure_types: Mapped[list[str]] = mapped_column(JSONType, nullable=False, default=list)
     # measure types it owns only for a member with a disability (残联 → 健康)
     disabled_member_types: Mapped[list[str]] = mapped_column(JSONType, nullable=False, default=list)
+    # project categories the department edits (住建局 危房改造, 水利局 饮水, 交通局 道路 ...)
+    project_categories: Mapped[list[str]] = mapped_column(JSONType, nullable=False, default=list)
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
 
     __mapper_args__ = {"version_id_col": version}

@@ -23,6 +23,8 @@ class Measure(AreaScoped, IdMixin, PublicIdMixin, TimestampMixin, Base):
     member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
     # the responsible cadre (责任干部), optional
     cadre_id: Mapped[int | None] = mapped_column(ForeignKey("cadres.id", ondelete="SET NULL"))
+    # the project the measure is delivered through (a renovation, a water project ...), optional
+    project_id: Mapped[int | None] = mapped_column(ForeignKey("projects.id", ondelete="SET NULL"))
     village_code: Mapped[str] = mapped_column(ForeignKey("regions.code"), nullable=False)
     type: Mapped[str] = mapped_column(String(16), nullable=False)
     content: Mapped[str] = mapped_column(String(1000), nullable=False)
@@ -42,6 +44,7 @@ class Measure(AreaScoped, IdMixin, PublicIdMixin, TimestampMixin, Base):
         Index("ix_measures_household", "household_id"),
         Index("ix_measures_member", "member_id"),
         Index("ix_measures_cadre", "cadre_id"),
+        Index("ix_measures_project", "project_id"),
         Index("ix_measures_year_type", "year", "type"),
         UniqueConstraint("source_system", "external_id", name="uq_measures_source_external"),
     )
