@@ -57,6 +57,8 @@ def upgrade() -> None:
         sa.Column("entered_library_on", sa.Date(), nullable=True),
         sa.Column("completed_on", sa.Date(), nullable=True),
         sa.Column("removed_on", sa.Date(), nullable=True),
+        sa.Column("health", sa.String(length=12), nullable=False),
+        sa.Column("progress", sa.Numeric(precision=6, scale=4), nullable=True),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
         sa.Column("public_id", sa.Uuid(), nullable=False),
@@ -72,6 +74,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("year", "county_code", "code", name="uq_projects_year_county_code"),
     )
     with op.batch_alter_table("projects", schema=None) as batch_op:
+        batch_op.create_index("ix_projects_area_health", ["area_code", "health"], unique=False)
         batch_op.create_index("ix_projects_area_id", ["area_code", "id"], unique=False)
         batch_op.create_index("ix_projects_category_stage", ["category", "stage"], unique=False)
         batch_op.create_index("ix_projects_county_year", ["county_code", "year"], unique=False)
@@ -361,6 +364,7 @@ def downgrade() -> None:
     with op.batch_alter_table("projects", schema=None) as batch_op:
         batch_op.drop_index("ix_projects_county_year")
         batch_op.drop_index("ix_projects_category_stage")
+        batch_op.drop_index("ix_projects_area_health")
         batch_op.drop_index("ix_projects_area_id")
 
     op.drop_table("projects")

@@ -48,6 +48,10 @@ class Project(AreaScoped, IdMixin, PublicIdMixin, TimestampMixin, Base):
     entered_library_on: Mapped[date | None] = mapped_column(Date)  # the day of 入库
     completed_on: Mapped[date | None] = mapped_column(Date)  # the day of 完成
     removed_on: Mapped[date | None] = mapped_column(Date)  # the day of 出库
+    # derived (projects.health): kept on the row so lists filter and count by it; recomputed after every write of
+    # the project's targets and milestones and daily as dates pass
+    health: Mapped[str] = mapped_column(String(12), nullable=False, default="on_track")
+    progress: Mapped[Decimal | None] = mapped_column(Numeric(6, 4))
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
 
     __mapper_args__ = {"version_id_col": version}
@@ -57,6 +61,7 @@ class Project(AreaScoped, IdMixin, PublicIdMixin, TimestampMixin, Base):
         Index("ix_projects_area_id", "area_code", "id"),
         Index("ix_projects_county_year", "county_code", "year"),
         Index("ix_projects_category_stage", "category", "stage"),
+        Index("ix_projects_area_health", "area_code", "health"),
     )
 
 

@@ -3945,7 +3945,7 @@ export interface components {
          * Permission
          * @enum {string}
          */
-        Permission: "households:read" | "households:write" | "households:transition" | "poverty_lines:write" | "users:manage" | "api_keys:manage" | "audit:read" | "changes:read" | "jobs:read" | "jobs:manage" | "stats:rebuild" | "webhooks:manage" | "adjustments:manage" | "adjustments:override" | "measures:read" | "measures:write" | "departments:manage" | "cadres:read" | "cadres:write" | "visits:write";
+        Permission: "households:read" | "households:write" | "households:transition" | "poverty_lines:write" | "users:manage" | "api_keys:manage" | "audit:read" | "changes:read" | "jobs:read" | "jobs:manage" | "stats:rebuild" | "webhooks:manage" | "adjustments:manage" | "adjustments:override" | "measures:read" | "measures:write" | "departments:manage" | "cadres:read" | "cadres:write" | "visits:write" | "projects:read" | "projects:write" | "projects:review" | "projects:approve" | "funds:write";
         /** PoorVillage */
         PoorVillage: {
             /** Code */
