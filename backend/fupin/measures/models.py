@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from fupin.authz.scope import AreaScoped
 from fupin.core.models import Base, IdMixin, Money, PublicIdMixin, TimestampMixin
+from fupin.projects import models as _projects  # noqa: F401  (the table measures.project_id refers to)
 
 
 class Measure(AreaScoped, IdMixin, PublicIdMixin, TimestampMixin, Base):
