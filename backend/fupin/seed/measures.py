@@ -64,11 +64,18 @@ def seed_measures(conn: Connection, *, households: int = 80, seed: int = 2018) -
         return 0
     owners: dict[str, str] = {}
     disabled_owner = None
+    # deterministic on every backend (row order is not): a type's namesake department first (健康 → 卫健委), else
+    # the first by code
     for code, types, disabled in conn.execute(
-        select(DEPARTMENTS.c.code, DEPARTMENTS.c.measure_types, DEPARTMENTS.c.disabled_member_types)
+        select(DEPARTMENTS.c.code, DEPARTMENTS.c.measure_types, DEPARTMENTS.c.disabled_member_types).order_by(
+            DEPARTMENTS.c.code
+        )
     ):
         for t in types:
-            owners.setdefault(t, code)
+            if code == t:
+                owners[t] = code
+            else:
+                owners.setdefault(t, code)
         if disabled:
             disabled_owner = code
     members: dict[int, list[tuple[int, str]]] = {}
