@@ -37,6 +37,7 @@ from fupin.core.openapi import document_headers, document_request_bodies, proble
 from fupin.core.readpath import ReadPath
 from fupin.departments.router import router as departments_router
 from fupin.evidence.router import router as evidence_router
+from fupin.projects.router import router as projects_router
 from fupin.evidence.storage import FORM_OVERHEAD as EVIDENCE_FORM_OVERHEAD
 from fupin.exports.router import router as exports_router
 from fupin.households.members_router import router as members_router
@@ -241,6 +242,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         departments_router,
         cadres_router,
         evidence_router,
+        projects_router,
     ):
         app.include_router(router)
 
