@@ -11,7 +11,9 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic_core import to_json
 from sqlalchemy import Integer, String, bindparam, func, select
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql import Subquery
+from sqlalchemy.sql.functions import FunctionElement
 
 from fupin.authz.scope import AreaScope
 from fupin.core.pagination import decode_key_cursor, key_page
@@ -41,11 +43,30 @@ def _sums(model: Any, name: str) -> Subquery:
     )
 
 
+class joined_codes(FunctionElement[str]):  # noqa: N801  (used as a SQL function)
+    """The region codes of a group joined by commas (string_agg on PostgreSQL, group_concat on SQLite), with the
+    separator written into the SQL (the read path compiles statements once, without post-compile parameters)."""
+
+    type = String()
+    inherit_cache = True
+    name = "joined_codes"
+
+
+@compiles(joined_codes, "postgresql")
+def _string_agg(element: joined_codes, compiler: Any, **kw: Any) -> str:
+    return f"string_agg({compiler.process(element.clauses, **kw)}, ',')"
+
+
+@compiles(joined_codes)
+def _group_concat(element: joined_codes, compiler: Any, **kw: Any) -> str:
+    return f"group_concat({compiler.process(element.clauses, **kw)}, ',')"
+
+
 def _regions() -> Subquery:
     return (
         select(
             ProjectRegion.project_id.label("project_id"),
-            func.aggregate_strings(ProjectRegion.region_code, ",").label("region_codes"),
+            joined_codes(ProjectRegion.region_code).label("region_codes"),
         )
         .group_by(ProjectRegion.project_id)
         .subquery("project_region_codes")

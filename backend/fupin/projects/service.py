@@ -321,11 +321,11 @@ async def update_project(
         target=lambda: project_target(project),
         touch=True,
     ):
+        if new_codes != old_codes:  # first: its statements flush, and the row changes below are flushed once
+            await _write_regions(session, project, new_codes)
+            _set_regions(project, new_codes)
         for key, value in sent.items():
             if getattr(project, key) != value:
                 setattr(project, key, value)
-        if new_codes != old_codes:
-            _set_regions(project, new_codes)
-            await _write_regions(session, project, new_codes)
         await health.refresh(session, project)
     return project
