@@ -37,7 +37,6 @@ from fupin.core.openapi import document_headers, document_request_bodies, proble
 from fupin.core.readpath import ReadPath
 from fupin.departments.router import router as departments_router
 from fupin.evidence.router import router as evidence_router
-from fupin.projects.router import router as projects_router
 from fupin.evidence.storage import FORM_OVERHEAD as EVIDENCE_FORM_OVERHEAD
 from fupin.exports.router import router as exports_router
 from fupin.households.members_router import router as members_router
@@ -48,6 +47,7 @@ from fupin.jobs.router import router as jobs_router
 from fupin.jobs.worker import Worker
 from fupin.measures.router import router as measures_router
 from fupin.poverty_lines.router import router as poverty_lines_router
+from fupin.projects.router import router as projects_router
 from fupin.reconcile.router import router as reconcile_router
 from fupin.regions.router import router as regions_router
 from fupin.stats.router import router as stats_router

@@ -43,7 +43,7 @@ def _sums(model: Any, name: str) -> Subquery:
     )
 
 
-class joined_codes(FunctionElement[str]):  # noqa: N801  (used as a SQL function)
+class joined_codes(FunctionElement[str]):
     """The region codes of a group joined by commas (string_agg on PostgreSQL, group_concat on SQLite), with the
     separator written into the SQL (the read path compiles statements once, without post-compile parameters)."""
 
