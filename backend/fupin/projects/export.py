@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import quote
 
 from pydantic_core import to_json
-from sqlalchemy import String, case, cast, func, literal, select
+from sqlalchemy import String, case, cast, func, literal
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fupin.audit import chain as audit
@@ -28,7 +28,7 @@ from fupin.core.readpath import RequestSnapshots, Snapshot, query_family
 from fupin.exports.service import BATCH_ROWS, CHINA, POSITION_QUERY, DirectExport, record_export, write_xlsx
 from fupin.exports.writers import CsvWriter, XlsxWriter, media_type
 from fupin.projects import listing
-from fupin.projects.models import Project
+from fupin.projects.models import FundAllocation, FundDisbursement, Project
 from fupin.projects.schemas import ProjectExportQuery
 
 SHEET = "扶贫项目"
@@ -70,36 +70,23 @@ def _cells(allocated: Any, disbursed: Any, regions: Any) -> list[tuple[str, Any,
 
 
 def _cells_statement(present: tuple[str, ...]) -> Any:
-    allocated = listing._sums(listing.FundAllocation, "allocated")
-    disbursed = listing._sums(listing.FundDisbursement, "disbursed")
-    regions = listing._regions()
-    cells = [sql.label(f"c{i}") for i, (_, sql, _, _) in enumerate(_cells(allocated, disbursed, regions))]
-    return (
-        select(*cells)
-        .select_from(Project)
-        .outerjoin(regions, regions.c.project_id == Project.id)
-        .outerjoin(allocated, allocated.c.project_id == Project.id)
-        .outerjoin(disbursed, disbursed.c.project_id == Project.id)
-        .where(*listing.conditions(present))
-        .order_by(Project.id)
-    )
+    def cells(allocated: Any, disbursed: Any, regions: Any) -> list[Any]:
+        return [sql.label(f"c{i}") for i, (_, sql, _, _) in enumerate(_cells(allocated, disbursed, regions))]
+
+    return listing.joined(cells).where(*listing.conditions(present)).order_by(Project.id)
 
 
 CELLS_QUERY = query_family("projects-export-cells", _cells_statement, listing.area)
 
 
 def _layout() -> tuple[tuple[str, ...], list[float], frozenset[int]]:
-    cells = _cells(*(_Columns() for _ in range(3)))
+    """Headers, widths and text columns of the cells (the same list the statement selects)."""
+    cells = _cells(
+        listing.fund_sums(FundAllocation, "allocated"),
+        listing.fund_sums(FundDisbursement, "disbursed"),
+        listing.region_lists(),
+    )
     return tuple(c[0] for c in cells), [c[2] for c in cells], frozenset(i for i, c in enumerate(cells) if c[3])
-
-
-class _Columns:
-    """Stands in for a subquery when only the headers of the cells are wanted."""
-
-    class c:
-        allocated = literal(0)
-        disbursed = literal(0)
-        region_codes = literal("")
 
 
 HEADERS, WIDTHS, TEXT_COLUMNS = _layout()

@@ -4,6 +4,7 @@ disbursed totals, read from the fund tables with grouped subqueries."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -35,7 +36,7 @@ CENT = Decimal("0.01")
 SHARE = Decimal("0.0001")
 
 
-def _sums(model: Any, name: str) -> Subquery:
+def fund_sums(model: Any, name: str) -> Subquery:
     return (
         select(model.project_id.label("project_id"), func.sum(model.amount).label(name))
         .group_by(model.project_id)
@@ -62,7 +63,7 @@ def _group_concat(element: joined_codes, compiler: Any, **kw: Any) -> str:
     return f"group_concat({compiler.process(element.clauses, **kw)}, ',')"
 
 
-def _regions() -> Subquery:
+def region_lists() -> Subquery:
     return (
         select(
             ProjectRegion.project_id.label("project_id"),
@@ -122,15 +123,23 @@ def conditions(present: tuple[str, ...]) -> list[Any]:
     return where
 
 
-def rows_statement() -> Any:
-    allocated, disbursed, regions = _sums(FundAllocation, "allocated"), _sums(FundDisbursement, "disbursed"), _regions()
+def joined(selected: Callable[[Subquery, Subquery, Subquery], list[Any]]) -> Any:
+    """A select of projects with their fund sums and region lists: `selected(allocated, disbursed, regions)` names
+    the columns (the list's, or the export's cells)."""
+    allocated = fund_sums(FundAllocation, "allocated")
+    disbursed = fund_sums(FundDisbursement, "disbursed")
+    regions = region_lists()
     return (
-        select(*columns(allocated, disbursed, regions))
+        select(*selected(allocated, disbursed, regions))
         .select_from(Project)
         .outerjoin(regions, regions.c.project_id == Project.id)
         .outerjoin(allocated, allocated.c.project_id == Project.id)
         .outerjoin(disbursed, disbursed.c.project_id == Project.id)
     )
+
+
+def rows_statement() -> Any:
+    return joined(columns)
 
 
 def _page_statement(present: tuple[str, ...], after: bool) -> Any:
