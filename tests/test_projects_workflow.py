@@ -190,3 +190,41 @@ def test_department_moves_only_its_field(api: Api, database_url: str) -> None:
     add_target(database_url, health["id"])
     moved(api, "county_office", health, "in_library")
     assert moved(api, "department", health, "implementing")["stage"] == "implementing"
+
+
+def test_evidence_of_a_step(api: Api, database_url: str) -> None:
+    project = create(api, region_codes=[VILLAGE])
+    other = create(api, region_codes=[VILLAGE])
+
+    def upload(owner: dict[str, Any]) -> str:
+        r = api.post(
+            "township",
+            "/api/v1/evidence",
+            data={"owner_type": "project", "owner_id": owner["id"]},
+            files={"file": ("申报表.jpg", b"\xff\xd8\xff\xe0" + b"\x00" * 64, "image/jpeg")},
+        )
+        assert r.status_code == 201, r.text
+        evidence_id: str = r.json()["id"]
+        return evidence_id
+
+    mine, theirs = upload(project), upload(other)
+    # another township can neither attach to nor read the project's files
+    r = api.post(
+        "township2",
+        "/api/v1/evidence",
+        data={"owner_type": "project", "owner_id": project["id"]},
+        files={"file": ("x.jpg", b"\xff\xd8\xff\xe0" + b"\x00" * 64, "image/jpeg")},
+    )
+    assert r.status_code == 404
+    listed = api.get("township2", "/api/v1/evidence", params={"owner_type": "project", "owner_id": project["id"]})
+    assert listed.status_code == 404
+    before = state(database_url)
+    for bad in (theirs, "00000000-0000-4000-8000-000000000000"):
+        r = move(api, "township", project, "reviewed", evidence_ids=[mine, bad])
+        assert_field(r, 422, "project.evidence_unknown", "/evidence_ids/1")
+    assert state(database_url) == before
+    moved(api, "township", project, "reviewed", evidence_ids=[mine])
+    steps = api.get("township", f"{P}/{project['id']}/steps").json()["items"]
+    assert steps[-1]["evidence_ids"] == [mine]
+    trail = api.get("township", f"{P}/{project['id']}/audit-events").json()["items"]
+    assert any(e["action"] == "evidence.added" for e in trail)

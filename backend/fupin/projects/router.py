@@ -19,6 +19,7 @@ from fupin.core.params import query_model
 from fupin.core.readpath import ReadDb, ReadSnapshots
 from fupin.departments.field import sees_health
 from fupin.exports.router import export_responses, streamed
+from fupin.projects import evidence as _evidence  # noqa: F401  (projects own evidence files)
 from fupin.projects import export as project_export
 from fupin.projects import listing, service, workflow
 from fupin.projects.models import Project

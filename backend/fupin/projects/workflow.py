@@ -33,6 +33,7 @@ from fupin.departments.field import check_project_field
 from fupin.projects import clock, health
 from fupin.projects import repository as repo
 from fupin.projects.audit_target import project_target
+from fupin.projects.evidence import check_evidence
 from fupin.projects.models import STAGES, Project, ProjectStep, ProjectTarget
 from fupin.projects.schemas import ProjectStepOut, ProjectTransitionIn, StepActor
 from fupin.projects.service import AUDITED, add_step, regions_of
@@ -128,6 +129,7 @@ async def transition(
     source = project.stage
     check_move(source, data.to)
     await PROJECT_STAGES.check(source=source, target=data.to, context=StageMove(session, principal, project, data))
+    await check_evidence(session, project, data.evidence_ids)
     setattr(project, "region_codes", await regions_of(session, project))  # noqa: B010  (for the audit diff)
     async with audit.tracked(
         session,
