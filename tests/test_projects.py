@@ -315,9 +315,12 @@ def test_department_field(api: Api, database_url: str) -> None:
     assert api.post("department", P, json=body(category="road", region_codes=[VILLAGE])).status_code == 201
     r = api.put("admin", "/api/v1/departments/health", json={"project_categories": ["roads"]})
     assert_field(r, 422, "code.unknown", "/project_categories/0")
-    trail = api.get("admin", "/api/v1/audit-events", params={"entity_type": "department"})
-    if trail.status_code == 200:
-        assert any(e["changes"].get("project_categories") for e in trail.json()["items"])
+    trail = api.get("admin", "/api/v1/audit-events", params={"entity_type": "department", "entity_id": "health"})
+    assert trail.status_code == 200, trail.text
+    changes = [e["changes"] for e in trail.json()["items"] if e["action"] == "department.updated"]
+    assert {"project_categories": [["health"], ["health", "road"]]} in [
+        {k: v for k, v in c.items() if k == "project_categories"} for c in changes
+    ]
 
 
 def test_outside_the_area_is_not_found(api: Api, database_url: str) -> None:
