@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests import factories
+from tests import factories, project_support
 from tests.conftest import Api
 
 # operation id → request body used by the walk (valid, so only the scope can stop it)
@@ -52,6 +52,9 @@ BODIES: dict[str, Any] = {
     "cadres-assignments-create": None,  # filled with a household of the first township below
     "visits-create": None,  # filled with the first township's cadre and household below
     "residency-days-record": None,  # filled with the first township's first secretary below
+    "projects-create": lambda: {**project_support.body(), "region_codes": ["220382102201"]},
+    "projects-update": {"name": "越权修改"},
+    "projects-transition": {"to": "reviewed"},
 }
 # How each operation of the contract meets a caller from another area. Every operation must be listed: a new
 # route that is not fails the walk, so it cannot ship without its out-of-area read, write and list being checked.
@@ -136,6 +139,15 @@ OPERATIONS: dict[str, str] = {
     # answers 200 with a result per item: an item of the first township is a 404 there (tests/test_measures_scripted)
     "measures-batch": OWN,
     "measures-export": LIST,
+    "projects-list": LIST,
+    "projects-export": LIST,
+    "projects-overview": LIST,
+    "projects-create": CREATE,  # regions of the first township: 422 project.region_outside (403 for the reader)
+    "projects-get": RECORD,
+    "projects-update": RECORD,
+    "projects-transition": RECORD,
+    "projects-steps": RECORD,
+    "projects-audit-events": RECORD,
     "departments-list": OWN,
     "departments-update": PRIVILEGED,
     "users-update": PRIVILEGED,
@@ -313,6 +325,9 @@ def test_out_of_scope_caller_can_neither_read_nor_change(api: Api) -> None:
     }
     BODIES["residency-days-record"] = {"cadre_id": secretary["id"], "day": "2024-03-02", "kind": "present"}
     trail_before = writes_in_trail(api, owner, hid)  # with the pairing, the visit and its photo
+    project = api.post(owner, "/api/v1/projects", json={**project_support.body(), "name": "卧虎镇项目甲"}).json()
+    secrets += [project["id"], "卧虎镇项目甲"]
+    values["project_id"] = project["id"]
     BODIES["households-change-head"] = {"member_id": spouse["id"]}
     BODIES["reconcile"] = {"entity": "households", "region_code": FIRST_TOWNSHIP, "items": [{"id": hid}]}
     intruders = _intruders(api)
@@ -372,7 +387,10 @@ def test_out_of_scope_caller_can_neither_read_nor_change(api: Api) -> None:
                     assert r.status_code in (403, 422), (label, r.status_code, r.text)
                     if r.status_code == 422:
                         codes = {r.json()["code"], *(e["code"] for e in r.json()["errors"])}
-                        assert codes & {"region.unknown_village", "region.unknown"}, (label, r.text)
+                        assert codes & {"region.unknown_village", "region.unknown", "project.region_outside"}, (
+                            label,
+                            r.text,
+                        )
                 elif kind == LIST:
                     assert r.status_code in (200, 403), (label, r.status_code, r.text)
                     for name in REGION_FILTERS:
@@ -390,6 +408,7 @@ def test_out_of_scope_caller_can_neither_read_nor_change(api: Api) -> None:
     assert writes_in_trail(api, owner, hid) == trail_before
     assert api.get(owner, f"/api/v1/measures/{measure_id}").json() == measure.json()
     assert api.get(owner, f"/api/v1/pending-changes/{pending_id}").json()["state"] == "pending"
+    assert api.get(owner, f"/api/v1/projects/{project['id']}").json() == project
     assert api.get(owner, f"/api/v1/cadres/{cadre['id']}").json()["version"] == 1
     assert len(api.get(owner, f"/api/v1/cadres/{cadre['id']}/assignments").json()["items"]) == 1
     assert len(api.get(owner, f"/api/v1/households/{hid}/visits").json()["items"]) == 1

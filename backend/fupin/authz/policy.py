@@ -117,3 +117,39 @@ def require_owner_writer(principal: Principal, permission: Permission) -> None:
     a visit `visits:write`); the evidence routes themselves only need the reader's."""
     if permission not in principal.permissions:
         raise ProblemError(403, "forbidden", f"This action needs the permission {permission.value}.")
+
+
+# Who moves a project to which stage (项目库): the permission, and the deepest level of the caller's area that may
+# (4: township or above, 3: county or above, 5: any area). Beside it the department rule: a department principal
+# changes only projects of its field (`departments.field.check_project_field`).
+PROJECT_STEPS: dict[str, tuple[Permission, int]] = {
+    "reviewed": (Permission.PROJECTS_REVIEW, 4),  # 审核: the township
+    "approved": (Permission.PROJECTS_APPROVE, 3),  # 论证/审定: the county
+    "in_library": (Permission.PROJECTS_APPROVE, 3),  # 入库
+    "implementing": (Permission.PROJECTS_WRITE, 5),  # 实施
+    "accepted": (Permission.PROJECTS_APPROVE, 3),  # 验收
+    "completed": (Permission.PROJECTS_WRITE, 5),  # 完成
+    "removed": (Permission.PROJECTS_APPROVE, 3),  # 出库
+}
+LEVEL_NAMES = {3: ("县级及以上", "county level or above"), 4: ("乡镇级及以上", "township level or above")}
+
+
+def require_project_step(principal: Principal, to_stage: str) -> None:
+    """A township reviews (审核); the county approves, enters into the library, accepts and removes; whoever writes
+    projects starts and completes them. Refused: 403 `projects.step_not_allowed`."""
+    permission, deepest = PROJECT_STEPS[to_stage]
+    deep_enough = principal.scope.whole_system or principal.scope.level <= deepest
+    if permission in principal.permissions and deep_enough:
+        return
+    zh, en = LEVEL_NAMES.get(deepest, ("", ""))
+    message = (
+        f"该阶段须由{zh}有权限的用户办理 (needs {permission.value}{', ' + en if en else ''})"
+        if zh
+        else f"您无权办理该阶段 (needs {permission.value})"
+    )
+    raise ProblemError(
+        403,
+        "projects.step_not_allowed",
+        message,
+        [FieldError(pointer="/to", code="projects.step_not_allowed", message=message)],
+    )

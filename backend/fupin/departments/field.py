@@ -68,3 +68,25 @@ async def sees_health(session: AsyncSession, principal: Principal) -> bool:
         return principal.pii
     record = await get_department(session, principal.department)
     return record is not None and (HEALTH in record.measure_types or HEALTH in record.disabled_member_types)
+
+
+PROJECT_FIELD_CODE = "projects.department_field"
+
+
+async def check_project_field(
+    session: AsyncSession, principal: Principal, *, category: str, pointer: str = "/category"
+) -> None:
+    """A department principal declares, changes and moves only projects whose category is in its
+    `project_categories` (403 `projects.department_field`); everyone else is limited by area only."""
+    if principal.department is None and Role.DEPARTMENT.value not in principal.roles:
+        return
+    record = await get_department(session, principal.department) if principal.department else None
+    if record is None or category not in record.project_categories:
+        name = record.name if record else (principal.department or "该账号")
+        message = (
+            f"“{label('project_category', category) or category}”类项目不属于{name}的职责领域 "
+            "(the project category is outside the department's field)"
+        )
+        raise ProblemError(
+            403, PROJECT_FIELD_CODE, message, [FieldError(pointer=pointer, code=PROJECT_FIELD_CODE, message=message)]
+        )

@@ -18,7 +18,7 @@ router = APIRouter(prefix="/api/v1/departments", tags=["departments"])
 
 @router.get("", response_model=DepartmentList, operation_id="departments-list", responses=problems(403))
 async def list_departments(session: DbSession, principal: MeasureReader) -> DepartmentList:
-    """Every line department and the measure types of its field."""
+    """Every line department, the measure types of its field and the project categories it edits."""
     rows = await service.list_departments(session)
     return DepartmentList(items=[DepartmentOut.model_validate(r) for r in rows])
 
@@ -37,7 +37,7 @@ async def update_department(
     response: Response,
     if_match: IfMatch = None,
 ) -> DepartmentOut:
-    """Change a department's name or field (`measure_types`, `disabled_member_types`); audited
+    """Change a department's name or field (`measure_types`, `disabled_member_types`, `project_categories`); audited
     (`department.updated`). If-Match is checked when sent."""
     department = await service.update_department(
         session, principal, code=code, expected_version=parse_if_match(if_match, required=False), data=body

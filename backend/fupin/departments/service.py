@@ -14,7 +14,7 @@ from fupin.departments.field import get_department
 from fupin.departments.models import Department
 from fupin.departments.schemas import DepartmentUpdate
 
-AUDITED = ("name", "measure_types", "disabled_member_types")
+AUDITED = ("name", "measure_types", "disabled_member_types", "project_categories")
 
 
 async def list_departments(session: AsyncSession) -> list[Department]:

@@ -26,6 +26,7 @@ KNOWN_EVENTS: dict[str, tuple[str, ...]] = {
     "visit": ("created", "updated"),
     "residency_day": ("recorded", "updated"),
     "evidence": ("added", "updated"),
+    "project": ("created", "updated", "stage_changed"),
 }
 PING = "ping"  # sent by webhooks-test; every subscription receives it, whatever its events
 

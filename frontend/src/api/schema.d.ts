@@ -1498,7 +1498,7 @@ export interface paths {
         };
         /**
          * List Departments
-         * @description Every line department and the measure types of its field.
+         * @description Every line department, the measure types of its field and the project categories it edits.
          */
         get: operations["departments-list"];
         put?: never;
@@ -1519,7 +1519,7 @@ export interface paths {
         get?: never;
         /**
          * Update Department
-         * @description Change a department's name or field (`measure_types`, `disabled_member_types`); audited
+         * @description Change a department's name or field (`measure_types`, `disabled_member_types`, `project_categories`); audited
          *     (`department.updated`). If-Match is checked when sent.
          */
         put: operations["departments-update"];
@@ -1777,6 +1777,158 @@ export interface paths {
          *     and the SHA-256 in `Digest`-style header `X-Content-SHA256`.
          */
         get: operations["evidence-download"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Projects
+         * @description Projects of the caller's area (lying within it), newest first, filtered, in keyset pages (`next_cursor`);
+         *     each row with its allocated and disbursed funds.
+         */
+        get: operations["projects-list"];
+        put?: never;
+        /**
+         * Create Project
+         * @description Declare a project (申报) for regions of one county within the caller's area (a department: of its field
+         *     only). Its county and area follow from the regions.
+         */
+        post: operations["projects-create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export Projects
+         * @description The projects of the caller's area with the list's filters as CSV (UTF-8 with BOM, or GB18030), XLSX or
+         *     NDJSON, from one snapshot whose change-feed position is `X-Fupin-Changes-Position`; audited
+         *     (`export.created`). Over `export_direct_limit` rows: 413 `export.too_large`.
+         */
+        get: operations["projects-export"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Project */
+        get: operations["projects-get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Update Project
+         * @description Change a project's fields (If-Match) until it is completed or removed (409 `project.closed`).
+         */
+        patch: operations["projects-update"];
+        trace?: never;
+    };
+    "/api/v1/projects/{project_id}/transitions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Transition Project
+         * @description Move the project to the next library stage (or remove it, with a reason). A move the table lacks is 409
+         *     `project.transition_not_allowed` with the allowed ones in `allowed`; a caller who may not make the step is 403
+         *     `projects.step_not_allowed`. If-Match is checked when sent.
+         */
+        post: operations["projects-transition"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project_id}/steps": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Project Steps
+         * @description The step history of the project, oldest first; the declaration (申报) is the first, from_stage null.
+         */
+        get: operations["projects-steps"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project_id}/audit-events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Project Audit Events
+         * @description The trail (操作记录) of one project: its own changes and those of everything attached to it.
+         */
+        get: operations["projects-audit-events"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/project-overview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Project Overview
+         * @description Counts of the projects of the caller's area (or of `region`, lying within it): by category, by stage, by
+         *     health and by category × health (项目总览).
+         */
+        get: operations["projects-overview"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2296,6 +2448,15 @@ export interface components {
             /** Reason */
             reason: string;
         };
+        /** CategoryHealth */
+        CategoryHealth: {
+            /** Category */
+            category: string;
+            /** Health */
+            health: string;
+            /** Count */
+            count: number;
+        };
         /** ChangeOut */
         ChangeOut: {
             /** Seq */
@@ -2387,6 +2548,13 @@ export interface components {
             tables: {
                 [key: string]: components["schemas"]["CodeEntry"][];
             };
+        };
+        /** Count */
+        Count: {
+            /** Code */
+            code: string;
+            /** Count */
+            count: number;
         };
         /** CoveragePage */
         CoveragePage: {
@@ -2513,6 +2681,11 @@ export interface components {
              * @description measure_type codes it records only for a member with a disability (残联 → 健康)
              */
             disabled_member_types: string[];
+            /**
+             * Project Categories
+             * @description project_category codes of the projects the department edits
+             */
+            project_categories: string[];
             /** Version */
             version: number;
             /**
@@ -2532,6 +2705,8 @@ export interface components {
             measure_types?: ("industry" | "employment" | "education" | "health" | "housing" | "water" | "relocation" | "ecological" | "safety_net" | "microcredit" | "insurance" | "pv" | "asset_income" | "other")[] | null;
             /** Disabled Member Types */
             disabled_member_types?: ("industry" | "employment" | "education" | "health" | "housing" | "water" | "relocation" | "ecological" | "safety_net" | "microcredit" | "insurance" | "pv" | "asset_income" | "other")[] | null;
+            /** Project Categories */
+            project_categories?: ("industry" | "infrastructure" | "road" | "water" | "network" | "power" | "housing" | "relocation" | "pv" | "education" | "health" | "employment" | "public_service" | "new_village" | "management" | "other")[] | null;
         };
         /** DifferingOut */
         DifferingOut: {
@@ -4025,6 +4200,353 @@ export interface components {
              */
             rate?: number | null;
         };
+        /**
+         * ProjectCreate
+         * @description 申报: a project is declared (stage `declared`, the first step of its history).
+         */
+        ProjectCreate: {
+            /**
+             * Code
+             * @description 项目编号: unique per year and county
+             */
+            code: string;
+            /**
+             * Name
+             * @description 项目名称
+             */
+            name: string;
+            /**
+             * Category
+             * @description 项目类别
+             * @enum {string}
+             */
+            category: "industry" | "infrastructure" | "road" | "water" | "network" | "power" | "housing" | "relocation" | "pv" | "education" | "health" | "employment" | "public_service" | "new_village" | "management" | "other";
+            /**
+             * Level
+             * @description 项目级别
+             * @enum {string}
+             */
+            level: "provincial_key" | "city" | "county";
+            /**
+             * Nature
+             * @description 建设性质
+             * @enum {string}
+             */
+            nature: "new" | "expansion" | "repair";
+            /**
+             * Year
+             * @description 项目年度
+             */
+            year: number;
+            /**
+             * Region Codes
+             * @description 建设地点: 1..50 regions of one county within the caller's area (6, 9 or 12 digits)
+             */
+            region_codes: string[];
+            /**
+             * Responsible Unit
+             * @description 责任单位
+             */
+            responsible_unit: string;
+            /**
+             * Responsible Person
+             * @description 责任人
+             */
+            responsible_person?: string | null;
+            /**
+             * Planned Start On
+             * Format: date
+             * @description 计划开工日期
+             */
+            planned_start_on: string;
+            /**
+             * Due On
+             * Format: date
+             * @description 计划完成日期, not before planned_start_on
+             */
+            due_on: string;
+            /**
+             * Benefit Mechanism
+             * @description 带贫减贫机制
+             */
+            benefit_mechanism?: string | null;
+            /** Source System */
+            source_system?: string | null;
+            /** External Id */
+            external_id?: string | null;
+        };
+        /** ProjectOut */
+        ProjectOut: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Code */
+            code: string;
+            /** Name */
+            name: string;
+            /** Category */
+            category: string;
+            /** Level */
+            level: string;
+            /** Nature */
+            nature: string;
+            /** Year */
+            year: number;
+            /** County Code */
+            county_code: string;
+            /**
+             * Area Code
+             * @description The smallest region holding every region of the project (its area)
+             */
+            area_code: string;
+            /** Region Codes */
+            region_codes: string[];
+            /** Responsible Unit */
+            responsible_unit: string;
+            /** Responsible Person */
+            responsible_person: string | null;
+            /**
+             * Planned Start On
+             * Format: date
+             */
+            planned_start_on: string;
+            /**
+             * Due On
+             * Format: date
+             */
+            due_on: string;
+            /** Benefit Mechanism */
+            benefit_mechanism: string | null;
+            /** Stage */
+            stage: string;
+            /** Stage Reason */
+            stage_reason: string | null;
+            /** Entered Library On */
+            entered_library_on: string | null;
+            /** Completed On */
+            completed_on: string | null;
+            /** Removed On */
+            removed_on: string | null;
+            /**
+             * Health
+             * @enum {string}
+             */
+            health: "on_track" | "at_risk" | "overdue";
+            /**
+             * Progress
+             * @description 0..1 (string); null without targets or milestones
+             */
+            progress: string | null;
+            /** Source System */
+            source_system: string | null;
+            /** External Id */
+            external_id: string | null;
+            /** Version */
+            version: number;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /** ProjectOverview */
+        ProjectOverview: {
+            /** Total */
+            total: number;
+            /** By Category */
+            by_category: components["schemas"]["Count"][];
+            /** By Stage */
+            by_stage: components["schemas"]["Count"][];
+            /** By Health */
+            by_health: components["schemas"]["Count"][];
+            /** By Category Health */
+            by_category_health: components["schemas"]["CategoryHealth"][];
+        };
+        /** ProjectPage */
+        ProjectPage: {
+            /** Items */
+            items: components["schemas"]["ProjectRow"][];
+            /**
+             * Next Cursor
+             * @description Pass as ?cursor= for the next page
+             */
+            next_cursor?: string | null;
+            /** Total */
+            total?: number | null;
+        };
+        /** ProjectRow */
+        ProjectRow: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Code */
+            code: string;
+            /** Name */
+            name: string;
+            /** Category */
+            category: string;
+            /** Level */
+            level: string;
+            /** Nature */
+            nature: string;
+            /** Year */
+            year: number;
+            /** County Code */
+            county_code: string;
+            /**
+             * Area Code
+             * @description The smallest region holding every region of the project (its area)
+             */
+            area_code: string;
+            /** Region Codes */
+            region_codes: string[];
+            /** Responsible Unit */
+            responsible_unit: string;
+            /** Responsible Person */
+            responsible_person: string | null;
+            /**
+             * Planned Start On
+             * Format: date
+             */
+            planned_start_on: string;
+            /**
+             * Due On
+             * Format: date
+             */
+            due_on: string;
+            /** Benefit Mechanism */
+            benefit_mechanism: string | null;
+            /** Stage */
+            stage: string;
+            /** Stage Reason */
+            stage_reason: string | null;
+            /** Entered Library On */
+            entered_library_on: string | null;
+            /** Completed On */
+            completed_on: string | null;
+            /** Removed On */
+            removed_on: string | null;
+            /**
+             * Health
+             * @enum {string}
+             */
+            health: "on_track" | "at_risk" | "overdue";
+            /**
+             * Progress
+             * @description 0..1 (string); null without targets or milestones
+             */
+            progress: string | null;
+            /** Source System */
+            source_system: string | null;
+            /** External Id */
+            external_id: string | null;
+            /** Version */
+            version: number;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /**
+             * Allocated
+             * @description Funds allocated (资金下达), yuan
+             */
+            allocated: string;
+            /**
+             * Disbursed
+             * @description Funds disbursed (报账), yuan
+             */
+            disbursed: string;
+        };
+        /** ProjectStepOut */
+        ProjectStepOut: {
+            /**
+             * From Stage
+             * @description null: the declaration (申报)
+             */
+            from_stage: string | null;
+            /** To Stage */
+            to_stage: string;
+            /** Reason */
+            reason: string | null;
+            /** Evidence Ids */
+            evidence_ids: string[];
+            actor: components["schemas"]["StepActor"];
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+        };
+        /** ProjectSteps */
+        ProjectSteps: {
+            /** Items */
+            items: components["schemas"]["ProjectStepOut"][];
+        };
+        /** ProjectTransitionIn */
+        ProjectTransitionIn: {
+            /**
+             * To
+             * @description 申报 declared → 审核 reviewed → 论证/审定 approved → 入库 in_library → 实施 implementing → 验收 accepted → 完成 completed; 出库 removed (with a reason) from declared, reviewed, approved, in_library
+             * @enum {string}
+             */
+            to: "declared" | "reviewed" | "approved" | "in_library" | "implementing" | "accepted" | "completed" | "removed";
+            /**
+             * Reason
+             * @description Required to remove (出库)
+             */
+            reason?: string | null;
+            /**
+             * Evidence Ids
+             * @description Evidence (files) of the decision
+             */
+            evidence_ids?: string[];
+        };
+        /**
+         * ProjectUpdate
+         * @description Partial update (PATCH, If-Match): only the fields sent change; null clears an optional field. Stages change
+         *     through transitions. Possible until the project is completed or removed.
+         */
+        ProjectUpdate: {
+            /** Code */
+            code?: string | null;
+            /** Name */
+            name?: string | null;
+            /** Category */
+            category?: ("industry" | "infrastructure" | "road" | "water" | "network" | "power" | "housing" | "relocation" | "pv" | "education" | "health" | "employment" | "public_service" | "new_village" | "management" | "other") | null;
+            /** Level */
+            level?: ("provincial_key" | "city" | "county") | null;
+            /** Nature */
+            nature?: ("new" | "expansion" | "repair") | null;
+            /** Year */
+            year?: number | null;
+            /** Region Codes */
+            region_codes?: string[] | null;
+            /** Responsible Unit */
+            responsible_unit?: string | null;
+            /** Responsible Person */
+            responsible_person?: string | null;
+            /** Planned Start On */
+            planned_start_on?: string | null;
+            /** Due On */
+            due_on?: string | null;
+            /** Benefit Mechanism */
+            benefit_mechanism?: string | null;
+        };
         /** ReconcileOut */
         ReconcileOut: {
             /**
@@ -4327,6 +4849,15 @@ export interface components {
             year?: number | null;
             /** Override Reason */
             override_reason?: string | null;
+        };
+        /** StepActor */
+        StepActor: {
+            /** Type */
+            type: string;
+            /** Id */
+            id: string;
+            /** Name */
+            name: string;
         };
         /** StrictExportFilters */
         StrictExportFilters: {
@@ -4632,7 +5163,7 @@ export interface components {
             url: string;
             /**
              * Events
-             * @description Patterns of events: an event, <entity>.* or *. Known events: household.created, household.updated, household.status_changed, household.head_changed, member.added, member.updated, member.removed, income.created, income.updated, assessment.created, assessment.updated, poverty_line.updated, job.queued, job.started, job.resumed, job.succeeded, job.failed, job.cancelled, job.cancel_requested, webhook.created, webhook.updated, webhook.deleted, webhook.secret_rotated, webhook.tested, adjustment_window.created, adjustment_window.updated, pending_change.requested, pending_change.cancelled, pending_change.failed, measure.created, measure.updated, measure.status_changed, department.updated, cadre.created, cadre.updated, assignment.created, assignment.ended, assignment.updated, visit.created, visit.updated, residency_day.recorded, residency_day.updated, evidence.added, evidence.updated
+             * @description Patterns of events: an event, <entity>.* or *. Known events: household.created, household.updated, household.status_changed, household.head_changed, member.added, member.updated, member.removed, income.created, income.updated, assessment.created, assessment.updated, poverty_line.updated, job.queued, job.started, job.resumed, job.succeeded, job.failed, job.cancelled, job.cancel_requested, webhook.created, webhook.updated, webhook.deleted, webhook.secret_rotated, webhook.tested, adjustment_window.created, adjustment_window.updated, pending_change.requested, pending_change.cancelled, pending_change.failed, measure.created, measure.updated, measure.status_changed, department.updated, cadre.created, cadre.updated, assignment.created, assignment.ended, assignment.updated, visit.created, visit.updated, residency_day.recorded, residency_day.updated, evidence.added, evidence.updated, project.created, project.updated, project.stage_changed
              */
             events: string[];
             /** Description */
@@ -16201,6 +16732,983 @@ export interface operations {
                     "image/jpeg": string;
                     "image/png": string;
                     "application/pdf": string;
+                };
+            };
+            /** @description Malformed request (bad JSON, forged cursor, bad header) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated but not permitted */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or outside the caller's area */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields; see errors[].pointer */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "projects-list": {
+        parameters: {
+            query?: {
+                /** @description Projects lying within this region (any level) */
+                region?: string | null;
+                category?: ("industry" | "infrastructure" | "road" | "water" | "network" | "power" | "housing" | "relocation" | "pv" | "education" | "health" | "employment" | "public_service" | "new_village" | "management" | "other") | null;
+                level?: ("provincial_key" | "city" | "county") | null;
+                stage?: ("declared" | "reviewed" | "approved" | "in_library" | "implementing" | "accepted" | "completed" | "removed") | null;
+                health?: ("on_track" | "at_risk" | "overdue") | null;
+                year?: number | null;
+                /** @description The project's county */
+                county?: string | null;
+                /** @description 项目编号 or 名称 contains this text */
+                q?: string | null;
+                limit?: number;
+                cursor?: string | null;
+                include_total?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProjectPage"];
+                };
+            };
+            /** @description Malformed request (bad JSON, forged cursor, bad header) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated but not permitted */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or outside the caller's area */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields; see errors[].pointer */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "projects-create": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retry-safe POST: a replay returns the first response; another body with the same key is a 422. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProjectCreate"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProjectOut"];
+                };
+            };
+            /** @description Malformed request (bad JSON, forged cursor, bad header) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated but not permitted */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or outside the caller's area */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields; see errors[].pointer */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The response could not be stored for Idempotency-Key replay; nothing was changed, retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "projects-export": {
+        parameters: {
+            query?: {
+                /** @description Projects lying within this region (any level) */
+                region?: string | null;
+                category?: ("industry" | "infrastructure" | "road" | "water" | "network" | "power" | "housing" | "relocation" | "pv" | "education" | "health" | "employment" | "public_service" | "new_village" | "management" | "other") | null;
+                level?: ("provincial_key" | "city" | "county") | null;
+                stage?: ("declared" | "reviewed" | "approved" | "in_library" | "implementing" | "accepted" | "completed" | "removed") | null;
+                health?: ("on_track" | "at_risk" | "overdue") | null;
+                year?: number | null;
+                /** @description The project's county */
+                county?: string | null;
+                /** @description 项目编号 or 名称 contains this text */
+                q?: string | null;
+                /** @description csv (default), xlsx or ndjson */
+                format?: "csv" | "xlsx" | "ndjson";
+                /** @description CSV only: utf-8 (BOM) or gb18030 */
+                encoding?: ("utf-8" | "gb18030") | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file, streamed (one row per project; NDJSON: one ProjectRow per line) */
+            200: {
+                headers: {
+                    /** @description attachment; filename="households-YYYYMMDD.csv"; filename*=UTF-8''<the Chinese name> */
+                    "Content-Disposition"?: string;
+                    /** @description The change-feed position of the export's snapshot: continue with /api/v1/changes?after= */
+                    "X-Fupin-Changes-Position"?: string;
+                    /** @description Rows in the file */
+                    "X-Fupin-Export-Rows"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                    "application/x-ndjson": string;
+                };
+            };
+            /** @description Malformed request (bad JSON, forged cursor, bad header) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated but not permitted */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or outside the caller's area */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields; see errors[].pointer */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "projects-get": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProjectOut"];
+                };
+            };
+            /** @description Malformed request (bad JSON, forged cursor, bad header) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated but not permitted */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or outside the caller's area */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields; see errors[].pointer */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "projects-update": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Version ETag you read, e.g. "3" */
+                "If-Match"?: string | null;
+            };
+            path: {
+                project_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProjectUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProjectOut"];
+                };
+            };
+            /** @description Malformed request (bad JSON, forged cursor, bad header) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated but not permitted */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or outside the caller's area */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match does not match the current version */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields; see errors[].pointer */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match required */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "projects-transition": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Version ETag you read, e.g. "3" */
+                "If-Match"?: string | null;
+                /** @description Retry-safe POST: a replay returns the first response; another body with the same key is a 422. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                project_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProjectTransitionIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProjectOut"];
+                };
+            };
+            /** @description Malformed request (bad JSON, forged cursor, bad header) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated but not permitted */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or outside the caller's area */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match does not match the current version */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields; see errors[].pointer */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match required */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The response could not be stored for Idempotency-Key replay; nothing was changed, retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "projects-steps": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProjectSteps"];
+                };
+            };
+            /** @description Malformed request (bad JSON, forged cursor, bad header) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated but not permitted */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or outside the caller's area */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields; see errors[].pointer */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "projects-audit-events": {
+        parameters: {
+            query?: {
+                after?: number;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                project_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditPage"];
+                };
+            };
+            /** @description Malformed request (bad JSON, forged cursor, bad header) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated but not permitted */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or outside the caller's area */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields; see errors[].pointer */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "projects-overview": {
+        parameters: {
+            query?: {
+                /** @description Projects lying within this region */
+                region?: string | null;
+                year?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProjectOverview"];
                 };
             };
             /** @description Malformed request (bad JSON, forged cursor, bad header) */
