@@ -78,3 +78,66 @@ def cadre(kind: str = "paired", **overrides: Any) -> dict[str, Any]:
     }
     body.update(overrides)
     return body
+
+
+def _smallest_region(codes: list[str]) -> str:
+    """The smallest region holding all of `codes` (12-digit village, township or county codes of one county)."""
+    if len(set(codes)) == 1:
+        return codes[0]
+    if len({c[:9] for c in codes}) == 1:
+        return codes[0][:9] + "000"
+    return codes[0][:6] + "000000"
+
+
+def insert_project(
+    database_url: str,
+    *,
+    region_codes: list[str] | None = None,
+    planned_start_on: date = date(2026, 1, 1),
+    due_on: date = date(2026, 12, 31),
+    stage: str = "implementing",
+    **overrides: Any,
+) -> str:
+    """A project row with its regions, written directly (for tests of what hangs off a project); its public id."""
+    import uuid
+    from datetime import UTC, datetime
+
+    from sqlalchemy import insert, select
+
+    from fupin.projects.models import Project, ProjectRegion
+    from fupin.seed.bulk import sync_engine
+
+    codes = [c.ljust(12, "0") for c in (region_codes or [DEMO_VILLAGE])]
+    public_id = uuid.uuid4()
+    now = datetime.now(UTC)
+    values: dict[str, Any] = {
+        "public_id": public_id,
+        "code": f"XM-{next(_seq):05d}",
+        "name": "东方红村饮水安全工程",
+        "category": "water",
+        "level": "county",
+        "nature": "new",
+        "year": planned_start_on.year,
+        "county_code": codes[0][:6] + "000000",
+        "area_code": _smallest_region(codes),
+        "responsible_unit": "双辽市水利局",
+        "planned_start_on": planned_start_on,
+        "due_on": due_on,
+        "stage": stage,
+        "health": "on_track",
+        "version": 1,
+        "created_at": now,
+        "updated_at": now,
+        **overrides,
+    }
+    engine = sync_engine(database_url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(insert(Project.__table__).values(**values))
+            pk = conn.execute(select(Project.__table__.c.id).where(Project.__table__.c.public_id == public_id))
+            project_pk = pk.scalar_one()
+            for code in codes:
+                conn.execute(insert(ProjectRegion.__table__).values(project_id=project_pk, region_code=code))
+    finally:
+        engine.dispose()
+    return str(public_id)

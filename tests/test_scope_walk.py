@@ -3,6 +3,7 @@ may be read or changed. A path parameter the walk does not know makes this test 
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from tests import factories, project_support
@@ -55,6 +56,12 @@ BODIES: dict[str, Any] = {
     "projects-create": lambda: {**project_support.body(), "region_codes": ["220382102201"]},
     "projects-update": {"name": "越权修改"},
     "projects-transition": {"to": "reviewed"},
+    "projects-targets-create": {"metric": "越权", "unit": "km", "target": "1"},
+    "projects-targets-update": {"target": "99"},
+    "projects-targets-report": {"actual": "99", "as_of": "2024-06-01"},
+    "projects-milestones-create": {"name": "越权", "due_on": "2024-06-01"},
+    "projects-milestones-update": {"done_on": "2024-06-01"},
+    "projects-beneficiaries-link": None,  # filled with the first township's household below
 }
 # How each operation of the contract meets a caller from another area. Every operation must be listed: a new
 # route that is not fails the walk, so it cannot ship without its out-of-area read, write and list being checked.
@@ -182,6 +189,18 @@ OPERATIONS: dict[str, str] = {
     "views-measure-coverage-export": LIST,
     "views-department-workload": LIST,
     "views-department-workload-export": LIST,
+    # a project of the first township's village, and what hangs off it: 404 by the project
+    "projects-targets-list": RECORD,
+    "projects-targets-create": RECORD,
+    "projects-targets-update": RECORD,
+    "projects-targets-report": RECORD,
+    "projects-targets-updates": RECORD,
+    "projects-milestones-list": RECORD,
+    "projects-milestones-create": RECORD,
+    "projects-milestones-update": RECORD,
+    "projects-beneficiaries-list": RECORD,
+    "projects-beneficiaries-link": RECORD,
+    "projects-beneficiaries-unlink": RECORD,
 }
 # query parameters that narrow a list to a region: pointed at the first township they must answer 404
 REGION_FILTERS = ("region", "parent")
@@ -208,7 +227,38 @@ def _intruders(api: Api) -> dict[str, dict[str, str]]:
     }
 
 
-def test_out_of_scope_caller_can_neither_read_nor_change(api: Api) -> None:
+def _project_of_the_first_township(api: Api, database_url: str, hid: str, measure_id: str) -> dict[str, str]:
+    """A project of the first township's village with a target, its update, a milestone and the household as a
+    beneficiary (its measure linked)."""
+    owner = "township"
+    project_id = factories.insert_project(
+        database_url, region_codes=["220382102201"], planned_start_on=date(2024, 1, 1), name="东方红村项目"
+    )
+    base = f"/api/v1/projects/{project_id}"
+    target = api.post(owner, f"{base}/targets", json={"metric": "道路", "unit": "km", "target": "10"})
+    assert target.status_code == 201, target.text
+    report = {"actual": "4", "as_of": "2024-05-01"}
+    assert api.post(owner, f"{base}/targets/{target.json()['id']}/updates", json=report).status_code == 201
+    milestone = api.post(owner, f"{base}/milestones", json={"name": "开工", "due_on": "2024-03-01"})
+    assert milestone.status_code == 201, milestone.text
+    link = {"household_ids": [hid], "measure_ids": [measure_id]}
+    assert api.post(owner, f"{base}/beneficiaries", json=link).status_code == 200
+    return {"project_id": project_id, "target_id": target.json()["id"], "milestone_id": milestone.json()["id"]}
+
+
+def _project_state(api: Api, project_id: str) -> list[Any]:
+    base = f"/api/v1/projects/{project_id}"
+    targets = api.get("township", f"{base}/targets").json()["items"]
+    updates = [api.get("township", f"{base}/targets/{t['id']}/updates").json() for t in targets]
+    return [
+        targets,
+        updates,
+        api.get("township", f"{base}/milestones").json(),
+        api.get("township", f"{base}/beneficiaries").json(),
+    ]
+
+
+def test_out_of_scope_caller_can_neither_read_nor_change(api: Api, database_url: str) -> None:
     owner = "township"
     created = api.post(owner, "/api/v1/households", json=factories.household()).json()
     hid = created["id"]
@@ -330,6 +380,14 @@ def test_out_of_scope_caller_can_neither_read_nor_change(api: Api) -> None:
     values["project_id"] = project["id"]
     BODIES["households-change-head"] = {"member_id": spouse["id"]}
     BODIES["reconcile"] = {"entity": "households", "region_code": FIRST_TOWNSHIP, "items": [{"id": hid}]}
+    project_ids = _project_of_the_first_township(api, database_url, hid, measure_id)
+    values.update(project_ids)
+    secrets += [project_ids["project_id"], project_ids["target_id"], project_ids["milestone_id"], "东方红村项目"]
+    BODIES["projects-beneficiaries-link"] = {"household_ids": [hid]}
+    project_before = _project_state(api, project_ids["project_id"])
+    before = api.get(owner, f"/api/v1/households/{hid}").json()
+    trail_before = writes_in_trail(api, owner, hid)
+    measure = api.get(owner, f"/api/v1/measures/{measure_id}")
     intruders = _intruders(api)
 
     spec = api.client.app.openapi()  # type: ignore[attr-defined]
@@ -407,6 +465,7 @@ def test_out_of_scope_caller_can_neither_read_nor_change(api: Api) -> None:
     assert api.get(owner, f"/api/v1/households/{hid}").json() == before
     assert writes_in_trail(api, owner, hid) == trail_before
     assert api.get(owner, f"/api/v1/measures/{measure_id}").json() == measure.json()
+    assert _project_state(api, project_ids["project_id"]) == project_before
     assert api.get(owner, f"/api/v1/pending-changes/{pending_id}").json()["state"] == "pending"
     assert api.get(owner, f"/api/v1/projects/{project['id']}").json() == project
     assert api.get(owner, f"/api/v1/cadres/{cadre['id']}").json()["version"] == 1

@@ -222,7 +222,7 @@ def upgrade() -> None:
         sa.Column("project_id", sa.Integer(), nullable=False),
         sa.Column("position", sa.Integer(), nullable=False),
         sa.Column("metric", sa.String(length=100), nullable=False),
-        sa.Column("unit", sa.String(length=8), nullable=False),
+        sa.Column("unit", sa.String(length=16), nullable=False),
         sa.Column("baseline", sa.Numeric(precision=14, scale=3), nullable=False),
         sa.Column("target", sa.Numeric(precision=14, scale=3), nullable=False),
         sa.Column("actual", sa.Numeric(precision=14, scale=3), nullable=False),

@@ -58,6 +58,7 @@ COLUMNS: tuple[Column, ...] = (
     _c("status", "状态", "code", table="measure_status"),
     _c("member_id", "成员编号"),
     _c("cadre_id", "责任干部编号"),
+    _c("project_id", "项目编号"),  # the project's system id (UUID): the measure is delivered through it
 )
 HEADER_OF = {c.key: c.header for c in COLUMNS}
 MAPPER = header_mapper(COLUMNS)

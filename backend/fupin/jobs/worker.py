@@ -28,7 +28,8 @@ import fupin.adjustments.apply  # registers the kind
 import fupin.adjustments.schedule  # registers the schedule
 import fupin.exports.jobs  # registers the kind
 import fupin.imports.service  # registers the kind
-import fupin.jobs.stats_rebuild  # noqa: F401  (registers the kind)
+import fupin.jobs.stats_rebuild  # registers the kind
+import fupin.projects.schedule  # noqa: F401  (registers the kind and the schedule)
 from fupin.authz.deps import job_scope
 from fupin.core.context import Actor
 from fupin.core.db import is_sqlite, make_sessionmaker

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pydantic_core import to_json
-from sqlalchemy import Date, Integer, String, Uuid, bindparam, func, null, select
+from sqlalchemy import Date, Integer, String, Uuid, bindparam, func, select
 from sqlalchemy.orm import aliased
 
 from fupin.authz.scope import AreaScope
@@ -18,6 +18,7 @@ from fupin.households.models import Household, Member
 from fupin.measures import health
 from fupin.measures.models import Measure
 from fupin.measures.schemas import MeasureFilters
+from fupin.projects.models import Project
 
 _MEMBER = aliased(Member)
 _CADRE = aliased(Cadre)
@@ -46,7 +47,7 @@ def columns() -> list[Any]:
         Measure.year,
         Measure.department,
         _CADRE.public_id.label("cadre_id"),
-        null().label("project_id"),
+        Project.public_id.label("project_id"),
         Measure.amount,
         Measure.planned_on,
         Measure.done_on,
@@ -84,6 +85,7 @@ def joined(stmt: Any) -> Any:
         .join(Household, Household.id == Measure.household_id)
         .outerjoin(_MEMBER, _MEMBER.id == Measure.member_id)
         .outerjoin(_CADRE, _CADRE.id == Measure.cadre_id)
+        .outerjoin(Project, Project.id == Measure.project_id)
     )
 
 

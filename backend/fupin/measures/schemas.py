@@ -51,7 +51,7 @@ MeasureDate = Annotated[DateIn, AfterValidator(_in_range)]
 
 
 class MeasureFields(StrictModel):
-    """What a measure says; `project_id` joins when projects are recorded."""
+    """What a measure says."""
 
     member_id: uuid.UUID | None = Field(None, description="A member of the household the measure is for (optional)")
     cadre_id: uuid.UUID | None = Field(
@@ -64,6 +64,11 @@ class MeasureFields(StrictModel):
     amount: Amount | None = Field(None, description="金额 (yuan, exact decimal, two places)")
     planned_on: MeasureDate = Field(description="计划完成日期")
     done_on: MeasureDate | None = Field(None, description="完成日期; required when done")
+    project_id: uuid.UUID | None = Field(
+        None,
+        description="The project (扶贫项目) the measure is delivered through: one of the caller's area covering the "
+        "household's village; the household becomes one of its beneficiaries (受益户)",
+    )
 
 
 class _WithStatus(MeasureFields):
@@ -118,6 +123,7 @@ class MeasureUpdate(StrictModel):
     amount: Amount | None = None
     planned_on: MeasureDate | None = None
     done_on: MeasureDate | None = None
+    project_id: uuid.UUID | None = Field(None, description="The project the measure is delivered through; null unlinks")
 
 
 class MeasureTransitionIn(StrictModel):
@@ -142,7 +148,7 @@ class MeasureOut(OutModel):
     year: int
     department: str | None
     cadre_id: uuid.UUID | None = Field(None, description="The responsible cadre (责任干部)")
-    project_id: uuid.UUID | None = Field(None, description="The linked project (once projects are recorded)")
+    project_id: uuid.UUID | None = Field(None, description="The project the measure is delivered through")
     amount: MoneyOut | None
     planned_on: date
     done_on: date | None

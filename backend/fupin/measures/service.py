@@ -9,11 +9,12 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fupin.audit import chain as audit
 from fupin.authz.principal import Principal
-from fupin.authz.scope import within
+from fupin.authz.scope import unscoped, within
 from fupin.cadres.models import Cadre
 from fupin.core.concurrency import check_version
 from fupin.core.errors import (
@@ -37,6 +38,7 @@ from fupin.measures.schemas import (
     MeasureUpdate,
 )
 from fupin.measures.workflow import MEASURE_STATUS, MeasureMove
+from fupin.projects.models import Project
 
 AUDITED = (
     "village_code",
@@ -51,6 +53,7 @@ AUDITED = (
     "done_on",
     "status",
     "status_reason",
+    "project_id",
     "source_system",
     "external_id",
 )
@@ -80,13 +83,20 @@ def measure_target(measure: Measure, household: Household) -> audit.Target:
 
 
 def measure_out(
-    measure: Measure, household: Household, member: Member | None, cadre: Cadre | None, *, health_shown: bool
+    measure: Measure,
+    household: Household,
+    member: Member | None,
+    cadre: Cadre | None,
+    *,
+    health_shown: bool,
+    project: Project | None = None,
 ) -> MeasureOut:
     derived: dict[str, Any] = {
         "id": measure.public_id,
         "household_id": household.public_id,
         "member_id": member.public_id if member is not None else None,
         "cadre_id": cadre.public_id if cadre is not None else None,
+        "project_id": project.public_id if project is not None else None,
     }
     derived.update(health.withheld(measure.type, shown=health_shown))
     return MeasureOut.model_validate(record_view(measure, **derived))
@@ -99,9 +109,67 @@ class Written:
     member: Member | None
     outcome: Outcome = "updated"
     cadre: Cadre | None = None
+    project: Project | None = None
 
     def out(self, *, health_shown: bool) -> MeasureOut:
-        return measure_out(self.measure, self.household, self.member, self.cadre, health_shown=health_shown)
+        return measure_out(
+            self.measure, self.household, self.member, self.cadre, health_shown=health_shown, project=self.project
+        )
+
+
+async def project_of(
+    session: AsyncSession, principal: Principal, household: Household, project_id: uuid.UUID | None
+) -> Project | None:
+    """The project a measure is delivered through: of the caller's area and covering the household's village
+    (422 at `/project_id` otherwise)."""
+    if project_id is None:
+        return None
+    from fupin.projects.beneficiaries import covers, project_regions
+
+    stmt = principal.scope.select(Project).where(Project.public_id == project_id)
+    project = (await session.execute(stmt)).scalar_one_or_none()
+    if project is None:
+        raise field_error(
+            "/project_id", "measure.project_unknown", "该项目不存在或不在您的管辖范围内 (no such project in your area)"
+        )
+    if not covers(await project_regions(session, project), household.village_code):
+        raise field_error(
+            "/project_id",
+            "measure.project_outside",
+            "该户不在项目覆盖的区划内 (the household is outside the project's regions)",
+        )
+    return project
+
+
+async def project_by_pk(session: AsyncSession, project_pk: int | None) -> Project | None:
+    """The measure's project for its output: found by the link (it may be wider than the caller's area)."""
+    if project_pk is None:
+        return None
+    stmt = (
+        select(Project)
+        .where(Project.id == project_pk)
+        .execution_options(**unscoped("the project a measure names, found by its link"))
+    )
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def after_write(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    measure: Measure,
+    household: Household,
+    project: Project | None,
+    previous_project: int | None,
+) -> None:
+    """A measure naming a project makes its household a beneficiary; the projects it named before and now get
+    their derived targets and health recomputed."""
+    from fupin.projects.beneficiaries import ensure_beneficiary
+    from fupin.projects.health import refresh_projects
+
+    if project is not None:
+        await ensure_beneficiary(session, principal, project=project, household=household)
+    await refresh_projects(session, [previous_project, measure.project_id])
 
 
 def check_writable(household: Household) -> None:
@@ -169,6 +237,7 @@ async def _new_measure(
     household: Household,
     member: Member | None,
     cadre: Cadre | None,
+    project: Project | None,
     data: MeasureFields,
     status: str,
     source_system: str | None,
@@ -180,6 +249,7 @@ async def _new_measure(
         household_id=household.id,
         member_id=member.id if member is not None else None,
         cadre_id=cadre.id if cadre is not None else None,
+        project_id=project.id if project is not None else None,
         village_code=household.village_code,
         type=data.type,
         content=data.content,
@@ -203,6 +273,7 @@ async def _new_measure(
     ):
         session.add(measure)
         await session.flush()
+    await after_write(session, principal, measure=measure, household=household, project=project, previous_project=None)
     return measure
 
 
@@ -210,6 +281,7 @@ async def create_measure(session: AsyncSession, principal: Principal, *, data: M
     household = await scoped_household(session, principal, data.household_id)
     member = await member_of(session, household, data.member_id)
     cadre = await cadre_of(session, principal, household, data.cadre_id)
+    project = await project_of(session, principal, household, data.project_id)
     if (
         data.source_system is not None
         and data.external_id is not None
@@ -222,19 +294,21 @@ async def create_measure(session: AsyncSession, principal: Principal, *, data: M
         household=household,
         member=member,
         cadre=cadre,
+        project=project,
         data=data,
         status=data.status,
         source_system=data.source_system,
         external_id=data.external_id,
     )
-    return Written(measure, household, member, "created", cadre)
+    return Written(measure, household, member, "created", cadre, project)
 
 
 async def read_measure(session: AsyncSession, principal: Principal, *, measure_id: uuid.UUID) -> Written:
     measure = await repo.get_measure(session, principal.scope, measure_id)
     household = await repo.household_of(session, measure)
     member = await repo.member_by_pk(session, household, measure.member_id)
-    return Written(measure, household, member, "updated", await repo.cadre_by_pk(session, measure.cadre_id))
+    cadre = await repo.cadre_by_pk(session, measure.cadre_id)
+    return Written(measure, household, member, "updated", cadre, await project_by_pk(session, measure.project_id))
 
 
 async def _for_change(session: AsyncSession, principal: Principal, measure: Measure) -> tuple[Household, Member | None]:
@@ -299,6 +373,12 @@ async def update_measure(
         cadre = await cadre_of(session, principal, household, sent.pop("cadre_id"))
     else:
         cadre = await repo.cadre_by_pk(session, measure.cadre_id)
+    previous_project = measure.project_id
+    if "project_id" in sent:
+        project = await project_of(session, principal, household, sent.pop("project_id"))
+        sent["project_id"] = project.id if project is not None else None
+    else:
+        project = await project_by_pk(session, measure.project_id)
     values: dict[str, Any] = {
         **sent,
         "member_id": member.id if member is not None else None,
@@ -310,7 +390,11 @@ async def update_measure(
     await apply_changes(
         session, principal, measure=measure, household=household, values=values, action="measure.updated"
     )
-    return Written(measure, household, member, "updated", cadre)
+    linked = project if project is not None and project.id != previous_project else None
+    await after_write(
+        session, principal, measure=measure, household=household, project=linked, previous_project=previous_project
+    )
+    return Written(measure, household, member, "updated", cadre, project)
 
 
 async def transition(
@@ -334,4 +418,6 @@ async def transition(
     await apply_changes(
         session, principal, measure=measure, household=household, values=values, action="measure.status_changed"
     )
-    return Written(measure, household, member, "updated", await repo.cadre_by_pk(session, measure.cadre_id))
+    await after_write(session, principal, measure=measure, household=household, project=None, previous_project=None)
+    cadre = await repo.cadre_by_pk(session, measure.cadre_id)
+    return Written(measure, household, member, "updated", cadre, await project_by_pk(session, measure.project_id))

@@ -38,15 +38,18 @@ from fupin.measures.service import (
     AUDITED,
     Outcome,
     Written,
+    after_write,
     apply_changes,
     cadre_of,
     check_writable,
     checked_cadre,
     measure_target,
     member_of,
+    project_of,
     scoped_household,
 )
 from fupin.measures.workflow import UPSERT_STATUS, MeasureMove
+from fupin.projects.models import Project
 
 
 class Lookup:
@@ -56,6 +59,7 @@ class Lookup:
     def __init__(self, session: AsyncSession, principal: Principal) -> None:
         self.session = session
         self.principal = principal
+        self.projects: dict[tuple[uuid.UUID, str], Project | None] = {}
 
     async def by_key(self, source_system: str, external_id: str) -> Measure | None:
         found = await repo.find_by_external(self.session, source_system, external_id)
@@ -78,6 +82,15 @@ class Lookup:
     async def cadre(self, household: Household, cadre_id: uuid.UUID | None) -> Cadre | None:
         return await cadre_of(self.session, self.principal, household, cadre_id)
 
+    async def project(self, household: Household, project_id: uuid.UUID | None) -> Project | None:
+        """The project (checked once per project and village: a batch names a few projects many times)."""
+        if project_id is None:
+            return None
+        key = (project_id, household.village_code)
+        if key not in self.projects:
+            self.projects[key] = await project_of(self.session, self.principal, household, project_id)
+        return self.projects[key]
+
 
 @dataclass
 class Prepared:
@@ -90,6 +103,14 @@ class Prepared:
     measure: Measure | None
     values: dict[str, Any]
     cadre: Cadre | None = None
+    project: Project | None = None
+    previous_project: int | None = None
+
+    def linked(self) -> Project | None:
+        """The project newly named (its household becomes a beneficiary)."""
+        if self.project is None or self.project.id == self.previous_project:
+            return None
+        return self.project
 
 
 async def prepare_upsert(
@@ -112,15 +133,16 @@ async def prepare_upsert(
         household = await lookup.household(data.household_id)
         member = await lookup.member(household, data.member_id)
         cadre = await lookup.cadre(household, data.cadre_id)
+        project = await lookup.project(household, data.project_id)
         await check_field(session, principal, measure_type=data.type, member=member, department=data.department)
         values = {
-            **_fields(data, member, cadre),
+            **_fields(data, member, cadre, project),
             "department": data.department or principal.department,
             "status": data.status,
             "source_system": source_system,
             "external_id": external_id,
         }
-        return Prepared("created", household, member, None, values, cadre)
+        return Prepared("created", household, member, None, values, cadre, project)
     check_version(expected_version, existing.version)
     household = await lookup.household_of(existing)
     current = await lookup.member_by_pk(household, existing.member_id)
@@ -132,24 +154,27 @@ async def prepare_upsert(
     check_writable(household)
     member = await lookup.member(household, data.member_id)
     cadre = await lookup.cadre(household, data.cadre_id)
+    project = await lookup.project(household, data.project_id)
     await check_field(session, principal, measure_type=data.type, member=member, department=data.department)
     if data.status != existing.status:
         await UPSERT_STATUS.check(
             source=existing.status, target=data.status, context=MeasureMove(existing, None, data.done_on)
         )
     values = {
-        **_fields(data, member, cadre),
+        **_fields(data, member, cadre, project),
         "department": data.department or existing.department,
         "status": data.status,
     }
     changed = any(getattr(existing, key) != value for key, value in values.items())
-    return Prepared("updated" if changed else "unchanged", household, member, existing, values, cadre)
+    outcome: Outcome = "updated" if changed else "unchanged"
+    return Prepared(outcome, household, member, existing, values, cadre, project, existing.project_id)
 
 
-def _fields(data: MeasureUpsert, member: Member | None, cadre: Cadre | None) -> dict[str, Any]:
+def _fields(data: MeasureUpsert, member: Member | None, cadre: Cadre | None, project: Project | None) -> dict[str, Any]:
     return {
         "member_id": member.id if member is not None else None,
         "cadre_id": cadre.id if cadre is not None else None,
+        "project_id": project.id if project is not None else None,
         "type": data.type,
         "content": data.content,
         "year": data.year,
@@ -199,7 +224,15 @@ async def upsert(
         ):
             session.add(measure)
             await session.flush()
-        return Written(measure, prepared.household, prepared.member, "created", prepared.cadre)
+        await after_write(
+            session,
+            principal,
+            measure=measure,
+            household=prepared.household,
+            project=prepared.project,
+            previous_project=None,
+        )
+        return Written(measure, prepared.household, prepared.member, "created", prepared.cadre, prepared.project)
     measure = prepared.measure
     if prepared.outcome == "updated":
         await apply_changes(
@@ -210,7 +243,15 @@ async def upsert(
             values=prepared.values,
             action="measure.updated",
         )
-    return Written(measure, prepared.household, prepared.member, prepared.outcome, prepared.cadre)
+        await after_write(
+            session,
+            principal,
+            measure=measure,
+            household=prepared.household,
+            project=prepared.linked(),
+            previous_project=prepared.previous_project,
+        )
+    return Written(measure, prepared.household, prepared.member, prepared.outcome, prepared.cadre, prepared.project)
 
 
 STATUS_OF = {"created": 201, "updated": 200, "unchanged": 200}
@@ -324,7 +365,7 @@ async def _write(
         if p.measure is None:
             measure = _built(p)
             session.add(measure)
-            written[index] = Written(measure, p.household, p.member, "created", p.cadre)
+            written[index] = Written(measure, p.household, p.member, "created", p.cadre, p.project)
         else:
             measure = p.measure
             if p.outcome == "updated":
@@ -333,7 +374,7 @@ async def _write(
                     if getattr(measure, key) != value:
                         setattr(measure, key, value)
                 measure.updated_at = now
-            written[index] = Written(measure, p.household, p.member, p.outcome, p.cadre)
+            written[index] = Written(measure, p.household, p.member, p.outcome, p.cadre, p.project)
     await session.flush()
     entries = []
     for index, w in sorted(written.items()):
@@ -344,7 +385,22 @@ async def _write(
         changes = audit.diff(befores.get(index, {}), after)
         entries.append(audit.Entry(measure_target(w.measure, w.household), action, changes))
     await audit.record_many(session, entries, actor=principal.as_actor())
+    await _link_projects(session, principal, [p for _, p in prepared if p.outcome != "unchanged"])
     return written
+
+
+async def _link_projects(session: AsyncSession, principal: Principal, prepared: list[Prepared]) -> None:
+    """The households of the batch's measures naming a project become its beneficiaries; each project named
+    before or now is refreshed once."""
+    from fupin.projects.beneficiaries import ensure_beneficiary
+    from fupin.projects.health import refresh_projects
+
+    for p in prepared:
+        project = p.project if p.measure is None else p.linked()
+        if project is not None:
+            await ensure_beneficiary(session, principal, project=project, household=p.household)
+    touched = {p.previous_project for p in prepared} | {p.project.id for p in prepared if p.project is not None}
+    await refresh_projects(session, touched)
 
 
 async def _one(session: AsyncSession, principal: Principal, index: int, item: BatchItem) -> BatchResult:

@@ -100,7 +100,7 @@ class ProjectTarget(IdMixin, Base):
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), nullable=False)
     position: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     metric: Mapped[str] = mapped_column(String(100), nullable=False)
-    unit: Mapped[str] = mapped_column(String(8), nullable=False)  # code table target_unit
+    unit: Mapped[str] = mapped_column(String(16), nullable=False)  # code table target_unit
     baseline: Mapped[Decimal] = mapped_column(Quantity, nullable=False, default=Decimal(0))
     target: Mapped[Decimal] = mapped_column(Quantity, nullable=False)
     actual: Mapped[Decimal] = mapped_column(Quantity, nullable=False, default=Decimal(0))

@@ -27,6 +27,9 @@ KNOWN_EVENTS: dict[str, tuple[str, ...]] = {
     "residency_day": ("recorded", "updated"),
     "evidence": ("added", "updated"),
     "project": ("created", "updated", "stage_changed"),
+    "project_target": ("created", "updated", "actual_reported"),
+    "project_milestone": ("created", "updated"),
+    "project_beneficiary": ("linked", "unlinked"),
 }
 PING = "ping"  # sent by webhooks-test; every subscription receives it, whatever its events
 
