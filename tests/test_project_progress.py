@@ -525,3 +525,30 @@ def test_an_import_names_the_project_by_its_id(api: Api, database_url: str) -> N
     (measure,) = api.get("township", M, params={"household_id": hh["id"]}).json()["items"]
     assert measure["project_id"] == pid
     assert api.get("township", f"{P}/{pid}/beneficiaries").json()["households"] == 1
+
+
+def test_a_department_writes_only_what_hangs_off_projects_of_its_field(
+    api: Api, database_url: str, db: Any, state: Any
+) -> None:
+    """卫健委 (the demo department login, health) adds targets and milestones to health projects, not to a water
+    project of its area: 403 `projects.department_field`, and nothing changes."""
+    water = project(database_url, category="water")
+    health = project(database_url, category="health")
+    api.token("department")
+    member_of_village = household(api)["id"]
+    before = state()
+    for path, body in [
+        ("targets", {"metric": "受益人数", "unit": "person", "target": "10"}),
+        ("milestones", {"name": "开工", "due_on": "2026-03-15"}),
+        ("beneficiaries", {"household_ids": [member_of_village]}),
+    ]:
+        r = api.post("department", f"{P}/{water}/{path}", json=body)
+        assert_problem(r, 403, "projects.department_field")
+        assert state() == before, path
+    assert api.get("department", f"{P}/{water}/targets").status_code == 200  # reading is the area's
+    for path, body in [
+        ("targets", {"metric": "签约人数", "unit": "person", "target": "10"}),
+        ("milestones", {"name": "开工", "due_on": "2026-03-15"}),
+    ]:
+        r = api.post("department", f"{P}/{health}/{path}", json=body)
+        assert r.status_code == 201, r.text

@@ -74,7 +74,7 @@ PROJECT_FIELD_CODE = "projects.department_field"
 
 
 async def check_project_field(
-    session: AsyncSession, principal: Principal, *, category: str, pointer: str = "/category"
+    session: AsyncSession, principal: Principal, *, category: str, pointer: str | None = "/category"
 ) -> None:
     """A department principal declares, changes and moves only projects whose category is in its
     `project_categories` (403 `projects.department_field`); everyone else is limited by area only."""
@@ -87,6 +87,6 @@ async def check_project_field(
             f"“{label('project_category', category) or category}”类项目不属于{name}的职责领域 "
             "(the project category is outside the department's field)"
         )
-        raise ProblemError(
-            403, PROJECT_FIELD_CODE, message, [FieldError(pointer=pointer, code=PROJECT_FIELD_CODE, message=message)]
-        )
+        # a write of a project's child record (target, milestone, funds ...) names no field of the body
+        errors = [FieldError(pointer=pointer, code=PROJECT_FIELD_CODE, message=message)] if pointer else []
+        raise ProblemError(403, PROJECT_FIELD_CODE, message, errors)

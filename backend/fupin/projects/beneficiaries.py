@@ -24,7 +24,7 @@ from fupin.measures.models import Measure
 from fupin.projects import health
 from fupin.projects.models import Project, ProjectBeneficiary, ProjectRegion
 from fupin.projects.progress_schemas import BeneficiariesIn, BeneficiariesOut, BeneficiaryOut
-from fupin.projects.repository import get_project
+from fupin.projects.repository import get_project, writable_project
 from fupin.projects.targets import check_open
 
 POOR = ("not_exited", "returned")
@@ -133,7 +133,7 @@ async def link_beneficiaries(
     """Link the households and set the measures' project. Every item is checked before anything is written."""
     from fupin.measures.service import apply_changes  # measures name their project through this module
 
-    project = await get_project(session, principal.scope, project_id, for_update=True)
+    project = await writable_project(session, principal, project_id)
     check_open(project)
     regions = await project_regions(session, project)
     wanted = list(dict.fromkeys(data.household_ids))
@@ -207,7 +207,7 @@ async def unlink_beneficiary(
     """Unlink the household; its measures delivered through the project no longer name it."""
     from fupin.measures.service import apply_changes
 
-    project = await get_project(session, principal.scope, project_id, for_update=True)
+    project = await writable_project(session, principal, project_id)
     check_open(project)
     stmt = principal.scope.select(Household).where(Household.public_id == household_id).with_for_update()
     household = (await session.execute(stmt)).scalar_one_or_none()

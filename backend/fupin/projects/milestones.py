@@ -21,7 +21,7 @@ from fupin.projects import clock, health
 from fupin.projects.audit_target import project_target
 from fupin.projects.models import Project, ProjectMilestone
 from fupin.projects.progress_schemas import MilestoneIn, MilestoneOut, MilestoneUpdate
-from fupin.projects.repository import get_project
+from fupin.projects.repository import get_project, writable_project
 from fupin.projects.targets import check_open
 
 AUDITED = ("name", "due_on", "done_on", "position")
@@ -61,7 +61,7 @@ def _audit_target(project: Project, milestone: ProjectMilestone) -> audit.Target
 async def create_milestone(
     session: AsyncSession, principal: Principal, *, project_id: uuid.UUID, data: MilestoneIn
 ) -> ProjectMilestone:
-    project = await get_project(session, principal.scope, project_id, for_update=True)
+    project = await writable_project(session, principal, project_id)
     check_open(project)
     _check_dates(project, due_on=data.due_on, done_on=data.done_on)
     position = data.position
@@ -106,7 +106,7 @@ async def update_milestone(
     expected_version: int | None,
     data: MilestoneUpdate,
 ) -> ProjectMilestone:
-    project = await get_project(session, principal.scope, project_id, for_update=True)
+    project = await writable_project(session, principal, project_id)
     stmt = (
         select(ProjectMilestone)
         .where(ProjectMilestone.project_id == project.id, ProjectMilestone.public_id == milestone_id)

@@ -6,8 +6,10 @@ import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from fupin.authz.principal import Principal
 from fupin.authz.scope import AreaScope
 from fupin.core.errors import not_found
+from fupin.departments.field import check_project_field
 from fupin.projects.models import Project
 
 
@@ -22,4 +24,13 @@ async def get_project(
     project = (await session.execute(stmt)).scalar_one_or_none()
     if project is None:
         raise not_found("project")
+    return project
+
+
+async def writable_project(session: AsyncSession, principal: Principal, public_id: uuid.UUID) -> Project:
+    """The project a write of one of its child records (target, milestone, beneficiary, funds, notice) goes to:
+    in the caller's area (404), locked (`for_update`), and of the caller's field when the caller is a line
+    department (403 `projects.department_field`: 住建局 writes housing projects, 水利局 water ...)."""
+    project = await get_project(session, principal.scope, public_id, for_update=True)
+    await check_project_field(session, principal, category=project.category, pointer=None)
     return project

@@ -36,7 +36,7 @@ from fupin.projects.progress_schemas import (
     TargetOut,
     TargetUpdate,
 )
-from fupin.projects.repository import get_project
+from fupin.projects.repository import get_project, writable_project
 
 THROUGH_PROJECT = unscoped("the measures linked to a project, read through the scoped project")
 AUDITED = ("metric", "unit", "baseline", "target", "actual", "derived_from", "position")
@@ -160,7 +160,7 @@ def _target_audit(project: Project, target: ProjectTarget) -> audit.Target:
 async def create_target(
     session: AsyncSession, principal: Principal, *, project_id: uuid.UUID, data: TargetIn
 ) -> tuple[ProjectTarget, TargetOut]:
-    project = await get_project(session, principal.scope, project_id, for_update=True)
+    project = await writable_project(session, principal, project_id)
     check_open(project)
     _check_values(
         unit=data.unit, baseline=data.baseline, target=data.target, derived_from=data.derived_from, sent={"target"}
@@ -207,7 +207,7 @@ async def update_target(
     expected_version: int | None,
     data: TargetUpdate,
 ) -> tuple[ProjectTarget, TargetOut]:
-    project = await get_project(session, principal.scope, project_id, for_update=True)
+    project = await writable_project(session, principal, project_id)
     target = await _target_of(session, project, target_id, for_update=True)
     check_version(expected_version, target.version)
     check_open(project)
@@ -261,7 +261,7 @@ async def report_actual(
     data: TargetActualIn,
 ) -> TargetActualOut:
     """A new reported actual: kept as a row of its own, the target's actual becomes it."""
-    project = await get_project(session, principal.scope, project_id, for_update=True)
+    project = await writable_project(session, principal, project_id)
     target = await _target_of(session, project, target_id, for_update=True)
     check_open(project)
     if target.derived_from is not None:
