@@ -27,7 +27,9 @@ CHANGES = "/api/v1/changes"
 
 @pytest.fixture
 def settings(database_url: str, tmp_path: Path) -> Settings:
-    return app_settings(database_url, tmp_path, adjustment_today=TODAY)
+    """A fixed today, and no job worker: its daily health schedule would queue a job (a feed entry, a version) at a
+    moment of its own, in the middle of a test that checks a refused request changed nothing."""
+    return app_settings(database_url, tmp_path, adjustment_today=TODAY, job_worker=False)
 
 
 def move(api: Api, user: str, project: dict[str, Any], to: str, **extra: Any) -> Any:
