@@ -4,6 +4,7 @@ measures, the seeded anomalies and notices; once only."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterator
@@ -17,7 +18,9 @@ from sqlalchemy import text
 
 from fupin import cli
 from fupin.adjustments import clock
+from fupin.audit import verify as verification
 from fupin.config import Settings, get_settings
+from fupin.core.db import make_engine, make_sessionmaker
 from fupin.projects import health
 from fupin.projects.models import STAGES
 from fupin.seed import demo
@@ -181,7 +184,13 @@ def test_the_plan_with_its_figures_stages_and_health(api: Api, seeded: int, data
     mine = api.get("township", P, params={"category": "housing", "limit": 50}).json()["items"]
     assert [p["area_code"] for p in mine] == ["220382102000"]
     trail = api.get("township", f"{P}/{mine[0]['id']}/audit-events").json()["items"]
-    assert [e["action"] for e in trail] == ["seed.projects"]
+    assert {e["action"] for e in trail} == {"seed.projects"}
+    assert {e["entity_type"] for e in trail} == {
+        "project",
+        "project_target",
+        "project_milestone",
+        "project_beneficiary",
+    }
 
 
 def test_housing_actuals_count_the_linked_done_measures(api: Api, seeded: int, database_url: str) -> None:
@@ -331,18 +340,34 @@ def test_notices_of_entry_completion_and_allocations(seeded: int, database_url: 
     assert published == {a[0] for a in allocations if a[2] is not None}
 
 
-def test_the_seed_is_once(api: Api, seeded: int, database_url: str) -> None:
+def verify_chain(settings: Settings) -> Any:
+    async def run() -> Any:
+        engine = make_engine(settings.database_url)
+        try:
+            async with make_sessionmaker(engine)() as session:
+                return await verification.verify(session, settings)
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(run())
+
+
+def test_the_seed_is_once(api: Api, seeded: int, database_url: str, settings: Settings) -> None:
     before = counts(database_url)
     engine = sync_engine(database_url)
     with engine.begin() as conn:
         assert seed_projects(conn, TODAY) == 0
     engine.dispose()
     assert counts(database_url) == before
-    # one audit event per project, on its trail, with the change-feed entries of what it wrote
+    # audit events on the projects' trails with the change-feed entries of what they wrote; the chain verifies
     events = query(
-        database_url, "SELECT COUNT(*), COUNT(DISTINCT subject_id) FROM audit_events WHERE action = 'seed.projects'"
+        database_url,
+        "SELECT COUNT(*), COUNT(DISTINCT subject_id) FROM audit_events "
+        "WHERE action = 'seed.projects' AND entity_type = 'project'",
     )
     assert tuple(events[0]) == (seeded, seeded)
+    result = verify_chain(settings)
+    assert result.ok, result.reason
     feed = Counter(
         tuple(r)
         for r in query(database_url, "SELECT entity_type, action FROM change_feed WHERE entity_type LIKE 'project%'")

@@ -21,8 +21,9 @@ Seeded anomalies (what the anomaly list finds): an allocation more than 12 month
 one voucher number used twice in a county (重复报账), a subsidy paid to a removed or exited household (when the
 register has one in the project's regions), a payment before the project entered the library, one after it was
 completed, two industry projects without a linked poor household, an allocation never publicised (and one
-publicised late). Each project is one audit event (`seed.projects`, on the project's trail) with the change-feed
-entries of the project, its targets, milestones, beneficiary links and measures."""
+publicised late). The audit events (`seed.projects`) are one per project and kind of record (the project, its
+targets, milestones, beneficiary links), on the project's trail, with their change-feed entries; the measures
+created or linked are one more event."""
 
 from __future__ import annotations
 
@@ -1544,16 +1545,39 @@ def _write(s: Seeder) -> None:
                     f"(SELECT COALESCE(MAX(id), 1) FROM {table.name}))"
                 )
             )
+    # one event per project and kind of record written (a change-feed entry names its event's entity type), on the
+    # project's trail; the measures created or linked in one event of their own
+    measures: list[FeedItem] = []
     for event in rows.events:
+        groups: dict[str, list[FeedItem]] = {}
+        for item in event["feed"]:
+            if item.entity_type == "measure":
+                measures.append(item)
+            else:
+                groups.setdefault(item.entity_type, []).append(item)
+        for entity_type, items in groups.items():
+            chain.record_sync(
+                conn,
+                actor=SEED_ACTOR,
+                action="seed.projects",
+                entity_type=entity_type,
+                entity_id=None,
+                subject_id=event["entity_id"],
+                region_code=event["region_code"],
+                changes=event["changes"] if entity_type == "project" else {f"{entity_type}s": [None, len(items)]},
+                feed=items,
+            )
+    if measures:
         chain.record_sync(
             conn,
             actor=SEED_ACTOR,
             action="seed.projects",
-            entity_type="project",
-            entity_id=event["entity_id"],
-            subject_id=event["entity_id"],
-            region_code=event["region_code"],
-            version=1,
-            changes=event["changes"],
-            feed=event["feed"],
+            entity_type="measure",
+            entity_id=None,
+            region_code=None,
+            changes={
+                "measures_created": [None, len(rows.new_measures)],
+                "measures_linked": [None, len(rows.linked_measures)],
+            },
+            feed=measures,
         )
