@@ -517,6 +517,7 @@ def test_every_feed_action_in_the_code_is_a_known_event() -> None:
         "household.personal_data_read",
         "seed.bulk_load",
         "seed.measures",  # its feed entries are measure.created
+        "seed.projects",  # its feed entries are project.created, project_target.created, measure.updated ...
         "webhook.demo_created",
         "export.created",
         "export.downloaded",
