@@ -447,9 +447,9 @@ def test_views_by_county_and_source(api: Api, database_url: str) -> None:
             "idle": "0.00",
         },
     ]
-    narrowed = ok(
-        api.get("city_office", "/api/v1/fund-views/by-source", params={"region_code": "220382102"}), 200
-    )["items"]
+    narrowed = ok(api.get("city_office", "/api/v1/fund-views/by-source", params={"region_code": "220382102"}), 200)[
+        "items"
+    ]
     assert [(s["source"], s["projects"], s["allocated"]) for s in narrowed] == [
         ("central", 1, "1000.00"),
         ("city", 1, "300.00"),

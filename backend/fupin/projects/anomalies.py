@@ -123,6 +123,7 @@ def _duplicates() -> Subquery:
 
 
 def _kind_statement(kind: str, present: tuple[str, ...], after: bool, limited: bool) -> Any:
+    key: Any
     if kind == "idle_funds":
         facts = allocation_facts()
         stmt = (
@@ -246,8 +247,8 @@ async def _present(
     for row in rows:
         others = None
         if kind == "duplicate_voucher":
-            group = groups[(row["county_code"], row["voucher_no"])]
-            others = [o for o in group if o["pk"] != row["pk"]]
+            members = groups[(row["county_code"], row["voucher_no"])]
+            others = [o for o in members if o["pk"] != row["pk"]]
         out.append(
             {
                 "kind": kind,
