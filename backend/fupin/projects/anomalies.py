@@ -108,14 +108,21 @@ def _payments(*extra: Any) -> tuple[Any, Any]:
 
 def _duplicates() -> Subquery:
     """(county, voucher) of two or more standing payments."""
-    d, p = aliased(FundDisbursement), aliased(Project)
+    d, p, any_use = aliased(FundDisbursement), aliased(Project), aliased(FundDisbursement)
     corr = corrections()
+    # first the numbers written more than once at all (an index-only scan of the voucher index), then the
+    # standing payments of those counted per county
+    reused = select(any_use.voucher_no).group_by(any_use.voucher_no).having(func.count() > 1)
     return (
         select(p.county_code.label("county_code"), d.voucher_no.label("voucher_no"), func.count().label("uses"))
         .select_from(d)
         .join(p, p.id == d.project_id)
         .outerjoin(corr, corr.c.corrects_id == d.id)
-        .where(d.corrects_id.is_(None), d.amount + func.coalesce(corr.c.corrected, 0) > HALF_CENT)
+        .where(
+            d.voucher_no.in_(reused.scalar_subquery()),
+            d.corrects_id.is_(None),
+            d.amount + func.coalesce(corr.c.corrected, 0) > HALF_CENT,
+        )
         .group_by(p.county_code, d.voucher_no)
         .having(func.count() > 1)
         .subquery("duplicate_vouchers")
