@@ -519,3 +519,16 @@ def test_concurrent_payments_cannot_overdraw(api: Api, database_url: str, db: An
     asyncio.run(run())
     assert sorted(outcomes) == ["first", "funds.overdraft"]
     assert db("SELECT COUNT(*), SUM(amount) FROM fund_disbursements")[0][0] == 1
+
+
+def test_contract_declares_the_overdraft_figures(api: Api, database_url: str) -> None:
+    spec = api.client.app.openapi()  # type: ignore[attr-defined]
+    create = spec["paths"]["/api/v1/projects/{project_id}/disbursements"]["post"]
+    schema = create["responses"]["409"]["content"]["application/problem+json"]["schema"]
+    assert schema == {"$ref": "#/components/schemas/OverdraftProblem"}
+    members = spec["components"]["schemas"]["OverdraftProblem"]["properties"]
+    assert {"source", "allocated", "disbursed", "requested", "available", "code"} <= set(members)
+    assert "patch" not in spec["paths"].get("/api/v1/projects/{project_id}/disbursements/{disbursement_id}", {})
+    pid = project(database_url)
+    r = pay(api, pid, amount="0.00")
+    assert r.status_code == 422 and {e["code"] for e in r.json()["errors"]} == {"funds.amount_zero"}
