@@ -532,3 +532,32 @@ def test_contract_declares_the_overdraft_figures(api: Api, database_url: str) ->
     pid = project(database_url)
     r = pay(api, pid, amount="0.00")
     assert r.status_code == 422 and {e["code"] for e in r.json()["errors"]} == {"funds.amount_zero"}
+
+
+def test_each_entry_is_found_where_its_location_says(api: Api, database_url: str) -> None:
+    """The Location of an allocation or a disbursement answers that entry; another project's entry is not found."""
+    pid, other = project(database_url), project(database_url)
+    r = allocate(api, pid)
+    allocation = ok(r)
+    assert ok(api.get("township", r.headers["Location"]), 200) == allocation
+    r = pay(api, pid, amount="1000.00")
+    payment = ok(r)
+    listed = ok(api.get("township", f"{P}/{pid}/disbursements"), 200)["items"]
+    assert ok(api.get("township", r.headers["Location"]), 200) == listed[0]
+    assert ok(api.get("village", r.headers["Location"]), 200)["net"] == "1000.00"
+    for path in (f"allocations/{allocation['id']}", f"disbursements/{payment['id']}"):
+        assert_problem(api.get("township", f"{P}/{other}/{path}"), 404, "not_found")
+        assert_problem(api.get("township2", f"{P}/{pid}/{path}"), 404, "not_found")
+
+
+def test_a_payee_household_outside_the_readers_area_is_not_named(api: Api, database_url: str) -> None:
+    """The county pays a household of another township from a village's project: the village reads the payment
+    (and its payee's name, as on the voucher) but not the id of a household outside its area."""
+    pid = project(database_url)
+    hh = ok(api.post("county_office", "/api/v1/households", json=factories.household("220382101201")))
+    ok(allocate(api, pid))
+    paid = ok(pay(api, pid, payee_household_id=hh["id"], payee="异地搬迁户"))
+    assert paid["payee_household_id"] == hh["id"]
+    seen = {u: ok(api.get(u, f"{P}/{pid}/disbursements"), 200)["items"][0] for u in ("county_office", "village")}
+    assert seen["county_office"]["payee_household_id"] == hh["id"]
+    assert seen["village"]["payee_household_id"] is None and seen["village"]["payee"] == "异地搬迁户"

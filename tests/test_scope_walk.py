@@ -224,6 +224,8 @@ OPERATIONS: dict[str, str] = {
     "project-notices-overdue": LIST,  # the first township's overdue notices are not shown
     "projects-allocations-list": RECORD,
     "projects-allocations-create": RECORD,
+    "projects-allocations-get": RECORD,
+    "projects-disbursements-get": RECORD,
     "projects-disbursements-list": RECORD,
     "projects-disbursements-create": RECORD,
     "projects-funds": RECORD,
@@ -283,7 +285,8 @@ def _project_of_the_first_township(api: Api, database_url: str, hid: str, measur
         "document_no": "双财农〔2024〕1号",
         "allocated_on": "2024-02-01",
     }
-    assert api.post("county_office", f"{base}/allocations", json=allocation).status_code == 201
+    allocated = api.post("county_office", f"{base}/allocations", json=allocation)
+    assert allocated.status_code == 201, allocated.text
     payment = {
         "source": "central",
         "amount": "200.00",
@@ -292,12 +295,15 @@ def _project_of_the_first_township(api: Api, database_url: str, hid: str, measur
         "purpose": "进度款",
         "voucher_no": "PZ-WALK-1",
     }
-    assert api.post("county_office", f"{base}/disbursements", json=payment).status_code == 201
+    paid = api.post("county_office", f"{base}/disbursements", json=payment)
+    assert paid.status_code == 201, paid.text
     return {
         "project_id": project_id,
         "target_id": target.json()["id"],
         "milestone_id": milestone.json()["id"],
         "notice_id": notice.json()["id"],
+        "allocation_id": allocated.json()["id"],
+        "disbursement_id": paid.json()["id"],
     }
 
 

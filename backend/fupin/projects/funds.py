@@ -30,7 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from fupin.audit import chain as audit
 from fupin.authz.principal import Principal
-from fupin.core.errors import ProblemError, field_error
+from fupin.core.errors import ProblemError, field_error, not_found
 from fupin.core.schemas import record_view
 from fupin.households.models import Household
 from fupin.projects import clock
@@ -219,15 +219,16 @@ def _disbursement_outs(
     return out
 
 
-async def _household_ids(session: AsyncSession, disbursements: list[FundDisbursement]) -> dict[int, uuid.UUID]:
+async def _household_ids(
+    session: AsyncSession, principal: Principal, disbursements: list[FundDisbursement]
+) -> dict[int, uuid.UUID]:
+    """The public ids of the payee households the caller may see: a payment of a township's project to a household
+    of another village is listed, but the household's id only within the caller's area."""
     pks = {d.payee_household_id for d in disbursements if d.payee_household_id is not None}
     if not pks:
         return {}
-    # the payee of a project's payment, read through the (scoped) project
-    from fupin.authz.scope import unscoped
-
-    stmt = select(Household.id, Household.public_id).where(Household.id.in_(pks))
-    rows = await session.execute(stmt.execution_options(**unscoped("payees of a scoped project's payments")))
+    stmt = principal.scope.select(Household.id, Household.public_id, area_of=Household).where(Household.id.in_(pks))
+    rows = await session.execute(stmt)
     return {pk: public_id for pk, public_id in rows.all()}
 
 
@@ -237,9 +238,30 @@ async def list_disbursements(
     """Newest paid first (then newest recorded first)."""
     project = await get_project(session, principal.scope, project_id)
     disbursements = await _disbursements(session, project)
-    outs = _disbursement_outs(project, disbursements, await _household_ids(session, disbursements))
+    outs = _disbursement_outs(project, disbursements, await _household_ids(session, principal, disbursements))
     ordered = sorted(disbursements, key=lambda d: (d.paid_on, d.id), reverse=True)
     return [outs[d.id] for d in ordered]
+
+
+async def get_allocation(
+    session: AsyncSession, principal: Principal, *, project_id: uuid.UUID, allocation_id: uuid.UUID
+) -> AllocationOut:
+    """One allocation of the project (404 for another project's or an unknown one)."""
+    found = [a for a in await list_allocations(session, principal, project_id=project_id) if a.id == allocation_id]
+    if not found:
+        raise not_found("allocation")
+    return found[0]
+
+
+async def get_disbursement(
+    session: AsyncSession, principal: Principal, *, project_id: uuid.UUID, disbursement_id: uuid.UUID
+) -> DisbursementOut:
+    """One disbursement or correction of the project, with its net after corrections."""
+    listed = await list_disbursements(session, principal, project_id=project_id)
+    found = [d for d in listed if d.id == disbursement_id]
+    if not found:
+        raise not_found("disbursement")
+    return found[0]
 
 
 def overdraft(source: str, *, allocated: Decimal, disbursed: Decimal, requested: Decimal) -> ProblemError:

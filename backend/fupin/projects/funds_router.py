@@ -82,6 +82,19 @@ async def create_allocation(
 
 
 @router.get(
+    "/projects/{project_id}/allocations/{allocation_id}",
+    response_model=AllocationOut,
+    operation_id="projects-allocations-get",
+    responses=problems(403, 404),
+)
+async def get_allocation(
+    project_id: uuid.UUID, allocation_id: uuid.UUID, session: DbSession, principal: ProjectReader
+) -> AllocationOut:
+    """One allocation with the part its source's disbursements used."""
+    return await funds.get_allocation(session, principal, project_id=project_id, allocation_id=allocation_id)
+
+
+@router.get(
     "/projects/{project_id}/disbursements",
     response_model=DisbursementList,
     operation_id="projects-disbursements-list",
@@ -108,6 +121,19 @@ async def create_disbursement(
     out = await funds.create_disbursement(session, principal, project_id=project_id, data=body)
     response.headers["Location"] = f"/api/v1/projects/{project_id}/disbursements/{out.id}"
     return out
+
+
+@router.get(
+    "/projects/{project_id}/disbursements/{disbursement_id}",
+    response_model=DisbursementOut,
+    operation_id="projects-disbursements-get",
+    responses=problems(403, 404),
+)
+async def get_disbursement(
+    project_id: uuid.UUID, disbursement_id: uuid.UUID, session: DbSession, principal: ProjectReader
+) -> DisbursementOut:
+    """One disbursement or correction, with the corrections of it and its net."""
+    return await funds.get_disbursement(session, principal, project_id=project_id, disbursement_id=disbursement_id)
 
 
 @router.get(
