@@ -59,6 +59,6 @@ def seed_projects(conn: Connection, today: date, *, seed: int = 2018) -> int:
     specs = plan(reg, today, rng, poor_counts)
     seeder = Seeder(conn, reg, today, rng)
     for index, spec in enumerate(specs):
-        add_project(seeder, reg, spec, index)
+        add_project(seeder, spec, index)
     write(seeder)
     return len(specs)

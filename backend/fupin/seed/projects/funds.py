@@ -12,7 +12,6 @@ from typing import Any
 
 from fupin.seed.projects.beneficiaries import Beneficiary, households_in
 from fupin.seed.projects.notices import allocation_notice
-from fupin.seed.projects.places import Regions
 from fupin.seed.projects.plan import Spec
 from fupin.seed.projects.scenarios import Timeline
 from fupin.seed.projects.seeder import Seeder
@@ -57,7 +56,6 @@ def split(budget: Decimal, shares: Sequence[tuple[str, int]]) -> Iterator[tuple[
 
 def add_funds(
     s: Seeder,
-    reg: Regions,
     spec: Spec,
     t: Timeline,
     pid: int,
@@ -67,7 +65,7 @@ def add_funds(
     figures: dict[str, Any],
 ) -> dict[str, list[Any]]:
     """Allocations by source once the project is in the library, payments in stages never over them."""
-    rng, today, rows = s.rng, s.today, s.rows
+    rng, today, rows, reg = s.rng, s.today, s.rows, s.reg
     if t.entered is None and spec.scenario != "stalled":
         return {}
     entered = t.entered or t.start

@@ -13,7 +13,6 @@ from fupin.projects.service import _common_area
 from fupin.seed.projects.beneficiaries import link_beneficiaries
 from fupin.seed.projects.funds import add_funds
 from fupin.seed.projects.notices import add_notices
-from fupin.seed.projects.places import Regions
 from fupin.seed.projects.plan import CATEGORY_KEYS, COUNTY_KEYS, MECHANISMS, PEOPLE, Spec
 from fupin.seed.projects.scenarios import Timeline, timeline
 from fupin.seed.projects.seeder import Seeder
@@ -35,7 +34,7 @@ MILESTONE_PLANS: dict[str, tuple[tuple[str, float], ...]] = {
 }
 
 
-def add_project(s: Seeder, reg: Regions, spec: Spec, index: int) -> int:
+def add_project(s: Seeder, spec: Spec, index: int) -> int:
     rng, today, rows = s.rng, s.today, s.rows
     t = timeline(spec.scenario, today, rng)
     county6 = spec.regions[0][:6]
@@ -50,7 +49,7 @@ def add_project(s: Seeder, reg: Regions, spec: Spec, index: int) -> int:
         rows.regions.append({"project_id": pid, "region_code": region})
     # the library history
     for source, target, day in t.steps:
-        kind, actor_id, name = s.actor(area, reg, township_step=target in ("declared", "reviewed", "implementing"))
+        kind, actor_id, name = s.actor(area, township_step=target in ("declared", "reviewed", "implementing"))
         reason = {
             None: None,
             "reviewed": "乡镇审核通过, 符合项目库入库条件",
@@ -79,7 +78,7 @@ def add_project(s: Seeder, reg: Regions, spec: Spec, index: int) -> int:
     # targets and their reported actuals
     target_values: list[tuple[Decimal, Decimal, Decimal]] = []
     target_figures: list[dict[str, str]] = []
-    reporter = s.actor(area, reg, township_step=True)
+    reporter = s.actor(area, township_step=True)
     for position, ts in enumerate(spec.targets):
         tid = s.ids.take(TARGETS)
         target_public = uuid.uuid5(public_id, f"target:{position}")
@@ -169,8 +168,8 @@ def add_project(s: Seeder, reg: Regions, spec: Spec, index: int) -> int:
         "benefit_mechanism": MECHANISMS[spec.category],
         "targets": target_figures,
     }
-    counts = add_funds(s, reg, spec, t, pid, public_id, county, index, figures)
-    add_notices(s, reg, spec, t, pid, public_id, area, figures, target_values)
+    counts = add_funds(s, spec, t, pid, public_id, county, index, figures)
+    add_notices(s, spec, t, pid, public_id, area, figures, target_values)
     rows.events.append(
         {
             "entity_id": str(public_id),

@@ -6,7 +6,6 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from fupin.seed.projects.places import Regions
 from fupin.seed.projects.plan import Spec
 from fupin.seed.projects.scenarios import Timeline
 from fupin.seed.projects.seeder import Seeder
@@ -73,7 +72,6 @@ def allocation_notice(
 
 def add_notices(
     s: Seeder,
-    reg: Regions,
     spec: Spec,
     t: Timeline,
     pid: int,
@@ -84,7 +82,7 @@ def add_notices(
 ) -> None:
     """The entry notice (入库公示, displayed 10+ days before the entry) and the completion notice (竣工公告)."""
     rng = s.rng
-    location = reg.names.get(area, "") + ("村务公开栏" if area[9:] != "000" else "政务公开栏")
+    location = s.reg.names.get(area, "") + ("村务公开栏" if area[9:] != "000" else "政务公开栏")
     if t.entered is not None:
         approved = t.day_of("approved") or t.entered - timedelta(days=12)
         display_from = approved + timedelta(days=1)

@@ -106,7 +106,7 @@ class Seeder:
         return owner
 
     # who did what ------------------------------------------------------------------------------------------------
-    def actor(self, area: str, reg: Regions, *, township_step: bool) -> tuple[str, str, str]:
+    def actor(self, area: str, *, township_step: bool) -> tuple[str, str, str]:
         """(type, id, name): the demo logins in 双辽市, the county's or township's office elsewhere."""
         if area.startswith("220382"):
             if township_step and area.startswith(DEMO_TOWNSHIP[:9]):
@@ -115,8 +115,8 @@ class Seeder:
                 return "user", self.users["township2"], self.user_names["township2"]
             return "user", self.users["county_office"], self.user_names["county_office"]
         if township_step and area[6:9] != "000":
-            return "system", "fupin-seed", reg.names.get(area[:9] + "000", "") + "扶贫工作站"
-        return "system", "fupin-seed", reg.county_name(area) + "扶贫办"
+            return "system", "fupin-seed", self.reg.names.get(area[:9] + "000", "") + "扶贫工作站"
+        return "system", "fupin-seed", self.reg.county_name(area) + "扶贫办"
 
     def voucher(self, county: str, year: int) -> str:
         number = self.vouchers.get(county, 0) + 1
