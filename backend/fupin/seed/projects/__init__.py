@@ -23,7 +23,12 @@ register has one in the project's regions), a payment before the project entered
 completed, two industry projects without a linked poor household, an allocation never publicised (and one
 publicised late). The audit events (`seed.projects`) are one per project and kind of record (the project, its
 targets, milestones, beneficiary links), on the project's trail, with their change-feed entries; the measures
-created or linked are one more event."""
+created or linked are one more event.
+
+The modules: `plan` (the plan's projects and what each is to show), `scenarios` (a scenario's stages and dates),
+`library` (the project, its steps, targets, milestones and health), `beneficiaries` (linked households and their
+measures), `funds` (allocations, payments, seeded anomalies), `notices` (公告公示), `audit` (the events), `seeder`
+(the run's state and writing), `places`, `tables` and `values` (shared lookups and rounding)."""
 
 import random
 from datetime import date

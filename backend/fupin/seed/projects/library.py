@@ -35,6 +35,7 @@ MILESTONE_PLANS: dict[str, tuple[tuple[str, float], ...]] = {
 
 
 def add_project(s: Seeder, spec: Spec, index: int) -> int:
+    """The rows of the project of `spec` (the `index`-th of the plan) and of all its records. Returns its id."""
     rng, today, rows = s.rng, s.today, s.rows
     t = timeline(spec.scenario, today, rng)
     county6 = spec.regions[0][:6]

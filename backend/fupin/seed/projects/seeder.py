@@ -141,6 +141,7 @@ class Seeder:
 
 
 def write(s: Seeder) -> None:
+    """Insert the run's rows, link the existing measures, and record the audit events."""
     conn, rows = s.conn, s.rows
     writer = Writer(conn)
     writer.insert(PROJECTS, rows.projects)
