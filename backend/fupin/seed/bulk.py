@@ -86,6 +86,18 @@ class Writer:
             raw: Any = self.conn.connection.dbapi_connection
             raw.cursor().executemany(sql, params)
 
+    def sync_sequences(self, *tables: Table) -> None:
+        """PostgreSQL: move the tables' id sequences past the ids written with them (SQLite needs nothing)."""
+        if not self.pg:
+            return
+        for table in tables:
+            self.conn.execute(
+                text(
+                    f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
+                    f"(SELECT COALESCE(MAX(id), 1) FROM {table.name}))"
+                )
+            )
+
 
 def _max_id(conn: Connection, table: Table) -> int:
     return int(conn.execute(select(func.coalesce(func.max(table.c.id), 0))).scalar_one())
@@ -261,14 +273,7 @@ def load(
     for index in rebuild:
         index.create(conn)
     stats.rebuild(conn)
-    if writer.pg:
-        for table in (HOUSEHOLDS, MEMBERS, INCOMES, ASSESSMENTS, STATUS_CHANGES):
-            conn.execute(
-                text(
-                    f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
-                    f"(SELECT COALESCE(MAX(id), 1) FROM {table.name}))"
-                )
-            )
+    writer.sync_sequences(HOUSEHOLDS, MEMBERS, INCOMES, ASSESSMENTS, STATUS_CHANGES)
     return LoadReport(total_households, total_members, time.perf_counter() - started)
 
 
