@@ -11,6 +11,8 @@ RUN ./node_modules/.bin/vite build
 FROM python:3.11-slim-bookworm
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 FUPIN_SPA_DIST=/app/frontend/dist
 WORKDIR /app
+# the Chinese font embedded in the PDFs of public notices (公告公示; FUPIN_NOTICE_FONT overrides it)
+RUN apt-get update && apt-get install -y --no-install-recommends fonts-wqy-zenhei && rm -rf /var/lib/apt/lists/*
 COPY pyproject.toml alembic.ini ./
 COPY backend/ backend/
 COPY migrations/ migrations/

@@ -62,6 +62,8 @@ BODIES: dict[str, Any] = {
     "projects-milestones-create": {"name": "越权", "due_on": "2024-06-01"},
     "projects-milestones-update": {"done_on": "2024-06-01"},
     "projects-beneficiaries-link": None,  # filled with the first township's household below
+    "projects-notices-create": {"kind": "completion"},
+    "projects-notices-update": {"location": "越权修改"},
 }
 # How each operation of the contract meets a caller from another area. Every operation must be listed: a new
 # route that is not fails the walk, so it cannot ship without its out-of-area read, write and list being checked.
@@ -201,6 +203,11 @@ OPERATIONS: dict[str, str] = {
     "projects-beneficiaries-list": RECORD,
     "projects-beneficiaries-link": RECORD,
     "projects-beneficiaries-unlink": RECORD,
+    "projects-notices-list": RECORD,
+    "projects-notices-create": RECORD,
+    "projects-notices-update": RECORD,
+    "projects-notices-document": RECORD,
+    "project-notices-overdue": LIST,  # the first township's overdue notices are not shown
 }
 # query parameters that narrow a list to a region: pointed at the first township they must answer 404
 REGION_FILTERS = ("region", "parent")
@@ -243,7 +250,14 @@ def _project_of_the_first_township(api: Api, database_url: str, hid: str, measur
     assert milestone.status_code == 201, milestone.text
     link = {"household_ids": [hid], "measure_ids": [measure_id]}
     assert api.post(owner, f"{base}/beneficiaries", json=link).status_code == 200
-    return {"project_id": project_id, "target_id": target.json()["id"], "milestone_id": milestone.json()["id"]}
+    notice = api.post(owner, f"{base}/notices", json={"kind": "entry", "published_on": "2024-01-02"})
+    assert notice.status_code == 201, notice.text
+    return {
+        "project_id": project_id,
+        "target_id": target.json()["id"],
+        "milestone_id": milestone.json()["id"],
+        "notice_id": notice.json()["id"],
+    }
 
 
 def _project_state(api: Api, project_id: str) -> list[Any]:
@@ -255,6 +269,7 @@ def _project_state(api: Api, project_id: str) -> list[Any]:
         updates,
         api.get("township", f"{base}/milestones").json(),
         api.get("township", f"{base}/beneficiaries").json(),
+        api.get("township", f"{base}/notices").json(),
     ]
 
 
@@ -383,6 +398,7 @@ def test_out_of_scope_caller_can_neither_read_nor_change(api: Api, database_url:
     project_ids = _project_of_the_first_township(api, database_url, hid, measure_id)
     values.update(project_ids)
     secrets += [project_ids["project_id"], project_ids["target_id"], project_ids["milestone_id"], "东方红村项目"]
+    secrets.append(project_ids["notice_id"])
     BODIES["projects-beneficiaries-link"] = {"household_ids": [hid]}
     project_before = _project_state(api, project_ids["project_id"])
     before = api.get(owner, f"/api/v1/households/{hid}").json()

@@ -70,6 +70,9 @@ class Settings(BaseSettings):
     # The date the adjustment calendar (年度调整, fupin.adjustments.clock) takes as today: None is the real date;
     # a fixed date is for tests and demonstrations.
     adjustment_today: date | None = None
+    # The CJK TrueType font (.ttf, or the first face of a .ttc) embedded in the PDF of a public notice (公告公示);
+    # unset: Debian's fonts-wqy-zenhei. Without the file a notice's PDF is 503 `notice.font_missing` (HTML works).
+    notice_font: Path | None = None
     # Export jobs write at least this many rows per chunk (then finish the household), each chunk in one read
     # snapshot. Unset: 5,000,000 on PostgreSQL (a whole city in one chunk, one snapshot: the file is one point in
     # time) and 20,000 on SQLite (a chunk holds SQLite's write lock; the file is consistent per chunk, and with the

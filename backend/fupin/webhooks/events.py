@@ -30,6 +30,8 @@ KNOWN_EVENTS: dict[str, tuple[str, ...]] = {
     "project_target": ("created", "updated", "actual_reported"),
     "project_milestone": ("created", "updated"),
     "project_beneficiary": ("linked", "unlinked"),
+    "project_notice": ("created", "updated"),
+    "fund_allocation": ("published",),
 }
 PING = "ping"  # sent by webhooks-test; every subscription receives it, whatever its events
 

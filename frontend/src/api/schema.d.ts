@@ -2087,6 +2087,97 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/projects/{project_id}/notices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Notices
+         * @description The project's notices (入库公示, 竣工公告, 资金分配公告), oldest first.
+         */
+        get: operations["projects-notices-list"];
+        put?: never;
+        /**
+         * Create Notice
+         * @description Make a notice: its figures are taken from the project now and kept. entry from stage approved on with a
+         *     target, completion at accepted or completed, allocation of one of the project's allocations; one per kind
+         *     (per allocation): a second is 409 `notice.exists`. The display period is at least 10 days.
+         */
+        post: operations["projects-notices-create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project_id}/notices/{notice_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Update Notice
+         * @description Record where and when the notice is displayed and the day it was put up (If-Match: its ETag). Publishing an
+         *     allocation notice sets the allocation's published_on.
+         */
+        patch: operations["projects-notices-update"];
+        trace?: never;
+    };
+    "/api/v1/projects/{project_id}/notices/{notice_id}/document": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Notice Document
+         * @description The notice to print: `format=pdf` (default; a file with the CJK font embedded, 503 `notice.font_missing`
+         *     without the font) or `format=html` (a self-contained page). Each document is audited (`export.created`).
+         */
+        get: operations["projects-notices-document"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/project-notices/overdue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Overdue Notices
+         * @description Notices overdue in your area (or in `region_code`, lying within it): allocations not published within 15
+         *     working days (Mon–Fri; public holidays are not modelled), projects in the library without a published entry
+         *     notice, projects completed more than 10 days ago without a published completion notice, published notices
+         *     with no display period recorded.
+         */
+        get: operations["project-notices-overdue"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/about": {
         parameters: {
             query?: never;
@@ -4261,6 +4352,103 @@ export interface components {
             /** Paired Cadre Name */
             paired_cadre_name: string | null;
         };
+        /** NoticeIn */
+        NoticeIn: {
+            /**
+             * Kind
+             * @description entry 入库公示 (from stage approved on, with a target), completion 竣工公告 (accepted or completed), allocation 资金分配公告 (of one fund allocation of the project)
+             * @enum {string}
+             */
+            kind: "entry" | "completion" | "allocation";
+            /**
+             * Allocation Id
+             * @description The fund allocation (kind allocation only)
+             */
+            allocation_id?: string | null;
+            /**
+             * Location
+             * @description 公示地点, e.g. 村委会公示栏
+             */
+            location?: string | null;
+            /**
+             * Display From
+             * @description 公示期起; sent together with display_to
+             */
+            display_from?: string | null;
+            /**
+             * Display To
+             * @description 公示期止: at least 10 days, both days counted
+             */
+            display_to?: string | null;
+            /**
+             * Published On
+             * @description The day it was put up (公示日期); not after today. For an allocation notice it is the allocation's published_on too
+             */
+            published_on?: string | null;
+        };
+        /** NoticeList */
+        NoticeList: {
+            /** Items */
+            items: components["schemas"]["NoticeOut"][];
+        };
+        /** NoticeOut */
+        NoticeOut: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Project Id
+             * Format: uuid
+             */
+            project_id: string;
+            /** Kind */
+            kind: string;
+            /** Allocation Id */
+            allocation_id: string | null;
+            /**
+             * Figures
+             * @description What the document shows, as it was when the notice was made: the project, its regions, targets, funds by source, beneficiaries (and for an allocation notice the allocation); money and quantities as exact decimal strings
+             */
+            figures: {
+                [key: string]: unknown;
+            };
+            /** Location */
+            location: string | null;
+            /** Display From */
+            display_from: string | null;
+            /** Display To */
+            display_to: string | null;
+            /** Published On */
+            published_on: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Actor Name */
+            actor_name: string;
+            /** Version */
+            version: number;
+        };
+        /**
+         * NoticeUpdate
+         * @description Partial update (PATCH, If-Match): what the notice says stays as it was generated (`figures`).
+         */
+        NoticeUpdate: {
+            /** Location */
+            location?: string | null;
+            /** Display From */
+            display_from?: string | null;
+            /** Display To */
+            display_to?: string | null;
+            /**
+             * Published On
+             * @description Once set it may change but not return to null
+             */
+            published_on?: string | null;
+        };
         /** OurItemOut */
         OurItemOut: {
             /**
@@ -4276,6 +4464,45 @@ export interface components {
             version: number;
             /** Hash */
             hash: string;
+        };
+        /** OverdueItem */
+        OverdueItem: {
+            /**
+             * Project Id
+             * Format: uuid
+             */
+            project_id: string;
+            /** Project Code */
+            project_code: string;
+            /** Project Name */
+            project_name: string;
+            /** Area Code */
+            area_code: string;
+            /** Kind */
+            kind: string;
+            /** Allocation Id */
+            allocation_id: string | null;
+            /**
+             * Due On
+             * Format: date
+             * @description The day the notice (or its display period) was due
+             */
+            due_on: string;
+            /**
+             * Days Overdue
+             * @description Calendar days from due_on to today (0: due today)
+             */
+            days_overdue: number;
+            /**
+             * Reason
+             * @enum {string}
+             */
+            reason: "allocation_unpublished" | "entry_missing" | "completion_missing" | "display_unrecorded";
+        };
+        /** OverdueList */
+        OverdueList: {
+            /** Items */
+            items: components["schemas"]["OverdueItem"][];
         };
         /** OverduePage */
         OverduePage: {
@@ -5579,7 +5806,7 @@ export interface components {
             url: string;
             /**
              * Events
-             * @description Patterns of events: an event, <entity>.* or *. Known events: household.created, household.updated, household.status_changed, household.head_changed, member.added, member.updated, member.removed, income.created, income.updated, assessment.created, assessment.updated, poverty_line.updated, job.queued, job.started, job.resumed, job.succeeded, job.failed, job.cancelled, job.cancel_requested, webhook.created, webhook.updated, webhook.deleted, webhook.secret_rotated, webhook.tested, adjustment_window.created, adjustment_window.updated, pending_change.requested, pending_change.cancelled, pending_change.failed, measure.created, measure.updated, measure.status_changed, department.updated, cadre.created, cadre.updated, assignment.created, assignment.ended, assignment.updated, visit.created, visit.updated, residency_day.recorded, residency_day.updated, evidence.added, evidence.updated, project.created, project.updated, project.stage_changed, project_target.created, project_target.updated, project_target.actual_reported, project_milestone.created, project_milestone.updated, project_beneficiary.linked, project_beneficiary.unlinked
+             * @description Patterns of events: an event, <entity>.* or *. Known events: household.created, household.updated, household.status_changed, household.head_changed, member.added, member.updated, member.removed, income.created, income.updated, assessment.created, assessment.updated, poverty_line.updated, job.queued, job.started, job.resumed, job.succeeded, job.failed, job.cancelled, job.cancel_requested, webhook.created, webhook.updated, webhook.deleted, webhook.secret_rotated, webhook.tested, adjustment_window.created, adjustment_window.updated, pending_change.requested, pending_change.cancelled, pending_change.failed, measure.created, measure.updated, measure.status_changed, department.updated, cadre.created, cadre.updated, assignment.created, assignment.ended, assignment.updated, visit.created, visit.updated, residency_day.recorded, residency_day.updated, evidence.added, evidence.updated, project.created, project.updated, project.stage_changed, project_target.created, project_target.updated, project_target.actual_reported, project_milestone.created, project_milestone.updated, project_beneficiary.linked, project_beneficiary.unlinked, project_notice.created, project_notice.updated, fund_allocation.published
              */
             events: string[];
             /** Description */
@@ -19368,6 +19595,549 @@ export interface operations {
             };
             /** @description Conflict with the current state */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields; see errors[].pointer */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "projects-notices-list": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NoticeList"];
+                };
+            };
+            /** @description Malformed request (bad JSON, forged cursor, bad header) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated but not permitted */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or outside the caller's area */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields; see errors[].pointer */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "projects-notices-create": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retry-safe POST: a replay returns the first response; another body with the same key is a 422. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                project_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NoticeIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NoticeOut"];
+                };
+            };
+            /** @description Malformed request (bad JSON, forged cursor, bad header) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated but not permitted */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or outside the caller's area */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields; see errors[].pointer */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The response could not be stored for Idempotency-Key replay; nothing was changed, retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "projects-notices-update": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Version ETag you read, e.g. "3" */
+                "If-Match"?: string | null;
+            };
+            path: {
+                project_id: string;
+                notice_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NoticeUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NoticeOut"];
+                };
+            };
+            /** @description Malformed request (bad JSON, forged cursor, bad header) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated but not permitted */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or outside the caller's area */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match does not match the current version */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields; see errors[].pointer */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match required */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "projects-notices-document": {
+        parameters: {
+            query?: {
+                /** @description pdf (a file) or html (a printable page) */
+                format?: "pdf" | "html";
+            };
+            header?: never;
+            path: {
+                project_id: string;
+                notice_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The notice as a PDF file or a printable HTML page */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                    "application/pdf": string;
+                    "text/html": string;
+                };
+            };
+            /** @description Malformed request (bad JSON, forged cursor, bad header) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated but not permitted */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or outside the caller's area */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields; see errors[].pointer */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The response could not be stored for Idempotency-Key replay; nothing was changed, retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "project-notices-overdue": {
+        parameters: {
+            query?: {
+                /** @description Projects lying within this region */
+                region_code?: string | null;
+                /** @description Only notices of this kind */
+                kind?: ("entry" | "completion" | "allocation") | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OverdueList"];
+                };
+            };
+            /** @description Malformed request (bad JSON, forged cursor, bad header) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated but not permitted */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or outside the caller's area */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
