@@ -407,6 +407,7 @@ const en: MessageSchema = {
     notices: {
       kind: 'Kind', allocation: 'Allocation', location: 'Location', displayFrom: 'Shown from', displayTo: 'Shown until', publishedOn: 'Published on',
       figures: 'Figures', add: 'Add a notice', saved: 'Notice saved', edit: 'Edit', pdf: 'PDF', html: 'Web page', none: 'No notices',
+      reasons: { allocation_unpublished: 'Allocation not published', entry_missing: 'Entry notice missing', completion_missing: 'Completion notice missing', display_unrecorded: 'Display period not recorded' },
       overdue: 'Overdue notices', dueOn: 'Due on', daysOverdue: 'Days overdue', reason: 'Reason', noneOverdue: 'No overdue notices', actor: 'By',
     },
     anomaly: {

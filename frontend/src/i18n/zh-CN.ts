@@ -410,6 +410,7 @@ const zhCN = {
     notices: {
       kind: '公告类型', allocation: '资金下达', location: '公示地点', displayFrom: '公示开始', displayTo: '公示结束', publishedOn: '发布日期',
       figures: '公示内容', add: '新增公示公告', saved: '公示公告已保存', edit: '编辑', pdf: 'PDF', html: '网页', none: '暂无公示公告',
+      reasons: { allocation_unpublished: '资金分配结果未公告', entry_missing: '入库未公示', completion_missing: '竣工未公告', display_unrecorded: '公示期未登记' },
       overdue: '公示逾期', dueOn: '应公示日期', daysOverdue: '逾期天数', reason: '原因', noneOverdue: '暂无逾期公示', actor: '录入人',
     },
     anomaly: {

@@ -16,10 +16,6 @@ import type {
   Disbursement,
   DisbursementIn,
   FundsSummary,
-  Notice,
-  NoticeIn,
-  NoticeUpdate,
-  OverdueNotice,
 } from './fundTypes'
 
 type S = components['schemas']
@@ -38,6 +34,11 @@ export type MilestoneIn = S['MilestoneIn']
 export type MilestoneUpdate = S['MilestoneUpdate']
 export type Beneficiaries = S['BeneficiariesOut']
 export type Stage = S['ProjectTransitionIn']['to']
+export type Notice = S['NoticeOut']
+export type NoticeIn = S['NoticeIn']
+export type NoticeUpdate = S['NoticeUpdate']
+export type NoticeKind = NoticeIn['kind']
+export type OverdueNotice = S['OverdueItem']
 type ListQuery = NonNullable<operations['projects-list']['parameters']['query']>
 type Filters = Omit<ListQuery, 'limit' | 'cursor' | 'include_total'>
 
@@ -237,20 +238,23 @@ export function exportAnomalies(f: AnomalyFilters, format: 'csv' | 'xlsx'): Prom
 }
 
 export async function listNotices(projectId: string): Promise<Notice[]> {
-  return (await sendJson<{ items: Notice[] }>('GET', `${base(projectId)}/notices`)).items
+  return (await unwrap(api.GET('/api/v1/projects/{project_id}/notices', { params: { path: { project_id: projectId } } }))).items
 }
 
 export function createNotice(projectId: string, body: NoticeIn): Promise<Notice> {
-  return sendJson('POST', `${base(projectId)}/notices`, { json: body })
+  return unwrap(api.POST('/api/v1/projects/{project_id}/notices', { params: { path: { project_id: projectId } }, body }))
 }
 
 export function updateNotice(projectId: string, notice: Notice, body: NoticeUpdate): Promise<Notice> {
-  return sendJson('PATCH', `${base(projectId)}/notices/${encodeURIComponent(notice.id)}`, {
-    json: body,
-    headers: { 'If-Match': ifMatch(notice.version) },
-  })
+  return unwrap(
+    api.PATCH('/api/v1/projects/{project_id}/notices/{notice_id}', {
+      params: { path: { project_id: projectId, notice_id: notice.id }, header: { 'If-Match': ifMatch(notice.version) } },
+      body,
+    }),
+  )
 }
 
+/** Saves the notice's document (PDF with the CJK font, or the printable page). */
 export function noticeDocument(projectId: string, notice: Notice, format: 'pdf' | 'html'): Promise<string> {
   return download(`/api/v1/projects/${encodeURIComponent(projectId)}/notices/${encodeURIComponent(notice.id)}/document`, {
     query: { format },
@@ -258,6 +262,6 @@ export function noticeDocument(projectId: string, notice: Notice, format: 'pdf' 
   })
 }
 
-export async function overdueNotices(): Promise<OverdueNotice[]> {
-  return (await sendJson<{ items: OverdueNotice[] }>('GET', '/api/v1/project-notices/overdue')).items
+export async function overdueNotices(region: string | null = null): Promise<OverdueNotice[]> {
+  return (await unwrap(api.GET('/api/v1/project-notices/overdue', { params: { query: { region_code: region || undefined } } }))).items
 }

@@ -1,5 +1,5 @@
 /**
- * Fund allocations (资金下达), disbursements (报账), fund views, anomalies and notices (公示公告), as the contract of
+ * Fund allocations (资金下达), disbursements (报账), fund views and anomalies, as the contract of
  * those routes names them (money as decimal strings "123.45").
  */
 export interface Allocation {
@@ -103,44 +103,4 @@ export interface Anomaly {
 export interface AnomalyPage {
   items: Anomaly[]
   next_cursor?: string | null
-}
-
-export type NoticeKind = 'entry' | 'completion' | 'allocation'
-
-export interface Notice {
-  id: string
-  project_id: string
-  kind: NoticeKind
-  allocation_id: string | null
-  figures: Record<string, unknown> | null
-  location: string | null
-  display_from: string | null
-  display_to: string | null
-  published_on: string | null
-  created_at: string
-  actor_name: string | null
-  version: number
-}
-
-export interface NoticeIn {
-  kind: NoticeKind
-  allocation_id?: string | null
-  location?: string | null
-  display_from?: string | null
-  display_to?: string | null
-  published_on?: string | null
-}
-
-export type NoticeUpdate = Partial<Omit<NoticeIn, 'kind' | 'allocation_id'>>
-
-export interface OverdueNotice {
-  project_id: string
-  project_code: string
-  project_name: string
-  area_code: string
-  kind: NoticeKind
-  allocation_id: string | null
-  due_on: string
-  days_overdue: number
-  reason: string | null
 }
