@@ -64,6 +64,20 @@ BODIES: dict[str, Any] = {
     "projects-beneficiaries-link": None,  # filled with the first township's household below
     "projects-notices-create": {"kind": "completion"},
     "projects-notices-update": {"location": "越权修改"},
+    "projects-allocations-create": {
+        "source": "central",
+        "amount": "100.00",
+        "document_no": "越权",
+        "allocated_on": "2024-03-01",
+    },
+    "projects-disbursements-create": {
+        "source": "central",
+        "amount": "1.00",
+        "paid_on": "2024-03-02",
+        "payee": "越权",
+        "purpose": "越权",
+        "voucher_no": "PZ-WALK-2",
+    },
 }
 # How each operation of the contract meets a caller from another area. Every operation must be listed: a new
 # route that is not fails the walk, so it cannot ship without its out-of-area read, write and list being checked.
@@ -208,9 +222,19 @@ OPERATIONS: dict[str, str] = {
     "projects-notices-update": RECORD,
     "projects-notices-document": RECORD,
     "project-notices-overdue": LIST,  # the first township's overdue notices are not shown
+    "projects-allocations-list": RECORD,
+    "projects-allocations-create": RECORD,
+    "projects-disbursements-list": RECORD,
+    "projects-disbursements-create": RECORD,
+    "projects-funds": RECORD,
+    # the projects of the caller's area only; `region_code` of the first township: 404
+    "fund-views-by-county": LIST,
+    "fund-views-by-source": LIST,
+    "fund-anomalies-list": LIST,
+    "fund-anomalies-export": LIST,
 }
 # query parameters that narrow a list to a region: pointed at the first township they must answer 404
-REGION_FILTERS = ("region", "parent")
+REGION_FILTERS = ("region", "parent", "region_code")
 FIRST_TOWNSHIP = "220382102000"
 
 
@@ -250,6 +274,23 @@ def _project_of_the_first_township(api: Api, database_url: str, hid: str, measur
     assert milestone.status_code == 201, milestone.text
     link = {"household_ids": [hid], "measure_ids": [measure_id]}
     assert api.post(owner, f"{base}/beneficiaries", json=link).status_code == 200
+    # funds: a payment before the project entered the library, so it is an anomaly of the first township
+    allocation = {
+        "source": "central",
+        "amount": "500.00",
+        "document_no": "双财农〔2024〕1号",
+        "allocated_on": "2024-02-01",
+    }
+    assert api.post("county_office", f"{base}/allocations", json=allocation).status_code == 201
+    payment = {
+        "source": "central",
+        "amount": "200.00",
+        "paid_on": "2024-03-01",
+        "payee": "东方红村合作社",
+        "purpose": "进度款",
+        "voucher_no": "PZ-WALK-1",
+    }
+    assert api.post("county_office", f"{base}/disbursements", json=payment).status_code == 201
     notice = api.post(owner, f"{base}/notices", json={"kind": "entry", "published_on": "2024-01-02"})
     assert notice.status_code == 201, notice.text
     return {
@@ -270,6 +311,9 @@ def _project_state(api: Api, project_id: str) -> list[Any]:
         api.get("township", f"{base}/milestones").json(),
         api.get("township", f"{base}/beneficiaries").json(),
         api.get("township", f"{base}/notices").json(),
+        api.get("township", f"{base}/allocations").json(),
+        api.get("township", f"{base}/disbursements").json(),
+        api.get("township", f"{base}/funds").json(),
     ]
 
 
@@ -399,6 +443,7 @@ def test_out_of_scope_caller_can_neither_read_nor_change(api: Api, database_url:
     values.update(project_ids)
     secrets += [project_ids["project_id"], project_ids["target_id"], project_ids["milestone_id"], "东方红村项目"]
     secrets.append(project_ids["notice_id"])
+    secrets += ["PZ-WALK-1", "东方红村合作社"]
     BODIES["projects-beneficiaries-link"] = {"household_ids": [hid]}
     project_before = _project_state(api, project_ids["project_id"])
     before = api.get(owner, f"/api/v1/households/{hid}").json()

@@ -47,6 +47,7 @@ from fupin.jobs.router import router as jobs_router
 from fupin.jobs.worker import Worker
 from fupin.measures.router import router as measures_router
 from fupin.poverty_lines.router import router as poverty_lines_router
+from fupin.projects.funds_router import router as funds_router
 from fupin.projects.notices_router import router as project_notices_router
 from fupin.projects.progress_router import router as project_progress_router
 from fupin.projects.router import router as projects_router
@@ -247,6 +248,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         projects_router,
         project_progress_router,
         project_notices_router,
+        funds_router,
     ):
         app.include_router(router)
 

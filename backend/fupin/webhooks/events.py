@@ -31,7 +31,8 @@ KNOWN_EVENTS: dict[str, tuple[str, ...]] = {
     "project_milestone": ("created", "updated"),
     "project_beneficiary": ("linked", "unlinked"),
     "project_notice": ("created", "updated"),
-    "fund_allocation": ("published",),
+    "fund_allocation": ("created", "published"),
+    "fund_disbursement": ("created",),
 }
 PING = "ping"  # sent by webhooks-test; every subscription receives it, whatever its events
 

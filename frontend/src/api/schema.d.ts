@@ -2178,6 +2178,159 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/projects/{project_id}/allocations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Allocations
+         * @description The project's allocations, oldest first, each with the part its source's disbursements used.
+         */
+        get: operations["projects-allocations-list"];
+        put?: never;
+        /**
+         * Create Allocation
+         * @description Record an allocation (资金下达) with its document. A removed project refuses it (409
+         *     `funds.project_removed`).
+         */
+        post: operations["projects-allocations-create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project_id}/disbursements": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Disbursements
+         * @description The project's disbursements and corrections, newest paid first.
+         */
+        get: operations["projects-disbursements-list"];
+        put?: never;
+        /**
+         * Create Disbursement
+         * @description Record a payment (报账), or with a negative amount and `corrects_id` a correction (冲正). A payment beyond
+         *     the source's allocation is a 409 `funds.overdraft` naming the figures (`allocated`, `disbursed`, `requested`,
+         *     `available`); entries are never edited or deleted.
+         */
+        post: operations["projects-disbursements-create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project_id}/funds": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Project Funds
+         * @description Allocated, disbursed, available, rate and idle (资金闲置) of the project, in all and by source.
+         */
+        get: operations["projects-funds"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/fund-views/by-county": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * View By County
+         * @description The fund figures of the projects of the caller's area, per county, and their total.
+         */
+        get: operations["fund-views-by-county"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/fund-views/by-source": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * View By Source
+         * @description The fund figures of the projects of the caller's area (narrowed to `region_code`), per source.
+         */
+        get: operations["fund-views-by-source"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/fund-anomalies": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Anomalies
+         * @description Fund anomalies (资金异常) of the projects of the caller's area, by kind (the code table's order), in keyset
+         *     pages (`next_cursor`).
+         */
+        get: operations["fund-anomalies-list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/fund-anomalies/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export Anomalies
+         * @description The anomalies with the list's filters as CSV (UTF-8 with BOM, or GB18030) or XLSX, Chinese headers, from one
+         *     snapshot; audited (`export.created`). Over `export_direct_limit` rows: 413 `export.too_large`.
+         */
+        get: operations["fund-anomalies-export"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/about": {
         parameters: {
             query?: never;
@@ -2219,6 +2372,128 @@ export interface components {
             id: string;
             /** Name */
             name: string;
+        };
+        /** AllocationIn */
+        AllocationIn: {
+            /**
+             * Source
+             * @description 资金来源 (code table fund_source)
+             * @enum {string}
+             */
+            source: "central" | "central_ethnic" | "central_work_relief" | "central_forestry" | "provincial" | "city" | "county" | "integrated" | "social" | "other";
+            /**
+             * Amount
+             * @description 下达金额, yuan, > 0, two decimals at most
+             * @example 100000.00
+             */
+            amount: number | string;
+            /**
+             * Document No
+             * @description 资金下达文号, e.g. 双财农〔2024〕12号
+             */
+            document_no: string;
+            /**
+             * Allocated On
+             * Format: date
+             * @description 下达日期; not after today
+             */
+            allocated_on: string;
+            /**
+             * Published On
+             * @description 公告公示日期; not before allocated_on, not after today
+             */
+            published_on?: string | null;
+        };
+        /** AllocationList */
+        AllocationList: {
+            /** Items */
+            items: components["schemas"]["AllocationOut"][];
+        };
+        /** AllocationOut */
+        AllocationOut: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Project Id
+             * Format: uuid
+             */
+            project_id: string;
+            /** Source */
+            source: string;
+            /** Amount */
+            amount: string;
+            /** Document No */
+            document_no: string;
+            /**
+             * Allocated On
+             * Format: date
+             */
+            allocated_on: string;
+            /** Published On */
+            published_on: string | null;
+            /**
+             * Disbursed
+             * @description The part of this allocation used by the source's net disbursements, oldest allocation first
+             */
+            disbursed: string;
+            /**
+             * Available
+             * @description amount − disbursed
+             */
+            available: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Actor Name */
+            actor_name: string;
+        };
+        /** AnomalyOut */
+        AnomalyOut: {
+            /** Kind */
+            kind: string;
+            /**
+             * Project Id
+             * Format: uuid
+             */
+            project_id: string;
+            /** Project Code */
+            project_code: string;
+            /** Project Name */
+            project_name: string;
+            /** County Code */
+            county_code: string;
+            /** Area Code */
+            area_code: string;
+            /** Allocation Id */
+            allocation_id: string | null;
+            /** Disbursement Id */
+            disbursement_id: string | null;
+            /** Voucher No */
+            voucher_no: string | null;
+            /**
+             * Amount
+             * @description idle_funds: the undisbursed remainder; a payment: its net amount
+             */
+            amount: string | null;
+            /**
+             * On
+             * @description allocated_on or paid_on
+             */
+            on: string | null;
+            /** Detail */
+            detail: string;
+        };
+        /** AnomalyPage */
+        AnomalyPage: {
+            /** Items */
+            items: components["schemas"]["AnomalyOut"][];
+            /** Next Cursor */
+            next_cursor: string | null;
         };
         /** ApiKeyCreate */
         ApiKeyCreate: {
@@ -2855,6 +3130,35 @@ export interface components {
             /** Count */
             count: number;
         };
+        /** CountyFunds */
+        CountyFunds: {
+            /** Projects */
+            projects: number;
+            /** Allocated */
+            allocated: string;
+            /** Disbursed */
+            disbursed: string;
+            /** Available */
+            available: string;
+            /**
+             * Rate
+             * @description disbursed / allocated with four decimals ("0.8000"); null when nothing is allocated
+             * @example 0.8000
+             */
+            rate: string | null;
+            /** Idle */
+            idle: string;
+            /** County Code */
+            county_code: string;
+            /** County Name */
+            county_name: string;
+        };
+        /** CountyView */
+        CountyView: {
+            /** Items */
+            items: components["schemas"]["CountyFunds"][];
+            total: components["schemas"]["FundFigures"];
+        };
         /** CoveragePage */
         CoveragePage: {
             /** Year */
@@ -3027,6 +3331,121 @@ export interface components {
             /** Their Hash */
             their_hash: string | null;
         };
+        /** DisbursementIn */
+        DisbursementIn: {
+            /**
+             * Source
+             * @description 资金来源: the allocation of this source pays it
+             * @enum {string}
+             */
+            source: "central" | "central_ethnic" | "central_work_relief" | "central_forestry" | "provincial" | "city" | "county" | "integrated" | "social" | "other";
+            /**
+             * Amount
+             * @description 支付金额, yuan, two decimals; negative: a correction (冲正) of `corrects_id`
+             * @example 30000.00
+             * @example -5000.00
+             */
+            amount: number | string;
+            /**
+             * Paid On
+             * Format: date
+             * @description 支付日期; not after today
+             */
+            paid_on: string;
+            /**
+             * Payee
+             * @description 收款人 (a company, a cooperative, a household head)
+             */
+            payee: string;
+            /**
+             * Payee Household Id
+             * @description A household of the caller's area paid directly
+             */
+            payee_household_id?: string | null;
+            /**
+             * Purpose
+             * @description 用途
+             */
+            purpose: string;
+            /**
+             * Voucher No
+             * @description 报账凭证号
+             */
+            voucher_no: string;
+            /**
+             * Stage
+             * @description 支付阶段: 预付款, 进度款, 尾款 ...
+             */
+            stage?: string | null;
+            /**
+             * Corrects Id
+             * @description The disbursement a negative amount corrects
+             */
+            corrects_id?: string | null;
+            /**
+             * Evidence Ids
+             * @description Files attached to the project (owner_type project)
+             */
+            evidence_ids?: string[];
+        };
+        /** DisbursementList */
+        DisbursementList: {
+            /** Items */
+            items: components["schemas"]["DisbursementOut"][];
+        };
+        /** DisbursementOut */
+        DisbursementOut: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Project Id
+             * Format: uuid
+             */
+            project_id: string;
+            /** Source */
+            source: string;
+            /** Amount */
+            amount: string;
+            /**
+             * Paid On
+             * Format: date
+             */
+            paid_on: string;
+            /** Payee */
+            payee: string;
+            /** Payee Household Id */
+            payee_household_id: string | null;
+            /** Purpose */
+            purpose: string;
+            /** Voucher No */
+            voucher_no: string;
+            /** Stage */
+            stage: string | null;
+            /** Corrects Id */
+            corrects_id: string | null;
+            /**
+             * Corrected By
+             * @description The corrections of this disbursement, oldest first
+             */
+            corrected_by: string[];
+            /**
+             * Net
+             * @description amount plus its corrections
+             */
+            net: string;
+            /** Evidence Ids */
+            evidence_ids: string[];
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Actor Name */
+            actor_name: string;
+        };
         /** EvidenceOut */
         EvidenceOut: {
             /**
@@ -3135,6 +3554,25 @@ export interface components {
             code: string;
             /** Message */
             message: string;
+        };
+        /** FundFigures */
+        FundFigures: {
+            /** Projects */
+            projects: number;
+            /** Allocated */
+            allocated: string;
+            /** Disbursed */
+            disbursed: string;
+            /** Available */
+            available: string;
+            /**
+             * Rate
+             * @description disbursed / allocated with four decimals ("0.8000"); null when nothing is allocated
+             * @example 0.8000
+             */
+            rate: string | null;
+            /** Idle */
+            idle: string;
         };
         /** HeadChange */
         HeadChange: {
@@ -4465,6 +4903,42 @@ export interface components {
             /** Hash */
             hash: string;
         };
+        /**
+         * OverdraftProblem
+         * @description 409 `funds.overdraft`: the problem with its extension members, in yuan (strings with two decimals).
+         */
+        OverdraftProblem: {
+            /**
+             * Type
+             * @default about:blank
+             */
+            type: string;
+            /** Title */
+            title: string;
+            /** Status */
+            status: number;
+            /** Detail */
+            detail?: string | null;
+            /**
+             * Code
+             * @description Stable machine-readable code, e.g. household.duplicate_member
+             */
+            code: string;
+            /** Instance */
+            instance?: string | null;
+            /** Errors */
+            errors?: components["schemas"]["FieldError"][];
+            /** Source */
+            source: string;
+            /** Allocated */
+            allocated: string;
+            /** Disbursed */
+            disbursed: string;
+            /** Requested */
+            requested: string;
+            /** Available */
+            available: string;
+        };
         /** OverdueItem */
         OverdueItem: {
             /**
@@ -4790,6 +5264,25 @@ export interface components {
             source_system?: string | null;
             /** External Id */
             external_id?: string | null;
+        };
+        /** ProjectFunds */
+        ProjectFunds: {
+            /** Allocated */
+            allocated: string;
+            /** Disbursed */
+            disbursed: string;
+            /** Available */
+            available: string;
+            /**
+             * Rate
+             * @description disbursed / allocated with four decimals ("0.8000"); null when nothing is allocated
+             * @example 0.8000
+             */
+            rate: string | null;
+            /** Idle */
+            idle: string;
+            /** By Source */
+            by_source: components["schemas"]["SourceFunds"][];
         };
         /** ProjectOut */
         ProjectOut: {
@@ -5308,6 +5801,54 @@ export interface components {
          * @enum {string}
          */
         Role: "admin" | "city_office" | "county_office" | "township" | "village" | "department" | "inspector" | "auditor" | "integration" | "cadre";
+        /** SourceFunds */
+        SourceFunds: {
+            /** Source */
+            source: string;
+            /** Allocated */
+            allocated: string;
+            /** Disbursed */
+            disbursed: string;
+            /** Available */
+            available: string;
+            /**
+             * Rate
+             * @description disbursed / allocated with four decimals ("0.8000"); null when nothing is allocated
+             * @example 0.8000
+             */
+            rate: string | null;
+            /**
+             * Idle
+             * @description Allocated over 12 months ago and still not disbursed (资金闲置)
+             */
+            idle: string;
+        };
+        /** SourceFundsRow */
+        SourceFundsRow: {
+            /** Projects */
+            projects: number;
+            /** Allocated */
+            allocated: string;
+            /** Disbursed */
+            disbursed: string;
+            /** Available */
+            available: string;
+            /**
+             * Rate
+             * @description disbursed / allocated with four decimals ("0.8000"); null when nothing is allocated
+             * @example 0.8000
+             */
+            rate: string | null;
+            /** Idle */
+            idle: string;
+            /** Source */
+            source: string;
+        };
+        /** SourceView */
+        SourceView: {
+            /** Items */
+            items: components["schemas"]["SourceFundsRow"][];
+        };
         /** StatsRebuildIn */
         StatsRebuildIn: {
             /**
@@ -5806,7 +6347,7 @@ export interface components {
             url: string;
             /**
              * Events
-             * @description Patterns of events: an event, <entity>.* or *. Known events: household.created, household.updated, household.status_changed, household.head_changed, member.added, member.updated, member.removed, income.created, income.updated, assessment.created, assessment.updated, poverty_line.updated, job.queued, job.started, job.resumed, job.succeeded, job.failed, job.cancelled, job.cancel_requested, webhook.created, webhook.updated, webhook.deleted, webhook.secret_rotated, webhook.tested, adjustment_window.created, adjustment_window.updated, pending_change.requested, pending_change.cancelled, pending_change.failed, measure.created, measure.updated, measure.status_changed, department.updated, cadre.created, cadre.updated, assignment.created, assignment.ended, assignment.updated, visit.created, visit.updated, residency_day.recorded, residency_day.updated, evidence.added, evidence.updated, project.created, project.updated, project.stage_changed, project_target.created, project_target.updated, project_target.actual_reported, project_milestone.created, project_milestone.updated, project_beneficiary.linked, project_beneficiary.unlinked, project_notice.created, project_notice.updated, fund_allocation.published
+             * @description Patterns of events: an event, <entity>.* or *. Known events: household.created, household.updated, household.status_changed, household.head_changed, member.added, member.updated, member.removed, income.created, income.updated, assessment.created, assessment.updated, poverty_line.updated, job.queued, job.started, job.resumed, job.succeeded, job.failed, job.cancelled, job.cancel_requested, webhook.created, webhook.updated, webhook.deleted, webhook.secret_rotated, webhook.tested, adjustment_window.created, adjustment_window.updated, pending_change.requested, pending_change.cancelled, pending_change.failed, measure.created, measure.updated, measure.status_changed, department.updated, cadre.created, cadre.updated, assignment.created, assignment.ended, assignment.updated, visit.created, visit.updated, residency_day.recorded, residency_day.updated, evidence.added, evidence.updated, project.created, project.updated, project.stage_changed, project_target.created, project_target.updated, project_target.actual_reported, project_milestone.created, project_milestone.updated, project_beneficiary.linked, project_beneficiary.unlinked, project_notice.created, project_notice.updated, fund_allocation.created, fund_allocation.published, fund_disbursement.created
              */
             events: string[];
             /** Description */
@@ -20104,6 +20645,904 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["OverdueList"];
+                };
+            };
+            /** @description Malformed request (bad JSON, forged cursor, bad header) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated but not permitted */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or outside the caller's area */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields; see errors[].pointer */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "projects-allocations-list": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AllocationList"];
+                };
+            };
+            /** @description Malformed request (bad JSON, forged cursor, bad header) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated but not permitted */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or outside the caller's area */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields; see errors[].pointer */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "projects-allocations-create": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retry-safe POST: a replay returns the first response; another body with the same key is a 422. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                project_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AllocationIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AllocationOut"];
+                };
+            };
+            /** @description Malformed request (bad JSON, forged cursor, bad header) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated but not permitted */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or outside the caller's area */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields; see errors[].pointer */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The response could not be stored for Idempotency-Key replay; nothing was changed, retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "projects-disbursements-list": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DisbursementList"];
+                };
+            };
+            /** @description Malformed request (bad JSON, forged cursor, bad header) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated but not permitted */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or outside the caller's area */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields; see errors[].pointer */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "projects-disbursements-create": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retry-safe POST: a replay returns the first response; another body with the same key is a 422. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                project_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DisbursementIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DisbursementOut"];
+                };
+            };
+            /** @description Malformed request (bad JSON, forged cursor, bad header) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated but not permitted */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or outside the caller's area */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `funds.overdraft`: the payment exceeds the source's allocation (the figures as members); or `funds.project_removed` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OverdraftProblem"];
+                    "application/json": components["schemas"]["OverdraftProblem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields; see errors[].pointer */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The response could not be stored for Idempotency-Key replay; nothing was changed, retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "projects-funds": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProjectFunds"];
+                };
+            };
+            /** @description Malformed request (bad JSON, forged cursor, bad header) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated but not permitted */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or outside the caller's area */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields; see errors[].pointer */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "fund-views-by-county": {
+        parameters: {
+            query?: {
+                /** @description 项目年度 */
+                year?: number | null;
+                category?: ("industry" | "infrastructure" | "road" | "water" | "network" | "power" | "housing" | "relocation" | "pv" | "education" | "health" | "employment" | "public_service" | "new_village" | "management" | "other") | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CountyView"];
+                };
+            };
+            /** @description Malformed request (bad JSON, forged cursor, bad header) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated but not permitted */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields; see errors[].pointer */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "fund-views-by-source": {
+        parameters: {
+            query?: {
+                /** @description 项目年度 */
+                year?: number | null;
+                category?: ("industry" | "infrastructure" | "road" | "water" | "network" | "power" | "housing" | "relocation" | "pv" | "education" | "health" | "employment" | "public_service" | "new_village" | "management" | "other") | null;
+                /** @description Projects lying within this region */
+                region_code?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SourceView"];
+                };
+            };
+            /** @description Malformed request (bad JSON, forged cursor, bad header) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated but not permitted */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or outside the caller's area */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields; see errors[].pointer */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "fund-anomalies-list": {
+        parameters: {
+            query?: {
+                kind?: ("idle_funds" | "duplicate_voucher" | "ineligible_household" | "after_completion" | "before_library" | "no_benefit_link") | null;
+                /** @description Projects lying within this region */
+                region_code?: string | null;
+                /** @description 项目年度 */
+                year?: number | null;
+                limit?: number;
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AnomalyPage"];
+                };
+            };
+            /** @description Malformed request (bad JSON, forged cursor, bad header) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated but not permitted */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or outside the caller's area */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields; see errors[].pointer */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "fund-anomalies-export": {
+        parameters: {
+            query?: {
+                kind?: ("idle_funds" | "duplicate_voucher" | "ineligible_household" | "after_completion" | "before_library" | "no_benefit_link") | null;
+                /** @description Projects lying within this region */
+                region_code?: string | null;
+                /** @description 项目年度 */
+                year?: number | null;
+                /** @description csv (default) or xlsx */
+                format?: "csv" | "xlsx";
+                /** @description CSV only: utf-8 (BOM) or gb18030 */
+                encoding?: ("utf-8" | "gb18030") | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file (one row per anomaly) */
+            200: {
+                headers: {
+                    /** @description attachment; filename="households-YYYYMMDD.csv"; filename*=UTF-8''<the Chinese name> */
+                    "Content-Disposition"?: string;
+                    /** @description The change-feed position of the export's snapshot: continue with /api/v1/changes?after= */
+                    "X-Fupin-Changes-Position"?: string;
+                    /** @description Rows in the file */
+                    "X-Fupin-Export-Rows"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                    "application/x-ndjson": string;
                 };
             };
             /** @description Malformed request (bad JSON, forged cursor, bad header) */
