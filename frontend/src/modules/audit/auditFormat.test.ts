@@ -74,6 +74,6 @@ describe('audit change rows', () => {
     expect(actionLabel('member.added', t, te)).toBe('增加成员')
     expect(actionLabel('survey.created', t, te)).toBe('survey.created')
     expect(actionLabel('project.stage_changed', t, te)).toBe('项目阶段变更')
-    expect(actionLabel('fund_disbursement.created', t, te)).toBe('录入报账')
+    expect(actionLabel('fund_disbursement.created', t, te)).toBe('录入报账（含冲正）')
   })
 })

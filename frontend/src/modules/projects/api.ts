@@ -1,22 +1,12 @@
 /**
- * Project (扶贫项目库) endpoints: the project, its stages, targets, milestones and beneficiaries typed by the
- * generated contract (src/api/schema.d.ts); funds, notices and anomalies through `@/api/http` with the types of
- * fundTypes.ts (the contract of those routes).
+ * Project (扶贫项目库) endpoints: the project, its stages, targets, milestones, beneficiaries, funds (下达, 报账,
+ * views, anomalies) and notices (公示公告), typed by the generated contract (src/api/schema.d.ts).
  */
 import { api, ifMatch, unwrap } from '@/api/client'
-import { download, sendJson } from '@/api/http'
+import { download } from '@/api/http'
 import type { Page } from '@/api/types'
 import type { AuditEvent, HouseholdRow } from '@/api/types'
 import type { components, operations } from '@/api/schema'
-import type {
-  Allocation,
-  AllocationIn,
-  AnomalyPage,
-  CountyFunds,
-  Disbursement,
-  DisbursementIn,
-  FundsSummary,
-} from './fundTypes'
 
 type S = components['schemas']
 export type Project = S['ProjectOut']
@@ -39,6 +29,17 @@ export type NoticeIn = S['NoticeIn']
 export type NoticeUpdate = S['NoticeUpdate']
 export type NoticeKind = NoticeIn['kind']
 export type OverdueNotice = S['OverdueItem']
+export type Allocation = S['AllocationOut']
+export type AllocationIn = S['AllocationIn']
+export type Disbursement = S['DisbursementOut']
+export type DisbursementIn = S['DisbursementIn']
+export type FundsSummary = S['ProjectFunds']
+export type CountyFunds = S['CountyFunds']
+export type CountyView = S['CountyView']
+export type Anomaly = S['AnomalyOut']
+export type AnomalyPage = S['AnomalyPage']
+type AnomalyQuery = NonNullable<operations['fund-anomalies-list']['parameters']['query']>
+type CountyQuery = NonNullable<operations['fund-views-by-county']['parameters']['query']>
 type ListQuery = NonNullable<operations['projects-list']['parameters']['query']>
 type Filters = Omit<ListQuery, 'limit' | 'cursor' | 'include_total'>
 
@@ -191,30 +192,33 @@ export async function searchHouseholds(region: string, q: string): Promise<House
 
 // funds (资金), notices (公示公告), anomalies (资金异常)
 
-const base = (projectId: string) => `/api/v1/projects/${encodeURIComponent(projectId)}`
-
 export async function listAllocations(projectId: string): Promise<Allocation[]> {
-  return (await sendJson<{ items: Allocation[] }>('GET', `${base(projectId)}/allocations`)).items
+  return (await unwrap(api.GET('/api/v1/projects/{project_id}/allocations', { params: { path: { project_id: projectId } } }))).items
 }
 
 export function createAllocation(projectId: string, body: AllocationIn): Promise<Allocation> {
-  return sendJson('POST', `${base(projectId)}/allocations`, { json: body })
+  return unwrap(api.POST('/api/v1/projects/{project_id}/allocations', { params: { path: { project_id: projectId } }, body }))
 }
 
 export async function listDisbursements(projectId: string): Promise<Disbursement[]> {
-  return (await sendJson<{ items: Disbursement[] }>('GET', `${base(projectId)}/disbursements`)).items
+  return (await unwrap(api.GET('/api/v1/projects/{project_id}/disbursements', { params: { path: { project_id: projectId } } }))).items
 }
 
+/** 报账 (or 冲正 with `corrects_id`); over the source's allocation: 409 `funds.overdraft` with the figures. */
 export function createDisbursement(projectId: string, body: DisbursementIn): Promise<Disbursement> {
-  return sendJson('POST', `${base(projectId)}/disbursements`, { json: body })
+  return unwrap(api.POST('/api/v1/projects/{project_id}/disbursements', { params: { path: { project_id: projectId } }, body }))
 }
 
 export function projectFunds(projectId: string): Promise<FundsSummary> {
-  return sendJson('GET', `${base(projectId)}/funds`)
+  return unwrap(api.GET('/api/v1/projects/{project_id}/funds', { params: { path: { project_id: projectId } } }))
 }
 
-export function fundsByCounty(year: number | null, category: string | null): Promise<{ items: CountyFunds[]; total?: unknown }> {
-  return sendJson('GET', '/api/v1/fund-views/by-county', { query: { year: year ?? undefined, category: category || undefined } })
+export function fundsByCounty(year: number | null, category: string | null): Promise<CountyView> {
+  return unwrap(
+    api.GET('/api/v1/fund-views/by-county', {
+      params: { query: { year: year ?? undefined, category: (category || undefined) as CountyQuery['category'] } },
+    }),
+  )
 }
 
 export interface AnomalyFilters {
@@ -223,18 +227,18 @@ export interface AnomalyFilters {
   year?: number | null
 }
 
-function anomalyQuery(f: AnomalyFilters): Record<string, string | number> {
+function anomalyQuery(f: AnomalyFilters): AnomalyQuery {
   const out: Record<string, string | number> = {}
   for (const [k, v] of Object.entries(f)) if (v !== null && v !== undefined && v !== '') out[k] = v as string | number
-  return out
+  return out as AnomalyQuery
 }
 
 export function listAnomalies(f: AnomalyFilters, cursor: string | null, limit = 50): Promise<AnomalyPage> {
-  return sendJson('GET', '/api/v1/fund-anomalies', { query: { ...anomalyQuery(f), limit, cursor: cursor ?? undefined } })
+  return unwrap(api.GET('/api/v1/fund-anomalies', { params: { query: { ...anomalyQuery(f), limit, cursor: cursor ?? undefined } } }))
 }
 
 export function exportAnomalies(f: AnomalyFilters, format: 'csv' | 'xlsx'): Promise<string> {
-  return download('/api/v1/fund-anomalies/export', { query: { ...anomalyQuery(f), format }, fallbackName: `fund-anomalies.${format}` })
+  return download('/api/v1/fund-anomalies/export', { query: { ...(anomalyQuery(f) as Record<string, string | number>), format }, fallbackName: `fund-anomalies.${format}` })
 }
 
 export async function listNotices(projectId: string): Promise<Notice[]> {
