@@ -2,7 +2,7 @@
 // adds a performance target and reports an actual, reviews it; the county approves it, enters it into the library
 // and starts it, records an allocation, is refused a payment over it (the dialog shows the figures), records a
 // payment and its correction (冲正); a milestone due in the past turns the project overdue (逾期, red) in the list;
-// the overview and the fund anomalies pages load with the data.
+// the overview and the fund anomalies pages load with the data; a household is linked as beneficiary and unlinked.
 import { after, before, describe } from 'node:test'
 import assert from 'node:assert/strict'
 import { browserSession } from './harness.mjs'
@@ -297,5 +297,32 @@ describe('Project library in Chromium', { concurrency: false }, () => {
     await page.locator('[data-test="county-funds"] .el-table__row').first().waitFor()
     await screenshot('overview')
     assert.deepEqual(consoleErrors.filter((e) => !/Failed to load resource/.test(e)), [])
+  })
+
+  step('links a household of the project area as beneficiary by search and unlinks it', async () => {
+    await page.goto(`${server.base}/projects/${state.id}`)
+    await openTab('受益户')
+    const select = page.locator('[data-test="beneficiary-search"]')
+    await select.click()
+    // a household not exited (未脱贫): a poor beneficiary
+    const option = page.locator('.el-select-dropdown:visible .el-select-dropdown__item', { hasText: '未脱贫' }).first()
+    await option.waitFor()
+    await page.waitForTimeout(150)
+    await option.click()
+    await page.locator('[data-test="beneficiary-figures"]').click()
+    await page.waitForTimeout(200)
+    await page.locator('[data-test="beneficiary-link"]').click()
+    await page.locator('[data-test="beneficiary-table"] .el-table__row').first().waitFor()
+    const linked = await api('GET', `/api/v1/projects/${state.id}/beneficiaries`)
+    assert.equal(linked.households, 1)
+    assert.equal(linked.poor_households, 1)
+    assert.ok(linked.people >= 1)
+    assert.match(await page.locator('[data-test="beneficiary-figures"]').innerText(), new RegExp(String(linked.people)))
+    await screenshot('beneficiaries')
+    await page.locator('[data-test="beneficiary-unlink"]').first().click()
+    await page.locator('.el-message-box__btns .el-button--primary').click()
+    await page.locator('[data-test="beneficiary-table"] .el-table__empty-text').waitFor()
+    const after = await api('GET', `/api/v1/projects/${state.id}/beneficiaries`)
+    assert.equal(after.households, 0)
   })
 })
