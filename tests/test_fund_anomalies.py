@@ -5,28 +5,40 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterator
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pytest
 from openpyxl import load_workbook
+from sqlalchemy import text
 
+from fupin.config import Settings
+from fupin.seed.bulk import sync_engine
 from tests import factories
-from tests.conftest import Api
-from tests.test_project_funds import (  # noqa: F401  (fixtures)
-    OTHER_COUNTY_VILLAGE,
-    OTHER_TOWNSHIP_VILLAGE,
-    P,
-    VILLAGE,
-    allocate,
-    db,
-    ok,
-    pay,
-    settings,
-)
+from tests.conftest import Api, app_settings
+from tests.test_project_funds import OTHER_COUNTY_VILLAGE, OTHER_TOWNSHIP_VILLAGE, TODAY, VILLAGE, P, allocate, ok, pay
 
 A = "/api/v1/fund-anomalies"
 LIBRARY = date(2026, 1, 1)
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    return app_settings(database_url, tmp_path, job_worker=False, adjustment_today=TODAY)
+
+
+@pytest.fixture
+def db(database_url: str) -> Iterator[Any]:
+    engine = sync_engine(database_url)
+
+    def query(sql: str, **params: Any) -> list[Any]:
+        with engine.connect() as conn:
+            return list(conn.execute(text(sql), params).all())
+
+    yield query
+    engine.dispose()
 
 
 def project(database_url: str, **kw: Any) -> str:
@@ -88,10 +100,6 @@ def seed(api: Api, database_url: str, db: Any) -> dict[str, Any]:
 
 
 def db_exec(database_url: str, sql: str, **params: Any) -> None:
-    from sqlalchemy import text
-
-    from fupin.seed.bulk import sync_engine
-
     engine = sync_engine(database_url)
     with engine.begin() as conn:
         conn.execute(text(sql), params)

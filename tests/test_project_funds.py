@@ -447,12 +447,88 @@ def test_views_by_county_and_source(api: Api, database_url: str) -> None:
             "idle": "0.00",
         },
     ]
-    narrowed = ok(
-        api.get("city_office", "/api/v1/fund-views/by-source", params={"region_code": "220382102"}), 200
-    )["items"]
+    narrowed = ok(api.get("city_office", "/api/v1/fund-views/by-source", params={"region_code": "220382102"}), 200)[
+        "items"
+    ]
     assert [(s["source"], s["projects"], s["allocated"]) for s in narrowed] == [
         ("central", 1, "1000.00"),
         ("city", 1, "300.00"),
     ]
     assert api.get("township", "/api/v1/fund-views/by-source", params={"region_code": "220382101"}).status_code == 404
     assert api.get("township", "/api/v1/fund-views/by-county", params={"category": "moon"}).status_code == 422
+
+
+def test_concurrent_payments_cannot_overdraw(api: Api, database_url: str, db: Any) -> None:
+    """On PostgreSQL two payments of one source at once: the second waits for the first's row lock on the project
+    and then sees its sum, so exactly one of 60000 + 60000 against 100000 is recorded."""
+    import asyncio
+
+    from sqlalchemy.engine import make_url
+
+    from fupin.authz.deps import principal_from_claims
+    from fupin.core.db import make_engine, make_sessionmaker
+    from fupin.core.errors import ProblemError
+    from fupin.projects import funds
+    from fupin.projects.fund_schemas import DisbursementIn
+    from fupin.projects.repository import writable_project
+
+    if make_url(database_url).get_backend_name() != "postgresql":
+        pytest.skip("concurrent writers need PostgreSQL (SQLite serialises writers on one lock)")
+    pid = project(database_url)
+    ok(allocate(api, pid))
+    principal = principal_from_claims(
+        {"uid": 1, "sub": str(uuid.uuid4()), "name": "并发报账", "roles": ["county_office"], "region": "220382000000"}
+    )
+    outcomes: list[str] = []
+
+    def payment(n: int) -> DisbursementIn:
+        return DisbursementIn.model_validate(
+            {
+                "source": "central",
+                "amount": "60000.00",
+                "paid_on": "2026-05-10",
+                "payee": "施工单位",
+                "purpose": "进度款",
+                "voucher_no": f"PZ-C{n}",
+            }
+        )
+
+    async def run() -> None:
+        engine = make_engine(database_url, pool_size=4)
+        sessions = make_sessionmaker(engine, area_guard=True)
+
+        async def first() -> None:
+            async with sessions() as session, session.begin():
+                await writable_project(session, principal, uuid.UUID(pid))  # holds the lock a while
+                await asyncio.sleep(0.5)
+                await funds.create_disbursement(session, principal, project_id=uuid.UUID(pid), data=payment(1))
+            outcomes.append("first")
+
+        async def second() -> None:
+            await asyncio.sleep(0.1)
+            try:
+                async with sessions() as session, session.begin():
+                    await funds.create_disbursement(session, principal, project_id=uuid.UUID(pid), data=payment(2))
+                outcomes.append("second")
+            except ProblemError as exc:
+                outcomes.append(exc.code)
+
+        await asyncio.gather(first(), second())
+        await engine.dispose()
+
+    asyncio.run(run())
+    assert sorted(outcomes) == ["first", "funds.overdraft"]
+    assert db("SELECT COUNT(*), SUM(amount) FROM fund_disbursements")[0][0] == 1
+
+
+def test_contract_declares_the_overdraft_figures(api: Api, database_url: str) -> None:
+    spec = api.client.app.openapi()  # type: ignore[attr-defined]
+    create = spec["paths"]["/api/v1/projects/{project_id}/disbursements"]["post"]
+    schema = create["responses"]["409"]["content"]["application/problem+json"]["schema"]
+    assert schema == {"$ref": "#/components/schemas/OverdraftProblem"}
+    members = spec["components"]["schemas"]["OverdraftProblem"]["properties"]
+    assert {"source", "allocated", "disbursed", "requested", "available", "code"} <= set(members)
+    assert "patch" not in spec["paths"].get("/api/v1/projects/{project_id}/disbursements/{disbursement_id}", {})
+    pid = project(database_url)
+    r = pay(api, pid, amount="0.00")
+    assert r.status_code == 422 and {e["code"] for e in r.json()["errors"]} == {"funds.amount_zero"}

@@ -108,14 +108,21 @@ def _payments(*extra: Any) -> tuple[Any, Any]:
 
 def _duplicates() -> Subquery:
     """(county, voucher) of two or more standing payments."""
-    d, p = aliased(FundDisbursement), aliased(Project)
+    d, p, any_use = aliased(FundDisbursement), aliased(Project), aliased(FundDisbursement)
     corr = corrections()
+    # first the numbers written more than once at all (an index-only scan of the voucher index), then the
+    # standing payments of those counted per county
+    reused = select(any_use.voucher_no).group_by(any_use.voucher_no).having(func.count() > 1)
     return (
         select(p.county_code.label("county_code"), d.voucher_no.label("voucher_no"), func.count().label("uses"))
         .select_from(d)
         .join(p, p.id == d.project_id)
         .outerjoin(corr, corr.c.corrects_id == d.id)
-        .where(d.corrects_id.is_(None), d.amount + func.coalesce(corr.c.corrected, 0) > HALF_CENT)
+        .where(
+            d.voucher_no.in_(reused.scalar_subquery()),
+            d.corrects_id.is_(None),
+            d.amount + func.coalesce(corr.c.corrected, 0) > HALF_CENT,
+        )
         .group_by(p.county_code, d.voucher_no)
         .having(func.count() > 1)
         .subquery("duplicate_vouchers")
@@ -123,6 +130,7 @@ def _duplicates() -> Subquery:
 
 
 def _kind_statement(kind: str, present: tuple[str, ...], after: bool, limited: bool) -> Any:
+    key: Any
     if kind == "idle_funds":
         facts = allocation_facts()
         stmt = (
@@ -246,8 +254,8 @@ async def _present(
     for row in rows:
         others = None
         if kind == "duplicate_voucher":
-            group = groups[(row["county_code"], row["voucher_no"])]
-            others = [o for o in group if o["pk"] != row["pk"]]
+            members = groups[(row["county_code"], row["voucher_no"])]
+            others = [o for o in members if o["pk"] != row["pk"]]
         out.append(
             {
                 "kind": kind,

@@ -4,7 +4,7 @@ its fund figures, the fund views per county and per source, and the fund anomaly
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import StreamingResponse
@@ -42,7 +42,7 @@ source_query, SOURCE_QUERY_DOCS = query_model(SourceViewQuery)
 anomaly_query, ANOMALY_QUERY_DOCS = query_model(AnomalyQuery)
 export_query, EXPORT_QUERY_DOCS = query_model(AnomalyExportQuery)
 
-OVERDRAFT = {
+OVERDRAFT: dict[int | str, dict[str, Any]] = {
     409: {
         "model": OverdraftProblem,
         "description": "`funds.overdraft`: the payment exceeds the source's allocation (the figures as members); "
