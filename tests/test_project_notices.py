@@ -292,6 +292,7 @@ def test_bad_input_changes_nothing(api: Api, database_url: str, state: Any) -> N
         ({"display_to": "2026-06-05"}, "notice.display_too_short", "/display_to"),
         ({"display_from": "2026-06-11"}, "notice.display_order", "/display_to"),
         ({"display_from": None}, "notice.display_incomplete", "/display_from"),
+        ({"display_to": None}, "notice.display_incomplete", "/display_to"),
         ({"published_on": "2026-06-16"}, "date.out_of_range", "/published_on"),
     ]
     for body, code, pointer in patches:

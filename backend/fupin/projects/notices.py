@@ -218,13 +218,9 @@ async def figures(
 # ---------------------------------------------------------------- rules
 
 
-def _check_period(
-    *, display_from: date | None, display_to: date | None, published_on: date | None, sent: set[str]
-) -> None:
+def _check_period(*, display_from: date | None, display_to: date | None, published_on: date | None) -> None:
     if (display_from is None) != (display_to is None):
         missing = "/display_from" if display_from is None else "/display_to"
-        if missing == "/display_to" and "display_to" in sent:
-            missing = "/display_from"
         raise field_error(
             missing, "notice.display_incomplete", "公示期须同时填写起止日期 (send display_from and display_to)"
         )
@@ -319,8 +315,7 @@ async def create_notice(
             "notice.allocation_not_allowed",
             "只有资金分配公告指明资金下达 (allocation_id is for allocation notices only)",
         )
-    sent = set(data.model_fields_set)
-    _check_period(display_from=data.display_from, display_to=data.display_to, published_on=data.published_on, sent=sent)
+    _check_period(display_from=data.display_from, display_to=data.display_to, published_on=data.published_on)
     if allocation is not None and data.published_on is not None and data.published_on < allocation.allocated_on:
         raise field_error(
             "/published_on",
@@ -386,7 +381,7 @@ async def update_notice(
         "display_to": sent.get("display_to", notice.display_to),
         "published_on": sent.get("published_on", notice.published_on),
     }
-    _check_period(**values, sent=set(sent))
+    _check_period(**values)
     allocation: FundAllocation | None = None
     if notice.allocation_id is not None:
         stmt = select(FundAllocation).where(FundAllocation.id == notice.allocation_id).with_for_update()
