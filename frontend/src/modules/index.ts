@@ -11,6 +11,7 @@ import imports from './imports/routes'
 import integration from './integration/routes'
 import jobs from './jobs/routes'
 import measures from './measures/routes'
+import projects from './projects/routes'
 import regions from './regions/routes'
 import views from './views/routes'
 
@@ -25,4 +26,5 @@ export const MODULES: readonly AppModule[] = [
   measures,
   cadres,
   views,
+  projects,
 ]

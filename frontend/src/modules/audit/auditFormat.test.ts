@@ -72,6 +72,8 @@ describe('audit change rows', () => {
       after: '成员列表',
     })
     expect(actionLabel('member.added', t, te)).toBe('增加成员')
-    expect(actionLabel('project.created', t, te)).toBe('project.created')
+    expect(actionLabel('survey.created', t, te)).toBe('survey.created')
+    expect(actionLabel('project.stage_changed', t, te)).toBe('项目阶段变更')
+    expect(actionLabel('fund_disbursement.created', t, te)).toBe('录入报账（含冲正）')
   })
 })
