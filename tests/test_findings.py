@@ -16,11 +16,11 @@ from fupin.seed.bulk import sync_engine
 from tests import factories
 from tests.conftest import Api, app_settings, assert_problem
 from tests.finding_support import (
-    F,
     OTHER_COUNTY_VILLAGE,
     OTHER_TOWNSHIP,
     TOWNSHIP,
     VILLAGE,
+    F,
     body,
     fingerprint,
     raise_finding,
