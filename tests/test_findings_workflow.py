@@ -16,6 +16,7 @@ from fupin.config import Settings
 from fupin.seed.bulk import sync_engine
 from tests.conftest import Api, app_settings, assert_problem
 from tests.finding_support import VILLAGE, F, fingerprint, move, raise_finding, refused, upload
+from tests.finding_support import body as finding_body
 
 TODAY = date(2024, 7, 15)
 
@@ -233,3 +234,48 @@ def test_transfer_to_the_discipline_commission(api: Api) -> None:
     assert [i["id"] for i in inbox] == [sent["id"]]
     assert kept["id"] not in [i["id"] for i in inbox]
     assert_problem(move(api, "inspector", sent["id"], to="rectifying"), 409, "finding.transition_not_allowed")
+
+
+def close(api: Api, fid: str) -> None:
+    assert move(api, "township", fid, to="rectifying").status_code == 200
+    upload(api, "township", fid)
+    assert move(api, "township", fid, to="submitted", rectification="已整改").status_code == 200
+    assert move(api, "inspector", fid, to="closed").status_code == 200
+
+
+def test_a_re_inspection_reopens_a_closed_finding(api: Api, db: Any, state: Any) -> None:
+    old = raise_finding(api)
+    still_open = raise_finding(api)
+    before = state()
+    again = {"source": "re_inspection", "batch": "2024年回头看", "raised_on": "2024-07-01", "deadline": "2024-09-30"}
+    r = api.post("inspector", F, json=finding_body(**again, reopens_id=old["id"]))
+    refused(r, 422, "finding.reopens_not_closed", "/reopens_id")
+    refused(api.post("inspector", F, json=finding_body(reopens_id=old["id"])), 422, "finding.reopens_source", "/source")
+    unknown = "00000000-0000-4000-8000-000000000000"
+    refused(
+        api.post("inspector", F, json=finding_body(**again, reopens_id=unknown)),
+        422,
+        "finding.reopens_unknown",
+        "/reopens_id",
+    )
+    assert state() == before
+    close(api, old["id"])
+    r = api.post("inspector", F, json=finding_body(**again, reopens_id=old["id"]))
+    assert r.status_code == 201, r.text
+    new = r.json()
+    assert new["reopens_id"] == old["id"] and new["number"] == 3
+    reopened = api.get("inspector", f"{F}/{old['id']}").json()
+    assert reopened["reopened"] is True and reopened["reopened_by_id"] == new["id"]
+    assert reopened["state"] == "closed"
+    # a finding is reopened once
+    refused(
+        api.post("inspector", F, json=finding_body(**again, reopens_id=old["id"])),
+        422,
+        "finding.reopens_not_closed",
+        "/reopens_id",
+    )
+    feed = db(
+        "SELECT action FROM change_feed WHERE entity_type = 'finding' AND entity_id = :e ORDER BY seq", e=old["id"]
+    )
+    assert [r[0] for r in feed][-1] == "updated"
+    assert api.get("inspector", f"{F}/{still_open['id']}").json()["reopened"] is False

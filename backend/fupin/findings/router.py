@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, Query, Response
 from fupin.audit import trail
 from fupin.audit.schemas import AuditPage, TrailQuery
 from fupin.authz.deps import FindingReader, FindingRectifier, FindingStepper, FindingWriter
+from fupin.authz.principal import Principal
 from fupin.core.concurrency import IfMatch, etag, if_match_sent, parse_if_match
 from fupin.core.db import DbSession
 from fupin.core.openapi import UPDATE, WRITE, problems
@@ -44,10 +45,10 @@ LINKS = {
 }
 
 
-async def _out(session: DbSession, response: Response, finding: Finding) -> FindingOut:
+async def _out(session: DbSession, principal: Principal, response: Response, finding: Finding) -> FindingOut:
     await session.flush()  # the version the answer names is the one committed
     response.headers["ETag"] = etag(finding.version)
-    return await service.finding_out(session, finding)
+    return await service.finding_out(session, principal, finding)
 
 
 @router.get(
@@ -83,7 +84,7 @@ async def create_finding(
     next number of the year of `raised_on`."""
     finding = await service.create_finding(session, principal, data=body)
     response.headers["Location"] = f"/api/v1/findings/{finding.public_id}"
-    return await _out(session, response, finding)
+    return await _out(session, principal, response, finding)
 
 
 @router.get(
@@ -97,7 +98,7 @@ async def get_finding(
 ) -> FindingOut:
     finding = await service.read_finding(session, principal, finding_id=finding_id)
     response.headers["ETag"] = etag(finding.version)
-    return await service.finding_out(session, finding)
+    return await service.finding_out(session, principal, finding)
 
 
 @router.patch(
@@ -118,7 +119,7 @@ async def update_finding(
     finding = await service.update_finding(
         session, principal, finding_id=finding_id, expected_version=parse_if_match(if_match), data=body
     )
-    return await _out(session, response, finding)
+    return await _out(session, principal, response, finding)
 
 
 @router.post(
@@ -146,7 +147,7 @@ async def transition_finding(
         expected_version=parse_if_match(if_match, required=False) if if_match_sent(if_match) else None,
         data=body,
     )
-    return await _out(session, response, finding)
+    return await _out(session, principal, response, finding)
 
 
 @router.get(

@@ -81,6 +81,11 @@ class FindingCreate(StrictModel):
     raised_on: DateIn = Field(description="发现日期")
     deadline: DateIn = Field(description="整改时限, not before raised_on")
     links: Links = Field(default_factory=list, description="Records the finding is about, in the caller's area")
+    reopens_id: uuid.UUID | None = Field(
+        None,
+        description="回头看: the closed finding this re-inspection found again (source re_inspection); it is marked "
+        "reopened",
+    )
     source_system: SourceSystem | None = None
     external_id: ExternalId | None = None
 
@@ -88,6 +93,8 @@ class FindingCreate(StrictModel):
     def _rules(self) -> FindingCreate:
         _dates(self.raised_on, self.deadline)
         _distinct_links(self.links)
+        if self.reopens_id is not None and self.source != "re_inspection":
+            raise error_at("source", "finding.reopens_source", "重新打开已销号问题须以“回头看”为来源")
         if (self.source_system is None) != (self.external_id is None):
             missing = "external_id" if self.external_id is None else "source_system"
             raise error_at(missing, "finding.external_key", "source_system 和 external_id 须同时提供")
@@ -164,6 +171,8 @@ class FindingFields(OutModel):
 
 class FindingOut(FindingFields):
     links: list[LinkOut]
+    reopens_id: uuid.UUID | None = Field(None, description="回头看: the closed finding this one found again")
+    reopened_by_id: uuid.UUID | None = Field(None, description="The 回头看 finding that reopened this one")
 
 
 class FindingPage(OutModel):

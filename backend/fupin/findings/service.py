@@ -91,12 +91,33 @@ def _keep_links(finding: Finding, links: list[dict[str, str]]) -> None:
     setattr(finding, "links", links)  # noqa: B010
 
 
-async def finding_out(session: AsyncSession, finding: Finding) -> FindingOut:
+async def _reopen_ids(
+    session: AsyncSession, principal: Principal, finding: Finding
+) -> tuple[uuid.UUID | None, uuid.UUID | None]:
+    """The finding this one reopened (回头看) and the one that reopened it, as far as the caller sees them."""
+    reopens = principal.scope.select(Finding.public_id, area_of=Finding).where(Finding.reopened_by_id == finding.id)
+    old = (await session.execute(reopens.limit(1))).scalar_one_or_none()
+    new = None
+    if finding.reopened_by_id is not None:
+        by = principal.scope.select(Finding.public_id, area_of=Finding).where(Finding.id == finding.reopened_by_id)
+        new = (await session.execute(by)).scalar_one_or_none()
+    return old, new
+
+
+async def finding_out(session: AsyncSession, principal: Principal, finding: Finding) -> FindingOut:
     links = getattr(finding, "links", None)
     if links is None:
         links = link_values(await repo.links_of(session, finding))
+    reopens_id, reopened_by_id = await _reopen_ids(session, principal, finding)
     return FindingOut.model_validate(
-        record_view(finding, id=finding.public_id, links=links, overdue=is_overdue(finding))
+        record_view(
+            finding,
+            id=finding.public_id,
+            links=links,
+            overdue=is_overdue(finding),
+            reopens_id=reopens_id,
+            reopened_by_id=reopened_by_id,
+        )
     )
 
 
@@ -244,9 +265,26 @@ async def _check_external_free(session: AsyncSession, source_system: str, extern
         raise field_error("/external_id", "finding.duplicate_external", "另一个问题已使用该外部编号", status=409)
 
 
+async def _reopened(session: AsyncSession, principal: Principal, reopens_id: uuid.UUID) -> Finding:
+    """The closed finding a 回头看 finds again: in the caller's area (422 `finding.reopens_unknown`), closed and
+    not reopened yet (422 `finding.reopens_not_closed`)."""
+    stmt = principal.scope.select(Finding).where(Finding.public_id == reopens_id).with_for_update()
+    old = (await session.execute(stmt)).scalar_one_or_none()
+    if old is None:
+        raise field_error("/reopens_id", "finding.reopens_unknown", "问题不存在或不在您的管辖范围内")
+    if old.state != "closed" or old.reopened:
+        raise field_error(
+            "/reopens_id",
+            "finding.reopens_not_closed",
+            "只有已销号且未被重新打开的问题才能“回头看”重新打开 (the finding is not closed or already reopened)",
+        )
+    return old
+
+
 async def create_finding(session: AsyncSession, principal: Principal, *, data: FindingCreate) -> Finding:
     await check_region(session, principal, data.region_code)
     await check_links(session, principal, data.links)
+    old = await _reopened(session, principal, data.reopens_id) if data.reopens_id is not None else None
     if data.source_system is not None and data.external_id is not None:
         await _check_external_free(session, data.source_system, data.external_id)
     year = data.raised_on.year
@@ -257,7 +295,7 @@ async def create_finding(session: AsyncSession, principal: Principal, *, data: F
         number=number,
         state="pending",
         reopened=False,
-        **data.model_dump(exclude={"links"}),
+        **data.model_dump(exclude={"links", "reopens_id"}),
     )
     _keep_links(finding, [])
     async with audit.tracked(
@@ -273,7 +311,25 @@ async def create_finding(session: AsyncSession, principal: Principal, *, data: F
         await session.flush()
         _keep_links(finding, await _write_links(session, principal, finding, old=[], new=data.links))
         add_step(session, principal, finding, from_state=None, to_state="pending")
+    if old is not None:
+        await _mark_reopened(session, principal, old, by=finding)
     return finding
+
+
+async def _mark_reopened(session: AsyncSession, principal: Principal, old: Finding, *, by: Finding) -> None:
+    _keep_links(old, link_values(await repo.links_of(session, old)))
+    async with audit.tracked(
+        session,
+        old,
+        actor=principal.as_actor(),
+        action="finding.updated",
+        fields=AUDITED,
+        target=lambda: finding_target(old),
+        touch=True,
+        extra={"reopened_by": [None, str(by.public_id)]},
+    ):
+        old.reopened = True
+        old.reopened_by_id = by.id
 
 
 async def read_finding(session: AsyncSession, principal: Principal, *, finding_id: uuid.UUID) -> Finding:

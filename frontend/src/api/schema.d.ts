@@ -3828,6 +3828,11 @@ export interface components {
              * @description Records the finding is about, in the caller's area
              */
             links?: components["schemas"]["LinkIn"][];
+            /**
+             * Reopens Id
+             * @description 回头看: the closed finding this re-inspection found again (source re_inspection); it is marked reopened
+             */
+            reopens_id?: string | null;
             /** Source System */
             source_system?: string | null;
             /** External Id */
@@ -3990,6 +3995,16 @@ export interface components {
             updated_at: string;
             /** Links */
             links: components["schemas"]["LinkOut"][];
+            /**
+             * Reopens Id
+             * @description 回头看: the closed finding this one found again
+             */
+            reopens_id?: string | null;
+            /**
+             * Reopened By Id
+             * @description The 回头看 finding that reopened this one
+             */
+            reopened_by_id?: string | null;
         };
         /** FindingPage */
         FindingPage: {
