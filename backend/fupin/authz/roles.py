@@ -142,10 +142,12 @@ for _role, _granted in _PROJECTS_GRANTS.items():
     ROLE_PERMISSIONS[_role] = ROLE_PERMISSIONS[_role] | _granted
 
 # supervision findings (督查问题整改): raised by inspectors and the city/county offices, rectified by the
-# responsible county, township and village offices, closed by an inspector or the city office; 纪检审计 reads them
-# (its inbox: the findings transferred to the discipline commission)
+# responsible offices (the city's own findings by the city office), closed by an inspector or the city office
+# (never the responsible unit: `authz.policy.require_finding_verifier`); 纪检审计 reads them (its inbox: the
+# findings transferred to the discipline commission). The city office holds every grant below it, as it grants
+# those roles.
 _FINDINGS_GRANTS: dict[Role, frozenset[Permission]] = {
-    Role.CITY_OFFICE: frozenset({P.FINDINGS_READ, P.FINDINGS_WRITE, P.FINDINGS_CLOSE}),
+    Role.CITY_OFFICE: frozenset({P.FINDINGS_READ, P.FINDINGS_WRITE, P.FINDINGS_RECTIFY, P.FINDINGS_CLOSE}),
     Role.COUNTY_OFFICE: frozenset({P.FINDINGS_READ, P.FINDINGS_WRITE, P.FINDINGS_RECTIFY}),
     Role.TOWNSHIP: frozenset({P.FINDINGS_READ, P.FINDINGS_RECTIFY}),
     Role.VILLAGE: frozenset({P.FINDINGS_READ, P.FINDINGS_RECTIFY}),
