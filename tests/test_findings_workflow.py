@@ -209,6 +209,8 @@ def test_tasks_with_if_match_and_bad_input(api: Api, state: Any) -> None:
     assert_problem(r, 412, "precondition_failed")
     r = api.patch("township", url, json={"done_on": "2024-12-01"}, headers={"If-Match": '"1"'})
     assert_problem(r, 422, "date.out_of_range", "/done_on")
+    r = api.patch("township", url, json={"done_on": "2024-02-01"}, headers={"If-Match": '"1"'})
+    assert_problem(r, 422, "finding.task_before_raised", "/done_on")
     r = api.patch("township", url, json={"what": None}, headers={"If-Match": '"1"'})
     assert_problem(r, 422, "required", "/what")
     r = api.post("inspector", f"{F}/{fid}/tasks", json={"what": "整改", "who": "张三", "due_on": "2024-05-01"})

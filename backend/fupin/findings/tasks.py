@@ -1,7 +1,7 @@
 """A finding's rectification tasks (整改措施: what, who, by when, done when). Written by the responsible units
 (findings:rectify) while the finding is being rectified (待整改, 整改中, 退回): a submitted, closed or transferred
-finding refuses them (409 `finding.tasks_locked`). A task is done on a day not after today. Every write is audited
-on the finding's trail and enters its area's change feed."""
+finding refuses them (409 `finding.tasks_locked`). A task is done on a day between the finding's raising and
+today. Every write is audited on the finding's trail and enters its area's change feed."""
 
 from __future__ import annotations
 
@@ -40,9 +40,13 @@ def _check_editable(finding: Finding) -> None:
         )
 
 
-def _check_done(done_on: Any) -> None:
+def _check_done(finding: Finding, done_on: Any) -> None:
     if done_on is not None and done_on > clock.today():
         raise field_error("/done_on", "date.out_of_range", "完成日期不能晚于今天 (done_on is in the future)")
+    if done_on is not None and done_on < finding.raised_on:
+        raise field_error(
+            "/done_on", "finding.task_before_raised", "完成日期不能早于问题发现日期 (done_on is before raised_on)"
+        )
 
 
 def _target(finding: Finding, task: FindingTask) -> audit.Target:
@@ -59,7 +63,7 @@ async def create_task(
 ) -> FindingTask:
     finding = await repo.get_finding(session, principal.scope, finding_id, for_update=True)
     _check_editable(finding)
-    _check_done(data.done_on)
+    _check_done(finding, data.done_on)
     position = data.position
     if position is None:
         last = (
@@ -115,7 +119,7 @@ async def update_task(
     nulls = [k for k in ("what", "who", "due_on", "position") if k in sent and sent[k] is None]
     if nulls:
         raise field_error(f"/{nulls[0]}", "required", "不能为空 (may not be null)")
-    _check_done(sent.get("done_on"))
+    _check_done(finding, sent.get("done_on"))
     async with audit.tracked(
         session,
         task,
