@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from tests import factories, project_support
+from tests import factories, finding_support, project_support
 from tests.conftest import Api
 
 # operation id → request body used by the walk (valid, so only the scope can stop it)
@@ -55,6 +55,11 @@ BODIES: dict[str, Any] = {
     "residency-days-record": None,  # filled with the first township's first secretary below
     "projects-create": lambda: {**project_support.body(), "region_codes": ["220382102201"]},
     "projects-update": {"name": "越权修改"},
+    "findings-create": lambda: finding_support.body(region_code="220382102201"),
+    "findings-update": {"batch": "越权修改"},
+    "findings-transition": {"to": "rectifying"},
+    "findings-tasks-create": {"what": "越权", "who": "张三", "due_on": "2024-06-01"},
+    "findings-tasks-update": {"done_on": "2024-06-01"},
     "projects-transition": {"to": "reviewed"},
     "projects-targets-create": {"metric": "越权", "unit": "km", "target": "1"},
     "projects-targets-update": {"target": "99"},
@@ -162,6 +167,18 @@ OPERATIONS: dict[str, str] = {
     # answers 200 with a result per item: an item of the first township is a 404 there (tests/test_measures_scripted)
     "measures-batch": OWN,
     "measures-export": LIST,
+    # a finding of the first township with a task and a file: 404 by the finding
+    "findings-list": LIST,  # the first township's findings are not shown; `region_code` there: 404
+    "findings-create": CREATE,  # for the first township's village: 403 (neither intruder raises findings)
+    "findings-get": RECORD,
+    "findings-update": RECORD,
+    "findings-transition": RECORD,
+    "findings-steps": RECORD,
+    "findings-audit-events": RECORD,
+    "findings-tasks-list": RECORD,
+    "findings-tasks-create": RECORD,
+    "findings-tasks-update": RECORD,
+    "findings-tasks-delete": RECORD,
     "projects-list": LIST,
     "projects-export": LIST,
     "projects-overview": LIST,
@@ -305,6 +322,28 @@ def _project_of_the_first_township(api: Api, database_url: str, hid: str, measur
         "allocation_id": allocated.json()["id"],
         "disbursement_id": paid.json()["id"],
     }
+
+
+def _finding_of_the_first_township(api: Api, hid: str) -> dict[str, str]:
+    """A finding of the first township linked to its household, with a task and a file, being rectified."""
+    links = [{"type": "household", "id": hid}]
+    finding = finding_support.raise_finding(api, "inspector", description="卧虎镇问题甲: 识别不精准", links=links)
+    base = f"/api/v1/findings/{finding['id']}"
+    task = api.post("township", f"{base}/tasks", json={"what": "重新核算", "who": "包村干部", "due_on": "2024-05-01"})
+    assert task.status_code == 201, task.text
+    finding_support.upload(api, "township", finding["id"])
+    assert finding_support.move(api, "township", finding["id"], to="rectifying").status_code == 200
+    return {"finding_id": finding["id"], "task_id": task.json()["id"]}
+
+
+def _finding_state(api: Api, finding_id: str) -> list[Any]:
+    base = f"/api/v1/findings/{finding_id}"
+    return [
+        api.get("township", base).json(),
+        api.get("township", f"{base}/tasks").json(),
+        api.get("township", f"{base}/steps").json(),
+        api.get("township", "/api/v1/evidence", params={"owner_type": "finding", "owner_id": finding_id}).json(),
+    ]
 
 
 def _project_state(api: Api, project_id: str) -> list[Any]:
@@ -452,6 +491,10 @@ def test_out_of_scope_caller_can_neither_read_nor_change(api: Api, database_url:
     secrets += ["PZ-WALK-1", "东方红村合作社"]
     BODIES["projects-beneficiaries-link"] = {"household_ids": [hid]}
     project_before = _project_state(api, project_ids["project_id"])
+    finding_ids = _finding_of_the_first_township(api, hid)
+    values.update(finding_ids)
+    secrets += [finding_ids["finding_id"], finding_ids["task_id"], "卧虎镇问题甲"]
+    finding_before = _finding_state(api, finding_ids["finding_id"])
     before = api.get(owner, f"/api/v1/households/{hid}").json()
     trail_before = writes_in_trail(api, owner, hid)
     measure = api.get(owner, f"/api/v1/measures/{measure_id}")
@@ -533,6 +576,7 @@ def test_out_of_scope_caller_can_neither_read_nor_change(api: Api, database_url:
     assert writes_in_trail(api, owner, hid) == trail_before
     assert api.get(owner, f"/api/v1/measures/{measure_id}").json() == measure.json()
     assert _project_state(api, project_ids["project_id"]) == project_before
+    assert _finding_state(api, finding_ids["finding_id"]) == finding_before
     assert api.get(owner, f"/api/v1/pending-changes/{pending_id}").json()["state"] == "pending"
     assert api.get(owner, f"/api/v1/projects/{project['id']}").json() == project
     assert api.get(owner, f"/api/v1/cadres/{cadre['id']}").json()["version"] == 1

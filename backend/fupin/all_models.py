@@ -7,6 +7,7 @@ from fupin.core.idempotency import IdempotencyRecord
 from fupin.core.models import Base
 from fupin.departments.models import Department
 from fupin.evidence.models import Evidence
+from fupin.findings.models import Finding, FindingCounter, FindingLink, FindingStep, FindingTask
 from fupin.households.models import (
     Assessment,
     Household,
@@ -48,6 +49,11 @@ __all__ = [
     "ChangeEntry",
     "Department",
     "Evidence",
+    "Finding",
+    "FindingCounter",
+    "FindingLink",
+    "FindingStep",
+    "FindingTask",
     "FundAllocation",
     "FundDisbursement",
     "Household",

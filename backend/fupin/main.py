@@ -39,6 +39,7 @@ from fupin.departments.router import router as departments_router
 from fupin.evidence.router import router as evidence_router
 from fupin.evidence.storage import FORM_OVERHEAD as EVIDENCE_FORM_OVERHEAD
 from fupin.exports.router import router as exports_router
+from fupin.findings.router import router as findings_router
 from fupin.households.members_router import router as members_router
 from fupin.households.router import router as households_router
 from fupin.households.yearly_router import router as yearly_router
@@ -249,6 +250,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         project_progress_router,
         project_notices_router,
         funds_router,
+        findings_router,
     ):
         app.include_router(router)
 

@@ -264,3 +264,8 @@ ProjectWriter = Annotated[Principal, Depends(requires(Permission.PROJECTS_WRITE)
 # who may move which library step is decided in authz.policy (review: township; the county's decisions: approve)
 ProjectStepper = Annotated[Principal, Depends(requires(Permission.PROJECTS_READ))]
 FundWriter = Annotated[Principal, Depends(requires(Permission.FUNDS_WRITE))]
+FindingReader = Annotated[Principal, Depends(requires(Permission.FINDINGS_READ))]
+FindingWriter = Annotated[Principal, Depends(requires(Permission.FINDINGS_WRITE))]
+FindingRectifier = Annotated[Principal, Depends(requires(Permission.FINDINGS_RECTIFY))]
+# the transitions route is open to readers: which move needs which permission is `authz.policy.FINDING_STEPS`
+FindingStepper = FindingReader

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from fupin.authz.principal import Principal
 from fupin.authz.roles import Permission, Role, permissions_for
-from fupin.authz.scope import region_level
+from fupin.authz.scope import region_level, within
 from fupin.core.errors import FieldError, ProblemError, field_error
 
 # Area roles are tied to their level of the region tree; only these may have no region (the whole system).
@@ -153,3 +153,46 @@ def require_project_step(principal: Principal, to_stage: str) -> None:
         message,
         [FieldError(pointer="/to", code="projects.step_not_allowed", message=message)],
     )
+
+
+# Who moves a finding to which state (督查问题整改): the responsible units start and submit the rectification
+# (整改中, 申请销号), the verifiers (an inspector, the city office) close or return it (销号, 退回), whoever raises
+# findings transfers one to the discipline commission (移交纪委).
+FINDING_STEPS: dict[str, Permission] = {
+    "rectifying": Permission.FINDINGS_RECTIFY,
+    "submitted": Permission.FINDINGS_RECTIFY,
+    "closed": Permission.FINDINGS_CLOSE,
+    "returned": Permission.FINDINGS_CLOSE,
+    "transferred": Permission.FINDINGS_WRITE,
+}
+
+
+def require_finding_step(principal: Principal, to_state: str) -> None:
+    """Refused: 403 `findings.step_not_allowed`."""
+    permission = FINDING_STEPS[to_state]
+    if permission in principal.permissions:
+        return
+    message = f"您无权办理该步骤 (needs {permission.value})"
+    raise ProblemError(
+        403,
+        "findings.step_not_allowed",
+        message,
+        [FieldError(pointer="/to", code="findings.step_not_allowed", message=message)],
+    )
+
+
+def require_finding_verifier(principal: Principal, region_code: str) -> None:
+    """Whoever accepts a rectification answers for it, so it is never the responsible unit: an inspector (督查组)
+    verifies anywhere in its area; anyone else (the city office) only findings of a region strictly below its own
+    area's root. A caller whose area is the finding's region or lies within it is refused: 403
+    `findings.own_finding`."""
+    if Role.INSPECTOR.value in principal.roles or principal.scope.whole_system:
+        return
+    if within(principal.scope.region_code, region_code):
+        message = "责任单位不能对本单位的问题销号或退回 (the responsible unit may not verify its own finding)"
+        raise ProblemError(
+            403,
+            "findings.own_finding",
+            message,
+            [FieldError(pointer="/to", code="findings.own_finding", message=message)],
+        )

@@ -31,6 +31,10 @@ class Permission(StrEnum):
     PROJECTS_REVIEW = "projects:review"  # 审核: the township's review of a declared project
     PROJECTS_APPROVE = "projects:approve"  # 论证/审定, 入库, 验收, 出库: the county's decisions
     FUNDS_WRITE = "funds:write"  # fund allocations and disbursements (报账) of projects
+    FINDINGS_READ = "findings:read"  # supervision findings (督查问题), their tasks, steps and evidence
+    FINDINGS_WRITE = "findings:write"  # raise and edit findings, transfer them to the discipline commission
+    FINDINGS_RECTIFY = "findings:rectify"  # the responsible units: tasks, rectification, submitting (申请销号)
+    FINDINGS_CLOSE = "findings:close"  # verify: close (销号) or return (退回); never one's own finding
 
 
 class Role(StrEnum):
@@ -135,6 +139,23 @@ _PROJECTS_GRANTS: dict[Role, frozenset[Permission]] = {
     Role.INTEGRATION: frozenset({P.PROJECTS_READ, P.PROJECTS_WRITE}),
 }
 for _role, _granted in _PROJECTS_GRANTS.items():
+    ROLE_PERMISSIONS[_role] = ROLE_PERMISSIONS[_role] | _granted
+
+# supervision findings (督查问题整改): raised by inspectors and the city/county offices, rectified by the
+# responsible offices (the city's own findings by the city office), closed by an inspector or the city office
+# (never the responsible unit: `authz.policy.require_finding_verifier`); 纪检审计 reads them (its inbox: the
+# findings transferred to the discipline commission). The city office holds every grant below it, as it grants
+# those roles.
+_FINDINGS_GRANTS: dict[Role, frozenset[Permission]] = {
+    Role.CITY_OFFICE: frozenset({P.FINDINGS_READ, P.FINDINGS_WRITE, P.FINDINGS_RECTIFY, P.FINDINGS_CLOSE}),
+    Role.COUNTY_OFFICE: frozenset({P.FINDINGS_READ, P.FINDINGS_WRITE, P.FINDINGS_RECTIFY}),
+    Role.TOWNSHIP: frozenset({P.FINDINGS_READ, P.FINDINGS_RECTIFY}),
+    Role.VILLAGE: frozenset({P.FINDINGS_READ, P.FINDINGS_RECTIFY}),
+    Role.INSPECTOR: frozenset({P.FINDINGS_READ, P.FINDINGS_WRITE, P.FINDINGS_CLOSE}),
+    Role.AUDITOR: frozenset({P.FINDINGS_READ}),
+    Role.INTEGRATION: frozenset({P.FINDINGS_READ}),
+}
+for _role, _granted in _FINDINGS_GRANTS.items():
     ROLE_PERMISSIONS[_role] = ROLE_PERMISSIONS[_role] | _granted
 
 ROLE_LABELS: dict[Role, tuple[str, str]] = {

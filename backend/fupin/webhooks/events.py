@@ -33,6 +33,9 @@ KNOWN_EVENTS: dict[str, tuple[str, ...]] = {
     "project_notice": ("created", "updated"),
     "fund_allocation": ("created", "published"),
     "fund_disbursement": ("created",),
+    "finding": ("created", "updated", "state_changed"),
+    "finding_task": ("created", "updated", "deleted"),
+    "finding_link": ("linked", "unlinked"),
 }
 PING = "ping"  # sent by webhooks-test; every subscription receives it, whatever its events
 

@@ -1,0 +1,41 @@
+"""Reads of findings: every one starts from the caller's scope; tasks, links and steps are read through their
+finding."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from fupin.authz.scope import AreaScope
+from fupin.core.errors import not_found
+from fupin.findings.models import Finding, FindingLink, FindingTask
+
+
+async def get_finding(
+    session: AsyncSession, scope: AreaScope, public_id: uuid.UUID, *, for_update: bool = False
+) -> Finding:
+    """The finding in the caller's area (404 outside it); `for_update` locks its row, so the checks of its tasks
+    and files and the write that follows are not interleaved with another request's."""
+    stmt = scope.select(Finding).where(Finding.public_id == public_id)
+    if for_update:
+        stmt = stmt.with_for_update()
+    finding = (await session.execute(stmt)).scalar_one_or_none()
+    if finding is None:
+        raise not_found("finding")
+    return finding
+
+
+async def links_of(session: AsyncSession, finding: Finding) -> list[FindingLink]:
+    stmt = select(FindingLink).where(FindingLink.finding_id == finding.id).order_by(FindingLink.position)
+    return list((await session.execute(stmt)).scalars())
+
+
+async def tasks_of(session: AsyncSession, finding: Finding) -> list[FindingTask]:
+    stmt = (
+        select(FindingTask)
+        .where(FindingTask.finding_id == finding.id)
+        .order_by(FindingTask.position, FindingTask.due_on, FindingTask.id)
+    )
+    return list((await session.execute(stmt)).scalars())
