@@ -17,6 +17,7 @@ export type ProjectStep = S['ProjectStepOut']
 export type ProjectOverview = S['ProjectOverview']
 export type Target = S['TargetOut']
 export type TargetIn = S['TargetIn']
+export type TargetUpdate = S['TargetUpdate']
 export type TargetActual = S['TargetActualOut']
 export type TargetActualIn = S['TargetActualIn']
 export type Milestone = S['MilestoneOut']
@@ -123,6 +124,15 @@ export async function listTargets(projectId: string): Promise<Target[]> {
 
 export function createTarget(projectId: string, body: TargetIn): Promise<Target> {
   return unwrap(api.POST('/api/v1/projects/{project_id}/targets', { params: { path: { project_id: projectId } }, body }))
+}
+
+export function updateTarget(projectId: string, target: Target, body: TargetUpdate): Promise<Target> {
+  return unwrap(
+    api.PATCH('/api/v1/projects/{project_id}/targets/{target_id}', {
+      params: { path: { project_id: projectId, target_id: target.id }, header: { 'If-Match': ifMatch(target.version) } },
+      body,
+    }),
+  )
 }
 
 export async function targetUpdates(projectId: string, targetId: string): Promise<TargetActual[]> {
