@@ -3,7 +3,7 @@
  * views, anomalies) and notices (公示公告), typed by the generated contract (src/api/schema.d.ts).
  */
 import { api, ifMatch, unwrap } from '@/api/client'
-import { download } from '@/api/http'
+import { download, send } from '@/api/http'
 import type { Page } from '@/api/types'
 import type { AuditEvent, HouseholdRow } from '@/api/types'
 import type { components, operations } from '@/api/schema'
@@ -268,12 +268,30 @@ export function updateNotice(projectId: string, notice: Notice, body: NoticeUpda
   )
 }
 
+const noticeDocumentPath = (projectId: string, notice: Notice): string =>
+  `/api/v1/projects/${encodeURIComponent(projectId)}/notices/${encodeURIComponent(notice.id)}/document`
+
 /** Saves the notice's document (PDF with the CJK font, or the printable page). */
 export function noticeDocument(projectId: string, notice: Notice, format: 'pdf' | 'html'): Promise<string> {
-  return download(`/api/v1/projects/${encodeURIComponent(projectId)}/notices/${encodeURIComponent(notice.id)}/document`, {
-    query: { format },
-    fallbackName: `notice-${notice.kind}.${format}`,
-  })
+  return download(noticeDocumentPath(projectId, notice), { query: { format }, fallbackName: `notice-${notice.kind}.${format}` })
+}
+
+/** The notice's printable page (read with the token) in `target`, a window opened on the click (a window opened
+ * after the request could be blocked); without one it is saved as a file. */
+export async function openNoticePage(projectId: string, notice: Notice, target: Window | null): Promise<void> {
+  if (!target) {
+    await noticeDocument(projectId, notice, 'html')
+    return
+  }
+  try {
+    const res = await send('GET', noticeDocumentPath(projectId, notice), { query: { format: 'html' }, headers: { Accept: 'text/html' } })
+    const url = URL.createObjectURL(new Blob([await res.text()], { type: 'text/html;charset=utf-8' }))
+    target.location.href = url
+    setTimeout(() => URL.revokeObjectURL(url), 60_000)
+  } catch (e) {
+    target.close()
+    throw e
+  }
 }
 
 export async function overdueNotices(region: string | null = null): Promise<OverdueNotice[]> {
