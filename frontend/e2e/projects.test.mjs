@@ -3,9 +3,14 @@
 // and starts it, records an allocation, is refused a payment over it (the dialog shows the figures), records a
 // payment and its correction (冲正); a milestone due in the past turns the project overdue (逾期, red) in the list;
 // the overview and the fund anomalies pages load with the data; a household is linked as beneficiary and unlinked.
+// The project's and a target's fields are edited (a field error beside its field, a change by someone else
+// meanwhile is said so); a stage move carries a file uploaded in its dialog; a 入库公示 is recorded (a period under
+// 10 days is refused at its field), its page opened and its PDF saved; the anomalies are exported as XLSX; the demo
+// seed's projects are listed (140), by several categories, with its 重复报账 and 资金闲置 anomalies.
 import { after, before, describe } from 'node:test'
 import assert from 'node:assert/strict'
-import { browserSession } from './harness.mjs'
+import { readFileSync } from 'node:fs'
+import { JPEG, browserSession } from './harness.mjs'
 
 const session = browserSession('projects', { households: 120 })
 const { login, api, step, screenshot, consoleErrors } = session
@@ -55,6 +60,18 @@ async function move(to, reason) {
   await dialog.locator('[data-test="move-reason"]').fill(reason)
   await dialog.locator('[data-test="move-submit"]').click()
   await dialog.waitFor({ state: 'hidden' })
+}
+
+/** A request with the signed-in user's token and a JSON body; answers { status, body }. */
+async function call(method, path, body, headers = {}) {
+  return page.evaluate(
+    async ([m, p, b, h]) => {
+      const s = JSON.parse(localStorage.getItem('fupin.session'))
+      const r = await fetch(p, { method: m, headers: { Authorization: `Bearer ${s.access}`, 'Content-Type': 'application/json', ...h }, body: b === null ? undefined : JSON.stringify(b) })
+      return { status: r.status, body: await r.json().catch(() => null) }
+    },
+    [method, path, body ?? null, headers],
+  )
 }
 
 async function openTab(label) {
@@ -128,6 +145,61 @@ describe('Project library in Chromium', { concurrency: false }, () => {
     await screenshot('target-history')
   })
 
+  step("edits the target's value (目标值); the actual stays", async () => {
+    const row = page.locator('[data-test="target-table"] .el-table__row', { hasText: '带动贫困户户数' })
+    await row.locator('[data-test="target-edit"]').click()
+    const dialog = page.locator('[data-test="target-dialog"]')
+    await dialog.waitFor()
+    await dialog.locator(inputOf('target-value')).first().fill('45')
+    await page.locator('[data-test="target-save"]').click()
+    await dialog.waitFor({ state: 'hidden' })
+    await row.locator('td', { hasText: /^45/ }).first().waitFor()
+    const [t] = (await api('GET', `/api/v1/projects/${state.id}/targets`)).items
+    assert.equal(Number(t.target), 45)
+    assert.equal(t.actual, '12')
+  })
+
+  step("edits the project's fields: a due date before the start shown beside its field, a change by someone else meanwhile said so", async () => {
+    await page.locator('[data-test="project-edit"]').click()
+    const dialog = page.locator('[data-test="project-edit-dialog"]')
+    await dialog.waitFor()
+    assert.equal(await dialog.locator(inputOf('edit-name')).first().inputValue(), NAME)
+    await fillDate(dateIn(dialog, '计划完成'), daysFrom(-90))
+    await page.locator('[data-test="project-edit-save"]').click()
+    const error = dialog.locator('.el-form-item', { hasText: '计划完成' }).locator('.el-form-item__error')
+    await error.waitFor()
+    assert.match(await error.innerText(), /不能早于计划开工日期/)
+    await fillDate(dateIn(dialog, '计划完成'), DUE)
+    // someone else changes the project meanwhile
+    const before = await api('GET', `/api/v1/projects/${state.id}`)
+    const other = await call('PATCH', `/api/v1/projects/${state.id}`, { responsible_person: '王五' }, { 'If-Match': `"${before.version}"` })
+    assert.equal(other.status, 200)
+    await dialog.locator(inputOf('edit-person')).first().fill('李四')
+    await page.locator('[data-test="project-edit-save"]').click()
+    const stale = dialog.locator('[data-test="project-stale"]')
+    await stale.waitFor()
+    assert.match(await stale.innerText(), /已被他人修改，请刷新/)
+    await page.waitForTimeout(300)
+    await screenshot('edit-stale')
+    assert.equal((await api('GET', `/api/v1/projects/${state.id}`)).responsible_person, '王五')
+    await dialog.locator('[data-test="project-stale-reload"]').click()
+    await dialog.waitFor({ state: 'hidden' })
+    await page.locator('.head', { hasText: '王五' }).waitFor()
+    await page.locator('[data-test="project-edit"]').click()
+    await dialog.waitFor()
+    await dialog.locator(inputOf('edit-person')).first().fill('李四')
+    await dialog.locator(inputOf('edit-benefit')).first().fill('合作社吸纳贫困户入股分红')
+    await page.locator('[data-test="project-edit-save"]').click()
+    await dialog.waitFor({ state: 'hidden' })
+    await page.locator('.head', { hasText: '合作社吸纳贫困户入股分红' }).waitFor()
+    const p = await api('GET', `/api/v1/projects/${state.id}`)
+    assert.equal(p.responsible_person, '李四')
+    assert.equal(p.benefit_mechanism, '合作社吸纳贫困户入股分红')
+    assert.equal(p.due_on, DUE)
+    assert.equal(p.version, before.version + 2)
+    await screenshot('project-edited')
+  })
+
   step('the township may review (审核) but is offered neither approval nor removal', async () => {
     assert.equal(await page.locator('[data-test="move-reviewed"]').count(), 1)
     assert.equal(await page.locator('[data-test="move-approved"]').count(), 0)
@@ -145,8 +217,25 @@ describe('Project library in Chromium', { concurrency: false }, () => {
     await page.locator('[data-test="move-removed"]').waitFor()
     await move('approved', '县级论证通过')
     await stageIs('论证/审定')
-    await move('in_library', '纳入县级项目库')
+    // 入库 with a file uploaded in the dialog itself, chosen at once
+    await page.locator('[data-test="move-in_library"]').click()
+    const dialog = page.locator('[data-test="move-dialog"]')
+    await dialog.waitFor()
+    await dialog.locator('[data-test="move-reason"]').fill('纳入县级项目库')
+    await dialog.locator('[data-test="move-file-input"]').setInputFiles({ name: '县级项目库批复.jpg', mimeType: 'image/jpeg', buffer: JPEG })
+    const box = dialog.locator('.el-checkbox', { hasText: '县级项目库批复.jpg' })
+    await box.waitFor()
+    assert.match(await box.getAttribute('class'), /is-checked/)
+    await page.waitForTimeout(400)
+    await screenshot('move-upload')
+    await dialog.locator('[data-test="move-submit"]').click()
+    await dialog.waitFor({ state: 'hidden' })
     await stageIs('入库')
+    const files = (await api('GET', `/api/v1/evidence?owner_type=project&owner_id=${state.id}`)).items
+    const upload = files.find((f) => f.filename === '县级项目库批复.jpg')
+    assert.ok(upload, 'the file is attached to the project')
+    const entered = (await api('GET', `/api/v1/projects/${state.id}/steps`)).items.find((s) => s.to_stage === 'in_library')
+    assert.deepEqual(entered.evidence_ids, [upload.id])
     await move('implementing', '开工建设')
     await stageIs('实施')
     await openTab('流程记录')
@@ -162,6 +251,61 @@ describe('Project library in Chromium', { concurrency: false }, () => {
       ['declared', 'reviewed', 'approved', 'in_library', 'implementing'],
     )
     await screenshot('steps')
+  })
+
+  step('records a 入库公示 (a period under 10 days refused at its field), opens its page and saves its PDF', async () => {
+    await openTab('公示公告')
+    await page.locator('[data-test="notice-add"]').click()
+    const dialog = page.locator('[data-test="notice-dialog"]')
+    await dialog.waitFor()
+    await dialog.locator(inputOf('notice-location')).first().fill('卧虎镇政务公开栏')
+    await fillDate(dateIn(dialog, '公示开始'), daysFrom(-12))
+    await fillDate(dateIn(dialog, '公示结束'), daysFrom(-5))
+    await fillDate(dateIn(dialog, '发布日期'), daysFrom(-12))
+    await page.locator('[data-test="notice-save"]').click()
+    const error = dialog.locator('.el-form-item', { hasText: '公示结束' }).locator('.el-form-item__error')
+    await error.waitFor()
+    assert.match(await error.innerText(), /不少于10天/)
+    await screenshot('notice-too-short')
+    assert.equal((await api('GET', `/api/v1/projects/${state.id}/notices`)).items.length, 0)
+    await fillDate(dateIn(dialog, '公示结束'), daysFrom(-3))
+    await page.locator('[data-test="notice-save"]').click()
+    await dialog.waitFor({ state: 'hidden' })
+    const row = page.locator('[data-test="notice-table"] .el-table__row', { hasText: '卧虎镇政务公开栏' })
+    await row.waitFor()
+    assert.match(await row.innerText(), /入库公示/)
+    const [notice] = (await api('GET', `/api/v1/projects/${state.id}/notices`)).items
+    assert.equal(notice.kind, 'entry')
+    assert.equal(notice.display_to, daysFrom(-3))
+    await screenshot('notice')
+
+    // the printable page, in a window of its own
+    const [popup] = await Promise.all([page.waitForEvent('popup'), row.locator('[data-test="notice-html"]').click()])
+    await popup.waitForURL(/^blob:/)
+    await popup.locator('body', { hasText: NAME }).waitFor()
+    assert.match(await popup.locator('body').innerText(), /卧虎镇政务公开栏/)
+    await popup.screenshot({ path: `${import.meta.dirname}/artifacts-projects/notice-page.png`, fullPage: true })
+    await popup.close()
+
+    // the PDF: the page's request answers a PDF, saved as a file
+    const [response, download] = await Promise.all([
+      page.waitForResponse((r) => r.url().includes(`/notices/${notice.id}/document`) && r.url().includes('format=pdf')),
+      page.waitForEvent('download'),
+      row.locator('[data-test="notice-pdf"]').click(),
+    ])
+    assert.equal(response.status(), 200)
+    assert.match(response.headers()['content-type'], /^application\/pdf/)
+    assert.match(download.suggestedFilename(), /\.pdf$/)
+    // the file saved is what the page received: a PDF
+    assert.equal(readFileSync(await download.path()).subarray(0, 4).toString('latin1'), '%PDF')
+    // and the same document fetched with the token
+    const fetched = await page.evaluate(async (path) => {
+      const s = JSON.parse(localStorage.getItem('fupin.session'))
+      const r = await fetch(path, { headers: { Authorization: `Bearer ${s.access}` } })
+      const head = new Uint8Array(await r.arrayBuffer()).slice(0, 4)
+      return { status: r.status, type: r.headers.get('Content-Type'), head: String.fromCharCode(...head) }
+    }, `/api/v1/projects/${state.id}/notices/${notice.id}/document?format=pdf`)
+    assert.deepEqual({ ...fetched, type: fetched.type.split(';')[0] }, { status: 200, type: 'application/pdf', head: '%PDF' })
   })
 
   step('records an allocation; a payment over it is refused and the dialog shows the figures', async () => {
@@ -276,6 +420,10 @@ describe('Project library in Chromium', { concurrency: false }, () => {
     const anomalies = await api('GET', '/api/v1/fund-anomalies?kind=no_benefit_link&limit=200')
     assert.ok(anomalies.items.some((a) => a.project_id === state.id))
     await screenshot('anomalies')
+    const [download] = await Promise.all([page.waitForEvent('download'), page.locator('[data-test="anomaly-export-xlsx"]').click()])
+    assert.match(download.suggestedFilename(), /\.xlsx$/)
+    const saved = await download.path()
+    assert.ok(saved, 'the export arrived')
     await page.locator('.el-tabs__item', { hasText: '公示逾期' }).click()
     await page.locator('[data-test="overdue-table"]').waitFor()
     await page.waitForLoadState('networkidle')
@@ -324,5 +472,38 @@ describe('Project library in Chromium', { concurrency: false }, () => {
     await page.locator('[data-test="beneficiary-table"] .el-table__empty-text').waitFor()
     const after = await api('GET', `/api/v1/projects/${state.id}/beneficiaries`)
     assert.equal(after.households, 0)
+  })
+
+  step("the demo seed's projects: 140 in the list, several categories in the overview, its 重复报账 and 资金闲置", async () => {
+    await logout()
+    await login('city_office')
+    await page.locator('[data-test="menu-projects"]').click()
+    const count = page.locator('[data-test="project-count"]')
+    await count.waitFor()
+    await page.waitForLoadState('networkidle')
+    const shown = Number((await count.innerText()).match(/共\s*(\d+)/)[1])
+    assert.ok(shown >= 100, `the list counts ${shown} projects`)
+    const listed = await api('GET', '/api/v1/projects?limit=1&include_total=true')
+    assert.equal(listed.total, shown)
+    assert.ok(listed.total >= 140, `the seed has 140 projects, ${listed.total} listed`)
+    await screenshot('seed-list')
+
+    await page.locator('[data-test="menu-project-overview"]').click()
+    await page.locator('[data-test="overview-category"] canvas').waitFor()
+    const overview = await api('GET', '/api/v1/project-overview')
+    const categories = overview.by_category.filter((c) => c.count > 0)
+    assert.ok(categories.length >= 5, `categories: ${categories.map((c) => c.code).join(',')}`)
+    await page.locator('[data-test="overview-total"]', { hasText: String(overview.total) }).waitFor()
+    await page.waitForLoadState('networkidle')
+    await screenshot('seed-overview')
+
+    for (const [kind, label] of [['duplicate_voucher', '重复报账'], ['idle_funds', '资金闲置']]) {
+      await page.goto(`${server.base}/fund-anomalies?kind=${kind}`)
+      await page.locator('[data-test="anomaly-table"] .el-table__row .el-tag', { hasText: label }).first().waitFor()
+      const found = await api('GET', `/api/v1/fund-anomalies?kind=${kind}&limit=50`)
+      assert.ok(found.items.length >= 1 && found.items.every((a) => a.kind === kind))
+      await screenshot(`seed-${kind}`)
+    }
+    assert.deepEqual(consoleErrors.filter((e) => !/Failed to load resource/.test(e)), [])
   })
 })

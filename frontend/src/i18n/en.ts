@@ -374,8 +374,11 @@ const en: MessageSchema = {
     tabs: { targets: 'Performance targets', milestones: 'Milestones', beneficiaries: 'Beneficiaries', funds: 'Funds', notices: 'Notices', steps: 'Stage history', audit: 'Audit trail', evidence: 'Evidence' },
     move: {
       to: { reviewed: 'Review', approved: 'Approve', in_library: 'Enter library', implementing: 'Start implementation', accepted: 'Accept', completed: 'Complete', removed: 'Remove' },
-      title: 'Step: {step}', reason: 'Reason / opinion', reasonRequired: 'Removal needs a reason', evidence: 'Evidence', evidenceHint: 'Choose among the files of this project',
+      title: 'Step: {step}', reason: 'Reason / opinion', reasonRequired: 'Removal needs a reason', evidence: 'Evidence', evidenceHint: 'Choose among the files of this project, or upload a new one (attached to the project and chosen)', upload: 'Upload a new file',
       done: 'Done: {step}', none: 'No step you may take now',
+    },
+    edit: {
+      open: 'Edit project', title: 'Edit the project', saved: 'Project saved', stale: 'Changed by someone else meanwhile: reload before editing', reload: 'Reload',
     },
     steps: { from: 'From', to: 'To', actor: 'By', at: 'When', reason: 'Reason', evidence: 'Files', declared: 'Declared', files: '{n} files' },
     targets: {
@@ -383,6 +386,7 @@ const en: MessageSchema = {
       derived: 'Counted from measures', derivedFrom: 'Counted from', add: 'Add a target', added: 'Target added', none: 'No targets',
       report: 'Report actual', reported: 'Actual reported', history: 'History', asOf: 'As of', note: 'Note', previous: 'Previous',
       actor: 'By', at: 'At', noHistory: 'No reports yet', derivedOptions: { housing: 'Housing measures', water: 'Water measures' },
+      edit: 'Edit', saved: 'Target saved',
     },
     milestones: {
       name: 'Milestone', dueOn: 'Planned', doneOn: 'Done on', position: 'Order', add: 'Add a milestone', edit: 'Edit milestone', saved: 'Milestone saved',

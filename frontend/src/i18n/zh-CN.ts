@@ -377,8 +377,11 @@ const zhCN = {
     tabs: { targets: '绩效目标', milestones: '实施节点', beneficiaries: '受益户', funds: '资金', notices: '公示公告', steps: '流程记录', audit: '操作记录', evidence: '佐证材料' },
     move: {
       to: { reviewed: '审核通过', approved: '论证/审定', in_library: '入库', implementing: '开始实施', accepted: '验收', completed: '完成', removed: '出库' },
-      title: '办理：{step}', reason: '原因/意见', reasonRequired: '出库须填写原因', evidence: '佐证材料', evidenceHint: '从本项目已上传的材料中选择',
+      title: '办理：{step}', reason: '原因/意见', reasonRequired: '出库须填写原因', evidence: '佐证材料', evidenceHint: '从本项目已上传的材料中选择，或上传新材料（上传后即附于本项目并选中）', upload: '上传新材料',
       done: '已办理：{step}', none: '当前没有您可办理的阶段',
+    },
+    edit: {
+      open: '编辑项目', title: '编辑项目信息', saved: '项目信息已保存', stale: '已被他人修改，请刷新后再编辑', reload: '刷新',
     },
     steps: { from: '原阶段', to: '新阶段', actor: '办理人', at: '时间', reason: '原因', evidence: '材料', declared: '申报', files: '{n} 个文件' },
     targets: {
@@ -386,6 +389,7 @@ const zhCN = {
       derived: '由措施自动统计', derivedFrom: '统计来源', add: '新增绩效目标', added: '绩效目标已添加', none: '暂无绩效目标',
       report: '填报实际完成', reported: '实际完成已填报', history: '填报记录', asOf: '统计日期', note: '说明', previous: '原值',
       actor: '填报人', at: '填报时间', noHistory: '暂无填报记录', derivedOptions: { housing: '危房改造措施', water: '饮水安全措施' },
+      edit: '编辑', saved: '绩效目标已保存',
     },
     milestones: {
       name: '节点名称', dueOn: '计划完成', doneOn: '实际完成', position: '顺序', add: '新增节点', edit: '编辑节点', saved: '节点已保存',

@@ -3,7 +3,7 @@
  * views, anomalies) and notices (公示公告), typed by the generated contract (src/api/schema.d.ts).
  */
 import { api, ifMatch, unwrap } from '@/api/client'
-import { download } from '@/api/http'
+import { download, send } from '@/api/http'
 import type { Page } from '@/api/types'
 import type { AuditEvent, HouseholdRow } from '@/api/types'
 import type { components, operations } from '@/api/schema'
@@ -17,6 +17,7 @@ export type ProjectStep = S['ProjectStepOut']
 export type ProjectOverview = S['ProjectOverview']
 export type Target = S['TargetOut']
 export type TargetIn = S['TargetIn']
+export type TargetUpdate = S['TargetUpdate']
 export type TargetActual = S['TargetActualOut']
 export type TargetActualIn = S['TargetActualIn']
 export type Milestone = S['MilestoneOut']
@@ -123,6 +124,15 @@ export async function listTargets(projectId: string): Promise<Target[]> {
 
 export function createTarget(projectId: string, body: TargetIn): Promise<Target> {
   return unwrap(api.POST('/api/v1/projects/{project_id}/targets', { params: { path: { project_id: projectId } }, body }))
+}
+
+export function updateTarget(projectId: string, target: Target, body: TargetUpdate): Promise<Target> {
+  return unwrap(
+    api.PATCH('/api/v1/projects/{project_id}/targets/{target_id}', {
+      params: { path: { project_id: projectId, target_id: target.id }, header: { 'If-Match': ifMatch(target.version) } },
+      body,
+    }),
+  )
 }
 
 export async function targetUpdates(projectId: string, targetId: string): Promise<TargetActual[]> {
@@ -258,12 +268,30 @@ export function updateNotice(projectId: string, notice: Notice, body: NoticeUpda
   )
 }
 
+const noticeDocumentPath = (projectId: string, notice: Notice): string =>
+  `/api/v1/projects/${encodeURIComponent(projectId)}/notices/${encodeURIComponent(notice.id)}/document`
+
 /** Saves the notice's document (PDF with the CJK font, or the printable page). */
 export function noticeDocument(projectId: string, notice: Notice, format: 'pdf' | 'html'): Promise<string> {
-  return download(`/api/v1/projects/${encodeURIComponent(projectId)}/notices/${encodeURIComponent(notice.id)}/document`, {
-    query: { format },
-    fallbackName: `notice-${notice.kind}.${format}`,
-  })
+  return download(noticeDocumentPath(projectId, notice), { query: { format }, fallbackName: `notice-${notice.kind}.${format}` })
+}
+
+/** The notice's printable page (read with the token) in `target`, a window opened on the click (a window opened
+ * after the request could be blocked); without one it is saved as a file. */
+export async function openNoticePage(projectId: string, notice: Notice, target: Window | null): Promise<void> {
+  if (!target) {
+    await noticeDocument(projectId, notice, 'html')
+    return
+  }
+  try {
+    const res = await send('GET', noticeDocumentPath(projectId, notice), { query: { format: 'html' }, headers: { Accept: 'text/html' } })
+    const url = URL.createObjectURL(new Blob([await res.text()], { type: 'text/html;charset=utf-8' }))
+    target.location.href = url
+    setTimeout(() => URL.revokeObjectURL(url), 60_000)
+  } catch (e) {
+    target.close()
+    throw e
+  }
 }
 
 export async function overdueNotices(region: string | null = null): Promise<OverdueNotice[]> {

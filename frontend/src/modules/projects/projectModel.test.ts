@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { ApiError } from '@/api/problem'
-import { amountOut, cents, ganttRows, healthStyle, overdraftFigures, percent, stageActions, sumMoney } from './projectModel'
+import { amountOut, cents, changedFields, ganttRows, healthStyle, overdraftFigures, percent, stageActions, sumMoney } from './projectModel'
 
 describe('health', () => {
   it('colours on_track green, at_risk amber, overdue red', () => {
@@ -92,5 +92,23 @@ describe('overdraft figures', () => {
   it('is null for other errors', () => {
     expect(overdraftFigures(new ApiError(409, { code: 'conflict' }))).toBeNull()
     expect(overdraftFigures(null)).toBeNull()
+  })
+})
+
+describe('changed fields of the edit form', () => {
+  const project = {
+    code: 'XM-1', name: '肉牛养殖', category: 'industry', level: 'county', nature: 'new', year: 2026,
+    region_codes: ['220382102000', '220382102201'], responsible_unit: '卧虎镇人民政府', responsible_person: null,
+    planned_start_on: '2026-03-01', due_on: '2026-10-31', benefit_mechanism: '入股分红',
+  }
+  const form = () => ({ ...project, region_codes: [...project.region_codes] as (string | null)[], responsible_person: '', benefit_mechanism: '入股分红' })
+  it('sends nothing when nothing changed (the locations in another order, blank spaces around texts)', () => {
+    expect(changedFields(project, { ...form(), region_codes: ['220382102201', '220382102000', null], name: ' 肉牛养殖 ' })).toEqual({})
+  })
+  it('sends only the changed fields, an emptied optional text as null', () => {
+    expect(changedFields(project, { ...form(), name: '肉牛养殖二期', due_on: '2026-11-30', benefit_mechanism: '  ', responsible_person: '张三' })).toEqual({
+      name: '肉牛养殖二期', due_on: '2026-11-30', benefit_mechanism: null, responsible_person: '张三',
+    })
+    expect(changedFields(project, { ...form(), region_codes: ['220382102000'] })).toEqual({ region_codes: ['220382102000'] })
   })
 })

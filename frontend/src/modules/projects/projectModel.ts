@@ -138,3 +138,42 @@ export function todayIso(now = new Date()): string {
   const p = (n: number) => String(n).padStart(2, '0')
   return `${now.getFullYear()}-${p(now.getMonth() + 1)}-${p(now.getDate())}`
 }
+
+/** The project form (the editable fields; optional texts as '' and unchosen locations as null). */
+export interface ProjectForm {
+  code: string
+  name: string
+  category: string
+  level: string
+  nature: string
+  year: number
+  region_codes: (string | null)[]
+  responsible_unit: string
+  responsible_person: string
+  planned_start_on: string
+  due_on: string
+  benefit_mechanism: string
+}
+
+type ProjectFields = { [K in keyof ProjectForm]: K extends 'region_codes' ? readonly string[] : K extends 'responsible_person' | 'benefit_mechanism' ? string | null | undefined : ProjectForm[K] }
+
+/** The fields of the form that differ from the project (a PATCH body): texts trimmed, optional texts emptied as
+ * null, the locations compared as a set without the unchosen ones. */
+export function changedFields(project: ProjectFields, form: ProjectForm): Record<string, unknown> {
+  const out: Record<string, unknown> = {}
+  for (const key of ['code', 'name', 'responsible_unit'] as const) {
+    const value = form[key].trim()
+    if (value !== project[key]) out[key] = value
+  }
+  for (const key of ['category', 'level', 'nature', 'year', 'planned_start_on', 'due_on'] as const) {
+    if (form[key] !== project[key]) out[key] = form[key]
+  }
+  for (const key of ['responsible_person', 'benefit_mechanism'] as const) {
+    const value = form[key].trim() || null
+    if (value !== (project[key] ?? null)) out[key] = value
+  }
+  const codes = form.region_codes.filter((c): c is string => !!c)
+  const same = codes.length === project.region_codes.length && [...codes].sort().join() === [...project.region_codes].sort().join()
+  if (!same) out.region_codes = codes
+  return out
+}
