@@ -453,7 +453,7 @@ def _record(
                 actor=SEED_ACTOR,
                 action="seed.findings",
                 entity_type="finding_link",
-                entity_id=entity_id,
+                entity_id=None,  # a seed event: its entry names the link
                 subject_id=str(household_id),
                 region_code=village,
                 changes={"finding_id": [None, subject], "finding_number": [None, f"{row['year']}-{row['number']}"]},
