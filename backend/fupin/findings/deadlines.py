@@ -23,6 +23,7 @@ from typing import Any
 
 from sqlalchemy import case, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from fupin.audit import chain as audit
 from fupin.audit.chain import Actor
@@ -112,7 +113,8 @@ async def _store_figures(session: AsyncSession, finding: Finding, days: int, pau
         .values(overdue_days=days, paused=paused)
         .execution_options(synchronize_session=False, **unscoped("the day figures of a finding already read"))
     )
-    await session.refresh(finding, ["overdue_days", "paused"])
+    set_committed_value(finding, "overdue_days", days)
+    set_committed_value(finding, "paused", paused)
     return True
 
 
