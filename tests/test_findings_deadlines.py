@@ -14,7 +14,7 @@ from sqlalchemy import text
 from fupin.config import Settings
 from fupin.seed.bulk import sync_engine
 from tests.conftest import Api, app_settings
-from tests.finding_support import F, TOWNSHIP, fingerprint, raise_finding, refused
+from tests.finding_support import TOWNSHIP, F, fingerprint, raise_finding, refused
 
 TODAY = date(2024, 7, 15)
 COUNTY = "220382000000"
