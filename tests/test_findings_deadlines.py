@@ -155,6 +155,7 @@ def test_a_second_yellow_is_red(api: Api, database_url: str, settings: Settings,
     version = get(api, fid)["version"]
     r = api.patch("inspector", f"{F}/{fid}", json={"deadline": "2024-07-10"}, headers={"If-Match": f'"{version}"'})
     assert r.status_code == 200, r.text
+    assert r.json()["overdue_days"] == 5  # the figures follow the new deadline at once (today is 07-15)
     run_on(database_url, settings, date(2024, 7, 12))
     assert (get(api, fid)["overdue_days"], get(api, fid)["warning"]) == (2, None)  # the yellow cleared
     run_on(database_url, settings, date(2024, 7, 17))

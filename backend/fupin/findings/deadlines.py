@@ -315,7 +315,7 @@ async def start_pause(
     ):
         session.add(pause)
         await session.flush()
-    await _refresh_figures(session, finding, today)
+    await refresh_figures(session, finding, today)
     return pause
 
 
@@ -351,11 +351,11 @@ async def end_pause(
         pause.ends_on = data.ends_on
         pause.ended_by = principal.name
     await session.flush()
-    await _refresh_figures(session, finding, today)
+    await refresh_figures(session, finding, today)
     return pause
 
 
-async def _refresh_figures(session: AsyncSession, finding: Finding, today: date) -> None:
+async def refresh_figures(session: AsyncSession, finding: Finding, today: date) -> None:
     pauses = await pauses_of(session, finding)
     await _store_figures(session, finding, overdue_days(finding.deadline, today, pauses), paused_on(pauses, today))
 
