@@ -60,6 +60,8 @@ BODIES: dict[str, Any] = {
     "findings-transition": {"to": "rectifying"},
     "findings-tasks-create": {"what": "越权", "who": "张三", "due_on": "2024-06-01"},
     "findings-tasks-update": {"done_on": "2024-06-01"},
+    "findings-pauses-create": {"reason": "越权暂停", "starts_on": "2024-06-01", "waits_on": "县财政局"},
+    "findings-pauses-end": {"ends_on": "2024-06-02"},
     "projects-transition": {"to": "reviewed"},
     "projects-targets-create": {"metric": "越权", "unit": "km", "target": "1"},
     "projects-targets-update": {"target": "99"},
@@ -179,6 +181,10 @@ OPERATIONS: dict[str, str] = {
     "findings-tasks-create": RECORD,
     "findings-tasks-update": RECORD,
     "findings-tasks-delete": RECORD,
+    "findings-reminders": LIST,  # the first township's units are not counted; `region_code` there: 404
+    "findings-pauses-list": RECORD,
+    "findings-pauses-create": RECORD,
+    "findings-pauses-end": RECORD,
     "projects-list": LIST,
     "projects-export": LIST,
     "projects-overview": LIST,
@@ -333,7 +339,13 @@ def _finding_of_the_first_township(api: Api, hid: str) -> dict[str, str]:
     assert task.status_code == 201, task.text
     finding_support.upload(api, "township", finding["id"])
     assert finding_support.move(api, "township", finding["id"], to="rectifying").status_code == 200
-    return {"finding_id": finding["id"], "task_id": task.json()["id"]}
+    pause = api.post(
+        "inspector",
+        f"{base}/pauses",
+        json={"reason": "等待县财政局答复", "starts_on": "2024-05-01", "waits_on": "县财政局"},
+    )
+    assert pause.status_code == 201, pause.text
+    return {"finding_id": finding["id"], "task_id": task.json()["id"], "pause_id": pause.json()["id"]}
 
 
 def _finding_state(api: Api, finding_id: str) -> list[Any]:
@@ -342,6 +354,7 @@ def _finding_state(api: Api, finding_id: str) -> list[Any]:
         api.get("township", base).json(),
         api.get("township", f"{base}/tasks").json(),
         api.get("township", f"{base}/steps").json(),
+        api.get("township", f"{base}/pauses").json(),
         api.get("township", "/api/v1/evidence", params={"owner_type": "finding", "owner_id": finding_id}).json(),
     ]
 
@@ -493,7 +506,7 @@ def test_out_of_scope_caller_can_neither_read_nor_change(api: Api, database_url:
     project_before = _project_state(api, project_ids["project_id"])
     finding_ids = _finding_of_the_first_township(api, hid)
     values.update(finding_ids)
-    secrets += [finding_ids["finding_id"], finding_ids["task_id"], "卧虎镇问题甲"]
+    secrets += [finding_ids["finding_id"], finding_ids["task_id"], finding_ids["pause_id"], "卧虎镇问题甲"]
     finding_before = _finding_state(api, finding_ids["finding_id"])
     before = api.get(owner, f"/api/v1/households/{hid}").json()
     trail_before = writes_in_trail(api, owner, hid)

@@ -55,6 +55,10 @@ def columns() -> list[Any]:
         Finding.closed_by,
         Finding.closed_on,
         Finding.reopened,
+        Finding.overdue_days,
+        Finding.warning,
+        Finding.escalated_to,
+        Finding.paused,
         Finding.source_system,
         Finding.external_id,
         Finding.version,
@@ -131,6 +135,7 @@ def _day(value: Any) -> date:
 def present_row(row: dict[str, Any], today: date) -> dict[str, Any]:
     row.pop("pk", None)
     row["reopened"] = bool(row["reopened"])
+    row["paused"] = bool(row["paused"])
     row["overdue"] = row["state"] != "closed" and _day(row["deadline"]) < today
     return row
 

@@ -48,6 +48,12 @@ class Finding(AreaScoped, IdMixin, PublicIdMixin, TimestampMixin, Base):
     closed_on: Mapped[date | None] = mapped_column(Date)
     reopened: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)  # 回头看 found it again
     reopened_by_id: Mapped[int | None] = mapped_column(ForeignKey("findings.id"))  # the 回头看 finding
+    # deadlines (set by the daily job `findings.deadlines`): days past the deadline, paused days excluded
+    overdue_days: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    warning: Mapped[str | None] = mapped_column(String(8))  # None, yellow (黄牌) or red (红牌)
+    yellow_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)  # yellow warnings ever given
+    escalated_to: Mapped[str | None] = mapped_column(ForeignKey("regions.code"))  # the supervising region now
+    paused: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)  # a pause runs today
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
 
     __mapper_args__ = {"version_id_col": version}
@@ -113,3 +119,38 @@ class FindingStep(IdMixin, Base):
     actor_name: Mapped[str] = mapped_column(String(120), nullable=False)
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
     __table_args__ = (Index("ix_finding_steps_finding", "finding_id", "id"),)
+
+
+class FindingPause(IdMixin, Base):
+    """The deadline paused while the finding waits on another body (等待其他部门): its days do not count as
+    overdue. Open (`ends_on` null) until ended."""
+
+    __tablename__ = "finding_pauses"
+    public_id: Mapped[uuid.UUID] = mapped_column(Uuid, unique=True, default=uuid.uuid4, nullable=False)
+    finding_id: Mapped[int] = mapped_column(ForeignKey("findings.id", ondelete="CASCADE"), nullable=False)
+    reason: Mapped[str] = mapped_column(String(500), nullable=False)
+    waits_on: Mapped[str] = mapped_column(String(100), nullable=False)
+    starts_on: Mapped[date] = mapped_column(Date, nullable=False)
+    ends_on: Mapped[date | None] = mapped_column(Date)
+    started_by: Mapped[str] = mapped_column(String(120), nullable=False)
+    ended_by: Mapped[str | None] = mapped_column(String(120))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
+    __table_args__ = (Index("ix_finding_pauses_finding", "finding_id", "starts_on"),)
+
+
+class FindingEscalation(IdMixin, Base):
+    """A warning (yellow/red) the daily job gave, and the region the finding was escalated to. Never changed."""
+
+    __tablename__ = "finding_escalations"
+    finding_id: Mapped[int] = mapped_column(ForeignKey("findings.id", ondelete="CASCADE"), nullable=False)
+    level: Mapped[str] = mapped_column(String(8), nullable=False)  # yellow, red
+    from_region: Mapped[str] = mapped_column(ForeignKey("regions.code"), nullable=False)
+    to_region: Mapped[str | None] = mapped_column(ForeignKey("regions.code"))  # None: no level above
+    on_day: Mapped[date] = mapped_column(Date, nullable=False)
+    overdue_days: Mapped[int] = mapped_column(Integer, nullable=False)
+    by: Mapped[str] = mapped_column(String(64), nullable=False)  # the job's public id
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
+    __table_args__ = (
+        UniqueConstraint("finding_id", "level", "on_day", name="uq_finding_escalations_day"),
+        Index("ix_finding_escalations_finding", "finding_id", "id"),
+    )

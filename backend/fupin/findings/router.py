@@ -18,8 +18,8 @@ from fupin.core.openapi import UPDATE, WRITE, problems
 from fupin.core.params import query_model
 from fupin.core.readpath import ReadDb
 from fupin.departments.field import sees_health
+from fupin.findings import deadlines, listing, service, tasks, workflow
 from fupin.findings import evidence as _evidence  # noqa: F401  (findings own evidence files)
-from fupin.findings import listing, service, tasks, workflow
 from fupin.findings.models import Finding
 from fupin.findings.schemas import (
     FindingCreate,
@@ -29,6 +29,12 @@ from fupin.findings.schemas import (
     FindingSteps,
     FindingTransitionIn,
     FindingUpdate,
+    PauseEnd,
+    PauseIn,
+    PauseList,
+    PauseOut,
+    ReminderQuery,
+    Reminders,
     TaskIn,
     TaskList,
     TaskOut,
@@ -85,6 +91,21 @@ async def create_finding(
     finding = await service.create_finding(session, principal, data=body)
     response.headers["Location"] = f"/api/v1/findings/{finding.public_id}"
     return await _out(session, principal, response, finding)
+
+
+@router.get(
+    "/findings/reminders",
+    response_model=Reminders,
+    operation_id="findings-reminders",
+    responses=problems(403, 404),
+)
+async def finding_reminders(
+    session: DbSession, principal: FindingReader, params: Annotated[ReminderQuery, Query()]
+) -> Reminders:
+    """督办提醒: per responsible unit of the caller's area (or of `region_code`, within it), its open findings and
+    how many are overdue, yellow and red (as of the daily deadline check), and the nearest deadline."""
+    scope = principal.scope.narrowed_to(params.region_code)
+    return Reminders(items=await deadlines.reminders(session, scope))
 
 
 @router.get(
@@ -257,3 +278,45 @@ async def delete_task(
         session, principal, finding_id=finding_id, task_id=task_id, expected_version=parse_if_match(if_match)
     )
     return Response(status_code=204)
+
+
+@router.get(
+    "/findings/{finding_id}/pauses",
+    response_model=PauseList,
+    operation_id="findings-pauses-list",
+    responses=problems(403, 404),
+)
+async def list_pauses(finding_id: uuid.UUID, session: DbSession, principal: FindingReader) -> PauseList:
+    """The pauses of the finding's deadline, oldest first."""
+    return PauseList(items=await deadlines.list_pauses(session, principal, finding_id=finding_id))
+
+
+@router.post(
+    "/findings/{finding_id}/pauses",
+    response_model=PauseOut,
+    status_code=201,
+    operation_id="findings-pauses-create",
+    responses=problems(*WRITE),
+)
+async def start_pause(
+    finding_id: uuid.UUID, body: PauseIn, session: DbSession, principal: FindingWriter, response: Response
+) -> PauseOut:
+    """Pause the deadline while the finding waits on another body (`waits_on`): its days from `starts_on` are not
+    overdue. One pause at a time (409 `finding.paused`); an open finding only (409 `finding.closed`)."""
+    pause = await deadlines.start_pause(session, principal, finding_id=finding_id, data=body)
+    response.headers["Location"] = f"/api/v1/findings/{finding_id}/pauses/{pause.public_id}"
+    return deadlines.pause_out(pause)
+
+
+@router.post(
+    "/findings/{finding_id}/pauses/{pause_id}/end",
+    response_model=PauseOut,
+    operation_id="findings-pauses-end",
+    responses=problems(*UPDATE),
+)
+async def end_pause(
+    finding_id: uuid.UUID, pause_id: uuid.UUID, body: PauseEnd, session: DbSession, principal: FindingWriter
+) -> PauseOut:
+    """End the running pause; `ends_on` is its last paused day."""
+    pause = await deadlines.end_pause(session, principal, finding_id=finding_id, pause_id=pause_id, data=body)
+    return deadlines.pause_out(pause)

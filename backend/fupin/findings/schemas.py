@@ -162,6 +162,10 @@ class FindingFields(OutModel):
     closed_by: str | None
     closed_on: date | None
     reopened: bool
+    overdue_days: int = Field(description="Days past the deadline, paused days excluded (as of the daily check)")
+    warning: Literal["yellow", "red"] | None = Field(description="黄牌 (7 days overdue) or 红牌 (30, or 2nd yellow)")
+    escalated_to: str | None = Field(description="The region the finding was escalated to (督办), if any")
+    paused: bool = Field(description="The deadline is paused today (waiting on another body)")
     source_system: str | None
     external_id: str | None
     version: int
@@ -249,3 +253,48 @@ class FindingStepOut(OutModel):
 
 class FindingSteps(OutModel):
     items: list[FindingStepOut]
+
+
+Waits = Annotated[str, Field(min_length=2, max_length=100)]
+
+
+class PauseIn(StrictModel):
+    reason: Reason = Field(description="暂停原因")
+    starts_on: DateIn = Field(description="First paused day: not before the raising, not after today")
+    waits_on: Waits = Field(description="The other body the finding waits on (等待的单位)")
+
+
+class PauseEnd(StrictModel):
+    ends_on: DateIn = Field(description="Last paused day: not before starts_on, not after today")
+
+
+class PauseOut(OutModel):
+    id: uuid.UUID
+    reason: str
+    waits_on: str
+    starts_on: date
+    ends_on: date | None
+    started_by: str
+    ended_by: str | None
+    created_at: datetime
+
+
+class PauseList(OutModel):
+    items: list[PauseOut]
+
+
+class ReminderUnit(OutModel):
+    responsible_unit: str
+    open: int
+    overdue: int
+    yellow: int
+    red: int
+    nearest_deadline: date | None
+
+
+class Reminders(OutModel):
+    items: list[ReminderUnit]
+
+
+class ReminderQuery(BaseModel):
+    region_code: RegionCode | None = Field(None, description="Units of this region and below")

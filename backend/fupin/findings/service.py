@@ -19,7 +19,7 @@ from fupin.authz.scope import unscoped
 from fupin.core.concurrency import check_version
 from fupin.core.errors import FieldError, ProblemError, constraint_problem, field_error
 from fupin.core.schemas import record_view
-from fupin.findings import clock
+from fupin.findings import clock, deadlines
 from fupin.findings import repository as repo
 from fupin.findings.audit_target import finding_target
 from fupin.findings.models import OPEN_STATES, Finding, FindingCounter, FindingLink, FindingStep
@@ -402,4 +402,7 @@ async def update_finding(
         for key, value in sent.items():
             if getattr(finding, key) != value:
                 setattr(finding, key, value)
+    if "deadline" in sent or "raised_on" in sent:
+        await session.flush()
+        await deadlines.refresh_figures(session, finding, clock.today())  # the day figures follow a new deadline
     return finding

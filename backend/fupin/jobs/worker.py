@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 import fupin.adjustments.apply  # registers the kind
 import fupin.adjustments.schedule  # registers the schedule
 import fupin.exports.jobs  # registers the kind
+import fupin.findings.deadlines
 import fupin.imports.service  # registers the kind
 import fupin.jobs.stats_rebuild  # registers the kind
 import fupin.projects.schedule  # noqa: F401  (registers the kind and the schedule)

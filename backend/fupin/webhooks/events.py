@@ -33,7 +33,8 @@ KNOWN_EVENTS: dict[str, tuple[str, ...]] = {
     "project_notice": ("created", "updated"),
     "fund_allocation": ("created", "published"),
     "fund_disbursement": ("created",),
-    "finding": ("created", "updated", "state_changed"),
+    "finding": ("created", "updated", "state_changed", "warned", "escalated"),
+    "finding_pause": ("started", "ended"),
     "finding_task": ("created", "updated", "deleted"),
     "finding_link": ("linked", "unlinked"),
 }

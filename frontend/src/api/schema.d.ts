@@ -2397,6 +2397,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/findings/reminders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Finding Reminders
+         * @description 督办提醒: per responsible unit of the caller's area (or of `region_code`, within it), its open findings and
+         *     how many are overdue, yellow and red (as of the daily deadline check), and the nearest deadline.
+         */
+        get: operations["findings-reminders"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/findings/{finding_id}": {
         parameters: {
             query?: never;
@@ -2524,6 +2545,51 @@ export interface paths {
          * @description Change a task (If-Match), e.g. mark it done (`done_on`).
          */
         patch: operations["findings-tasks-update"];
+        trace?: never;
+    };
+    "/api/v1/findings/{finding_id}/pauses": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Pauses
+         * @description The pauses of the finding's deadline, oldest first.
+         */
+        get: operations["findings-pauses-list"];
+        put?: never;
+        /**
+         * Start Pause
+         * @description Pause the deadline while the finding waits on another body (`waits_on`): its days from `starts_on` are not
+         *     overdue. One pause at a time (409 `finding.paused`); an open finding only (409 `finding.closed`).
+         */
+        post: operations["findings-pauses-create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/findings/{finding_id}/pauses/{pause_id}/end": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * End Pause
+         * @description End the running pause; `ends_on` is its last paused day.
+         */
+        post: operations["findings-pauses-end"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/about": {
@@ -3899,6 +3965,26 @@ export interface components {
             closed_on: string | null;
             /** Reopened */
             reopened: boolean;
+            /**
+             * Overdue Days
+             * @description Days past the deadline, paused days excluded (as of the daily check)
+             */
+            overdue_days: number;
+            /**
+             * Warning
+             * @description 黄牌 (7 days overdue) or 红牌 (30, or 2nd yellow)
+             */
+            warning: ("yellow" | "red") | null;
+            /**
+             * Escalated To
+             * @description The region the finding was escalated to (督办), if any
+             */
+            escalated_to: string | null;
+            /**
+             * Paused
+             * @description The deadline is paused today (waiting on another body)
+             */
+            paused: boolean;
             /** Source System */
             source_system: string | null;
             /** External Id */
@@ -3977,6 +4063,26 @@ export interface components {
             closed_on: string | null;
             /** Reopened */
             reopened: boolean;
+            /**
+             * Overdue Days
+             * @description Days past the deadline, paused days excluded (as of the daily check)
+             */
+            overdue_days: number;
+            /**
+             * Warning
+             * @description 黄牌 (7 days overdue) or 红牌 (30, or 2nd yellow)
+             */
+            warning: ("yellow" | "red") | null;
+            /**
+             * Escalated To
+             * @description The region the finding was escalated to (督办), if any
+             */
+            escalated_to: string | null;
+            /**
+             * Paused
+             * @description The deadline is paused today (waiting on another body)
+             */
+            paused: boolean;
             /** Source System */
             source_system: string | null;
             /** External Id */
@@ -5598,6 +5704,67 @@ export interface components {
             /** Days Overdue */
             days_overdue: number;
         };
+        /** PauseEnd */
+        PauseEnd: {
+            /**
+             * Ends On
+             * Format: date
+             * @description Last paused day: not before starts_on, not after today
+             */
+            ends_on: string;
+        };
+        /** PauseIn */
+        PauseIn: {
+            /**
+             * Reason
+             * @description 暂停原因
+             */
+            reason: string;
+            /**
+             * Starts On
+             * Format: date
+             * @description First paused day: not before the raising, not after today
+             */
+            starts_on: string;
+            /**
+             * Waits On
+             * @description The other body the finding waits on (等待的单位)
+             */
+            waits_on: string;
+        };
+        /** PauseList */
+        PauseList: {
+            /** Items */
+            items: components["schemas"]["PauseOut"][];
+        };
+        /** PauseOut */
+        PauseOut: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Reason */
+            reason: string;
+            /** Waits On */
+            waits_on: string;
+            /**
+             * Starts On
+             * Format: date
+             */
+            starts_on: string;
+            /** Ends On */
+            ends_on: string | null;
+            /** Started By */
+            started_by: string;
+            /** Ended By */
+            ended_by: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+        };
         /**
          * PendingChangeAccepted
          * @description 202 of households-update / households-transition: the locked part waits for the adjustment window.
@@ -6214,6 +6381,26 @@ export interface components {
              * @default false
              */
             has_children: boolean;
+        };
+        /** ReminderUnit */
+        ReminderUnit: {
+            /** Responsible Unit */
+            responsible_unit: string;
+            /** Open */
+            open: number;
+            /** Overdue */
+            overdue: number;
+            /** Yellow */
+            yellow: number;
+            /** Red */
+            red: number;
+            /** Nearest Deadline */
+            nearest_deadline: string | null;
+        };
+        /** Reminders */
+        Reminders: {
+            /** Items */
+            items: components["schemas"]["ReminderUnit"][];
         };
         /** RequestedBy */
         RequestedBy: {
@@ -6995,7 +7182,7 @@ export interface components {
             url: string;
             /**
              * Events
-             * @description Patterns of events: an event, <entity>.* or *. Known events: household.created, household.updated, household.status_changed, household.head_changed, member.added, member.updated, member.removed, income.created, income.updated, assessment.created, assessment.updated, poverty_line.updated, job.queued, job.started, job.resumed, job.succeeded, job.failed, job.cancelled, job.cancel_requested, webhook.created, webhook.updated, webhook.deleted, webhook.secret_rotated, webhook.tested, adjustment_window.created, adjustment_window.updated, pending_change.requested, pending_change.cancelled, pending_change.failed, measure.created, measure.updated, measure.status_changed, department.updated, cadre.created, cadre.updated, assignment.created, assignment.ended, assignment.updated, visit.created, visit.updated, residency_day.recorded, residency_day.updated, evidence.added, evidence.updated, project.created, project.updated, project.stage_changed, project_target.created, project_target.updated, project_target.actual_reported, project_milestone.created, project_milestone.updated, project_beneficiary.linked, project_beneficiary.unlinked, project_notice.created, project_notice.updated, fund_allocation.created, fund_allocation.published, fund_disbursement.created, finding.created, finding.updated, finding.state_changed, finding_task.created, finding_task.updated, finding_task.deleted, finding_link.linked, finding_link.unlinked
+             * @description Patterns of events: an event, <entity>.* or *. Known events: household.created, household.updated, household.status_changed, household.head_changed, member.added, member.updated, member.removed, income.created, income.updated, assessment.created, assessment.updated, poverty_line.updated, job.queued, job.started, job.resumed, job.succeeded, job.failed, job.cancelled, job.cancel_requested, webhook.created, webhook.updated, webhook.deleted, webhook.secret_rotated, webhook.tested, adjustment_window.created, adjustment_window.updated, pending_change.requested, pending_change.cancelled, pending_change.failed, measure.created, measure.updated, measure.status_changed, department.updated, cadre.created, cadre.updated, assignment.created, assignment.ended, assignment.updated, visit.created, visit.updated, residency_day.recorded, residency_day.updated, evidence.added, evidence.updated, project.created, project.updated, project.stage_changed, project_target.created, project_target.updated, project_target.actual_reported, project_milestone.created, project_milestone.updated, project_beneficiary.linked, project_beneficiary.unlinked, project_notice.created, project_notice.updated, fund_allocation.created, fund_allocation.published, fund_disbursement.created, finding.created, finding.updated, finding.state_changed, finding.warned, finding.escalated, finding_pause.started, finding_pause.ended, finding_task.created, finding_task.updated, finding_task.deleted, finding_link.linked, finding_link.unlinked
              */
             events: string[];
             /** Description */
@@ -22673,6 +22860,99 @@ export interface operations {
             };
         };
     };
+    "findings-reminders": {
+        parameters: {
+            query?: {
+                /** @description Units of this region and below */
+                region_code?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Reminders"];
+                };
+            };
+            /** @description Malformed request (bad JSON, forged cursor, bad header) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated but not permitted */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or outside the caller's area */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields; see errors[].pointer */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     "findings-get": {
         parameters: {
             query?: never;
@@ -23681,6 +23961,355 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "findings-pauses-list": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                finding_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PauseList"];
+                };
+            };
+            /** @description Malformed request (bad JSON, forged cursor, bad header) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated but not permitted */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or outside the caller's area */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields; see errors[].pointer */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "findings-pauses-create": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retry-safe POST: a replay returns the first response; another body with the same key is a 422. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                finding_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PauseIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PauseOut"];
+                };
+            };
+            /** @description Malformed request (bad JSON, forged cursor, bad header) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated but not permitted */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or outside the caller's area */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields; see errors[].pointer */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The response could not be stored for Idempotency-Key replay; nothing was changed, retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "findings-pauses-end": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retry-safe POST: a replay returns the first response; another body with the same key is a 422. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                finding_id: string;
+                pause_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PauseEnd"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PauseOut"];
+                };
+            };
+            /** @description Malformed request (bad JSON, forged cursor, bad header) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated but not permitted */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or outside the caller's area */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match does not match the current version */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields; see errors[].pointer */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match required */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The response could not be stored for Idempotency-Key replay; nothing was changed, retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
