@@ -108,6 +108,15 @@ describe('Findings ledger in Chromium', { concurrency: false }, () => {
     await dialog.locator(inputOf('finding-lead')).first().fill('双辽市扶贫办')
     await dialog.locator(inputOf('finding-unit')).first().fill('卧虎镇人民政府')
     await dialog.locator(inputOf('finding-person')).first().fill('张镇长')
+    // a household of 卧虎镇 linked by a search on its head's name
+    const households = await api('GET', `/api/v1/households?region=${WOHU}&limit=1`)
+    state.household = households.items[0]
+    await dialog.locator('[data-test="finding-households"]').click()
+    await dialog.locator('[data-test="finding-households"] input').fill(state.household.head_name)
+    const option = page.locator('.el-select-dropdown:visible .el-select-dropdown__item', { hasText: state.household.head_name }).first()
+    await option.waitFor()
+    await option.click()
+    await page.keyboard.press('Escape')
     await fillDate(dateIn(dialog, '整改时限'), daysFrom(-30))
     await page.locator('[data-test="finding-save"]').click()
     const error = dialog.locator('.el-form-item', { hasText: '整改时限' }).locator('.el-form-item__error').first()
@@ -127,6 +136,7 @@ describe('Findings ledger in Chromium', { concurrency: false }, () => {
     assert.equal(f.batch, BATCH)
     assert.equal(f.state, 'pending')
     assert.ok(f.number >= 1)
+    assert.deepEqual(f.links, [{ type: 'household', id: state.household.id }])
     state.number = f.number
     // the inspector may transfer a pending finding but not close it
     assert.equal(await page.locator('[data-test="move-transferred"]').count(), 1)
@@ -241,6 +251,8 @@ describe('Findings ledger in Chromium', { concurrency: false }, () => {
     await page.locator('.el-table__row', { hasText: '问题状态变更' }).first().waitFor()
     await page.locator('.el-table__row', { hasText: '新增整改措施' }).first().waitFor()
     await screenshot('audit-trail')
+    await openTab('关联记录')
+    await page.locator(`[data-test="link-table"] a[href$="/households/${state.household.id}"]`).waitFor()
   })
 
   step('the board filters in the URL and switches to the table view', async () => {
