@@ -127,6 +127,9 @@ const en: MessageSchema = {
       fund_allocation: { created: 'Allocation recorded', published: 'Allocation published' },
       fund_disbursement: { created: 'Disbursement recorded (or corrected)' },
       project_notice: { created: 'Notice added', updated: 'Notice updated' },
+      finding: { created: 'Finding raised', updated: 'Finding updated', state_changed: 'Finding state changed' },
+      finding_task: { created: 'Rectification task added', updated: 'Rectification task updated', deleted: 'Rectification task deleted' },
+      finding_link: { linked: 'Linked to a finding', unlinked: 'Unlinked from a finding' },
       pending_change: { requested: 'Change waiting for the adjustment window', cancelled: 'Pending change cancelled', applied: 'Applied in the adjustment window', failed: 'Pending change failed' },
     },
   },
@@ -420,6 +423,32 @@ const en: MessageSchema = {
     },
     charts: { byCategory: 'By category', byStage: 'By stage', byHealth: 'By health', categoryHealth: 'Health per category', total: 'Projects', count: '' },
     unavailable: 'Not available yet',
+  },
+  findings: {
+    menu: 'Findings', board: 'Findings board', detail: 'Finding', inbox: 'Discipline inbox', inboxEmpty: 'No finding transferred to the discipline commission',
+    notFound: 'The finding does not exist or lies outside your area',
+    number: 'No.', source: 'Source', batch: 'Batch', category: 'Category', severity: 'Severity', timeframe: 'Timeframe',
+    description: 'Description', region: 'Responsible region', leadUnit: 'Lead unit', responsibleUnit: 'Responsible unit', responsiblePerson: 'Responsible person',
+    raisedOn: 'Raised on', deadline: 'Deadline', state: 'State', stateReason: 'State note', rectification: 'Rectification',
+    closedBy: 'Closed by', closedOn: 'Closed on', reopened: 'Reopened (re-inspection)', overdue: 'Overdue', overdueYes: 'Overdue', overdueNo: 'Not overdue',
+    transferReason: 'Reason of transfer', updatedAt: 'Updated',
+    create: 'Raise a finding', created: 'Finding raised', numberHint: 'The number is assigned by the system, gap-free per year',
+    views: { board: 'Board', table: 'Table' },
+    tabs: { tasks: 'Tasks', steps: 'Steps', evidence: 'Evidence', links: 'Links', audit: 'Audit trail' },
+    links: {
+      title: 'Links', households: 'Households', projects: 'Projects', searchHousehold: 'Search by household number or head',
+      searchProject: 'Search by project code or name', none: 'No linked record', type: 'Type', record: 'Record',
+    },
+    tasks: {
+      what: 'Task', who: 'Who', dueOn: 'Due on', doneOn: 'Done on', position: 'No.', add: 'Add task',
+      edit: 'Edit task', saved: 'Task saved', markDone: 'Mark done', markedDone: 'Marked done', none: 'No task yet',
+      late: 'Late', notDone: 'Not done', hint: 'Every task must be done before submitting for closing',
+    },
+    steps: { raised: 'Raised', reason: 'Reason', files: 'Files', none: 'No step yet' },
+    move: {
+      title: '{step}', done: '{step}: done', reason: 'Reason', rectification: 'Rectification', evidence: 'Evidence', upload: 'Upload a file',
+      to: { rectifying: 'Start rectification', submitted: 'Submit for closing', closed: 'Close', returned: 'Return', transferred: 'Transfer to discipline commission' },
+    },
   },
 }
 

@@ -130,6 +130,9 @@ const zhCN = {
       fund_allocation: { created: '录入下达资金', published: '公告资金分配结果' },
       fund_disbursement: { created: '录入报账（含冲正）' },
       project_notice: { created: '新增公示公告', updated: '修改公示公告' },
+      finding: { created: '录入督查问题', updated: '修改督查问题', state_changed: '问题状态变更' },
+      finding_task: { created: '新增整改措施', updated: '修改整改措施', deleted: '删除整改措施' },
+      finding_link: { linked: '关联督查问题', unlinked: '取消关联督查问题' },
       pending_change: { requested: '提交待年度调整的变更', cancelled: '撤销待调整变更', applied: '年度调整期内生效', failed: '待调整变更未能生效' },
     },
   },
@@ -423,6 +426,32 @@ const zhCN = {
     },
     charts: { byCategory: '按项目类别', byStage: '按项目阶段', byHealth: '按健康状况', categoryHealth: '各类别健康状况', total: '项目总数', count: '个' },
     unavailable: '该功能暂不可用',
+  },
+  findings: {
+    menu: '督查整改', board: '督查整改看板', detail: '问题详情', inbox: '纪检信访箱', inboxEmpty: '暂无移交纪委的问题',
+    notFound: '问题不存在或不在您的管辖范围内',
+    number: '编号', source: '问题来源', batch: '批次', category: '问题类别', severity: '严重程度', timeframe: '整改时限类型',
+    description: '问题描述', region: '责任区划', leadUnit: '牵头单位', responsibleUnit: '责任单位', responsiblePerson: '责任人',
+    raisedOn: '发现日期', deadline: '整改时限', state: '状态', stateReason: '状态说明', rectification: '整改情况',
+    closedBy: '销号人', closedOn: '销号日期', reopened: '回头看重新发现', overdue: '逾期', overdueYes: '已逾期', overdueNo: '未逾期',
+    transferReason: '移交原因', updatedAt: '更新时间',
+    create: '录入问题', created: '问题已录入', numberHint: '编号由系统按年度连续编排',
+    views: { board: '看板', table: '列表' },
+    tabs: { tasks: '整改措施', steps: '办理过程', evidence: '佐证材料', links: '关联记录', audit: '操作记录' },
+    links: {
+      title: '关联记录', households: '关联贫困户', projects: '关联项目', searchHousehold: '输入户编号或户主姓名搜索',
+      searchProject: '输入项目编号或名称搜索', none: '未关联记录', type: '类型', record: '记录',
+    },
+    tasks: {
+      what: '整改措施', who: '责任人或单位', dueOn: '完成时限', doneOn: '完成日期', position: '序号', add: '新增整改措施',
+      edit: '修改整改措施', saved: '整改措施已保存', markDone: '标记完成', markedDone: '已标记完成', none: '尚无整改措施',
+      late: '逾期未完成', notDone: '未完成', hint: '申请销号前，每项整改措施都须完成',
+    },
+    steps: { raised: '录入', reason: '说明', files: '佐证', none: '尚无办理记录' },
+    move: {
+      title: '{step}', done: '已{step}', reason: '理由', rectification: '整改情况', evidence: '佐证材料', upload: '上传文件',
+      to: { rectifying: '开始整改', submitted: '申请销号', closed: '销号', returned: '退回', transferred: '移交纪委' },
+    },
   },
 }
 

@@ -6,6 +6,7 @@ import type { AppModule } from './module'
 import auth from './auth/routes'
 import cadres from './cadres/routes'
 import dashboard from './dashboard/routes'
+import findings from './findings/routes'
 import households from './households/routes'
 import imports from './imports/routes'
 import integration from './integration/routes'
@@ -27,4 +28,5 @@ export const MODULES: readonly AppModule[] = [
   cadres,
   views,
   projects,
+  findings,
 ]

@@ -1,0 +1,299 @@
+// Browser steps of the findings ledger (督查整改): the inspector raises a finding for 卧虎镇 (its number given by the
+// server); the township starts rectification, adds a task and marks it done, is refused a submission without
+// evidence (the error shown), uploads a file and submits; the township is offered no 销号 and the API refuses it
+// (403 findings.own_finding); the inspector returns it once with a reason, the township resubmits, the inspector
+// closes it; the step timeline and the audit trail show the steps; the board and the discipline inbox load.
+import { after, before, describe } from 'node:test'
+import assert from 'node:assert/strict'
+import { JPEG, browserSession } from './harness.mjs'
+
+const session = browserSession('findings', { households: 60 })
+const { login, api, step, screenshot, consoleErrors } = session
+let page
+let server
+
+const iso = (d) => d.toISOString().slice(0, 10)
+const daysFrom = (n) => iso(new Date(Date.now() + n * 86_400_000))
+const TAG = Date.now() % 100000
+const BATCH = `2026年第二轮专项督查-${TAG}`
+const DESCRIPTION = `卧虎镇部分贫困户档案信息不准确（浏览器测试 ${TAG}）`
+const WOHU = '220382102000'
+
+async function pick(select, text) {
+  await select.click()
+  const option = page.locator('.el-select-dropdown:visible .el-select-dropdown__item', { hasText: text }).first()
+  await option.waitFor()
+  await page.waitForTimeout(150)
+  await option.click()
+}
+
+const inputOf = (test) => `[data-test="${test}"] >> xpath=(self::input | self::textarea | .//input | .//textarea)`
+const dateIn = (scope, label) => scope.locator('.el-form-item', { has: page.locator('.el-form-item__label', { hasText: label }) }).locator('.el-date-editor input').first()
+
+async function fillDate(input, value) {
+  await input.fill(value)
+  await input.press('Enter')
+}
+
+async function logout() {
+  await page.locator('[data-test="logout"]').click()
+  await page.locator('[data-test="login-submit"]').waitFor()
+}
+
+async function stateIs(label) {
+  await page.locator('[data-test="finding-state-tag"]', { hasText: label }).waitFor()
+}
+
+async function openTab(label) {
+  await page.locator('.el-tabs__item', { hasText: label }).click()
+}
+
+/** Opens the move dialog of `to`, fills what is given and confirms; returns the dialog. */
+async function move(to, { reason, rectification, check = false, close = true } = {}) {
+  await page.locator(`[data-test="move-${to}"]`).click()
+  const dialog = page.locator('[data-test="move-dialog"]')
+  await dialog.waitFor()
+  if (rectification !== undefined) await dialog.locator(inputOf('move-rectification')).first().fill(rectification)
+  if (reason !== undefined) await dialog.locator(inputOf('move-reason')).first().fill(reason)
+  if (check) {
+    const box = dialog.locator('[data-test="move-files"] .el-checkbox').first()
+    await box.waitFor()
+    if (!(await box.locator('input').isChecked())) await box.click()
+  }
+  await dialog.locator('[data-test="move-submit"]').click()
+  if (close) await dialog.waitFor({ state: 'hidden' })
+  return dialog
+}
+
+/** A call with a JSON body and If-Match, answering status and body. */
+const call = (method, path, body, version) =>
+  page.evaluate(
+    async ([m, p, b, v]) => {
+      const s = JSON.parse(localStorage.getItem('fupin.session'))
+      const headers = { Authorization: `Bearer ${s.access}`, 'Content-Type': 'application/json' }
+      if (v !== null) headers['If-Match'] = `"${v}"`
+      const r = await fetch(p, { method: m, headers, body: JSON.stringify(b) })
+      return { status: r.status, body: await r.json().catch(() => null) }
+    },
+    [method, path, body, version],
+  )
+
+describe('Findings ledger in Chromium', { concurrency: false }, () => {
+  before(async () => {
+    await session.start()
+    ;({ page, server } = session)
+  })
+  after(() => session.stop())
+
+  const state = {}
+
+  step('the inspector raises a finding for 卧虎镇; a deadline before the raised date is shown beside its field', async () => {
+    await login('inspector')
+    await page.locator('[data-test="menu-findings"]').click()
+    await page.locator('[data-test="finding-board"]').waitFor()
+    await page.locator('[data-test="finding-new"]').click()
+    const dialog = page.locator('[data-test="finding-dialog"]')
+    await dialog.waitFor()
+    await pick(dialog.locator('[data-test="finding-source"]'), '专项督查组')
+    await dialog.locator(inputOf('finding-batch')).first().fill(BATCH)
+    await pick(dialog.locator('[data-test="finding-category"]'), '政策落实')
+    await dialog.locator(inputOf('finding-description')).first().fill(DESCRIPTION)
+    // 责任区划: city → 双辽市 → 卧虎镇 (a township with villages: chosen by its radio)
+    await dialog.locator('[data-test="finding-region"]').click()
+    await page.locator('.el-cascader__dropdown:visible .el-cascader-node', { hasText: '双辽市' }).first().click()
+    const wohu = page.locator('.el-cascader__dropdown:visible .el-cascader-node', { hasText: '卧虎镇' }).first()
+    await wohu.waitFor()
+    await wohu.locator('.el-radio').click()
+    await page.keyboard.press('Escape')
+    await dialog.locator(inputOf('finding-lead')).first().fill('双辽市扶贫办')
+    await dialog.locator(inputOf('finding-unit')).first().fill('卧虎镇人民政府')
+    await dialog.locator(inputOf('finding-person')).first().fill('张镇长')
+    // a household of 卧虎镇 linked by a search on its head's name
+    const households = await api('GET', `/api/v1/households?region=${WOHU}&limit=1`)
+    state.household = households.items[0]
+    await dialog.locator('[data-test="finding-households"]').click()
+    await dialog.locator('[data-test="finding-households"] input').fill(state.household.head_name)
+    const option = page.locator('.el-select-dropdown:visible .el-select-dropdown__item', { hasText: state.household.head_name }).first()
+    await option.waitFor()
+    await option.click()
+    await page.keyboard.press('Escape')
+    await fillDate(dateIn(dialog, '整改时限'), daysFrom(-30))
+    await page.locator('[data-test="finding-save"]').click()
+    const error = dialog.locator('.el-form-item', { hasText: '整改时限' }).locator('.el-form-item__error').first()
+    await error.waitFor()
+    assert.ok((await error.innerText()).trim().length > 0)
+    await screenshot('raise-field-error')
+    await fillDate(dateIn(dialog, '整改时限'), daysFrom(60))
+    await page.locator('[data-test="finding-save"]').click()
+    await dialog.waitFor({ state: 'hidden' })
+    await page.locator('[data-test="finding-title"]', { hasText: '编号' }).waitFor()
+    state.id = page.url().split('/').pop()
+    await stateIs('待整改')
+    const f = await api('GET', `/api/v1/findings/${state.id}`)
+    assert.equal(f.region_code, WOHU)
+    assert.equal(f.source, 'special_supervision')
+    assert.equal(f.category, 'policy')
+    assert.equal(f.batch, BATCH)
+    assert.equal(f.state, 'pending')
+    assert.ok(f.number >= 1)
+    assert.deepEqual(f.links, [{ type: 'household', id: state.household.id }])
+    state.number = f.number
+    // the inspector may transfer a pending finding but not close it
+    assert.equal(await page.locator('[data-test="move-transferred"]').count(), 1)
+    assert.equal(await page.locator('[data-test="move-closed"]').count(), 0)
+    await screenshot('raised')
+    await logout()
+  })
+
+  step('the township sees it on its board, starts rectification, adds a task and marks it done', async () => {
+    await login('township')
+    await page.locator('[data-test="menu-findings"]').click()
+    const card = page.locator(`[data-test="column-pending"] [data-test="finding-card-${state.number}"]`)
+    await card.waitFor()
+    await screenshot('board')
+    await card.click()
+    await stateIs('待整改')
+    await move('rectifying', { reason: '已召开专题会议部署整改' })
+    await stateIs('整改中')
+    await page.locator('[data-test="task-add"]').click()
+    const dialog = page.locator('[data-test="task-dialog"]')
+    await dialog.waitFor()
+    await dialog.locator(inputOf('task-what')).first().fill('逐户核对贫困户档案信息并更正')
+    await dialog.locator(inputOf('task-who')).first().fill('卧虎镇扶贫工作站')
+    await page.locator('[data-test="task-save"]').click()
+    await dialog.waitFor({ state: 'hidden' })
+    const row = page.locator('[data-test="task-table"] .el-table__row', { hasText: '逐户核对' })
+    await row.waitFor()
+    await row.locator('[data-test="task-done"]').click()
+    await row.locator('[data-test="task-done-tag"]').waitFor()
+    const tasks = await api('GET', `/api/v1/findings/${state.id}/tasks`)
+    assert.equal(tasks.items.length, 1)
+    assert.ok(tasks.items[0].done_on)
+    await screenshot('task-done')
+  })
+
+  step('submitting without evidence is refused with the error shown; with an uploaded file it is submitted', async () => {
+    const dialog = await move('submitted', { rectification: '已逐户核对并更正档案信息 128 户', close: false })
+    const error = dialog.locator('.el-form-item', { hasText: '佐证材料' }).locator('.el-form-item__error')
+    await error.waitFor()
+    assert.ok((await error.innerText()).trim().length > 0)
+    await screenshot('submit-without-evidence')
+    assert.equal((await api('GET', `/api/v1/findings/${state.id}`)).state, 'rectifying')
+    await dialog.locator('[data-test="move-file-input"]').setInputFiles({ name: '整改佐证.jpg', mimeType: 'image/jpeg', buffer: JPEG })
+    await dialog.locator('[data-test="move-files"] .el-checkbox', { hasText: '整改佐证.jpg' }).waitFor()
+    assert.ok(await dialog.locator('[data-test="move-files"] .el-checkbox input').first().isChecked())
+    await dialog.locator('[data-test="move-submit"]').click()
+    await dialog.waitFor({ state: 'hidden' })
+    await stateIs('申请销号')
+    const f = await api('GET', `/api/v1/findings/${state.id}`)
+    assert.equal(f.state, 'submitted')
+    assert.match(f.rectification, /128 户/)
+  })
+
+  step('the township is offered no 销号 or 退回, and the API refuses it (403 findings.own_finding)', async () => {
+    assert.equal(await page.locator('[data-test="move-closed"]').count(), 0)
+    assert.equal(await page.locator('[data-test="move-returned"]').count(), 0)
+    const f = await api('GET', `/api/v1/findings/${state.id}`)
+    const r = await call('POST', `/api/v1/findings/${state.id}/transitions`, { to: 'closed' }, f.version)
+    assert.equal(r.status, 403)
+    assert.equal(r.body.code, 'findings.own_finding')
+    assert.equal((await api('GET', `/api/v1/findings/${state.id}`)).state, 'submitted')
+    await screenshot('township-submitted')
+    await logout()
+  })
+
+  step('the inspector returns it with a reason', async () => {
+    await login('inspector')
+    await page.goto(`${server.base}/findings/${state.id}`)
+    await stateIs('申请销号')
+    await page.locator('[data-test="move-closed"]').waitFor()
+    await move('returned', { reason: '佐证材料不全，请补充入户核对记录' })
+    await stateIs('退回')
+    await page.locator('[data-test="finding-state-reason"]', { hasText: '佐证材料不全' }).waitFor()
+    await screenshot('returned')
+    await logout()
+  })
+
+  step('the township resubmits', async () => {
+    await login('township')
+    await page.goto(`${server.base}/findings/${state.id}`)
+    await stateIs('退回')
+    await move('rectifying', { reason: '按要求补充材料' })
+    await stateIs('整改中')
+    await move('submitted', { rectification: '已逐户核对并更正档案信息 128 户，补充入户核对记录', check: true })
+    await stateIs('申请销号')
+    await logout()
+  })
+
+  step('the inspector closes it; the timeline and the audit trail show the steps', async () => {
+    await login('inspector')
+    await page.goto(`${server.base}/findings/${state.id}`)
+    await stateIs('申请销号')
+    await move('closed', { reason: '经现场核查，整改到位' })
+    await stateIs('已销号')
+    assert.equal(await page.locator('[data-test="finding-actions"] > button').count(), 0)
+    const steps = await api('GET', `/api/v1/findings/${state.id}/steps`)
+    assert.deepEqual(
+      steps.items.map((s) => s.to_state),
+      ['pending', 'rectifying', 'submitted', 'returned', 'rectifying', 'submitted', 'closed'],
+    )
+    await openTab('办理过程')
+    const timeline = page.locator('[data-test="step-timeline"]')
+    await timeline.waitFor()
+    const text = await timeline.innerText()
+    assert.match(text, /佐证材料不全，请补充入户核对记录/)
+    assert.match(text, /经现场核查，整改到位/)
+    assert.match(text, /整改佐证\.jpg/)
+    assert.match(text, /卧虎镇扶贫工作站/)
+    assert.match(text, /市专项督查组/)
+    await screenshot('timeline')
+    await openTab('操作记录')
+    await page.locator('.el-table__row', { hasText: '问题状态变更' }).first().waitFor()
+    await page.locator('.el-table__row', { hasText: '新增整改措施' }).first().waitFor()
+    await screenshot('audit-trail')
+    await openTab('关联记录')
+    await page.locator(`[data-test="link-table"] a[href$="/households/${state.household.id}"]`).waitFor()
+  })
+
+  step('the board filters in the URL and switches to the table view', async () => {
+    await page.goto(`${server.base}/findings?batch=${encodeURIComponent(BATCH)}&view=table`)
+    const row = page.locator('[data-test="finding-table"] .el-table__row').first()
+    await row.waitFor()
+    assert.equal(await page.locator('[data-test="finding-table"] .el-table__row').count(), 1)
+    assert.match(await row.innerText(), /已销号/)
+    await screenshot('table-view')
+    await page.locator('[data-test="view-board"]').click()
+    await page.locator(`[data-test="column-closed"] [data-test="finding-card-${state.number}"]`).waitFor()
+    assert.match(page.url(), /batch=/)
+  })
+
+  step('the inspector transfers a second finding to the discipline commission (移交纪委) with a reason', async () => {
+    const f = await api('GET', `/api/v1/findings/${state.id}`)
+    const r = await call('POST', '/api/v1/findings', {
+      source: 'special_supervision', batch: BATCH, category: 'funds', severity: 'grave', timeframe: 'short',
+      description: `卧虎镇违规发放扶贫补贴（浏览器测试 ${TAG}）`, region_code: WOHU, lead_unit: '双辽市扶贫办',
+      responsible_unit: '卧虎镇人民政府', raised_on: f.raised_on, deadline: daysFrom(30),
+    }, null)
+    assert.equal(r.status, 201)
+    assert.equal(r.body.number, state.number + 1)
+    state.second = r.body
+    await page.goto(`${server.base}/findings/${r.body.id}`)
+    await stateIs('待整改')
+    await move('transferred', { reason: '涉嫌违规发放补贴，移交纪委处理' })
+    await stateIs('移交纪委')
+    await logout()
+  })
+
+  step('the discipline inbox lists the transferred finding for 纪检审计', async () => {
+    await login('auditor')
+    await page.locator('[data-test="menu-discipline-inbox"]').click()
+    const row = page.locator('[data-test="inbox-table"] .el-table__row', { hasText: '涉嫌违规发放补贴' })
+    await row.waitFor()
+    const inbox = await api('GET', '/api/v1/findings?state=transferred&include_total=true')
+    assert.ok(inbox.items.some((i) => i.id === state.second.id))
+    await page.locator('[data-test="inbox-count"]', { hasText: String(inbox.total) }).waitFor()
+    assert.equal(await page.locator('[data-test="inbox-table"] .el-table__row').count(), Math.min(inbox.total, 50))
+    await screenshot('inbox')
+    assert.deepEqual(consoleErrors.filter((e) => !/Failed to load resource/.test(e)), [])
+  })
+})
