@@ -430,7 +430,7 @@ const en: MessageSchema = {
     number: 'No.', source: 'Source', batch: 'Batch', category: 'Category', severity: 'Severity', timeframe: 'Timeframe',
     description: 'Description', region: 'Responsible region', leadUnit: 'Lead unit', responsibleUnit: 'Responsible unit', responsiblePerson: 'Responsible person',
     raisedOn: 'Raised on', deadline: 'Deadline', state: 'State', stateReason: 'State note', rectification: 'Rectification',
-    closedBy: 'Closed by', closedOn: 'Closed on', reopened: 'Reopened (re-inspection)', overdue: 'Overdue', overdueYes: 'Overdue', overdueNo: 'Not overdue',
+    closedBy: 'Closed by', closedOn: 'Closed on', reopened: 'Reopened (re-inspection)', overdue: 'Overdue', overdueYes: 'Overdue', overdueNo: 'Not overdue', warningYellow: 'Yellow card', warningRed: 'Red card', overdueDays: '{n} days overdue',
     transferReason: 'Reason of transfer', updatedAt: 'Updated',
     create: 'Raise a finding', created: 'Finding raised', numberHint: 'The number is assigned by the system, gap-free per year',
     views: { board: 'Board', table: 'Table' },

@@ -433,7 +433,7 @@ const zhCN = {
     number: '编号', source: '问题来源', batch: '批次', category: '问题类别', severity: '严重程度', timeframe: '整改时限类型',
     description: '问题描述', region: '责任区划', leadUnit: '牵头单位', responsibleUnit: '责任单位', responsiblePerson: '责任人',
     raisedOn: '发现日期', deadline: '整改时限', state: '状态', stateReason: '状态说明', rectification: '整改情况',
-    closedBy: '销号人', closedOn: '销号日期', reopened: '回头看重新发现', overdue: '逾期', overdueYes: '已逾期', overdueNo: '未逾期',
+    closedBy: '销号人', closedOn: '销号日期', reopened: '回头看重新发现', overdue: '逾期', overdueYes: '已逾期', overdueNo: '未逾期', warningYellow: '黄牌', warningRed: '红牌', overdueDays: '逾期 {n} 天',
     transferReason: '移交原因', updatedAt: '更新时间',
     create: '录入问题', created: '问题已录入', numberHint: '编号由系统按年度连续编排',
     views: { board: '看板', table: '列表' },
