@@ -552,3 +552,56 @@ def test_a_department_writes_only_what_hangs_off_projects_of_its_field(
     ]:
         r = api.post("department", f"{P}/{health}/{path}", json=body)
         assert r.status_code == 201, r.text
+
+
+def test_milestones_and_reported_actuals_name_files_of_their_project(
+    api: Api, database_url: str, db: Any, state: Any
+) -> None:
+    """A milestone and a reported actual keep their evidence: files attached to this project, never another's
+    (422 at `/evidence_ids/<i>`, nothing changed)."""
+    pid, other = project(database_url), project(database_url)
+
+    def upload(owner: str) -> str:
+        r = api.post(
+            "township",
+            "/api/v1/evidence",
+            data={"owner_type": "project", "owner_id": owner},
+            files={"file": ("验收照片.jpg", b"\xff\xd8\xff\xe0" + b"\x00" * 64, "image/jpeg")},
+        )
+        assert r.status_code == 201, r.text
+        evidence_id: str = r.json()["id"]
+        return evidence_id
+
+    mine, theirs = upload(pid), upload(other)
+    target = api.post("township", f"{P}/{pid}/targets", json={"metric": "硬化里程", "unit": "km", "target": "5"})
+    assert target.status_code == 201, target.text
+    before = state()
+    bad_milestone = {"name": "主体完工", "due_on": "2026-05-01", "evidence_ids": [mine, theirs]}
+    assert_problem(
+        api.post("township", f"{P}/{pid}/milestones", json=bad_milestone),
+        422,
+        "project.evidence_unknown",
+        "/evidence_ids/1",
+    )
+    report = {"actual": "2.5", "as_of": "2026-06-01", "evidence_ids": [theirs]}
+    url = f"{P}/{pid}/targets/{target.json()['id']}/updates"
+    assert_problem(api.post("township", url, json=report), 422, "project.evidence_unknown", "/evidence_ids/0")
+    assert state() == before
+    made = api.post("township", f"{P}/{pid}/milestones", json={**bad_milestone, "evidence_ids": [mine]})
+    assert made.status_code == 201, made.text
+    assert made.json()["evidence_ids"] == [mine]
+    plain = api.post("township", f"{P}/{pid}/milestones", json={"name": "开工", "due_on": "2026-02-01"}).json()
+    assert plain["evidence_ids"] == []
+    murl = f"{P}/{pid}/milestones/{plain['id']}"
+    r = api.patch("township", murl, json={"evidence_ids": [theirs]}, headers={"If-Match": '"1"'})
+    assert_problem(r, 422, "project.evidence_unknown", "/evidence_ids/0")
+    done = api.patch(
+        "township", murl, json={"done_on": "2026-02-03", "evidence_ids": [mine]}, headers={"If-Match": '"1"'}
+    )
+    assert done.status_code == 200, done.text
+    assert done.json()["evidence_ids"] == [mine]
+    changes = db(
+        "SELECT changes FROM audit_events WHERE action = 'project_milestone.updated' ORDER BY seq DESC LIMIT 1"
+    )[0][0]
+    assert "evidence_ids" in str(changes)
+    assert api.post("township", url, json={**report, "evidence_ids": [mine]}).status_code == 201

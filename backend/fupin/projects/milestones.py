@@ -19,16 +19,19 @@ from fupin.core.errors import field_error, not_found
 from fupin.core.schemas import record_view
 from fupin.projects import clock, health
 from fupin.projects.audit_target import project_target
+from fupin.projects.evidence import check_evidence
 from fupin.projects.models import Project, ProjectMilestone
 from fupin.projects.progress_schemas import MilestoneIn, MilestoneOut, MilestoneUpdate
 from fupin.projects.repository import get_project, writable_project
 from fupin.projects.targets import check_open
 
-AUDITED = ("name", "due_on", "done_on", "position")
+AUDITED = ("name", "due_on", "done_on", "position", "evidence_ids")
 
 
 def milestone_out(milestone: ProjectMilestone) -> MilestoneOut:
-    return MilestoneOut.model_validate(record_view(milestone, id=milestone.public_id))
+    return MilestoneOut.model_validate(
+        record_view(milestone, id=milestone.public_id, evidence_ids=list(milestone.evidence_ids or []))
+    )
 
 
 def _check_dates(project: Project, *, due_on: date, done_on: date | None) -> None:
@@ -64,6 +67,7 @@ async def create_milestone(
     project = await writable_project(session, principal, project_id)
     check_open(project)
     _check_dates(project, due_on=data.due_on, done_on=data.done_on)
+    await check_evidence(session, project, data.evidence_ids)
     position = data.position
     if position is None:
         last = (
@@ -81,6 +85,7 @@ async def create_milestone(
         name=data.name,
         due_on=data.due_on,
         done_on=data.done_on,
+        evidence_ids=[str(e) for e in data.evidence_ids],
     )
     async with audit.tracked(
         session,
@@ -118,10 +123,13 @@ async def update_milestone(
     check_version(expected_version, milestone.version)
     check_open(project)
     sent: dict[str, Any] = data.model_dump(exclude_unset=True)
-    nulls = [k for k in ("name", "due_on", "position") if k in sent and sent[k] is None]
+    nulls = [k for k in ("name", "due_on", "position", "evidence_ids") if k in sent and sent[k] is None]
     if nulls:
         raise field_error(f"/{nulls[0]}", "required", "不能为空 (may not be null)")
     _check_dates(project, due_on=sent.get("due_on", milestone.due_on), done_on=sent.get("done_on", milestone.done_on))
+    if "evidence_ids" in sent:
+        await check_evidence(session, project, data.evidence_ids or [])
+        sent["evidence_ids"] = [str(e) for e in data.evidence_ids or []]
     async with audit.tracked(
         session,
         milestone,

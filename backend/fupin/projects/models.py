@@ -137,6 +137,8 @@ class ProjectMilestone(IdMixin, Base):
     name: Mapped[str] = mapped_column(String(100), nullable=False)
     due_on: Mapped[date] = mapped_column(Date, nullable=False)
     done_on: Mapped[date | None] = mapped_column(Date)
+    # files attached to the project that show the milestone reached (None on milestones recorded before 0016)
+    evidence_ids: Mapped[list[str] | None] = mapped_column(JSONType)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
     __mapper_args__ = {"version_id_col": version}

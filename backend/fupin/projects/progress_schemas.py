@@ -103,6 +103,7 @@ class MilestoneIn(StrictModel):
     due_on: DateIn = Field(description="计划完成日期; not before the project's planned start")
     done_on: DateIn | None = Field(None, description="实际完成日期; not in the future nor before the planned start")
     position: Position | None = Field(None, description="Order in the timeline; after the last when omitted")
+    evidence_ids: EvidenceIds = Field(default_factory=list, description="Files attached to the project (佐证)")
 
 
 class MilestoneUpdate(StrictModel):
@@ -110,6 +111,7 @@ class MilestoneUpdate(StrictModel):
     due_on: DateIn | None = None
     done_on: DateIn | None = Field(None, description="null: not done")
     position: Position | None = None
+    evidence_ids: EvidenceIds | None = Field(None, description="Replaces the milestone's files (of the project)")
 
 
 class MilestoneOut(OutModel):
@@ -118,6 +120,7 @@ class MilestoneOut(OutModel):
     due_on: date
     done_on: date | None
     position: int
+    evidence_ids: list[str]
     created_at: datetime
     version: int
 

@@ -26,6 +26,7 @@ from fupin.households.models import Household
 from fupin.measures.models import Measure
 from fupin.projects import clock, health
 from fupin.projects.audit_target import project_target
+from fupin.projects.evidence import check_evidence
 from fupin.projects.models import Project, ProjectTarget, ProjectTargetUpdate
 from fupin.projects.progress_schemas import (
     DERIVED_UNITS,
@@ -276,6 +277,7 @@ async def report_actual(
         raise field_error(
             "/as_of", "project.date_before_start", "填报日期不能早于项目计划开工日期 (before the planned start)"
         )
+    await check_evidence(session, project, data.evidence_ids)
     actor = principal.as_actor()
     row = ProjectTargetUpdate(
         target_id=target.id,

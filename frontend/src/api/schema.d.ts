@@ -5335,6 +5335,11 @@ export interface components {
              * @description Order in the timeline; after the last when omitted
              */
             position?: number | null;
+            /**
+             * Evidence Ids
+             * @description Files attached to the project (佐证)
+             */
+            evidence_ids?: string[];
         };
         /** MilestoneList */
         MilestoneList: {
@@ -5359,6 +5364,8 @@ export interface components {
             done_on: string | null;
             /** Position */
             position: number;
+            /** Evidence Ids */
+            evidence_ids: string[];
             /**
              * Created At
              * Format: date-time
@@ -5380,6 +5387,11 @@ export interface components {
             done_on?: string | null;
             /** Position */
             position?: number | null;
+            /**
+             * Evidence Ids
+             * @description Replaces the milestone's files (of the project)
+             */
+            evidence_ids?: string[] | null;
         };
         /** NeverVisitedPage */
         NeverVisitedPage: {
