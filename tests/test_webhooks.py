@@ -518,7 +518,6 @@ def test_every_feed_action_in_the_code_is_a_known_event() -> None:
         "seed.bulk_load",
         "seed.measures",  # its feed entries are measure.created
         "seed.projects",  # its feed entries are project.created, project_target.created, measure.updated ...
-        "seed.findings",  # its feed entries are finding.created, finding_task.created, finding_link.linked
         "webhook.demo_created",
         "export.created",
         "export.downloaded",

@@ -59,18 +59,15 @@ def cmd_seed(args: argparse.Namespace) -> int:
 
             seed_demo_webhooks(conn, secret_key=get_settings().secret_key)
         pending = seed_adjustments(conn, clock.today()) if args.demo_users and args.adjustments else 0
-        projects = findings = 0
+        projects = 0
         if args.demo_users:
-            from fupin.findings import clock as findings_clock
             from fupin.seed.cadres import seed_cadres
-            from fupin.seed.findings import seed_findings
             from fupin.seed.measures import seed_measures
             from fupin.seed.projects import seed_projects
 
             seed_cadres(conn, date.today())
             seed_measures(conn)
             projects = seed_projects(conn, clock.today())  # once: nothing when projects exist
-            findings = seed_findings(conn, findings_clock.today())  # once: nothing when findings exist
     engine.dispose()
     if args.demo_users and args.demo_jobs:
         from fupin.seed.jobs import seed_demo_jobs
@@ -79,7 +76,7 @@ def cmd_seed(args: argparse.Namespace) -> int:
         print(f"demo jobs queued: {queued}")
     print(
         f"regions added: {regions}; demo users added: {len(users)}; pending adjustment changes added: {pending}; "
-        f"projects added: {projects}; findings added: {findings}"
+        f"projects added: {projects}"
     )
     if report:
         print(
