@@ -257,6 +257,18 @@ OPERATIONS: dict[str, str] = {
     "fund-views-by-source": LIST,
     "fund-anomalies-list": LIST,
     "fund-anomalies-export": LIST,
+    # the assessment: periods, indicators and metrics are the city's reference data; scores are area data
+    "assessment-metrics": OWN,
+    "assessment-indicators-get": OWN,
+    "assessment-indicators-put": PRIVILEGED,
+    "assessment-periods-list": OWN,
+    "assessment-periods-get": OWN,
+    "assessment-periods-create": PRIVILEGED,
+    "assessment-periods-compute": PRIVILEGED,
+    "assessment-periods-freeze": PRIVILEGED,
+    "assessment-rankings": LIST,  # the caller's own units only
+    "assessment-scores-get": RECORD,  # the first township's score: 404
+    "assessment-score-records": RECORD,
 }
 # query parameters that narrow a list to a region: pointed at the first township they must answer 404
 REGION_FILTERS = ("region", "parent", "region_code")
@@ -266,6 +278,23 @@ FIRST_TOWNSHIP = "220382102000"
 def writes_in_trail(api: Api, user: str, hid: str) -> list[dict[str, Any]]:
     trail = api.get(user, f"/api/v1/households/{hid}/audit-events").json()["items"]
     return [e for e in trail if e["action"] != "household.personal_data_read"]
+
+
+def _assessed_period(api: Api) -> str:
+    """This year's assessment, computed for the city: the first township has a score and records behind it."""
+    import time
+
+    period = str(date.today().year)
+    assert api.post("city_office", "/api/v1/assessments", json={"period": period}).status_code == 201
+    job = api.post("city_office", f"/api/v1/assessments/{period}/compute")
+    assert job.status_code == 202, job.text
+    until = time.monotonic() + 120  # the app's own worker runs it
+    while api.get("city_office", f"/api/v1/jobs/{job.json()['id']}").json()["state"] in ("queued", "running"):
+        assert time.monotonic() < until, "the assessment job did not finish"
+        time.sleep(0.2)
+    score = api.get("township", f"/api/v1/assessments/{period}/scores/{FIRST_TOWNSHIP}")
+    assert score.status_code == 200, score.text
+    return period
 
 
 def _intruders(api: Api) -> dict[str, dict[str, str]]:
@@ -508,6 +537,9 @@ def test_out_of_scope_caller_can_neither_read_nor_change(api: Api, database_url:
     values.update(finding_ids)
     secrets += [finding_ids["finding_id"], finding_ids["task_id"], finding_ids["pause_id"], "卧虎镇问题甲"]
     finding_before = _finding_state(api, finding_ids["finding_id"])
+    period = _assessed_period(api)
+    values.update(period=period, region_code=FIRST_TOWNSHIP)
+    score_before = api.get(owner, f"/api/v1/assessments/{period}/scores/{FIRST_TOWNSHIP}").json()
     before = api.get(owner, f"/api/v1/households/{hid}").json()
     trail_before = writes_in_trail(api, owner, hid)
     measure = api.get(owner, f"/api/v1/measures/{measure_id}")
@@ -549,6 +581,8 @@ def test_out_of_scope_caller_can_neither_read_nor_change(api: Api, database_url:
                 if op == "evidence-upload":
                     kwargs["data"] = {"owner_type": "visit", "owner_id": values["visit_id"]}
                     kwargs["files"] = {"file": ("p.jpg", b"\xff\xd8\xff\xe0" + b"\x00" * 64, "image/jpeg")}
+                if op == "assessment-score-records":
+                    kwargs["params"] = {"indicator": "jzbf_visits"}
                 if op in ("cadres-turnover", "cadres-residency"):
                     kwargs["params"] = {"year": 2024}
                 if body is not None:
@@ -590,6 +624,7 @@ def test_out_of_scope_caller_can_neither_read_nor_change(api: Api, database_url:
     assert api.get(owner, f"/api/v1/measures/{measure_id}").json() == measure.json()
     assert _project_state(api, project_ids["project_id"]) == project_before
     assert _finding_state(api, finding_ids["finding_id"]) == finding_before
+    assert api.get(owner, f"/api/v1/assessments/{period}/scores/{FIRST_TOWNSHIP}").json() == score_before
     assert api.get(owner, f"/api/v1/pending-changes/{pending_id}").json()["state"] == "pending"
     assert api.get(owner, f"/api/v1/projects/{project['id']}").json() == project
     assert api.get(owner, f"/api/v1/cadres/{cadre['id']}").json()["version"] == 1

@@ -32,6 +32,7 @@ from fupin.projects.models import (
     ProjectTargetUpdate,
 )
 from fupin.regions.models import Region
+from fupin.scoring.models import FactRecord, IndicatorSet, Period, Score
 from fupin.users.models import ApiKey, RefreshToken, User
 from fupin.views.models import OPEN_MEASURES_BY_PLANNED
 from fupin.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookSubscription
@@ -49,6 +50,7 @@ __all__ = [
     "ChangeEntry",
     "Department",
     "Evidence",
+    "FactRecord",
     "Finding",
     "FindingCounter",
     "FindingLink",
@@ -59,10 +61,12 @@ __all__ = [
     "Household",
     "IdempotencyRecord",
     "Income",
+    "IndicatorSet",
     "Job",
     "Measure",
     "Member",
     "PendingChange",
+    "Period",
     "PovertyLine",
     "Project",
     "ProjectBeneficiary",
@@ -75,6 +79,7 @@ __all__ = [
     "RefreshToken",
     "Region",
     "ResidencyDay",
+    "Score",
     "StatusChange",
     "User",
     "VillageSequence",

@@ -54,6 +54,7 @@ from fupin.projects.progress_router import router as project_progress_router
 from fupin.projects.router import router as projects_router
 from fupin.reconcile.router import router as reconcile_router
 from fupin.regions.router import router as regions_router
+from fupin.scoring.router import router as assessments_router
 from fupin.stats.router import router as stats_router
 from fupin.users.ratelimit import SlidingWindow
 from fupin.users.router import router as users_router
@@ -251,6 +252,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         project_notices_router,
         funds_router,
         findings_router,
+        assessments_router,
     ):
         app.include_router(router)
 

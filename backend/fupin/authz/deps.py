@@ -264,6 +264,8 @@ ProjectWriter = Annotated[Principal, Depends(requires(Permission.PROJECTS_WRITE)
 # who may move which library step is decided in authz.policy (review: township; the county's decisions: approve)
 ProjectStepper = Annotated[Principal, Depends(requires(Permission.PROJECTS_READ))]
 FundWriter = Annotated[Principal, Depends(requires(Permission.FUNDS_WRITE))]
+AssessmentReader = Annotated[Principal, Depends(requires(Permission.ASSESSMENTS_READ))]
+AssessmentManager = Annotated[Principal, Depends(requires(Permission.ASSESSMENTS_MANAGE))]
 FindingReader = Annotated[Principal, Depends(requires(Permission.FINDINGS_READ))]
 FindingWriter = Annotated[Principal, Depends(requires(Permission.FINDINGS_WRITE))]
 FindingRectifier = Annotated[Principal, Depends(requires(Permission.FINDINGS_RECTIFY))]

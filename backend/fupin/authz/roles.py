@@ -35,6 +35,8 @@ class Permission(StrEnum):
     FINDINGS_WRITE = "findings:write"  # raise and edit findings, transfer them to the discipline commission
     FINDINGS_RECTIFY = "findings:rectify"  # the responsible units: tasks, rectification, submitting (申请销号)
     FINDINGS_CLOSE = "findings:close"  # verify: close (销号) or return (退回); never one's own finding
+    ASSESSMENTS_READ = "assessments:read"  # 考核: periods, indicator sets, rankings and scores of the caller's area
+    ASSESSMENTS_MANAGE = "assessments:manage"  # the city's indicator sets; compute and freeze periods
 
 
 class Role(StrEnum):
@@ -156,6 +158,19 @@ _FINDINGS_GRANTS: dict[Role, frozenset[Permission]] = {
     Role.INTEGRATION: frozenset({P.FINDINGS_READ}),
 }
 for _role, _granted in _FINDINGS_GRANTS.items():
+    ROLE_PERMISSIONS[_role] = ROLE_PERMISSIONS[_role] | _granted
+
+# the assessment (考核): set and run by the city office; read by the offices it assesses, the inspectors and
+# 纪检审计 (each within its area)
+_ASSESSMENT_GRANTS: dict[Role, frozenset[Permission]] = {
+    Role.CITY_OFFICE: frozenset({P.ASSESSMENTS_READ, P.ASSESSMENTS_MANAGE}),
+    Role.COUNTY_OFFICE: frozenset({P.ASSESSMENTS_READ}),
+    Role.TOWNSHIP: frozenset({P.ASSESSMENTS_READ}),
+    Role.VILLAGE: frozenset({P.ASSESSMENTS_READ}),
+    Role.INSPECTOR: frozenset({P.ASSESSMENTS_READ}),
+    Role.AUDITOR: frozenset({P.ASSESSMENTS_READ}),
+}
+for _role, _granted in _ASSESSMENT_GRANTS.items():
     ROLE_PERMISSIONS[_role] = ROLE_PERMISSIONS[_role] | _granted
 
 ROLE_LABELS: dict[Role, tuple[str, str]] = {

@@ -120,6 +120,11 @@ class AreaScope:
         column = getattr(entity, entity.__area_column__)
         return stmt.where(self.condition(column)).execution_options(**{SCOPED_OPTION: self.region_code or "*"})
 
+    def apply_on(self, stmt: Any, column: Any) -> Any:
+        """Narrow a statement on a region column that is not a scoped table's own (a subquery's, a union's:
+        e.g. the assessment's fact rows, each naming the region it counts for)."""
+        return stmt.where(self.condition(column)).execution_options(**{SCOPED_OPTION: self.region_code or "*"})
+
     def select(self, *entities: Any, area_of: type[AreaScoped] | None = None) -> Select[Any]:
         """`select(*entities)` narrowed to the scope: the one way area data is read."""
         return self.apply(select(*entities), area_of)

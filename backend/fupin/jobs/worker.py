@@ -30,7 +30,8 @@ import fupin.exports.jobs  # registers the kind
 import fupin.findings.deadlines
 import fupin.imports.service  # registers the kind
 import fupin.jobs.stats_rebuild  # registers the kind
-import fupin.projects.schedule  # noqa: F401  (registers the kind and the schedule)
+import fupin.projects.schedule
+import fupin.scoring.compute  # noqa: F401  (registers the kinds and the schedules above)
 from fupin.authz.deps import job_scope
 from fupin.core.context import Actor
 from fupin.core.db import is_sqlite, make_sessionmaker

@@ -37,6 +37,8 @@ KNOWN_EVENTS: dict[str, tuple[str, ...]] = {
     "finding_pause": ("started", "ended"),
     "finding_task": ("created", "updated", "deleted"),
     "finding_link": ("linked", "unlinked"),
+    "assessment_period": ("created", "computed", "frozen"),
+    "assessment_indicators": ("updated",),
 }
 PING = "ping"  # sent by webhooks-test; every subscription receives it, whatever its events
 

@@ -2592,6 +2592,198 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/assessment-metrics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Metrics
+         * @description The measured facts an indicator may score, with what each counts.
+         */
+        get: operations["assessment-metrics"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/assessment-indicator-sets/{year}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Indicator Set
+         * @description A year's indicators (指标体系), or the example set (`stored: false`) a computation uses while the year has
+         *     none of its own.
+         */
+        get: operations["assessment-indicators-get"];
+        /**
+         * Put Indicator Set
+         * @description Set a year's indicators, weights and scoring rules (city office). Replacing needs If-Match. Periods
+         *     computed before keep the indicators they were computed with.
+         */
+        put: operations["assessment-indicators-put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/assessments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Periods
+         * @description Assessment periods (考核期), newest first.
+         */
+        get: operations["assessment-periods-list"];
+        put?: never;
+        /**
+         * Create Period
+         * @description Open an assessment period (city office): a year, a half year or a quarter.
+         */
+        post: operations["assessment-periods-create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/assessments/{period}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Period */
+        get: operations["assessment-periods-get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/assessments/{period}/compute": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Compute Period
+         * @description Compute the period's scores and rankings for the caller's area from the facts as they are now, as a job
+         *     (202 + Location). Replaces the previous computation; a frozen period is a 409 `assessment.frozen`.
+         */
+        post: operations["assessment-periods-compute"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/assessments/{period}/freeze": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Freeze Period
+         * @description Compute the period once more and freeze it (publish), as a job: the scores, rankings and the records behind
+         *     every shortfall are kept as they are, and no later edit or computation changes them.
+         */
+        post: operations["assessment-periods-freeze"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/assessments/{period}/rankings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Rankings
+         * @description The ranking of a level in the caller's area, best first; ranks are among every unit of the level the
+         *     period was computed for (the city), the last three flagged (末三位).
+         */
+        get: operations["assessment-rankings"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/assessments/{period}/scores/{region_code}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Score
+         * @description A unit's score explained: every indicator's figures (numerator, denominator, records counted), value,
+         *     points and the sentence that explains them.
+         */
+        get: operations["assessment-scores-get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/assessments/{period}/scores/{region_code}/records": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Score Records
+         * @description The records behind what the unit lost on one indicator: households not visited, findings overdue,
+         *     milestones late … (a frozen period: as kept when it was frozen).
+         */
+        get: operations["assessment-score-records"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/about": {
         parameters: {
             query?: never;
@@ -3804,6 +3996,56 @@ export interface components {
             encoding?: ("utf-8" | "gb18030") | null;
             filters?: components["schemas"]["StrictExportFilters"];
         };
+        /** FactRecordOut */
+        FactRecordOut: {
+            /** Record Type */
+            record_type: string;
+            /**
+             * Id
+             * @description The record's id (a household, finding or milestone id; a village's code)
+             */
+            id: string;
+            /** Region Code */
+            region_code: string;
+            /** Region Name */
+            region_name: string | null;
+            /** Label */
+            label: string;
+            /** Detail */
+            detail: string | null;
+            /** Numerator */
+            numerator: number;
+            /** Denominator */
+            denominator: number;
+            /** Reasons */
+            reasons: string[];
+            /** Household Id */
+            household_id?: string | null;
+            /** Project Id */
+            project_id?: string | null;
+        };
+        /** FactRecordPage */
+        FactRecordPage: {
+            /** Period */
+            period: string;
+            /** Region Code */
+            region_code: string;
+            /** Indicator */
+            indicator: string;
+            /** Metric */
+            metric: string;
+            /**
+             * Frozen
+             * @description True: the records kept when the period was frozen; False: read now
+             */
+            frozen: boolean;
+            /** Total */
+            total: number;
+            /** Next Cursor */
+            next_cursor: string | null;
+            /** Items */
+            items: components["schemas"]["FactRecordOut"][];
+        };
         /** FieldError */
         FieldError: {
             /**
@@ -4623,6 +4865,94 @@ export interface components {
             /** Version */
             version: number;
         };
+        /** IndicatorIn */
+        IndicatorIn: {
+            /**
+             * Code
+             * @description Unique within the set
+             */
+            code: string;
+            /**
+             * Dimension
+             * @enum {string}
+             */
+            dimension: "减贫成效" | "精准识别" | "精准帮扶" | "扶贫资金";
+            /**
+             * Metric
+             * @description The measured fact it scores (docs/assessment.md)
+             * @enum {string}
+             */
+            metric: "visit_coverage" | "measure_coverage" | "residency" | "register_completeness" | "wrong_exit_candidates" | "overdue_findings" | "reopened_findings" | "milestone_delays";
+            /** Name */
+            name: string;
+            /**
+             * Weight
+             * @description Points of the indicator (分值)
+             */
+            weight: number | string;
+            /**
+             * Rule
+             * @description ratio: full weight at target, nothing at floor, linear between (ratio metrics); deduction: weight less per_item per record counted (count metrics)
+             * @enum {string}
+             */
+            rule: "ratio" | "deduction";
+            /** Target */
+            target?: number | string | null;
+            /** Floor */
+            floor?: number | string | null;
+            /** Per Item */
+            per_item?: number | string | null;
+        };
+        /** IndicatorOut */
+        IndicatorOut: {
+            /** Code */
+            code: string;
+            /** Dimension */
+            dimension: string;
+            /** Metric */
+            metric: string;
+            /** Name */
+            name: string;
+            /** Weight */
+            weight: string;
+            /** Rule */
+            rule: string;
+            /** Target */
+            target?: string | null;
+            /** Floor */
+            floor?: string | null;
+            /** Per Item */
+            per_item?: string | null;
+        };
+        /** IndicatorSetIn */
+        IndicatorSetIn: {
+            /** Name */
+            name: string;
+            /** Indicators */
+            indicators: components["schemas"]["IndicatorIn"][];
+        };
+        /** IndicatorSetOut */
+        IndicatorSetOut: {
+            /** Year */
+            year: number;
+            /** Name */
+            name: string;
+            /**
+             * Stored
+             * @description False: the year has no set of its own yet; this is the example a computation uses
+             */
+            stored: boolean;
+            /** Indicators */
+            indicators: components["schemas"]["IndicatorOut"][];
+            /** Total Weight */
+            total_weight: string;
+            /** Version */
+            version?: number | null;
+            /** Updated By */
+            updated_by?: string | null;
+            /** Updated At */
+            updated_at?: string | null;
+        };
         /** JobOut */
         JobOut: {
             /**
@@ -5315,6 +5645,24 @@ export interface components {
             /** Tekun */
             tekun?: boolean | null;
         };
+        /** MetricOut */
+        MetricOut: {
+            /** Code */
+            code: string;
+            /** Label */
+            label: string;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "ratio" | "count";
+            /** Record Type */
+            record_type: string;
+            /** Unit */
+            unit: string;
+            /** Description */
+            description: string;
+        };
         /** MilestoneIn */
         MilestoneIn: {
             /** Name */
@@ -5855,11 +6203,75 @@ export interface components {
              */
             next_cursor?: string | null;
         };
+        /** PeriodIn */
+        PeriodIn: {
+            /**
+             * Period
+             * @description 考核期: a year (2026), a half year (2026H1, 2026H2) or a quarter (2026Q1 … 2026Q4)
+             * @example 2026
+             */
+            period: string;
+            /**
+             * Name
+             * @description Defaults to e.g. 2026年度考核
+             */
+            name?: string | null;
+        };
+        /** PeriodList */
+        PeriodList: {
+            /** Items */
+            items: components["schemas"]["PeriodOut"][];
+        };
+        /** PeriodOut */
+        PeriodOut: {
+            /** Period */
+            period: string;
+            /** Year */
+            year: number;
+            /** Name */
+            name: string;
+            /**
+             * Starts On
+             * Format: date
+             */
+            starts_on: string;
+            /**
+             * Ends On
+             * Format: date
+             */
+            ends_on: string;
+            /**
+             * State
+             * @description open: not computed yet; computed: figures of the last computation (may be recomputed); frozen: published, never recomputed
+             * @enum {string}
+             */
+            state: "open" | "computed" | "frozen";
+            /**
+             * As Of
+             * @description The day the facts were read up to
+             */
+            as_of: string | null;
+            /** Computed At */
+            computed_at: string | null;
+            /** Computed By */
+            computed_by: string | null;
+            /** Frozen At */
+            frozen_at: string | null;
+            /** Frozen By */
+            frozen_by: string | null;
+            /**
+             * Indicators
+             * @description The indicators of the computation
+             */
+            indicators: components["schemas"]["IndicatorOut"][] | null;
+            /** Version */
+            version: number;
+        };
         /**
          * Permission
          * @enum {string}
          */
-        Permission: "households:read" | "households:write" | "households:transition" | "poverty_lines:write" | "users:manage" | "api_keys:manage" | "audit:read" | "changes:read" | "jobs:read" | "jobs:manage" | "stats:rebuild" | "webhooks:manage" | "adjustments:manage" | "adjustments:override" | "measures:read" | "measures:write" | "departments:manage" | "cadres:read" | "cadres:write" | "visits:write" | "projects:read" | "projects:write" | "projects:review" | "projects:approve" | "funds:write" | "findings:read" | "findings:write" | "findings:rectify" | "findings:close";
+        Permission: "households:read" | "households:write" | "households:transition" | "poverty_lines:write" | "users:manage" | "api_keys:manage" | "audit:read" | "changes:read" | "jobs:read" | "jobs:manage" | "stats:rebuild" | "webhooks:manage" | "adjustments:manage" | "adjustments:override" | "measures:read" | "measures:write" | "departments:manage" | "cadres:read" | "cadres:write" | "visits:write" | "projects:read" | "projects:write" | "projects:review" | "projects:approve" | "funds:write" | "findings:read" | "findings:write" | "findings:rectify" | "findings:close" | "assessments:read" | "assessments:manage";
         /** PoorVillage */
         PoorVillage: {
             /** Code */
@@ -6305,6 +6717,67 @@ export interface components {
             /** Benefit Mechanism */
             benefit_mechanism?: string | null;
         };
+        /** RankingItem */
+        RankingItem: {
+            /** Region Code */
+            region_code: string;
+            /** Region Name */
+            region_name: string;
+            /** Parent Code */
+            parent_code: string | null;
+            /** Parent Name */
+            parent_name: string | null;
+            /**
+             * Level
+             * @enum {string}
+             */
+            level: "township" | "village";
+            /** Score */
+            score: string;
+            /**
+             * Rank
+             * @description 1 = best; equal scores share a rank
+             */
+            rank: number;
+            /**
+             * Ranked
+             * @description Units of the level ranked in the period
+             */
+            ranked: number;
+            /**
+             * Bottom Three
+             * @description Among the last three of the level (末三位)
+             */
+            bottom_three: boolean;
+            /**
+             * Dimensions
+             * @description Points per dimension
+             */
+            dimensions: {
+                [key: string]: string;
+            };
+        };
+        /** RankingPage */
+        RankingPage: {
+            /** Period */
+            period: string;
+            /**
+             * Level
+             * @enum {string}
+             */
+            level: "township" | "village";
+            /** State */
+            state: string;
+            /** As Of */
+            as_of: string | null;
+            /**
+             * Total
+             * @description Units of the level in the caller's area
+             */
+            total: number;
+            /** Items */
+            items: components["schemas"]["RankingItem"][];
+        };
         /** ReconcileOut */
         ReconcileOut: {
             /**
@@ -6570,6 +7043,84 @@ export interface components {
          * @enum {string}
          */
         Role: "admin" | "city_office" | "county_office" | "township" | "village" | "department" | "inspector" | "auditor" | "integration" | "cadre";
+        /** ScoreItem */
+        ScoreItem: {
+            /** Code */
+            code: string;
+            /** Name */
+            name: string;
+            /** Dimension */
+            dimension: string;
+            /** Metric */
+            metric: string;
+            /** Rule */
+            rule: string;
+            /** Weight */
+            weight: string;
+            /** Numerator */
+            numerator: number;
+            /** Denominator */
+            denominator: number;
+            /** Count */
+            count: number;
+            /**
+             * Value
+             * @description ratio: Σ numerator / Σ denominator; deduction: the records counted
+             */
+            value: string | null;
+            /** Score */
+            score: string;
+            /** Explanation */
+            explanation: string;
+        };
+        /** ScoreOut */
+        ScoreOut: {
+            /** Region Code */
+            region_code: string;
+            /** Region Name */
+            region_name: string;
+            /** Parent Code */
+            parent_code: string | null;
+            /** Parent Name */
+            parent_name: string | null;
+            /**
+             * Level
+             * @enum {string}
+             */
+            level: "township" | "village";
+            /** Score */
+            score: string;
+            /**
+             * Rank
+             * @description 1 = best; equal scores share a rank
+             */
+            rank: number;
+            /**
+             * Ranked
+             * @description Units of the level ranked in the period
+             */
+            ranked: number;
+            /**
+             * Bottom Three
+             * @description Among the last three of the level (末三位)
+             */
+            bottom_three: boolean;
+            /**
+             * Dimensions
+             * @description Points per dimension
+             */
+            dimensions: {
+                [key: string]: string;
+            };
+            /** Period */
+            period: string;
+            /** State */
+            state: string;
+            /** As Of */
+            as_of: string | null;
+            /** Items */
+            items: components["schemas"]["ScoreItem"][];
+        };
         /** SourceFunds */
         SourceFunds: {
             /** Source */
@@ -7194,7 +7745,7 @@ export interface components {
             url: string;
             /**
              * Events
-             * @description Patterns of events: an event, <entity>.* or *. Known events: household.created, household.updated, household.status_changed, household.head_changed, member.added, member.updated, member.removed, income.created, income.updated, assessment.created, assessment.updated, poverty_line.updated, job.queued, job.started, job.resumed, job.succeeded, job.failed, job.cancelled, job.cancel_requested, webhook.created, webhook.updated, webhook.deleted, webhook.secret_rotated, webhook.tested, adjustment_window.created, adjustment_window.updated, pending_change.requested, pending_change.cancelled, pending_change.failed, measure.created, measure.updated, measure.status_changed, department.updated, cadre.created, cadre.updated, assignment.created, assignment.ended, assignment.updated, visit.created, visit.updated, residency_day.recorded, residency_day.updated, evidence.added, evidence.updated, project.created, project.updated, project.stage_changed, project_target.created, project_target.updated, project_target.actual_reported, project_milestone.created, project_milestone.updated, project_beneficiary.linked, project_beneficiary.unlinked, project_notice.created, project_notice.updated, fund_allocation.created, fund_allocation.published, fund_disbursement.created, finding.created, finding.updated, finding.state_changed, finding.warned, finding.escalated, finding_pause.started, finding_pause.ended, finding_task.created, finding_task.updated, finding_task.deleted, finding_link.linked, finding_link.unlinked
+             * @description Patterns of events: an event, <entity>.* or *. Known events: household.created, household.updated, household.status_changed, household.head_changed, member.added, member.updated, member.removed, income.created, income.updated, assessment.created, assessment.updated, poverty_line.updated, job.queued, job.started, job.resumed, job.succeeded, job.failed, job.cancelled, job.cancel_requested, webhook.created, webhook.updated, webhook.deleted, webhook.secret_rotated, webhook.tested, adjustment_window.created, adjustment_window.updated, pending_change.requested, pending_change.cancelled, pending_change.failed, measure.created, measure.updated, measure.status_changed, department.updated, cadre.created, cadre.updated, assignment.created, assignment.ended, assignment.updated, visit.created, visit.updated, residency_day.recorded, residency_day.updated, evidence.added, evidence.updated, project.created, project.updated, project.stage_changed, project_target.created, project_target.updated, project_target.actual_reported, project_milestone.created, project_milestone.updated, project_beneficiary.linked, project_beneficiary.unlinked, project_notice.created, project_notice.updated, fund_allocation.created, fund_allocation.published, fund_disbursement.created, finding.created, finding.updated, finding.state_changed, finding.warned, finding.escalated, finding_pause.started, finding_pause.ended, finding_task.created, finding_task.updated, finding_task.deleted, finding_link.linked, finding_link.unlinked, assessment_period.created, assessment_period.computed, assessment_period.frozen, assessment_indicators.updated
              */
             events: string[];
             /** Description */
@@ -24322,6 +24873,1112 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "assessment-metrics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MetricOut"][];
+                };
+            };
+            /** @description Malformed request (bad JSON, forged cursor, bad header) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated but not permitted */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields; see errors[].pointer */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "assessment-indicators-get": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                year: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IndicatorSetOut"];
+                };
+            };
+            /** @description Malformed request (bad JSON, forged cursor, bad header) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated but not permitted */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields; see errors[].pointer */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "assessment-indicators-put": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Version ETag you read, e.g. "3" */
+                "If-Match"?: string | null;
+            };
+            path: {
+                year: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["IndicatorSetIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IndicatorSetOut"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IndicatorSetOut"];
+                };
+            };
+            /** @description Malformed request (bad JSON, forged cursor, bad header) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated but not permitted */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or outside the caller's area */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match does not match the current version */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields; see errors[].pointer */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match required */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "assessment-periods-list": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PeriodList"];
+                };
+            };
+            /** @description Malformed request (bad JSON, forged cursor, bad header) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated but not permitted */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields; see errors[].pointer */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "assessment-periods-create": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retry-safe POST: a replay returns the first response; another body with the same key is a 422. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PeriodIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PeriodOut"];
+                };
+            };
+            /** @description Malformed request (bad JSON, forged cursor, bad header) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated but not permitted */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields; see errors[].pointer */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The response could not be stored for Idempotency-Key replay; nothing was changed, retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "assessment-periods-get": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description 考核期: 2026, 2026H1, 2026Q3 … */
+                period: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PeriodOut"];
+                };
+            };
+            /** @description Malformed request (bad JSON, forged cursor, bad header) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated but not permitted */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or outside the caller's area */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields; see errors[].pointer */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "assessment-periods-compute": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retry-safe POST: a replay returns the first response; another body with the same key is a 422. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description 考核期: 2026, 2026H1, 2026Q3 … */
+                period: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Accepted: the job is queued */
+            202: {
+                headers: {
+                    /** @description URL of the job */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobOut"];
+                };
+            };
+            /** @description Malformed request (bad JSON, forged cursor, bad header) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated but not permitted */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or outside the caller's area */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields; see errors[].pointer */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The response could not be stored for Idempotency-Key replay; nothing was changed, retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "assessment-periods-freeze": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retry-safe POST: a replay returns the first response; another body with the same key is a 422. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description 考核期: 2026, 2026H1, 2026Q3 … */
+                period: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Accepted: the job is queued */
+            202: {
+                headers: {
+                    /** @description URL of the job */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobOut"];
+                };
+            };
+            /** @description Malformed request (bad JSON, forged cursor, bad header) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated but not permitted */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or outside the caller's area */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields; see errors[].pointer */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The response could not be stored for Idempotency-Key replay; nothing was changed, retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "assessment-rankings": {
+        parameters: {
+            query?: {
+                /** @description township or village */
+                level?: "township" | "village";
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path: {
+                /** @description 考核期: 2026, 2026H1, 2026Q3 … */
+                period: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RankingPage"];
+                };
+            };
+            /** @description Malformed request (bad JSON, forged cursor, bad header) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated but not permitted */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or outside the caller's area */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields; see errors[].pointer */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "assessment-scores-get": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description 考核期: 2026, 2026H1, 2026Q3 … */
+                period: string;
+                /** @description A township's or village's 12-digit code */
+                region_code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScoreOut"];
+                };
+            };
+            /** @description Malformed request (bad JSON, forged cursor, bad header) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated but not permitted */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or outside the caller's area */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields; see errors[].pointer */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "assessment-score-records": {
+        parameters: {
+            query: {
+                /** @description The indicator's code */
+                indicator: string;
+                limit?: number;
+                cursor?: string | null;
+            };
+            header?: never;
+            path: {
+                /** @description 考核期: 2026, 2026H1, 2026Q3 … */
+                period: string;
+                /** @description A township's or village's 12-digit code */
+                region_code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FactRecordPage"];
+                };
+            };
+            /** @description Malformed request (bad JSON, forged cursor, bad header) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated but not permitted */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or outside the caller's area */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields; see errors[].pointer */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
                 };
             };
         };
