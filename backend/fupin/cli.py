@@ -74,6 +74,11 @@ def cmd_seed(args: argparse.Namespace) -> int:
 
         queued = asyncio.run(seed_demo_jobs(get_settings()))
         print(f"demo jobs queued: {queued}")
+    if args.demo_users:
+        from fupin.seed.assessment import seed_assessment
+
+        periods = asyncio.run(seed_assessment(get_settings(), clock.today()))
+        print(f"assessment periods added: {periods}")
     print(
         f"regions added: {regions}; demo users added: {len(users)}; pending adjustment changes added: {pending}; "
         f"projects added: {projects}"

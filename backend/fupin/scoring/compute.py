@@ -17,6 +17,7 @@ from sqlalchemy import Integer, String, delete, func, insert, literal, select
 
 from fupin.audit import chain as audit
 from fupin.authz.deps import job_owner
+from fupin.authz.principal import Principal
 from fupin.authz.roles import Permission
 from fupin.authz.scope import AreaScope
 from fupin.core.errors import ProblemError
@@ -89,6 +90,9 @@ async def compute(
                 sums[0] += int(numerator or 0)
                 sums[1] += int(denominator or 0)
                 sums[2] += int(count)
+    # a unit with nothing to assess (no household, no first secretary, no finding, no milestone) is not ranked:
+    # full marks for nothing would put it above every unit that works
+    units = {code: unit for code, unit in units.items() if any(sums[2] for sums in unit.figures.values())}
     scored: dict[str, list[tuple[str, Decimal]]] = defaultdict(list)
     results: dict[str, tuple[Decimal, dict[str, str], list[dict[str, Any]]]] = {}
     for unit in units.values():
@@ -150,9 +154,40 @@ async def compute(
     }
 
 
+async def run(
+    session: Any, principal: Principal, scope: AreaScope, *, period: Period, freeze: bool
+) -> dict[str, int]:
+    """Compute (or freeze) `period` for `scope` on behalf of `principal`, with the year's indicators (or the
+    example), stamp the period and audit it. The job's work; the demo seed's too."""
+    if period.state == "frozen":
+        raise ProblemError(409, "assessment.frozen", f"考核期 {period.code} 已冻结，不再重新计算")
+    indicator_set = await repo.indicator_set(session, period.year)
+    indicators = indicator_set.indicators if indicator_set is not None else repo.example_indicators()
+    before = period.state
+    counts = await compute(session, scope, period=period, indicators=indicators, freeze=freeze)
+    now, actor = utcnow(), principal.as_actor()
+    period.computed_at, period.computed_by = now, actor.name
+    if freeze:
+        period.state, period.frozen_at, period.frozen_by = "frozen", now, actor.name
+    else:
+        period.state = "computed"
+    changes: dict[str, Any] = {
+        "state": [before, period.state],
+        "as_of": [None, period.as_of],
+        **{name: [None, value] for name, value in counts.items()},
+    }
+    await audit.record_on(
+        session,
+        repo.period_target(period, region_code=scope.region_code),
+        actor=actor,
+        action="assessment_period.frozen" if freeze else "assessment_period.computed",
+        changes=changes,
+    )
+    return counts
+
+
 async def run_chunk(ctx: ChunkContext, marker: Any) -> Chunk:
     session, job = ctx.session, ctx.job
-    freeze = bool(job.params.get("freeze"))
     principal = await job_owner(
         session,
         owner_type=job.owner_type,
@@ -161,30 +196,7 @@ async def run_chunk(ctx: ChunkContext, marker: Any) -> Chunk:
         needs=Permission.ASSESSMENTS_MANAGE,
     )
     period = await repo.period_for_update(session, str(job.params["period"]))
-    if period.state == "frozen":
-        raise ProblemError(409, "assessment.frozen", f"考核期 {period.code} 已冻结，不再重新计算")
-    indicator_set = await repo.indicator_set(session, period.year)
-    indicators = indicator_set.indicators if indicator_set is not None else repo.example_indicators()
-    before = {"state": period.state, "computed_at": period.computed_at}
-    counts = await compute(session, ctx.scope, period=period, indicators=indicators, freeze=freeze)
-    now = utcnow()
-    period.computed_at, period.computed_by = now, principal.as_actor().name
-    if freeze:
-        period.state, period.frozen_at, period.frozen_by = "frozen", now, principal.as_actor().name
-    else:
-        period.state = "computed"
-    changes: dict[str, Any] = {
-        "state": [before["state"], period.state],
-        "as_of": [None, period.as_of],
-        **{name: [None, value] for name, value in counts.items()},
-    }
-    await audit.record_on(
-        session,
-        repo.period_target(period, region_code=ctx.scope.region_code),
-        actor=principal.as_actor(),
-        action="assessment_period.frozen" if freeze else "assessment_period.computed",
-        changes=changes,
-    )
+    counts = await run(session, principal, ctx.scope, period=period, freeze=bool(job.params.get("freeze")))
     done = counts["townships"] + counts["villages"]
     return Chunk(None, done, done, counts)
 
