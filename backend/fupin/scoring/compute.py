@@ -154,9 +154,7 @@ async def compute(
     }
 
 
-async def run(
-    session: Any, principal: Principal, scope: AreaScope, *, period: Period, freeze: bool
-) -> dict[str, int]:
+async def run(session: Any, principal: Principal, scope: AreaScope, *, period: Period, freeze: bool) -> dict[str, int]:
     """Compute (or freeze) `period` for `scope` on behalf of `principal`, with the year's indicators (or the
     example), stamp the period and audit it. The job's work; the demo seed's too."""
     if period.state == "frozen":

@@ -10,10 +10,11 @@ from fupin.authz.deps import AssessmentManager, AssessmentReader
 from fupin.core.concurrency import IfMatch, etag, if_match_sent, parse_if_match
 from fupin.core.db import DbSession
 from fupin.core.openapi import UPDATE, problems
+from fupin.core.readpath import ReadDb
 from fupin.jobs.router import ACCEPTED
 from fupin.jobs.schemas import JobOut
 from fupin.jobs.service import job_out
-from fupin.scoring import records, service
+from fupin.scoring import listing, records, service
 from fupin.scoring import repository as repo
 from fupin.scoring.metrics import METRICS
 from fupin.scoring.models import IndicatorSet, Period, Score
@@ -224,24 +225,16 @@ async def freeze_period(
 )
 async def get_rankings(
     period: PeriodPath,
-    session: DbSession,
+    read: ReadDb,
     principal: AssessmentReader,
     level: Annotated[Level, Query(description="township or village")] = "township",
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
-) -> RankingPage:
-    """The ranking of a level in the caller's area, best first; ranks are among every unit of the level the
-    period was computed for (the city), the last three flagged (末三位)."""
-    found = await repo.period(session, period)
-    total, rows = await repo.ranking(session, principal.scope, period=found, level=level, limit=limit, offset=offset)
-    return RankingPage(
-        period=found.code,
-        level=level,
-        state=found.state,
-        as_of=found.as_of,
-        total=total,
-        items=[_ranking_item(*row) for row in rows],
-    )
+) -> Response:
+    """The ranking of a level in the caller's area, best first; ranks are among every scored unit of the level
+    the period was computed for (the city), the last three flagged (末三位)."""
+    body = await listing.page_json(read, principal.scope, code=period, level=level, limit=limit, offset=offset)
+    return Response(body, media_type="application/json")
 
 
 @router.get(
