@@ -181,6 +181,21 @@ def require_finding_step(principal: Principal, to_state: str) -> None:
     )
 
 
+def require_finding_tasks(principal: Principal, *, pointer: str) -> None:
+    """Rectification tasks (整改措施) are the responsible units' to write (findings:rectify, as on the tasks routes):
+    whoever brings them in together with a finding (an import of an inspection ledger) needs that permission too.
+    Refused: 403 `findings.tasks_not_allowed` at `pointer`."""
+    if Permission.FINDINGS_RECTIFY in principal.permissions:
+        return
+    message = "您无权录入整改措施 (tasks need findings:rectify)"
+    raise ProblemError(
+        403,
+        "findings.tasks_not_allowed",
+        message,
+        [FieldError(pointer=pointer, code="findings.tasks_not_allowed", message=message)],
+    )
+
+
 def require_finding_verifier(principal: Principal, region_code: str) -> None:
     """Whoever accepts a rectification answers for it, so it is never the responsible unit: an inspector (督查组)
     verifies anywhere in its area; anyone else (the city office) only findings of a region strictly below its own
