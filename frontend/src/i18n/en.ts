@@ -143,7 +143,7 @@ const en: MessageSchema = {
     rebuildStats: 'Rebuild summary statistics', rebuildStarted: 'Rebuilding the summary statistics',
     reportTitle: 'Result', reportPending: 'The result appears when the job has finished', noReport: 'No result', errorTitle: 'Error',
     states: { queued: 'Queued', running: 'Running', succeeded: 'Succeeded', failed: 'Failed', cancelled: 'Cancelled' },
-    kinds: { stats: { rebuild: 'Rebuild summary statistics' }, import: { households: 'Import households' }, export: { households: 'Export households' }, adjustments: { apply: 'Apply annual adjustments' } },
+    kinds: { stats: { rebuild: 'Rebuild summary statistics' }, import: { households: 'Import households', findings: 'Import supervision findings' }, export: { households: 'Export households' }, adjustments: { apply: 'Apply annual adjustments' } },
     download: 'Download file', openResult: 'Open the import report',
     report: {
       villages: 'Villages processed', villages_with_households: 'Villages with households', households: 'Households', people: 'People',

@@ -146,7 +146,7 @@ const zhCN = {
     rebuildStats: '重建统计汇总', rebuildStarted: '已开始重建统计汇总',
     reportTitle: '执行结果', reportPending: '任务完成后显示结果', noReport: '无执行结果', errorTitle: '错误信息',
     states: { queued: '排队中', running: '执行中', succeeded: '已完成', failed: '失败', cancelled: '已取消' },
-    kinds: { stats: { rebuild: '重建统计汇总' }, import: { households: '导入贫困户' }, export: { households: '导出贫困户' }, adjustments: { apply: '应用年度调整' } },
+    kinds: { stats: { rebuild: '重建统计汇总' }, import: { households: '导入贫困户', findings: '导入督查问题' }, export: { households: '导出贫困户' }, adjustments: { apply: '应用年度调整' } },
     download: '下载文件', openResult: '查看导入报告',
     report: {
       villages: '处理村数', villages_with_households: '有贫困户的村数', households: '贫困户数', people: '贫困人口',
