@@ -181,13 +181,16 @@ def require_finding_step(principal: Principal, to_state: str) -> None:
     )
 
 
+# Rectification tasks (整改措施) are the responsible units' to write, as on the tasks routes (FindingRectifier)
+FINDING_TASKS = Permission.FINDINGS_RECTIFY
+
+
 def require_finding_tasks(principal: Principal, *, pointer: str) -> None:
-    """Rectification tasks (整改措施) are the responsible units' to write (findings:rectify, as on the tasks routes):
-    whoever brings them in together with a finding (an import of an inspection ledger) needs that permission too.
-    Refused: 403 `findings.tasks_not_allowed` at `pointer`."""
-    if Permission.FINDINGS_RECTIFY in principal.permissions:
+    """Whoever brings tasks in together with a finding (an import of an inspection ledger) needs the tasks'
+    permission too. Refused: 403 `findings.tasks_not_allowed` at `pointer`."""
+    if FINDING_TASKS in principal.permissions:
         return
-    message = "您无权录入整改措施 (tasks need findings:rectify)"
+    message = f"您无权录入整改措施 (tasks need {FINDING_TASKS.value})"
     raise ProblemError(
         403,
         "findings.tasks_not_allowed",
