@@ -2,7 +2,8 @@
 // server); the township starts rectification, adds a task and marks it done, is refused a submission without
 // evidence (the error shown), uploads a file and submits; the township is offered no 销号 and the API refuses it
 // (403 findings.own_finding); the inspector returns it once with a reason, the township resubmits, the inspector
-// closes it; the step timeline and the audit trail show the steps; the board and the discipline inbox load.
+// closes it; the step timeline and the audit trail show the steps; the board and the discipline inbox load; the
+// county office imports an inspection ledger from the board's 批量导入 (a dry run first, then the import).
 import { after, before, describe } from 'node:test'
 import assert from 'node:assert/strict'
 import { JPEG, browserSession } from './harness.mjs'
@@ -91,6 +92,7 @@ describe('Findings ledger in Chromium', { concurrency: false }, () => {
     await login('inspector')
     await page.locator('[data-test="menu-findings"]').click()
     await page.locator('[data-test="finding-board"]').waitFor()
+    assert.equal(await page.locator('[data-test="finding-import"]').count(), 0) // no jobs:read: no import
     await page.locator('[data-test="finding-new"]').click()
     const dialog = page.locator('[data-test="finding-dialog"]')
     await dialog.waitFor()
@@ -281,6 +283,54 @@ describe('Findings ledger in Chromium', { concurrency: false }, () => {
     await stateIs('待整改')
     await move('transferred', { reason: '涉嫌违规发放补贴，移交纪委处理' })
     await stateIs('移交纪委')
+    await logout()
+  })
+
+  step('the county office imports a ledger from the board: the dry run reports the bad row, the import creates the rest', async () => {
+    await login('county_office')
+    await page.locator('[data-test="menu-findings"]').click()
+    await page.locator('[data-test="finding-board"]').waitFor()
+    await page.locator('[data-test="finding-import"]').click()
+    await page.waitForURL(/\/imports\?entity=findings/)
+    await page.locator('h1', { hasText: '批量导入督查问题' }).waitFor()
+    assert.match(await page.locator('[data-test="import-entity-findings"]').getAttribute('class'), /is-active/)
+    assert.equal(await page.locator('[data-test="import-strategy"]').count(), 0) // findings are only created
+    const batch = `2026年省委巡视反馈-${TAG}`
+    const header = '问题序号,外部系统,外部编号,问题来源,督查批次,问题类别,问题描述,严重程度,责任区域(代码),牵头单位,责任单位,责任人,发现日期,整改时限,整改类别,措施内容,措施责任人,完成时限,完成日期'
+    const finding = (seq, deadline) =>
+      [seq, 'e2e', `E2E-${TAG}-${seq}`, '省委巡视组', batch, '政策落实', `导入问题 ${seq}（浏览器测试 ${TAG}）`, '一般', WOHU, '双辽市扶贫办', '卧虎镇人民政府', '李镇长', daysFrom(-10), deadline, '短期攻坚']
+    const rows = [
+      [...finding(1, daysFrom(60)), '逐户核实档案', '王站长', daysFrom(30), ''],
+      [1, ...Array(14).fill(''), '张榜公示', '东方红村委会', daysFrom(40), ''],
+      [...finding(2, daysFrom(-20)), '', '', '', ''], // the deadline before the raising
+    ]
+    const csv = `\ufeff${[header, ...rows.map((r) => r.join(','))].join('\r\n')}\r\n`
+    await page.locator('[data-test="import-file"] input[type="file"]').setInputFiles({ name: `台账-${TAG}.csv`, mimeType: 'text/csv', buffer: Buffer.from(csv, 'utf-8') })
+    await page.locator('[data-test="import-chosen"]', { hasText: `台账-${TAG}.csv` }).waitFor()
+    await page.locator('[data-test="import-dry-run"]').click()
+    const dry = page.locator('[data-test="import-result"]')
+    await dry.locator('[data-test="import-result-title"]', { hasText: /^试导入结果$/ }).waitFor()
+    await dry.locator('[data-test="import-counts"]').waitFor({ timeout: 60_000 })
+    const count = (result, key) => result.locator(`[data-test="import-count-${key}"] .count-value`).innerText()
+    assert.equal(await count(dry, 'created'), '1')
+    assert.equal(await count(dry, 'failed'), '1')
+    const errors = dry.locator('[data-test="import-errors"] .el-table__body tr')
+    assert.equal(await errors.count(), 1)
+    assert.match(await errors.first().innerText(), /4[\s\S]*整改时限[\s\S]*finding\.deadline_before_raised/)
+    assert.equal((await api('GET', `/api/v1/findings?batch=${encodeURIComponent(batch)}`)).items.length, 0)
+    await screenshot('import-dry-run')
+    const dryJob = await dry.getAttribute('data-job')
+    await page.locator('[data-test="import-confirm"]').click()
+    const done = page.locator(`[data-test="import-result"]:not([data-job="${dryJob}"])`)
+    await done.locator('[data-test="job-state"]', { hasText: '已完成' }).waitFor({ timeout: 60_000 })
+    await done.locator('[data-test="import-counts"]').waitFor()
+    assert.equal(await count(done, 'created'), '1')
+    assert.match(page.url(), /entity=findings/)
+    const made = await api('GET', `/api/v1/findings?batch=${encodeURIComponent(batch)}`)
+    assert.equal(made.items.length, 1)
+    assert.equal(made.items[0].external_id, `E2E-${TAG}-1`)
+    const tasks = await api('GET', `/api/v1/findings/${made.items[0].id}/tasks`)
+    assert.deepEqual(tasks.items.map((t) => t.what), ['逐户核实档案', '张榜公示'])
     await logout()
   })
 

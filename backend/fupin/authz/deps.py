@@ -176,8 +176,12 @@ def holds(permission: Permission) -> Callable[[Principal], Awaitable[bool]]:
 
 HouseholdReader = Annotated[Principal, Depends(requires(Permission.HOUSEHOLDS_READ))]
 HouseholdWriter = Annotated[Principal, Depends(requires(Permission.HOUSEHOLDS_WRITE))]
-# an import of households needs households:write, of measures measures:write (imports.service.ENTITIES)
-ImportWriter = Annotated[Principal, Depends(requires_any(Permission.HOUSEHOLDS_WRITE, Permission.MEASURES_WRITE))]
+# an import of households needs households:write, of measures measures:write, of findings findings:write (and
+# jobs:read to follow it) (imports.service.ENTITIES)
+ImportWriter = Annotated[
+    Principal,
+    Depends(requires_any(Permission.HOUSEHOLDS_WRITE, Permission.MEASURES_WRITE, Permission.FINDINGS_WRITE)),
+]
 HouseholdTransitioner = Annotated[Principal, Depends(requires(Permission.HOUSEHOLDS_TRANSITION))]
 PovertyLineWriter = Annotated[Principal, Depends(requires(Permission.POVERTY_LINES_WRITE))]
 UserManager = Annotated[Principal, Depends(requires(Permission.USERS_MANAGE))]

@@ -181,6 +181,24 @@ def require_finding_step(principal: Principal, to_state: str) -> None:
     )
 
 
+# Rectification tasks (整改措施) are the responsible units' to write, as on the tasks routes (FindingRectifier)
+FINDING_TASKS = Permission.FINDINGS_RECTIFY
+
+
+def require_finding_tasks(principal: Principal, *, pointer: str) -> None:
+    """Whoever brings tasks in together with a finding (an import of an inspection ledger) needs the tasks'
+    permission too. Refused: 403 `findings.tasks_not_allowed` at `pointer`."""
+    if FINDING_TASKS in principal.permissions:
+        return
+    message = f"您无权录入整改措施 (tasks need {FINDING_TASKS.value})"
+    raise ProblemError(
+        403,
+        "findings.tasks_not_allowed",
+        message,
+        [FieldError(pointer=pointer, code="findings.tasks_not_allowed", message=message)],
+    )
+
+
 def require_finding_verifier(principal: Principal, region_code: str) -> None:
     """Whoever accepts a rectification answers for it, so it is never the responsible unit: an inspector (督查组)
     verifies anywhere in its area; anyone else (the city office) only findings of a region strictly below its own

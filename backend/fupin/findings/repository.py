@@ -39,3 +39,22 @@ async def tasks_of(session: AsyncSession, finding: Finding) -> list[FindingTask]
         .order_by(FindingTask.position, FindingTask.due_on, FindingTask.id)
     )
     return list((await session.execute(stmt)).scalars())
+
+
+async def by_external_keys(
+    session: AsyncSession, scope: AreaScope, keys: set[tuple[str, str]]
+) -> dict[tuple[str, str], Finding]:
+    """The findings of the caller's area with these (source_system, external_id) keys (the others are not
+    found: a key taken outside the area is refused by the create, as for any caller)."""
+    if not keys:
+        return {}
+    stmt = scope.select(Finding).where(
+        Finding.source_system.in_(sorted({s for s, _ in keys})),
+        Finding.external_id.in_(sorted({e for _, e in keys})),
+    )
+    found: dict[tuple[str, str], Finding] = {}
+    for finding in (await session.execute(stmt)).scalars():
+        key = (str(finding.source_system), str(finding.external_id))
+        if key in keys:
+            found[key] = finding
+    return found

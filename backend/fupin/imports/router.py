@@ -18,10 +18,12 @@ from starlette.formparsers import MultiPartException, MultiPartParser
 
 from fupin.authz.deps import ImportWriter, JobReader
 from fupin.authz.policy import require_owner_writer
+from fupin.authz.principal import Principal
 from fupin.core.db import DbSession
 from fupin.core.errors import FieldError, ProblemError, field_errors, not_found
 from fupin.core.openapi import problems
 from fupin.core.readpath import ReadDb, ReadQuery
+from fupin.imports import findings as finding_imports
 from fupin.imports import measures as measure_imports
 from fupin.imports import service, workbooks
 from fupin.jobs.models import Job
@@ -135,6 +137,11 @@ def _options(request: Request, fields: dict[str, str]) -> service.ImportOptions:
         )
 
 
+def _require_importer(principal: Principal, entity: service.Entity) -> None:
+    for permission in (entity.needs, *entity.also_needs):
+        require_owner_writer(principal, permission)
+
+
 @router.post(
     "/imports",
     response_model=JobOut,
@@ -146,7 +153,10 @@ def _options(request: Request, fields: dict[str, str]) -> service.ImportOptions:
 async def create_import(request: Request, session: DbSession, principal: ImportWriter, response: Response) -> JobOut:
     """Import households (with members; JSON records also incomes and assessments) from a file, or with
     `entity=measures` a department's measures (CSV or XLSX in the layout of its template, each row upserted by
-    外部系统 + 外部编号 as a batch item is; needs measures:write), as a job:
+    外部系统 + 外部编号 as a batch item is; needs measures:write), or with `entity=findings` supervision findings
+    (督查问题: CSV or XLSX in the layout of its template, one row per rectification task, the rows of a finding
+    sharing its 问题序号; each finding created as `POST /findings` and its tasks as `POST /findings/{id}/tasks`
+    would; needs findings:write and jobs:read, tasks findings:rectify), as a job:
     202 with `Location: /api/v1/jobs/{id}`; its report counts created / updated / unchanged / failed and lists
     each row's errors. The file is checked first: its type by content (415 `import.unsupported_type`), hostile
     files (zip bombs, XML entities: 413/422), its encoding (422 `import.unknown_encoding`), its header (422
@@ -157,7 +167,7 @@ async def create_import(request: Request, session: DbSession, principal: ImportW
     try:
         fields, filename = await _receive(request, upload.path, settings.import_max_bytes)
         options = _options(request, fields)
-        require_owner_writer(principal, service.ENTITIES[options.entity].needs)
+        _require_importer(principal, service.ENTITIES[options.entity])
         job = await service.submit(
             session, principal, folder=upload.folder, upload=upload.path, options=options, filename=filename
         )
@@ -180,15 +190,26 @@ _TEMPLATE: bytes | None = None
 async def import_template(
     session: DbSession,
     principal: ImportWriter,
-    entity: Annotated[Literal["households", "measures"], Query(description="The template of which import")] = (
-        "households"
-    ),
+    entity: Annotated[
+        Literal["households", "measures", "findings"], Query(description="The template of which import")
+    ] = "households",
 ) -> Response:
     """The empty 建档立卡 template: the header row (required columns marked), text format for ID and account
     columns, and a 说明 sheet with the rules (blank = no change, `#清空` erases, masked values are ignored). With
     `entity=measures` the department template of measures (户编号/系统编号, 外部系统, 外部编号, 措施类型, 措施内容,
-    年度, 责任部门, 金额, 计划日期, 完成日期, 状态, 成员编号, 责任干部编号), its 说明 listing the caller's own field."""
-    require_owner_writer(principal, service.ENTITIES[entity].needs)
+    年度, 责任部门, 金额, 计划日期, 完成日期, 状态, 成员编号, 责任干部编号), its 说明 listing the caller's own field.
+    With `entity=findings` the inspection ledger (督查问题: 问题序号, 外部系统, 外部编号, 问题来源, 督查批次, 问题类别,
+    问题描述, 严重程度, 责任区域(代码), 牵头单位, 责任单位, 责任人, 发现日期, 整改时限, 整改类别, and per row one task:
+    措施内容, 措施责任人, 完成时限, 完成日期)."""
+    _require_importer(principal, service.ENTITIES[entity])
+    if entity == "findings":
+        buffer = io.BytesIO()
+        finding_imports.template(buffer)
+        return Response(
+            buffer.getvalue(),
+            media_type=XLSX,
+            headers={"Content-Disposition": 'attachment; filename="fupin-findings-template.xlsx"'},
+        )
     if entity == "measures":
         buffer = io.BytesIO()
         await measure_imports.template(buffer, session, principal)

@@ -1,7 +1,7 @@
 """Imports as jobs (kind `import.households`; other entities register theirs, `import.measures` in
-imports/measures.py): the request checks the file (type by content, hostile files, encoding, header) and queues
-the job; the job reads the file in chunks of households, each chunk committed with its
-marker (the data rows consumed and the counters), every household in its own savepoint.
+imports/measures.py, `import.findings` in imports/findings.py): the request checks the file (type by content,
+hostile files, encoding, header) and queues the job; the job reads the file in chunks of households, each chunk
+committed with its marker (the data rows consumed and the counters), every household in its own savepoint.
 
 - per record (default): a household that fails is rolled back alone and reported; the others are written;
 - atomic: one chunk for the whole file in one transaction; any failure rolls everything back (the report still
@@ -55,8 +55,10 @@ COUNTERS = ("created", "updated", "unchanged", "failed", "queued")
 
 
 class ImportOptions(StrictModel):
-    entity: Literal["households", "measures"] = Field(
-        "households", description="households (建档立卡 layout) or measures (the department template)"
+    entity: Literal["households", "measures", "findings"] = Field(
+        "households",
+        description="households (建档立卡 layout), measures (the department template) or findings (督查问题: the "
+        "inspection ledger template, one row per rectification task)",
     )
     strategy: Literal["create", "update", "create_and_update"] = "create_and_update"
     atomic: bool = False
@@ -230,7 +232,9 @@ Work = Callable[[AsyncSession, Principal, list[Any], dict[str, Any]], Awaitable[
 class Entity:
     """What an import of one entity brings to the machinery here (checks, chunks, report, error workbook): its job
     kind, the permission its rows need, its table layout, the stream of its candidates out of the file, and its
-    candidate-to-service step (`work`: a batch of candidates through the entity's own services)."""
+    candidate-to-service step (`work`: a batch of candidates through the entity's own services). `also_needs`:
+    permissions the submitter must hold besides `needs` (jobs:read, to follow a job its writers may otherwise
+    lack)."""
 
     kind: str
     needs: Permission
@@ -239,6 +243,7 @@ class Entity:
     formats: tuple[str, ...]
     opener: Callable[[dict[str, Any], int], RowStream]
     work: Work
+    also_needs: tuple[Permission, ...] = ()
 
 
 async def _household_work(

@@ -1283,7 +1283,10 @@ export interface paths {
          * Create Import
          * @description Import households (with members; JSON records also incomes and assessments) from a file, or with
          *     `entity=measures` a department's measures (CSV or XLSX in the layout of its template, each row upserted by
-         *     外部系统 + 外部编号 as a batch item is; needs measures:write), as a job:
+         *     外部系统 + 外部编号 as a batch item is; needs measures:write), or with `entity=findings` supervision findings
+         *     (督查问题: CSV or XLSX in the layout of its template, one row per rectification task, the rows of a finding
+         *     sharing its 问题序号; each finding created as `POST /findings` and its tasks as `POST /findings/{id}/tasks`
+         *     would; needs findings:write and jobs:read, tasks findings:rectify), as a job:
          *     202 with `Location: /api/v1/jobs/{id}`; its report counts created / updated / unchanged / failed and lists
          *     each row's errors. The file is checked first: its type by content (415 `import.unsupported_type`), hostile
          *     files (zip bombs, XML entities: 413/422), its encoding (422 `import.unknown_encoding`), its header (422
@@ -1310,6 +1313,9 @@ export interface paths {
          *     columns, and a 说明 sheet with the rules (blank = no change, `#清空` erases, masked values are ignored). With
          *     `entity=measures` the department template of measures (户编号/系统编号, 外部系统, 外部编号, 措施类型, 措施内容,
          *     年度, 责任部门, 金额, 计划日期, 完成日期, 状态, 成员编号, 责任干部编号), its 说明 listing the caller's own field.
+         *     With `entity=findings` the inspection ledger (督查问题: 问题序号, 外部系统, 外部编号, 问题来源, 督查批次, 问题类别,
+         *     问题描述, 严重程度, 责任区域(代码), 牵头单位, 责任单位, 责任人, 发现日期, 整改时限, 整改类别, and per row one task:
+         *     措施内容, 措施责任人, 完成时限, 完成日期).
          */
         get: operations["imports-template"];
         put?: never;
@@ -15979,7 +15985,7 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description An import option (with a JSON or NDJSON body; a multipart upload sends them as fields) */
-                entity?: "households" | "measures";
+                entity?: "households" | "measures" | "findings";
                 /** @description An import option (with a JSON or NDJSON body; a multipart upload sends them as fields) */
                 strategy?: "create" | "update" | "create_and_update";
                 /** @description An import option (with a JSON or NDJSON body; a multipart upload sends them as fields) */
@@ -16010,11 +16016,11 @@ export interface operations {
                     file: string;
                     /**
                      * Entity
-                     * @description households (建档立卡 layout) or measures (the department template)
+                     * @description households (建档立卡 layout), measures (the department template) or findings (督查问题: the inspection ledger template, one row per rectification task)
                      * @default households
                      * @enum {string}
                      */
-                    entity?: "households" | "measures";
+                    entity?: "households" | "measures" | "findings";
                     /**
                      * Strategy
                      * @default create_and_update
@@ -16167,7 +16173,7 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description The template of which import */
-                entity?: "households" | "measures";
+                entity?: "households" | "measures" | "findings";
             };
             header?: never;
             path?: never;

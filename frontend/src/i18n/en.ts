@@ -143,7 +143,7 @@ const en: MessageSchema = {
     rebuildStats: 'Rebuild summary statistics', rebuildStarted: 'Rebuilding the summary statistics',
     reportTitle: 'Result', reportPending: 'The result appears when the job has finished', noReport: 'No result', errorTitle: 'Error',
     states: { queued: 'Queued', running: 'Running', succeeded: 'Succeeded', failed: 'Failed', cancelled: 'Cancelled' },
-    kinds: { stats: { rebuild: 'Rebuild summary statistics' }, import: { households: 'Import households' }, export: { households: 'Export households' }, adjustments: { apply: 'Apply annual adjustments' } },
+    kinds: { stats: { rebuild: 'Rebuild summary statistics' }, import: { households: 'Import households', findings: 'Import supervision findings' }, export: { households: 'Export households' }, adjustments: { apply: 'Apply annual adjustments' } },
     download: 'Download file', openResult: 'Open the import report',
     report: {
       villages: 'Villages processed', villages_with_households: 'Villages with households', households: 'Households', people: 'People',
@@ -155,6 +155,9 @@ const en: MessageSchema = {
   },
   imports: {
     title: 'Bulk import of households', template: 'Download template', chooseTitle: 'File and import options',
+    findingsTitle: 'Bulk import of supervision findings', entity: 'Import', entities: { households: 'Registered households', findings: 'Supervision findings' },
+    findingsAccepted: 'Accepted: {types} — the findings ledger (one row per rectification task, the rows of a finding sharing its number; download the template first)',
+    findingsHint: 'Findings with a source system and external id are not entered twice when the file is imported again',
     drop: 'Drop the file here, or', browse: 'choose one', removeFile: 'Remove',
     accepted: 'Accepted: {types} — the registration sheet (one row per member, household columns repeated) or JSON / NDJSON',
     wrongType: 'This file type is not accepted; choose a {types} file',
@@ -425,7 +428,7 @@ const en: MessageSchema = {
     unavailable: 'Not available yet',
   },
   findings: {
-    menu: 'Findings', board: 'Findings board', detail: 'Finding', inbox: 'Discipline inbox', inboxEmpty: 'No finding transferred to the discipline commission',
+    menu: 'Findings', board: 'Findings board', import: 'Bulk import', detail: 'Finding', inbox: 'Discipline inbox', inboxEmpty: 'No finding transferred to the discipline commission',
     notFound: 'The finding does not exist or lies outside your area',
     number: 'No.', source: 'Source', batch: 'Batch', category: 'Category', severity: 'Severity', timeframe: 'Timeframe',
     description: 'Description', region: 'Responsible region', leadUnit: 'Lead unit', responsibleUnit: 'Responsible unit', responsiblePerson: 'Responsible person',

@@ -146,7 +146,7 @@ const zhCN = {
     rebuildStats: '重建统计汇总', rebuildStarted: '已开始重建统计汇总',
     reportTitle: '执行结果', reportPending: '任务完成后显示结果', noReport: '无执行结果', errorTitle: '错误信息',
     states: { queued: '排队中', running: '执行中', succeeded: '已完成', failed: '失败', cancelled: '已取消' },
-    kinds: { stats: { rebuild: '重建统计汇总' }, import: { households: '导入贫困户' }, export: { households: '导出贫困户' }, adjustments: { apply: '应用年度调整' } },
+    kinds: { stats: { rebuild: '重建统计汇总' }, import: { households: '导入贫困户', findings: '导入督查问题' }, export: { households: '导出贫困户' }, adjustments: { apply: '应用年度调整' } },
     download: '下载文件', openResult: '查看导入报告',
     report: {
       villages: '处理村数', villages_with_households: '有贫困户的村数', households: '贫困户数', people: '贫困人口',
@@ -158,6 +158,9 @@ const zhCN = {
   },
   imports: {
     title: '批量导入贫困户', template: '下载模板', chooseTitle: '选择文件与导入选项',
+    findingsTitle: '批量导入督查问题', entity: '导入内容', entities: { households: '建档立卡贫困户', findings: '督查问题' },
+    findingsAccepted: '支持 {types}：督查问题台账（每行一条整改措施，同一问题的各行问题序号相同；可先下载模板）',
+    findingsHint: '填写了“外部系统”和“外部编号”的问题再次导入时不会重复录入',
     drop: '将文件拖到此处，或', browse: '点击选择', removeFile: '移除',
     accepted: '支持 {types}：建档立卡表格（每行一名成员，户信息在每行重复）或 JSON / NDJSON',
     wrongType: '不支持该文件类型，请选择 {types} 文件',
@@ -428,7 +431,7 @@ const zhCN = {
     unavailable: '该功能暂不可用',
   },
   findings: {
-    menu: '督查整改', board: '督查整改看板', detail: '问题详情', inbox: '纪检信访箱', inboxEmpty: '暂无移交纪委的问题',
+    menu: '督查整改', board: '督查整改看板', import: '批量导入', detail: '问题详情', inbox: '纪检信访箱', inboxEmpty: '暂无移交纪委的问题',
     notFound: '问题不存在或不在您的管辖范围内',
     number: '编号', source: '问题来源', batch: '批次', category: '问题类别', severity: '严重程度', timeframe: '整改时限类型',
     description: '问题描述', region: '责任区划', leadUnit: '牵头单位', responsibleUnit: '责任单位', responsiblePerson: '责任人',

@@ -12,9 +12,13 @@ import {
   encodingApplies,
   errorMessage,
   errorRow,
+  PAGE_ENTITIES,
+  entityOf,
   fileFormat,
   formatSize,
   hasErrorRows,
+  hasMatchOptions,
+  importableEntities,
   importFields,
   importFormData,
   nothingWritten,
@@ -74,6 +78,48 @@ describe('import options', () => {
     }
     expect(STRATEGIES.map((s) => lookup(zhCN, `imports.strategies.${s}`))).toEqual(['新增', '更新', '新增并更新'])
     expect(COUNT_KEYS.map((c) => lookup(zhCN, `imports.counts.${c}`))).toEqual(['新增', '更新', '未变', '失败', '待调整窗口'])
+  })
+})
+
+describe('what is imported', () => {
+  const holding = (...granted: string[]) => (p: string) => granted.includes(p)
+
+  it('is what the caller may import on the page', () => {
+    expect(importableEntities(holding('households:write', 'jobs:read'))).toEqual(['households'])
+    expect(importableEntities(holding('households:write', 'findings:write', 'jobs:read'))).toEqual(['households', 'findings'])
+    // findings need jobs:read to follow the job; the page itself needs households:write
+    expect(importableEntities(holding('households:write', 'findings:write'))).toEqual(['households'])
+    expect(importableEntities(holding('findings:write', 'jobs:read'))).toEqual([])
+  })
+
+  it('comes from the route query, households otherwise', () => {
+    expect(entityOf('findings')).toBe('findings')
+    expect(entityOf('measures')).toBe('households')
+    expect(entityOf(undefined)).toBe('households')
+  })
+
+  it('decides the form fields and the files taken', () => {
+    expect(importFields({ ...defaultOptions(), atomic: true }, true, 'findings')).toEqual({
+      entity: 'findings',
+      atomic: 'true',
+      dry_run: 'true',
+      encoding: 'auto',
+    })
+    expect(hasMatchOptions('findings')).toBe(false)
+    expect(hasMatchOptions('households')).toBe(true)
+    expect(fileFormat('台账.xlsx', 'findings')).toBe('xlsx')
+    expect(fileFormat('台账.csv', 'findings')).toBe('csv')
+    expect(fileFormat('a.json', 'findings')).toBeNull()
+    expect(fileFormat('a.json')).toBe('json')
+  })
+
+  it('has a label in both languages', () => {
+    for (const e of PAGE_ENTITIES) {
+      expect(typeof lookup(zhCN, `imports.entities.${e}`), e).toBe('string')
+      expect(typeof lookup(en, `imports.entities.${e}`), e).toBe('string')
+    }
+    expect(lookup(zhCN, 'imports.entities.findings')).toBe('督查问题')
+    expect(lookup(zhCN, 'findings.import')).toBe('批量导入')
   })
 })
 

@@ -6,6 +6,7 @@ import { stripEnglish } from '@/api/problem'
 import type { operations } from '@/api/schema'
 
 type ImportQuery = NonNullable<operations['imports-create']['parameters']['query']>
+export type Entity = NonNullable<ImportQuery['entity']>
 export type Strategy = NonNullable<ImportQuery['strategy']>
 export type IdScheme = NonNullable<ImportQuery['id_scheme']>
 export type Encoding = NonNullable<ImportQuery['encoding']>
@@ -27,10 +28,44 @@ export function defaultOptions(): ImportOptions {
   return { strategy: 'create_and_update', atomic: false, id_scheme: 'id', encoding: 'auto' }
 }
 
+/** What the page imports: 建档立卡贫困户 (the default) or 督查问题 (an inspection ledger, one row per task). */
+export const PAGE_ENTITIES = ['households', 'findings'] as const satisfies readonly Entity[]
+export type PageEntity = (typeof PAGE_ENTITIES)[number]
+
+/** The permissions an import of the entity needs (findings: also jobs:read, to follow the job). */
+const ENTITY_PERMISSIONS: Record<PageEntity, readonly string[]> = {
+  households: ['households:write'],
+  findings: ['findings:write', 'jobs:read'],
+}
+
+/** The entities the caller may import on the page (which itself needs households:write). */
+export function importableEntities(can: (permission: string) => boolean): PageEntity[] {
+  if (!can('households:write')) return []
+  return PAGE_ENTITIES.filter((e) => ENTITY_PERMISSIONS[e].every(can))
+}
+
+/** The entity a route query names, if the page imports it (else the default). */
+export function entityOf(query: unknown): PageEntity {
+  return PAGE_ENTITIES.find((e) => e === query) ?? 'households'
+}
+
+/** Strategy and id scheme apply to households only: findings are created, matched by 外部编号 on a replay. */
+export function hasMatchOptions(entity: PageEntity): boolean {
+  return entity === 'households'
+}
+
+/** The file types the page takes for the entity. */
+export function acceptedExtensions(entity: PageEntity): readonly string[] {
+  return entity === 'households' ? ACCEPTED_EXTENSIONS : ['.csv', '.xlsx']
+}
+
 /** The multipart form fields besides the file, as POST /api/v1/imports reads them. */
-export function importFields(options: ImportOptions, dryRun: boolean): Record<string, string> {
+export function importFields(options: ImportOptions, dryRun: boolean, entity: PageEntity = 'households'): Record<string, string> {
+  if (!hasMatchOptions(entity)) {
+    return { entity, atomic: String(options.atomic), dry_run: String(dryRun), encoding: options.encoding }
+  }
   return {
-    entity: 'households',
+    entity,
     strategy: options.strategy,
     atomic: String(options.atomic),
     dry_run: String(dryRun),
@@ -39,9 +74,14 @@ export function importFields(options: ImportOptions, dryRun: boolean): Record<st
   }
 }
 
-export function importFormData(file: Blob & { name?: string }, options: ImportOptions, dryRun: boolean): FormData {
+export function importFormData(
+  file: Blob & { name?: string },
+  options: ImportOptions,
+  dryRun: boolean,
+  entity: PageEntity = 'households',
+): FormData {
   const form = new FormData()
-  for (const [name, value] of Object.entries(importFields(options, dryRun))) form.append(name, value)
+  for (const [name, value] of Object.entries(importFields(options, dryRun, entity))) form.append(name, value)
   form.append('file', file, file.name ?? 'import')
   return form
 }
@@ -49,11 +89,12 @@ export function importFormData(file: Blob & { name?: string }, options: ImportOp
 export const ACCEPTED_EXTENSIONS = ['.csv', '.xlsx', '.json', '.ndjson'] as const
 export type FileFormat = 'csv' | 'xlsx' | 'json' | 'ndjson'
 
-/** The format a file name says, or null for a file the page does not accept. */
-export function fileFormat(name: string): FileFormat | null {
+/** The format a file name says, or null for a file the page does not accept (for the entity). */
+export function fileFormat(name: string, entity: PageEntity = 'households'): FileFormat | null {
   const m = /\.([a-z]+)$/i.exec(name.trim())
   const ext = m ? m[1].toLowerCase() : ''
-  return ext === 'csv' || ext === 'xlsx' || ext === 'json' || ext === 'ndjson' ? ext : null
+  const known = ext === 'csv' || ext === 'xlsx' || ext === 'json' || ext === 'ndjson' ? ext : null
+  return known && acceptedExtensions(entity).includes(`.${known}`) ? known : null
 }
 
 /** The encoding option matters for CSV only (XLSX and JSON carry their own). */

@@ -152,7 +152,7 @@ describe('results of imports and exports', () => {
       ['warnings', '0'],
       ['dry_run', 'true'],
     ])
-    for (const kind of ['import.households', 'export.households', 'adjustments.apply']) {
+    for (const kind of ['import.households', 'import.findings', 'export.households', 'adjustments.apply']) {
       expect(lookup(zhCN, kindLabelKey(kind)), kind).toMatch(/[\u4e00-\u9fff]/)
       expect(typeof lookup(en, kindLabelKey(kind)), kind).toBe('string')
     }
@@ -163,6 +163,7 @@ describe('results of imports and exports', () => {
     expect(reportFile({ file: 'https://elsewhere/x' })).toBeNull()
     expect(reportFile(null)).toBeNull()
     expect(resultPage({ kind: 'import.households', id: 'j1' })).toEqual({ name: 'imports', query: { job: 'j1' } })
+    expect(resultPage({ kind: 'import.findings', id: 'j2' })).toEqual({ name: 'imports', query: { entity: 'findings', job: 'j2' } })
     expect(resultPage({ kind: 'export.households', id: 'j1' })).toBeNull()
   })
 })

@@ -155,7 +155,9 @@ export function reportFile(report: Record<string, unknown> | null | undefined): 
 
 /** The page that shows a job's own result (an import's report with its row errors), if there is one. */
 export function resultPage(job: Pick<Job, 'kind' | 'id'>): { name: string; query: Record<string, string> } | null {
-  return job.kind.startsWith('import.') ? { name: 'imports', query: { job: job.id } } : null
+  if (!job.kind.startsWith('import.')) return null
+  // the import page shows findings imports with their own title and options
+  return { name: 'imports', query: job.kind === 'import.findings' ? { entity: 'findings', job: job.id } : { job: job.id } }
 }
 
 /** Replaces the jobs that came back fresher (by id), keeping the list's order. */
