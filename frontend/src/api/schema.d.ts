@@ -2736,8 +2736,8 @@ export interface paths {
         };
         /**
          * Get Rankings
-         * @description The ranking of a level in the caller's area, best first; ranks are among every unit of the level the
-         *     period was computed for (the city), the last three flagged (末三位).
+         * @description The ranking of a level in the caller's area, best first; ranks are among every scored unit of the level
+         *     the period was computed for (the city), the last three flagged (末三位).
          */
         get: operations["assessment-rankings"];
         put?: never;
