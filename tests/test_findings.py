@@ -70,7 +70,8 @@ def test_raise_read_and_update_a_finding(api: Api, db: Any, state: Any) -> None:
     assert r.headers["Location"] == f"{F}/{finding['id']}" and r.headers["ETag"] == '"1"'
     assert finding["year"] == 2024 and finding["number"] == 1
     assert finding["state"] == "pending" and finding["overdue"] is True  # deadline 2024-06-30 < today
-    assert finding["links"] == [{"type": "household", "id": hh["id"]}]
+    label = f"{hh['household_number']} {hh['head_name']}"
+    assert finding["links"] == [{"type": "household", "id": hh["id"], "label": label}]
     assert finding["region_code"] == TOWNSHIP and finding["reopened"] is False
     # the responsible township and its village see it; another township does not
     assert api.get("township", f"{F}/{finding['id']}").json() == finding
@@ -146,7 +147,10 @@ def test_links_must_lie_in_the_callers_area(api: Api, state: Any, database_url: 
     # the city's inspector sees the other county: the same links are accepted
     links = [{"type": "project", "id": project}, {"type": "household", "id": theirs["id"]}]
     created = raise_finding(api, region_code=OTHER_COUNTY_VILLAGE, links=links)
-    assert created["links"] == links
+    assert [{"type": link["type"], "id": link["id"]} for link in created["links"]] == links
+    named = [link["label"] for link in created["links"]]
+    assert named[0].startswith("XM-") and named[0].endswith(" 东方红村饮水安全工程"), named  # 项目编号 名称
+    assert named[1] == f"{theirs['household_number']} {theirs['head_name']}"
 
 
 def test_bad_updates_change_nothing(api: Api, state: Any) -> None:

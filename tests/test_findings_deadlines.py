@@ -146,6 +146,16 @@ def test_overdue_yellow_red_and_escalation_steps(api: Api, database_url: str, se
     assert (other["overdue_days"], other["warning"]) == (0, None)
     listed = {i["id"]: i for i in api.get("inspector", F).json()["items"]}
     assert (listed[fid]["overdue_days"], listed[fid]["warning"], listed[fid]["escalated_to"]) == (30, "red", CITY)
+    # the list filters by warning colour
+
+    def ids(warning: str) -> set[str]:
+        return {i["id"] for i in api.get("inspector", F, params={"warning": warning}).json()["items"]}
+
+    assert fid in ids("red") and fid not in ids("yellow") and fid not in ids("none")
+    assert closed_like in ids("none") and closed_like not in ids("red")
+    assert api.get("inspector", F, params={"warning": "red", "include_total": True}).json()["total"] == len(ids("red"))
+    bad = api.get("inspector", F, params={"warning": "green"})
+    assert bad.status_code == 422 and bad.json()["errors"][0]["pointer"].endswith("warning")
 
 
 def test_a_second_yellow_is_red(api: Api, database_url: str, settings: Settings, db: Any) -> None:

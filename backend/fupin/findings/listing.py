@@ -18,13 +18,14 @@ from fupin.findings import clock
 from fupin.findings.models import Finding
 from fupin.findings.schemas import FindingFilters
 
-FILTERS = ("state", "source", "batch", "category", "responsible_unit", "year", "q")
+FILTERS = ("state", "source", "batch", "category", "responsible_unit", "warning", "year", "q")
 _TYPES: dict[str, Any] = {
     "state": String(),
     "source": String(),
     "batch": String(),
     "category": String(),
     "responsible_unit": String(),
+    "warning": String(),
     "year": Integer(),
     "q": String(),
 }
@@ -79,6 +80,8 @@ def conditions(present: tuple[str, ...]) -> list[Any]:
             where.append(_overdue())
         elif name == "not_overdue":
             where.append(not_(_overdue()))
+        elif name == "no_warning":
+            where.append(Finding.warning.is_(None))
         elif name == "q":
             param = bindparam(name, type_=_TYPES[name])
             where.append(Finding.description.like(param, escape="\\") | Finding.batch.like(param, escape="\\"))
@@ -120,6 +123,10 @@ def _like(text: str) -> str:
 def bind(filters: FindingFilters, today: date) -> Bound:
     present = [name for name in FILTERS if getattr(filters, name, None) is not None]
     values: dict[str, Any] = {name: getattr(filters, name) for name in present}
+    if values.get("warning") == "none":
+        present.remove("warning")
+        present.append("no_warning")
+        del values["warning"]
     if "q" in values:
         values["q"] = _like(values["q"])
     if filters.overdue is not None:

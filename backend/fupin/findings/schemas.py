@@ -41,6 +41,9 @@ class LinkIn(StrictModel):
 class LinkOut(OutModel):
     type: str
     id: uuid.UUID
+    label: str | None = Field(
+        None, description="The record's name as the caller sees it (户编号 户主, 项目编号 名称); null outside the area"
+    )
 
 
 Links = Annotated[list[LinkIn], Field(max_length=LINKS_MAX)]
@@ -193,6 +196,9 @@ class FindingFilters(BaseModel):
     region_code: RegionCode | None = Field(None, description="Findings of this region and below")
     responsible_unit: Unit | None = None
     overdue: bool | None = Field(None, description="true: past the deadline and not closed; false: the others")
+    warning: Literal["yellow", "red", "none"] | None = Field(
+        None, description="警示: yellow 黄牌, red 红牌, none: findings without a warning"
+    )
     year: FindingYear | None = None
     q: Annotated[str, Field(min_length=1, max_length=100)] | None = Field(
         None, description="问题描述 or 批次 contains this text"

@@ -22,6 +22,7 @@ from fupin.core.schemas import record_view
 from fupin.findings import clock, deadlines
 from fupin.findings import repository as repo
 from fupin.findings.audit_target import finding_target
+from fupin.findings.links import labelled
 from fupin.findings.models import OPEN_STATES, Finding, FindingCounter, FindingLink, FindingStep
 from fupin.findings.schemas import FindingCreate, FindingOut, FindingUpdate, LinkIn
 from fupin.households.models import Household
@@ -113,7 +114,7 @@ async def finding_out(session: AsyncSession, principal: Principal, finding: Find
         record_view(
             finding,
             id=finding.public_id,
-            links=links,
+            links=await labelled(session, principal, links),
             overdue=is_overdue(finding),
             reopens_id=reopens_id,
             reopened_by_id=reopened_by_id,

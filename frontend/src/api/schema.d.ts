@@ -5044,6 +5044,11 @@ export interface components {
              * Format: uuid
              */
             id: string;
+            /**
+             * Label
+             * @description The record's name as the caller sees it (户编号 户主, 项目编号 名称); null outside the area
+             */
+            label?: string | null;
         };
         /** MeOut */
         MeOut: {
@@ -23219,6 +23224,8 @@ export interface operations {
                 responsible_unit?: string | null;
                 /** @description true: past the deadline and not closed; false: the others */
                 overdue?: boolean | null;
+                /** @description 警示: yellow 黄牌, red 红牌, none: findings without a warning */
+                warning?: ("yellow" | "red" | "none") | null;
                 year?: number | null;
                 /** @description 问题描述 or 批次 contains this text */
                 q?: string | null;

@@ -28,6 +28,7 @@ export interface FindingFilters {
   region_code?: string | null
   responsible_unit?: string | null
   overdue?: boolean | null
+  warning?: string | null
   year?: number | null
   q?: string | null
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { STATE_COLUMNS, byState, findingActions, findingNumber, overdueStyle, regionPrefix, within } from './findingModel'
+import { STATE_COLUMNS, byState, changedFields, findingActions, findingNumber, formOf, overdueStyle, regionPrefix, reinspectionOf, within } from './findingModel'
 
 const INSPECTOR = { permissions: ['findings:read', 'findings:write', 'findings:close'], roles: ['inspector'], regionCode: '220300000000' }
 const CITY = { permissions: ['findings:read', 'findings:write', 'findings:rectify', 'findings:close'], roles: ['city_office'], regionCode: '220300000000' }
@@ -71,5 +71,51 @@ describe('overdue colour and number', () => {
   })
   it('writes the number with its year', () => {
     expect(findingNumber({ year: 2026, number: 7 })).toBe('2026-007')
+  })
+})
+
+describe('the finding form', () => {
+  const finding = {
+    source: 'provincial_inspection',
+    batch: '2026年省委第三巡视组',
+    category: 'precision',
+    severity: 'serious',
+    timeframe: 'short',
+    description: '档案信息不准确',
+    region_code: '220382102000',
+    lead_unit: '县扶贫办',
+    responsible_unit: '卧虎镇',
+    responsible_person: null,
+    raised_on: '2026-03-01',
+    deadline: '2026-06-30',
+    links: [
+      { type: 'household', id: 'h1', label: '220382102001000001 张三' },
+      { type: 'measure', id: 'm1', label: '2026年 产业帮扶' },
+      { type: 'project', id: 'p1', label: 'XM-1 饮水工程' },
+    ],
+  }
+
+  it('splits the links by kind and keeps the kinds it has no picker for', () => {
+    const form = formOf(finding)
+    expect(form.households).toEqual(['h1'])
+    expect(form.projects).toEqual(['p1'])
+    expect(form.others).toEqual([{ type: 'measure', id: 'm1' }])
+    expect(form.responsible_person).toBe('')
+  })
+
+  it('sends only what changed, an emptied person as null', () => {
+    const before = formOf({ ...finding, responsible_person: '李四' })
+    const now = { ...before, deadline: '2026-07-31', responsible_person: '', households: [] }
+    expect(changedFields(before, now)).toEqual({ deadline: '2026-07-31', responsible_person: null, households: [] })
+    expect(changedFields(before, { ...before })).toEqual({})
+  })
+
+  it('re-inspects with source 回头看, the same unit and links, found today', () => {
+    const form = reinspectionOf(finding, '2026-12-03')
+    expect(form.source).toBe('re_inspection')
+    expect([form.batch, form.description, form.deadline]).toEqual(['', '', ''])
+    expect(form.raised_on).toBe('2026-12-03')
+    expect([form.responsible_unit, form.region_code, form.category]).toEqual(['卧虎镇', '220382102000', 'precision'])
+    expect(form.households).toEqual(['h1'])
   })
 })

@@ -76,3 +76,84 @@ export function overdueStyle(f: { overdue: boolean; state: string }): { tag: 'da
 export function findingNumber(f: { year: number; number: number }): string {
   return `${f.year}-${String(f.number).padStart(3, '0')}`
 }
+
+/** The fields of the finding form (raise, edit, 回头看); links split by kind, the kinds the form has no picker for
+ * (measures, disbursements) kept as they are. */
+export interface FindingForm {
+  source: string
+  batch: string
+  category: string
+  severity: string
+  timeframe: string
+  description: string
+  region_code: string | null
+  lead_unit: string
+  responsible_unit: string
+  responsible_person: string
+  raised_on: string
+  deadline: string
+  households: string[]
+  projects: string[]
+  others: { type: string; id: string }[]
+}
+/** A record offered in a link picker. */
+export interface LinkOption {
+  id: string
+  label: string
+}
+
+interface FindingLike {
+  source: string
+  batch: string
+  category: string
+  severity: string
+  timeframe: string
+  description: string
+  region_code: string
+  lead_unit: string
+  responsible_unit: string
+  responsible_person?: string | null
+  raised_on: string
+  deadline: string
+  links: readonly { type: string; id: string }[]
+}
+
+/** The form of an existing finding, for editing it. */
+export function formOf(f: FindingLike): FindingForm {
+  const ids = (type: string) => f.links.filter((l) => l.type === type).map((l) => l.id)
+  return {
+    source: f.source,
+    batch: f.batch,
+    category: f.category,
+    severity: f.severity,
+    timeframe: f.timeframe,
+    description: f.description,
+    region_code: f.region_code,
+    lead_unit: f.lead_unit,
+    responsible_unit: f.responsible_unit,
+    responsible_person: f.responsible_person ?? '',
+    raised_on: f.raised_on,
+    deadline: f.deadline,
+    households: ids('household'),
+    projects: ids('project'),
+    others: f.links.filter((l) => l.type !== 'household' && l.type !== 'project').map((l) => ({ type: l.type, id: l.id })),
+  }
+}
+
+/** The 回头看 form of a closed finding: the same unit, region, category and links, found again today, with source
+ * 回头看; the batch, deadline and what was found this time are the inspector's to give. */
+export function reinspectionOf(f: FindingLike, today: string): FindingForm {
+  return { ...formOf(f), source: 're_inspection', batch: '', description: '', raised_on: today, deadline: '' }
+}
+
+const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b)
+
+/** The fields of `now` that differ from `before` (an edit sends only these); an emptied 责任人 is sent as null. */
+export function changedFields(before: FindingForm, now: FindingForm): Partial<Record<keyof FindingForm, unknown>> {
+  const out: Partial<Record<keyof FindingForm, unknown>> = {}
+  for (const key of Object.keys(now) as (keyof FindingForm)[]) {
+    if (same(before[key], now[key])) continue
+    out[key] = key === 'responsible_person' && now[key] === '' ? null : now[key]
+  }
+  return out
+}
