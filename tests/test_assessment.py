@@ -296,6 +296,14 @@ def test_scope_and_bad_input(api: Api, database_url: str, db: Any) -> None:
     assert api.post("city_office", A, json={"period": later}).status_code == 201
     assert_problem(api.post("city_office", f"{A}/{later}/compute"), 409, "assessment.not_started")
     assert_problem(api.post("township", f"{A}/{PERIOD}/compute"), 403, "forbidden")
+    # an administrator of one county may not compute: the ranking is the city's, and nothing is queued
+    manager = {"username": "county_assessor", "password": "fupin-demo", "display_name": "县考核管理员"}
+    made = api.post("admin", "/api/v1/users", json={**manager, "roles": ["admin"], "region_code": "220382000000"})
+    assert made.status_code == 201, made.text
+    queued = db("SELECT count(*) FROM jobs")[0][0]
+    for action in ("compute", "freeze"):
+        assert_problem(api.post("county_assessor", f"{A}/{PERIOD}/{action}"), 403, "assessment.city_only")
+    assert db("SELECT count(*) FROM jobs")[0][0] == queued
     # a second computation while one waits is refused; the first then runs
     assert api.post("city_office", f"{A}/{PERIOD}/compute").status_code == 202
     assert_problem(api.post("city_office", f"{A}/{PERIOD}/compute"), 409, "assessment.computing")

@@ -81,9 +81,15 @@ async def create_period(session: AsyncSession, principal: Principal, *, data: Pe
     return period
 
 
+CITY_LEVEL = 2  # AreaScope.level of a city (市); 0 is the whole system
+
+
 async def submit_computation(session: AsyncSession, principal: Principal, *, code: str, freeze: bool) -> Job:
     """Queue the computation (or the freezing) of a period for the caller's area: 409 when the period is frozen,
     has not begun, or a computation of it is already waiting or running."""
+    if principal.scope.level > CITY_LEVEL:
+        # ranks are the city's: a county's computation would replace the period's scores with its own units only
+        raise ProblemError(403, "assessment.city_only", "考核排名按全市计算，只有市级管理员可以计算或冻结考核期")
     period = await repo.period_for_update(session, code)
     if period.state == "frozen":
         raise ProblemError(409, "assessment.frozen", f"考核期 {code} 已冻结，排名已发布，不再重新计算")
