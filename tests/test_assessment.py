@@ -4,6 +4,7 @@ bad input. The figures are checked against SQL written here, on the same databas
 
 from __future__ import annotations
 
+import io
 import uuid
 from collections.abc import Iterator
 from datetime import date, timedelta
@@ -11,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from openpyxl import load_workbook
 from sqlalchemy import text
 
 from fupin.config import Settings
@@ -234,6 +236,48 @@ def test_a_period_is_computed_explained_ranked_and_frozen(api: Api, database_url
     mine = api.get("township", f"{A}/{PERIOD}/rankings", params={"level": "township"}).json()
     assert [i["region_code"] for i in mine["items"]] == [TOWNSHIP]
     assert mine["items"][0]["rank"] == next(i["rank"] for i in city["items"] if i["region_code"] == TOWNSHIP)
+
+    # the ranking as a file: the same rows, region codes kept as text, the dimensions in the set's order
+    xlsx = api.get("city_office", f"{A}/{PERIOD}/rankings/export", params={"level": "township"})
+    assert xlsx.status_code == 200, xlsx.text
+    assert xlsx.headers["content-type"].startswith("application/vnd.openxmlformats")
+    assert int(xlsx.headers["X-Fupin-Export-Rows"]) == city["total"]
+    sheet = load_workbook(io.BytesIO(xlsx.content), read_only=True).worksheets[0]
+    table = [list(r) for r in sheet.iter_rows(values_only=True)]
+    indicators = api.get("city_office", f"{A}/{PERIOD}").json()["indicators"]
+    dimensions = list(dict.fromkeys(i["dimension"] for i in indicators))  # the set's order
+    assert set(dimensions) == set(city["items"][0]["dimensions"])
+    assert table[0] == [
+        "排名",
+        "参评单位数",
+        "区划代码",
+        "单位名称",
+        "上级区划代码",
+        "上级单位",
+        "总分",
+        *dimensions,
+        "末三位",
+    ]
+    assert [(r[0], r[2], r[6]) for r in table[1:]] == [(i["rank"], i["region_code"], i["score"]) for i in city["items"]]
+    assert [r[-1] == "是" for r in table[1:]] == [i["bottom_three"] for i in city["items"]]
+    first = city["items"][0]
+    assert table[1][7 : 7 + len(dimensions)] == [first["dimensions"][d] for d in dimensions]
+    csv = api.get(
+        "township",
+        f"{A}/{PERIOD}/rankings/export",
+        params={"level": "township", "format": "csv", "encoding": "gb18030"},
+    )
+    lines = csv.content.decode("gb18030").splitlines()
+    assert lines[0].startswith("排名,参评单位数,区划代码") and len(lines) == 2 and TOWNSHIP in lines[1]
+    bad = api.get("city_office", f"{A}/{PERIOD}/rankings/export", params={"format": "xlsx", "encoding": "gb18030"})
+    assert (
+        assert_problem(bad, 422, "validation_failed", "/query/encoding")["errors"][0]["code"]
+        == "export.encoding_csv_only"
+    )
+    assert_problem(api.get("city_office", f"{A}/2001/rankings/export"), 404, "not_found")
+    assert_problem(api.get("department", f"{A}/{PERIOD}/rankings/export"), 403, "forbidden")
+    exports = api.get("auditor", "/api/v1/audit-events", params={"entity_type": "export"}).json()["items"]
+    assert [e["changes"]["entity"] for e in exports].count("assessment_ranking") == 2
 
     # drill-down: the households not visited, every one, the visited one not among them
     not_visited = all_records(api, VILLAGE, "jzbf_visits", user="township")

@@ -267,6 +267,7 @@ OPERATIONS: dict[str, str] = {
     "assessment-periods-compute": PRIVILEGED,
     "assessment-periods-freeze": PRIVILEGED,
     "assessment-rankings": LIST,  # the caller's own units only
+    "assessment-rankings-export": LIST,
     "assessment-scores-get": RECORD,  # the first township's score: 404
     "assessment-score-records": RECORD,
 }

@@ -3,6 +3,7 @@ best first (rank, then code), offset pages (a ranking is a fixed table: its page
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from pydantic_core import to_json
@@ -20,7 +21,7 @@ _PARENT = aliased(Region, name="parent_region")
 
 
 def _period() -> Any:
-    return select(Period.id, Period.code, Period.state, Period.as_of).where(
+    return select(Period.id, Period.code, Period.state, Period.as_of, Period.indicators).where(
         Period.code == bindparam("code", type_=String())
     )
 
@@ -66,8 +67,9 @@ PAGE = ReadQuery("assessment-rankings", _page, _area)
 COUNT = ReadQuery("assessment-rankings-count", _count, _area)
 
 
-async def page_json(read: ReadPath, scope: AreaScope, *, code: str, level: str, limit: int, offset: int) -> bytes:
-    """One page of the ranking as the JSON of `RankingPage`; a period that does not exist is a 404."""
+async def page(read: ReadPath, scope: AreaScope, *, code: str, level: str, limit: int, offset: int) -> dict[str, Any]:
+    """One page of the ranking (the fields of `RankingPage`, and the period's `indicators`); a period that does not
+    exist is a 404."""
     periods = await read.fetch(PERIOD, None, {"code": code})
     if not periods:
         raise not_found("assessment period")
@@ -78,13 +80,25 @@ async def page_json(read: ReadPath, scope: AreaScope, *, code: str, level: str, 
     for row in rows:
         row["bottom_three"] = bool(row["bottom_three"])
         row["score"] = str(row["score"])
-    return to_json(
-        {
-            "period": period["code"],
-            "level": level,
-            "state": period["state"],
-            "as_of": period["as_of"],
-            "total": total,
-            "items": rows,
-        }
-    )
+        row["dimensions"] = _json(row["dimensions"])
+    return {
+        "period": period["code"],
+        "level": level,
+        "state": period["state"],
+        "as_of": period["as_of"],
+        "total": total,
+        "items": rows,
+        "indicators": _json(period["indicators"]) or [],
+    }
+
+
+def _json(value: Any) -> Any:
+    """A JSON column as read by the driver: parsed already, or (raw SQL on SQLite) its text."""
+    return json.loads(value) if isinstance(value, str) else value
+
+
+async def page_json(read: ReadPath, scope: AreaScope, *, code: str, level: str, limit: int, offset: int) -> bytes:
+    """One page of the ranking as the JSON of `RankingPage`."""
+    body = await page(read, scope, code=code, level=level, limit=limit, offset=offset)
+    body.pop("indicators")
+    return to_json(body)

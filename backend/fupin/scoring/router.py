@@ -4,17 +4,20 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Depends, Path, Query, Response
+from fastapi.responses import StreamingResponse
 
 from fupin.authz.deps import AssessmentManager, AssessmentReader
 from fupin.core.concurrency import IfMatch, etag, if_match_sent, parse_if_match
 from fupin.core.db import DbSession
 from fupin.core.openapi import UPDATE, problems
+from fupin.core.params import query_model
 from fupin.core.readpath import ReadDb
+from fupin.exports.router import export_responses, streamed
 from fupin.jobs.router import ACCEPTED
 from fupin.jobs.schemas import JobOut
 from fupin.jobs.service import job_out
-from fupin.scoring import listing, records, service
+from fupin.scoring import export, listing, records, service
 from fupin.scoring import repository as repo
 from fupin.scoring.metrics import METRICS
 from fupin.scoring.models import IndicatorSet, Period, Score
@@ -29,6 +32,7 @@ from fupin.scoring.schemas import (
     PeriodIn,
     PeriodList,
     PeriodOut,
+    RankingExportQuery,
     RankingItem,
     RankingPage,
     ScoreItem,
@@ -38,6 +42,7 @@ from fupin.scoring.schemas import (
 router = APIRouter(prefix="/api/v1", tags=["assessment-ranking"])
 Year = Annotated[int, Path(ge=2010, le=2100)]
 PeriodPath = Annotated[str, Path(pattern=PERIOD_PATTERN, description="考核期: 2026, 2026H1, 2026Q3 …")]
+export_query, EXPORT_QUERY_DOCS = query_model(RankingExportQuery)
 RegionPath = Annotated[str, Path(pattern=r"^\d{12}$", description="A township's or village's 12-digit code")]
 
 
@@ -235,6 +240,28 @@ async def get_rankings(
     the period was computed for (the city), the last three flagged (末三位)."""
     body = await listing.page_json(read, principal.scope, code=period, level=level, limit=limit, offset=offset)
     return Response(body, media_type="application/json")
+
+
+@router.get(
+    "/assessments/{period}/rankings/export",
+    operation_id="assessment-rankings-export",
+    response_class=StreamingResponse,
+    responses=export_responses("The ranking of the level (one row per unit, best first)"),
+    openapi_extra=EXPORT_QUERY_DOCS,
+)
+async def export_rankings(
+    period: PeriodPath,
+    read: ReadDb,
+    session: DbSession,
+    principal: AssessmentReader,
+    params: Annotated[RankingExportQuery, Depends(export_query)],
+) -> StreamingResponse:
+    """The ranking of a level in the caller's area as XLSX or CSV (UTF-8 with BOM, or GB18030), Chinese headers:
+    rank, units ranked, region, total, each dimension's points, 末三位; audited (`export.created`)."""
+    file = await export.direct(
+        session, read, principal, code=period, level=params.level, format=params.format, encoding=params.encoding
+    )
+    return streamed(file)
 
 
 @router.get(

@@ -241,3 +241,15 @@ class FactRecordPage(BaseModel):
     total: int
     next_cursor: str | None
     items: list[FactRecordOut]
+
+
+class RankingExportQuery(BaseModel):
+    level: Level = Field("township", description="township or village")
+    format: Literal["csv", "xlsx"] = Field("xlsx", description="xlsx (default) or csv")
+    encoding: Literal["utf-8", "gb18030"] | None = Field(None, description="CSV only: utf-8 (BOM) or gb18030")
+
+    @model_validator(mode="after")
+    def _encoding_for_csv(self) -> RankingExportQuery:
+        if self.encoding is not None and self.format != "csv":
+            raise error_at("encoding", "export.encoding_csv_only", "编码只适用于 CSV (encoding applies to CSV only)")
+        return self

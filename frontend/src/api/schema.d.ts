@@ -2748,6 +2748,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/assessments/{period}/rankings/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export Rankings
+         * @description The ranking of a level in the caller's area as XLSX or CSV (UTF-8 with BOM, or GB18030), Chinese headers:
+         *     rank, units ranked, region, total, each dimension's points, 末三位; audited (`export.created`).
+         */
+        get: operations["assessment-rankings-export"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/assessments/{period}/scores/{region_code}": {
         parameters: {
             query?: never;
@@ -25727,6 +25748,114 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["RankingPage"];
+                };
+            };
+            /** @description Malformed request (bad JSON, forged cursor, bad header) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated but not permitted */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or outside the caller's area */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields; see errors[].pointer */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "assessment-rankings-export": {
+        parameters: {
+            query?: {
+                /** @description township or village */
+                level?: "township" | "village";
+                /** @description xlsx (default) or csv */
+                format?: "csv" | "xlsx";
+                /** @description CSV only: utf-8 (BOM) or gb18030 */
+                encoding?: ("utf-8" | "gb18030") | null;
+            };
+            header?: never;
+            path: {
+                /** @description 考核期: 2026, 2026H1, 2026Q3 … */
+                period: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The ranking of the level (one row per unit, best first) */
+            200: {
+                headers: {
+                    /** @description attachment; filename="households-YYYYMMDD.csv"; filename*=UTF-8''<the Chinese name> */
+                    "Content-Disposition"?: string;
+                    /** @description The change-feed position of the export's snapshot: continue with /api/v1/changes?after= */
+                    "X-Fupin-Changes-Position"?: string;
+                    /** @description Rows in the file */
+                    "X-Fupin-Export-Rows"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                    "application/x-ndjson": string;
                 };
             };
             /** @description Malformed request (bad JSON, forged cursor, bad header) */
