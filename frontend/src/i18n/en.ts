@@ -481,6 +481,10 @@ const en: MessageSchema = {
     totalWeight: 'Total points {n}', updatedBy: 'Changed by {by} at {at}', setSaved: 'Indicators saved', setStale: 'The indicators were changed by someone else: reload before editing',
     editHint: 'Target and floor are shares (0–1, e.g. 0.5 = 50%); a deduction indicator loses its per-item points for each record counted, down to zero.',
     addIndicator: 'Add indicator', addIndicatorMetric: 'Choose what it measures',
+    codes: {
+      rule_mismatch: 'The rule does not fit what is measured (ratio for ratios, deduction for counts)', rule_field: 'This rule does not use the field',
+      floor_not_below_target: 'The floor must be below the target', per_item_required: 'A deduction needs its points per item', duplicate_indicator: 'The code is used twice',
+    },
     rules: { ratio: 'Ratio', deduction: 'Deduction' },
     fields: {
       code: 'Code', dimension: 'Dimension', metric: 'Measures', name: 'Indicator', weight: 'Points', rule: 'Rule',

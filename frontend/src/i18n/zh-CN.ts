@@ -484,6 +484,10 @@ const zhCN = {
     totalWeight: '总分值 {n}', updatedBy: '{by} 于 {at} 修改', setSaved: '指标体系已保存', setStale: '指标体系已被他人修改，请刷新后再编辑',
     editHint: '目标值、不得分线为比例（0–1，如 0.5 即 50%）；扣分规则的指标按每项扣分计算，扣完为止。',
     addIndicator: '新增指标', addIndicatorMetric: '选择要考核的事项',
+    codes: {
+      rule_mismatch: '计分规则与考核事项不符（比率事项按比例，计数事项按项扣分）', rule_field: '该计分规则不使用此项',
+      floor_not_below_target: '不得分线须低于满分线', per_item_required: '按项扣分须填写每项扣分', duplicate_indicator: '指标代码重复',
+    },
     rules: { ratio: '按比例', deduction: '按项扣分' },
     fields: {
       code: '指标代码', dimension: '维度', metric: '考核事项', name: '指标名称', weight: '分值', rule: '计分规则',
