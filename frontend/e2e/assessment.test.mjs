@@ -169,6 +169,15 @@ describe('Assessment ranking in Chromium', { concurrency: false }, () => {
     await page.locator('[data-test="level-village"]').click()
     const villages = await api('GET', `/api/v1/assessments/${state.computed.period}/rankings?level=village`)
     await page.waitForFunction(([n]) => document.querySelectorAll('[data-test="ranking-table"] .el-table__row').length === n, [villages.items.length])
+    // the villages of the township with nothing to assess are listed as not ranked
+    const all = (await api('GET', `/api/v1/regions?parent=${own.items[0].region_code}`)).items
+    const ranked = new Set(villages.items.map((i) => i.region_code))
+    await page.locator('[data-test="show-unranked"]').click()
+    await page.locator('[data-test="unranked"]').waitFor()
+    assert.deepEqual(
+      (await texts(page.locator('[data-test="unranked-unit"]'))).sort(),
+      all.filter((r) => !ranked.has(r.code)).map((r) => `${r.name}（${own.items[0].region_name}） · 未参与排名`).sort(),
+    )
     await screenshot('township-read-only')
   })
 
@@ -190,6 +199,28 @@ describe('Assessment ranking in Chromium', { concurrency: false }, () => {
     assert.match(report, new RegExp(`乡镇 ${townships.total} 个`))
     await page.locator('[data-test="ranking-table"] .el-table__row').first().waitFor()
     await screenshot('computed')
+    // the villages of the city with nothing to assess are listed as not ranked: with the ranked ones, every village
+    const villages = await wholeRanking(state.computed.period, 'village')
+    const all = []
+    let level = (await api('GET', '/api/v1/regions')).items
+    while (level.length && level[0].level < 5) {
+      const next = []
+      for (const r of level) next.push(...(await api('GET', `/api/v1/regions?parent=${r.code}`)).items)
+      level = next
+    }
+    all.push(...level)
+    const ranked = new Set(villages.items.map((i) => i.region_code))
+    const expected = all.filter((r) => !ranked.has(r.code))
+    assert.ok(expected.length > 0, 'some demo villages have nothing to assess')
+    await page.locator('[data-test="level-village"]').click()
+    await page.locator('[data-test="ranking-count"]', { hasText: `共 ${villages.total} 个` }).waitFor()
+    await page.locator('[data-test="show-unranked"]').click()
+    await page.locator('[data-test="unranked"]').waitFor({ timeout: 60_000 })
+    assert.equal(await page.locator('[data-test="unranked-unit"]').count(), expected.length)
+    assert.match(await page.locator('[data-test="unranked"]').innerText(), new RegExp(`未参与排名的单位 ${expected.length} 个`))
+    await screenshot('villages-not-ranked')
+    await page.locator('[data-test="level-township"]').click()
+    await page.locator('[data-test="ranking-count"]', { hasText: '乡镇' }).waitFor()
     // freezing asks first and says it cannot be undone; cancelled here, the period stays computed
     await page.locator('[data-test="assessment-freeze"]').click()
     const dialog = page.locator('[data-test="freeze-dialog"]')
