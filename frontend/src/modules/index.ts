@@ -3,6 +3,7 @@
  * Adding a domain = a folder src/modules/<domain>/ with a routes.ts, and one line here.
  */
 import type { AppModule } from './module'
+import assessment from './assessment/routes'
 import auth from './auth/routes'
 import cadres from './cadres/routes'
 import dashboard from './dashboard/routes'
@@ -29,4 +30,5 @@ export const MODULES: readonly AppModule[] = [
   views,
   projects,
   findings,
+  assessment,
 ]
