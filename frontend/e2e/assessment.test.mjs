@@ -5,6 +5,7 @@
 // sees the job finish; the indicator editor refuses a negative weight and a floor above the target at their fields.
 import { after, before, describe } from 'node:test'
 import assert from 'node:assert/strict'
+import { readFileSync } from 'node:fs'
 import { browserSession } from './harness.mjs'
 
 const session = browserSession('assessment', { households: 200 })
@@ -92,6 +93,20 @@ describe('Assessment ranking in Chromium', { concurrency: false }, () => {
     const colour = await lastRow.locator('td').first().evaluate((td) => getComputedStyle(td).color)
     assert.match(colour, /rgb\(245, 108, 108\)|rgb\(2[0-9]{2}, [0-9]{1,3}, [0-9]{1,3}\)/)
     await screenshot('township-ranking-bottom')
+  })
+
+  step('the ranking downloads as an Excel file with every unit of the level', async () => {
+    const whole = await wholeRanking(state.frozen.period, 'township')
+    await page.locator('[data-test="ranking-export"] button').click()
+    const [download, response] = await Promise.all([
+      page.waitForEvent('download'),
+      page.waitForResponse((r) => r.url().includes('/rankings/export')),
+      page.locator('[data-test="ranking-export-xlsx"]').click(),
+    ])
+    assert.equal(response.status(), 200)
+    assert.equal(response.headers()['x-fupin-export-rows'], String(whole.total))
+    assert.match(download.suggestedFilename(), /\.xlsx$/)
+    assert.equal(readFileSync(await download.path()).subarray(0, 2).toString('latin1'), 'PK') // a zip: XLSX
   })
 
   step('the drill-down of a township shows the API figures: total, rank, each indicator', async () => {

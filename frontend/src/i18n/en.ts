@@ -457,6 +457,7 @@ const en: MessageSchema = {
     },
   },
   assessment: {
+    export: 'Export ranking', exported: 'Exported {name}',
     menu: 'Assessment ranking', ranking: 'Assessment ranking', unitScore: 'Unit score', indicatorSet: 'Indicators',
     period: 'Period', periodName: 'Period name', periodCode: 'Period code', periodPart: 'Covers', year: 'Year',
     periodNameHint: 'Defaults to the name of {code}, e.g. "2026年度考核"', periodCreated: 'Period {name} opened', createPeriod: 'New period',

@@ -460,6 +460,7 @@ const zhCN = {
     },
   },
   assessment: {
+    export: '导出排名', exported: '已导出 {name}',
     menu: '考核排名', ranking: '考核排名', unitScore: '单位得分', indicatorSet: '指标体系',
     period: '考核期', periodName: '考核期名称', periodCode: '考核期代码', periodPart: '考核范围', year: '年度',
     periodNameHint: '默认为 {code} 对应的名称，如“2026年度考核”', periodCreated: '已新建考核期 {name}', createPeriod: '新建考核期',

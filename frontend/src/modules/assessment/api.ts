@@ -3,6 +3,7 @@
  * (jobs), rankings, a unit's score and the records behind an indicator, typed by the generated contract.
  */
 import { api, ifMatch, unwrap } from '@/api/client'
+import { download } from '@/api/http'
 import type { components } from '@/api/schema'
 import type { Job } from '@/modules/jobs/jobState'
 
@@ -67,4 +68,10 @@ export function getScoreRecords(period: string, regionCode: string, indicator: s
       params: { path: { period, region_code: regionCode }, query: { indicator, limit, cursor: cursor ?? undefined } },
     }),
   )
+}
+
+/** The ranking of a level as a file (XLSX, or CSV in UTF-8 or GB18030); returns the file's name. */
+export function exportRanking(period: string, level: Level, format: 'xlsx' | 'csv' | 'gb18030'): Promise<string> {
+  const query = format === 'gb18030' ? { level, format: 'csv', encoding: 'gb18030' } : { level, format }
+  return download(`/api/v1/assessments/${encodeURIComponent(period)}/rankings/export`, { query, fallbackName: `ranking-${period}-${level}.${format === 'xlsx' ? 'xlsx' : 'csv'}` })
 }
