@@ -192,7 +192,9 @@ class RankingPage(BaseModel):
     level: Level
     state: str
     as_of: date | None
-    total: int = Field(description="Units of the level in the caller's area")
+    total: int = Field(
+        description="Units of the level in the caller's area that were scored and ranked (a unit with nothing to assess is not)"
+    )
     items: list[RankingItem]
 
 
