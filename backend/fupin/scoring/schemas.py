@@ -193,7 +193,8 @@ class RankingPage(BaseModel):
     state: str
     as_of: date | None
     total: int = Field(
-        description="Units of the level in the caller's area that were scored and ranked (a unit with nothing to assess is not)"
+        description="Units of the level in the caller's area that were scored and ranked (one with nothing to "
+        "assess is not)"
     )
     items: list[RankingItem]
 

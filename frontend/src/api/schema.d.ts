@@ -6804,7 +6804,7 @@ export interface components {
             as_of: string | null;
             /**
              * Total
-             * @description Units of the level in the caller's area that were scored and ranked (a unit with nothing to assess is not)
+             * @description Units of the level in the caller's area that were scored and ranked (one with nothing to assess is not)
              */
             total: number;
             /** Items */
