@@ -16,6 +16,7 @@ import pytest
 from sqlalchemy import text
 
 from fupin.adjustments import clock
+from fupin.authz.scope import region_prefix
 from fupin.config import Settings
 from fupin.findings.models import STATES
 from fupin.seed.bulk import sync_engine
@@ -149,7 +150,7 @@ def test_every_state_in_two_batches_with_warnings_and_a_reopened_one(
 
     # the discipline commission's inbox has the transferred one
     inbox = api.get("auditor", F, params={"state": "transferred", "include_total": "true"}).json()
-    assert inbox["total"] == 1 and "移交" not in inbox["items"][0]["description"]
+    assert inbox["total"] == 1 and inbox["items"][0]["category"] == "funds"
     assert inbox["items"][0]["state_reason"].startswith("涉嫌违纪违法")
 
     # links to real records of the finding's region
@@ -160,7 +161,7 @@ def test_every_state_in_two_batches_with_warnings_and_a_reopened_one(
         for link in full["links"]:
             if link["type"] == "household":
                 household = api.get("inspector", f"/api/v1/households/{link['id']}").json()
-                assert household["village_code"].startswith(item["region_code"].rstrip("0")[:9])
+                assert household["village_code"].startswith(region_prefix(item["region_code"]))
 
 
 def test_the_stories_are_dated_and_audited(seeded: int, api: Api, db: Any, settings: Settings) -> None:
@@ -193,9 +194,10 @@ def test_the_stories_are_dated_and_audited(seeded: int, api: Api, db: Any, setti
         body = api.get("township", f["download_url"]).content
         assert body[:4] in (b"\x89PNG", b"%PDF")
 
-    # a submitted finding waits for the inspector: the township sees it on its board's column
+    # the submitted ones wait for the inspector: the county office's own and a township's
     submitted = [i for i in items if i["state"] == "submitted"]
     assert {i["region_code"] for i in submitted} == {COUNTY, OTHER_TOWNSHIP}
+    assert all(i["rectification"] for i in submitted)
 
     # every finding has its trail; the warnings and escalations are on the trails of the warned ones
     audited = Counter(

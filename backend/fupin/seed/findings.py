@@ -22,13 +22,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fupin.adjustments import clock
-from fupin.authz.deps import job_owner
+from fupin.authz.deps import job_owner, job_scope
 from fupin.authz.principal import Principal
 from fupin.authz.roles import Permission
 from fupin.authz.scope import unscoped
@@ -123,7 +123,7 @@ def _staged(root: Path, content: bytes) -> storage.Staged:
 class Act:
     """One thing done to a finding on day `day` (days from today): `kind` with its values."""
 
-    kind: str  # start, task, evidence, submit, return, close, transfer, pause
+    kind: Literal["start", "task", "evidence", "submit", "return", "close", "transfer", "pause"]
     day: int
     text: str = ""  # the reason, the rectification, the task, the file name or the pause's reason
     who: str = ""  # the task's who, the pause's waits_on
@@ -683,13 +683,9 @@ class Seeder:
 
     async def check_deadlines(self) -> None:
         """The daily deadlines check for today, over every open finding (what the job `findings.deadlines` does)."""
-        stmt = (
-            select(Finding)
-            .where(Finding.state.in_(OPEN_STATES))
-            .order_by(Finding.id)
-            .with_for_update()
-            .execution_options(**unscoped("the daily check walks every open finding"))
-        )
+        # the job's own area: the whole system, as the calendar queues it
+        stmt = job_scope(None).select(Finding).where(Finding.state.in_(OPEN_STATES)).order_by(Finding.id)
+        stmt = stmt.with_for_update()
         for finding in (await self.session.execute(stmt)).scalars().all():
             await deadlines.check(self.session, finding, today=self.today, by=SEED_RUN)
         await self.session.flush()
