@@ -76,6 +76,11 @@ def cmd_seed(args: argparse.Namespace) -> int:
         print(f"demo jobs queued: {queued}")
     if args.demo_users:
         from fupin.seed.assessment import seed_assessment
+        from fupin.seed.findings import seed_findings
+
+        # before the assessment: its overdue and reopened findings indicators count them
+        findings = asyncio.run(seed_findings(get_settings(), clock.today()))
+        print(f"findings added: {findings}")
 
         periods = asyncio.run(seed_assessment(get_settings(), clock.today()))
         print(f"assessment periods added: {periods}")
