@@ -353,3 +353,67 @@ def test_scope_and_bad_input(api: Api, database_url: str, db: Any) -> None:
     assert_problem(api.post("city_office", f"{A}/{PERIOD}/compute"), 409, "assessment.computing")
     drain(database_url)
     assert api.get("city_office", f"{A}/{PERIOD}").json()["state"] == "computed"
+
+
+def test_wrong_exit_candidates_from_the_latest_records_since_the_exit(api: Api, database_url: str, db: Any) -> None:
+    """Exited households whose latest income since the exit is at or below the line, or whose latest 两不愁三保障
+    since the exit has an item not met; an older poor income or a record before the exit does not count."""
+    hh = households(api, 5, region=VILLAGE)
+    ids = {h["id"]: db("SELECT id FROM households WHERE public_id = :p", p=_uuid(db, h["id"]))[0][0] for h in hh}
+    low, poor, met, old_low, before_exit = (ids[h["id"]] for h in hh)
+    # this year's and last year's national lines at 4000 (the lines compared are those of the income's year)
+    db("DELETE FROM poverty_lines WHERE year IN (:a, :b)", a=YEAR - 1, b=YEAR)
+    for year in (YEAR - 1, YEAR):
+        db(
+            "INSERT INTO poverty_lines (year, scope, amount, version, created_at, updated_at) "
+            "VALUES (:y, 'national', 4000, 1, :now, :now)",
+            y=year,
+            now=date(YEAR, 1, 1),
+        )
+    line = 4000
+    for pk in ids.values():
+        db("UPDATE households SET status = 'exited_with_policy', exit_year = :y WHERE id = :id", y=YEAR - 1, id=pk)
+        db("DELETE FROM incomes WHERE household_id = :id", id=pk)
+        db("DELETE FROM assessments WHERE household_id = :id", id=pk)
+
+    def income(pk: int, year: int, per_capita: float) -> None:
+        db(
+            "INSERT INTO incomes (household_id, year, wage_income, production_income, property_income, "
+            "transfer_income, transfer_details, production_costs, household_size, net_income, per_capita_net_income, "
+            "version, created_at, updated_at) VALUES (:h, :y, 0, 0, 0, 0, '{}', 0, 1, :v, :v, 1, :now, :now)",
+            now=date(YEAR, 1, 1),
+            h=pk,
+            y=year,
+            v=per_capita,
+        )
+
+    def assessment(pk: int, year: int, *, housing: bool) -> None:
+        db(
+            "INSERT INTO assessments (household_id, year, food_clothing, compulsory_education, basic_medical, "
+            "safe_housing, safe_drinking_water, evidence, version, created_at, updated_at) "
+            "VALUES (:h, :y, :t, :t, :t, :s, :t, '{}', 1, :now, :now)",
+            now=date(YEAR, 1, 1),
+            h=pk,
+            y=year,
+            t=True,
+            s=housing,
+        )
+
+    income(low, YEAR, float(line) - 1)  # the latest income below the line: flag 1
+    income(poor, YEAR, float(line) * 3)
+    assessment(poor, YEAR, housing=False)  # the latest 两不愁三保障 not met: flag 2
+    income(met, YEAR, float(line) * 3)
+    assessment(met, YEAR - 1, housing=False)
+    assessment(met, YEAR, housing=True)  # met again since: no candidate
+    income(old_low, YEAR - 1, float(line) - 1)
+    income(old_low, YEAR, float(line) * 3)  # poor once, not in the latest: no candidate
+    db("UPDATE households SET exit_year = :y WHERE id = :id", y=YEAR, id=before_exit)
+    income(before_exit, YEAR - 1, float(line) - 1)  # poor before the exit only: no candidate
+    assert api.post("city_office", A, json={"period": PERIOD}).status_code == 201
+    computed(api, database_url)
+    records = all_records(api, VILLAGE, "jpcx_wrong_exit")
+    found = {r["household_id"]: r["reasons"] for r in records}
+    expected = {hh[0]["id"]: ["收入不高于贫困线"], hh[1]["id"]: ["两不愁三保障未达标"]}
+    assert {k: v for k, v in found.items() if k in ids} == expected
+    village = api.get("city_office", f"{A}/{PERIOD}/scores/{VILLAGE}").json()
+    assert item(village, "wrong_exit_candidates")["count"] == len(records)

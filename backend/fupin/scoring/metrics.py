@@ -31,6 +31,7 @@ from sqlalchemy import (
     or_,
     select,
     true,
+    union_all,
 )
 from sqlalchemy.orm import aliased
 
@@ -99,34 +100,41 @@ def _flag(condition: Any, bit: int) -> Any:
 # ---------------------------------------------------------------- 精准帮扶
 
 
+def _covered(condition: Any) -> Any:
+    """One row per registered household: numerator 1 where `condition` (an EXISTS) holds, else 0. Written as the
+    union of a semi-join and an anti-join: PostgreSQL hashes both over the whole city (an EXISTS in the select list
+    would probe once per household), and a unit's drill-down still probes only its own households."""
+
+    def part(where: Any, numerator: int) -> Any:
+        return select(
+            Household.village_code.label("region_code"),
+            _key(Household.public_id).label("record_key"),
+            literal(numerator, Integer()).label("numerator"),
+            literal(1, Integer()).label("denominator"),
+            literal(0, Integer()).label("flags"),
+        ).where(registered(), where)
+
+    return union_all(part(condition, 1), part(not_(condition), 0))
+
+
 def _visit_coverage(window: Window) -> Any:
-    visited = exists().where(
-        Visit.household_id == Household.id,
-        Visit.visited_on >= window.starts_on,
-        Visit.visited_on <= window.as_of,
+    return _covered(
+        exists().where(
+            Visit.household_id == Household.id,
+            Visit.visited_on >= window.starts_on,
+            Visit.visited_on <= window.as_of,
+        )
     )
-    return select(
-        Household.village_code.label("region_code"),
-        _key(Household.public_id).label("record_key"),
-        case((visited, 1), else_=0).label("numerator"),
-        literal(1, Integer()).label("denominator"),
-        literal(0, Integer()).label("flags"),
-    ).where(registered())
 
 
 def _measure_coverage(window: Window) -> Any:
-    has = exists().where(
-        Measure.household_id == Household.id,
-        Measure.year == window.year,
-        Measure.status != literal("cancelled", String()),
+    return _covered(
+        exists().where(
+            Measure.household_id == Household.id,
+            Measure.year == window.year,
+            Measure.status != literal("cancelled", String()),
+        )
     )
-    return select(
-        Household.village_code.label("region_code"),
-        _key(Household.public_id).label("record_key"),
-        case((has, 1), else_=0).label("numerator"),
-        literal(1, Integer()).label("denominator"),
-        literal(0, Integer()).label("flags"),
-    ).where(registered())
 
 
 def _residency(window: Window) -> Any:
@@ -193,51 +201,29 @@ def _register_completeness(window: Window) -> Any:
 # ---------------------------------------------------------------- 减贫成效
 
 
-def _line_for(year_column: Any) -> Any:
-    """The poverty line of a year for the household's standard, else the national one."""
-    own = aliased(PovertyLine)
-    national = aliased(PovertyLine)
-    by_standard = (
-        select(own.amount)
-        .where(own.year == year_column, own.scope == Household.identification_standard)
-        .correlate(Household, Income)
-        .scalar_subquery()
+def _latest(model: Any, year: int) -> Any:
+    """Per household, the latest year of `model` (incomes or 两不愁三保障) up to `year`."""
+    return (
+        select(model.household_id.label("household_id"), func.max(model.year).label("year"))
+        .where(model.year <= year)
+        .group_by(model.household_id)
+        .subquery()
     )
-    nationwide = (
-        select(national.amount)
-        .where(national.year == year_column, national.scope == NATIONAL)
-        .correlate(Income)
-        .scalar_subquery()
-    )
-    return func.coalesce(by_standard, nationwide)
 
 
 def _wrong_exit(window: Window) -> Any:
-    """Exited households whose latest income since the exit is at or below that year's line (flag 1), or whose
-    latest 两不愁三保障 since the exit has an item not met (flag 2): candidates for a wrong exit (错退)."""
-    latest_income = aliased(Income)
-    income_year = (
-        select(func.max(latest_income.year))
-        .where(latest_income.household_id == Household.id, latest_income.year <= window.year)
-        .correlate(Household)
-        .scalar_subquery()
-    )
-    poor_income = exists().where(
-        Income.household_id == Household.id,
-        Income.year == income_year,
+    """Exited households whose latest income since the exit is at or below that year's line (its standard's line,
+    else the national one: flag 1), or whose latest 两不愁三保障 since the exit has an item not met (flag 2):
+    candidates for a wrong exit (错退). Joined to the latest records rather than probing per household."""
+    income_year = _latest(Income, window.year)
+    assessment_year = _latest(Assessment, window.year)
+    own = aliased(PovertyLine)
+    national = aliased(PovertyLine)
+    poor_income = and_(
         Income.year >= Household.exit_year,
-        Income.per_capita_net_income <= _line_for(Income.year),
+        Income.per_capita_net_income <= func.coalesce(own.amount, national.amount),
     )
-    latest_assessment = aliased(Assessment)
-    assessment_year = (
-        select(func.max(latest_assessment.year))
-        .where(latest_assessment.household_id == Household.id, latest_assessment.year <= window.year)
-        .correlate(Household)
-        .scalar_subquery()
-    )
-    unmet = exists().where(
-        Assessment.household_id == Household.id,
-        Assessment.year == assessment_year,
+    unmet = and_(
         Assessment.year >= Household.exit_year,
         or_(
             not_(Assessment.food_clothing),
@@ -247,17 +233,27 @@ def _wrong_exit(window: Window) -> Any:
             not_(Assessment.safe_drinking_water),
         ),
     )
-    return select(
-        Household.village_code.label("region_code"),
-        _key(Household.public_id).label("record_key"),
-        literal(1, Integer()).label("numerator"),
-        literal(0, Integer()).label("denominator"),
-        (_flag(poor_income, 1) + _flag(unmet, 2)).label("flags"),
-    ).where(
-        Household.status.in_(EXITED),
-        Household.exit_year.is_not(None),
-        Household.exit_year <= window.year,
-        or_(poor_income, unmet),
+    return (
+        select(
+            Household.village_code.label("region_code"),
+            _key(Household.public_id).label("record_key"),
+            literal(1, Integer()).label("numerator"),
+            literal(0, Integer()).label("denominator"),
+            (_flag(poor_income, 1) + _flag(unmet, 2)).label("flags"),
+        )
+        .select_from(Household)
+        .outerjoin(income_year, income_year.c.household_id == Household.id)
+        .outerjoin(Income, and_(Income.household_id == Household.id, Income.year == income_year.c.year))
+        .outerjoin(own, and_(own.year == Income.year, own.scope == Household.identification_standard))
+        .outerjoin(national, and_(national.year == Income.year, national.scope == NATIONAL))
+        .outerjoin(assessment_year, assessment_year.c.household_id == Household.id)
+        .outerjoin(Assessment, and_(Assessment.household_id == Household.id, Assessment.year == assessment_year.c.year))
+        .where(
+            Household.status.in_(EXITED),
+            Household.exit_year.is_not(None),
+            Household.exit_year <= window.year,
+            or_(poor_income, unmet),
+        )
     )
 
 
