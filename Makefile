@@ -57,9 +57,18 @@ test-sqlite: $(VENV_STAMP)
 test-pg: $(VENV_STAMP)
 	FUPIN_TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/pytest
 
-test-backend: test-sqlite
-	@if pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null; then $(MAKE) --no-print-directory test-pg; \
-	else echo "PostgreSQL is not running on 127.0.0.1:5432: PostgreSQL tests skipped (CI runs them)"; \
+# Both databases at once when PostgreSQL answers (each suite is one process: two cores halve the wait); the
+# PostgreSQL run's output follows the SQLite run's.
+test-backend: $(VENV_STAMP)
+	@if pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null; then \
+	  mkdir -p var; \
+	  FUPIN_TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/pytest --basetemp=var/pytest-pg > var/test-pg.log 2>&1 & pg=$$!; \
+	  $(BIN)/pytest --basetemp=var/pytest-sqlite; sqlite=$$?; \
+	  wait $$pg; postgres=$$?; \
+	  echo "--- the same suite on PostgreSQL ($(PG_TEST_URL))"; cat var/test-pg.log; \
+	  [ $$sqlite -eq 0 ] && [ $$postgres -eq 0 ]; \
+	else $(BIN)/pytest || exit 1; \
+	     echo "PostgreSQL is not running on 127.0.0.1:5432: PostgreSQL tests skipped (CI runs them)"; \
 	     if [ -n "$$CI" ]; then exit 1; fi; fi
 
 test: $(VENV_STAMP) openapi-check test-backend frontend-unit frontend-e2e
