@@ -35,6 +35,8 @@ sys.path.insert(0, str(ROOT / "backend"))
 import httpx  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
+from demo_city import dsn_of, fresh_city  # noqa: E402
+
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/fupin_bench_funds"
 USER = "city_office"
 CITY = "220300000000"
@@ -89,33 +91,10 @@ FILL = [
 ]
 
 
-def dsn_of(url: str) -> str:
-    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-
-
 def prepare(url: str, scale: float) -> None:
-    from alembic import command
-
-    from fupin.migrations_check import alembic_config
-    from fupin.seed import demo
-    from fupin.seed.bulk import sync_engine
-
     households = max(1000, int(1_000_000 * scale))
     projects = max(100, int(20_000 * scale))
-    u = make_url(url)
-    admin = u.set(drivername="postgresql", database="postgres").render_as_string(hide_password=False)
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{u.database}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{u.database}"')
-    command.upgrade(alembic_config(url), "head")
-    started = time.perf_counter()
-    engine = sync_engine(url)
-    with engine.begin() as conn:
-        demo.seed_regions(conn)
-        demo.seed_demo_users(conn)
-        demo.seed_households(conn, households, seed=11, detailed=False)
-    engine.dispose()
-    print(f"  households loaded in {time.perf_counter() - started:.0f} s")
+    fresh_city(url, households)
     with psycopg.connect(dsn_of(url), autocommit=True) as conn:
         for statement in FILL:
             started = time.perf_counter()
