@@ -15,16 +15,18 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequenc
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Connection, event, update
+from sqlalchemy import Connection, Table, event, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from fupin.audit import anchor
 from fupin.audit.feed import FEED_FIELDS, FeedItem, digest, feed_digest, feed_entries, items_for
 from fupin.audit.models import AuditEvent, ChainHead, ChangeEntry
+from fupin.audit.values import PLAIN_TYPES as _PLAIN
 from fupin.audit.values import to_jsonable
+from fupin.core import bulk
 from fupin.core.context import Actor, current_request_context
 from fupin.core.models import utcnow
 
@@ -49,7 +51,11 @@ def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
     keys = list(dict.fromkeys([*before.keys(), *after.keys()]))
     out: dict[str, list[Any]] = {}
     for key in keys:
-        b, a = to_jsonable(before.get(key)), to_jsonable(after.get(key))
+        b, a = before.get(key), after.get(key)
+        if type(b) not in _PLAIN:
+            b = to_jsonable(b)
+        if type(a) not in _PLAIN:
+            a = to_jsonable(a)
         if b != a:
             out[key] = [b, a]
     return out
@@ -322,8 +328,9 @@ async def record_many(session: AsyncSession, entries: Sequence[Entry], *, actor:
         prev_hash = fields["hash"]
         events.append(fields)
         feed_rows.extend(rows)
-    await session.execute(AuditEvent.__table__.insert(), events)  # type: ignore[attr-defined]
-    await session.execute(ChangeEntry.__table__.insert(), feed_rows)  # type: ignore[attr-defined]
+    # COPY on PostgreSQL: a chunk's events are one statement whose text the driver need not parse
+    await bulk.insert_rows(session, cast(Table, AuditEvent.__table__), events)
+    await bulk.insert_rows(session, cast(Table, ChangeEntry.__table__), feed_rows)
     await session.execute(_set_head(prev_hash))
     last = seq + len(entries) - 1
     session.info[_PENDING_HEAD] = (last, prev_hash)

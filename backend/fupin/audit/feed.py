@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from fupin.audit.values import to_jsonable
+from fupin.audit.values import json_default
 
 # the columns digested into the event for entries written before migration 0006 (tombstone NULL) ...
 FEED_FIELDS_V1 = (
@@ -39,7 +39,10 @@ MOVED_OUT = "moved_out"
 
 
 def digest(values: list[Any]) -> str:
-    body = json.dumps(to_jsonable(values), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    """SHA-256 of the values as canonical JSON (decimals and dates as strings: `to_jsonable`). The dicts among
+    them have text keys: an event's changes went through `to_jsonable` when the event was built, or come back
+    from the database's JSON."""
+    body = json.dumps(values, default=json_default, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(body.encode()).hexdigest()
 
 

@@ -8,7 +8,8 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any
 
-_PLAIN = (str, int, float, bool, type(None))
+PLAIN_TYPES = (str, int, float, bool, type(None))
+_PLAIN = PLAIN_TYPES
 
 
 def to_jsonable(value: Any) -> Any:
@@ -22,8 +23,20 @@ def to_jsonable(value: Any) -> Any:
         return str(value)
     if isinstance(value, Enum):
         return value.value
+    # plain items are taken as they are without a call: an import's batch converts a million of them
     if isinstance(value, dict):
-        return {str(k): to_jsonable(v) for k, v in value.items()}
+        return {
+            (k if type(k) is str else str(k)): (v if type(v) in _PLAIN else to_jsonable(v)) for k, v in value.items()
+        }
     if isinstance(value, list | tuple | set):
-        return [to_jsonable(v) for v in value]
+        return [v if type(v) in _PLAIN else to_jsonable(v) for v in value]
     return value
+
+
+def json_default(value: Any) -> Any:
+    """`json.dumps(..., default=json_default)` writes what `json.dumps(to_jsonable(...))` writes for values whose
+    dicts have text keys (what the audit stores), without walking the value in Python first."""
+    converted = to_jsonable(value)
+    if converted is value:
+        raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+    return converted

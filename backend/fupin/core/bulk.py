@@ -13,7 +13,7 @@ from sqlalchemy import Table, insert, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from fupin.audit.values import to_jsonable
+from fupin.audit.values import json_default
 
 
 def completed(table: Table, row: dict[str, Any]) -> dict[str, Any]:
@@ -33,7 +33,7 @@ def completed(table: Table, row: dict[str, Any]) -> dict[str, Any]:
 
 def _copy_value(value: Any) -> Any:
     if isinstance(value, dict | list):
-        return json.dumps(to_jsonable(value), ensure_ascii=False)
+        return json.dumps(value, default=json_default, ensure_ascii=False)
     return value
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
@@ -12,11 +13,13 @@ from pydantic_core import PydanticCustomError
 
 from fupin.core.code_tables import TABLES, codes_of
 
+# Unicode's Cc (control) characters are exactly U+0000-U+001F and U+007F-U+009F; newline and tab are allowed
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
 
 def _clean_text(value: str) -> str:
-    for ch in value:
-        if unicodedata.category(ch) == "Cc" and ch not in "\n\t":
-            raise PydanticCustomError("text.control_character", "文本含有控制字符 (control characters are not allowed)")
+    if _CONTROL.search(value) is not None:
+        raise PydanticCustomError("text.control_character", "文本含有控制字符 (control characters are not allowed)")
     if value and all(unicodedata.category(ch) in ("Cf", "Zs", "Zl", "Zp") or ch in "\n\t" for ch in value):
         raise PydanticCustomError("text.blank", "文本不能只有空白或不可见字符 (text is blank)")
     return value

@@ -7,12 +7,13 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import case, func, insert, select, tuple_, update
+from sqlalchemy import case, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fupin.authz.scope import AreaScope, unscoped
 from fupin.core.errors import not_found
+from fupin.core.sets import among, pairs_among
 from fupin.households.models import Assessment, Household, Income, Member, StatusChange, VillageSequence
 
 
@@ -61,7 +62,7 @@ async def active_holders(
     stmt = (
         select(Member.id_number, Household.public_id, Household.household_number, Household.village_code)
         .join(Household, Household.id == Member.household_id)
-        .where(Member.id_number.in_(id_numbers), Member.active.is_(True))
+        .where(among(Member.id_number, id_numbers), Member.active.is_(True))
         .execution_options(**unscoped("one person in one active household, anywhere"))
     )
     if exclude_household_id is not None:
@@ -137,7 +138,7 @@ async def taken_external_keys(session: AsyncSession, keys: Iterable[tuple[str, s
         return set()
     stmt = (
         select(Household.source_system, Household.external_id)
-        .where(tuple_(Household.source_system, Household.external_id).in_(wanted))
+        .where(pairs_among(Household.source_system, Household.external_id, wanted))
         .execution_options(**unscoped("external keys are unique across areas"))
     )
     return {(str(a), str(b)) for a, b in (await session.execute(stmt)).all()}

@@ -10,7 +10,7 @@ from datetime import date
 from types import SimpleNamespace
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, update
+from sqlalchemy import Table, bindparam, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fupin.adjustments import gate
@@ -278,6 +278,10 @@ _HOUSEHOLDS = cast(Table, Household.__table__)
 _MEMBERS = cast(Table, Member.__table__)
 _STATUS_CHANGES = cast(Table, StatusChange.__table__)
 _MEMBER_FIELDS = set(MemberFields.model_fields)
+_SET_HEADS = text(
+    "UPDATE households SET head_member_id = pairs.head FROM unnest(CAST(:households AS bigint[]), "
+    "CAST(:heads AS bigint[])) AS pairs(household, head) WHERE households.id = pairs.household"
+)
 
 
 async def _insert_households(
@@ -320,10 +324,16 @@ async def _insert_households(
     for h in households:
         h.head_member_id = next(m.id for m in members[h.id] if m.relation == "01")
         heads.append({"hid": h.id, "head": h.head_member_id})
-    await session.execute(
-        update(_HOUSEHOLDS).where(_HOUSEHOLDS.c.id == bindparam("hid")).values(head_member_id=bindparam("head")),
-        heads,
-    )
+    if session.get_bind().dialect.name == "postgresql":  # one short statement, the pairs as two arrays
+        await session.execute(
+            _SET_HEADS,
+            {"households": [h["hid"] for h in heads], "heads": [h["head"] for h in heads]},
+        )
+    else:
+        await session.execute(
+            update(_HOUSEHOLDS).where(_HOUSEHOLDS.c.id == bindparam("hid")).values(head_member_id=bindparam("head")),
+            heads,
+        )
     await bulk.insert_rows(
         session,
         _STATUS_CHANGES,

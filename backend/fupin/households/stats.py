@@ -7,8 +7,7 @@ from collections.abc import Sequence
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import Connection, Row, String, cast, delete, func, insert, literal, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy import Connection, Row, String, cast, delete, func, insert, literal, select, text
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -30,11 +29,33 @@ def snapshot(h: Household | Row[Any] | SimpleNamespace) -> Snapshot:
     return tuple(keys), h.member_count
 
 
+_UPSERT_ARRAYS = text(
+    "INSERT INTO household_stats (village_code, dimension, value, households, people) "
+    "SELECT * FROM unnest(CAST(:villages AS varchar[]), CAST(:dimensions AS varchar[]), CAST(:values AS varchar[]), "
+    "CAST(:households AS integer[]), CAST(:people AS integer[])) "
+    "ON CONFLICT (village_code, dimension, value) DO UPDATE SET "
+    "households = household_stats.households + excluded.households, people = household_stats.people + excluded.people"
+)
+
+
 async def _add(session: AsyncSession, deltas: list[tuple[Key, int, int]]) -> None:
     """Add the deltas to their summary rows in one statement (one round trip per household write, not one per
-    dimension); the rows go in the order given, so concurrent writers lock them in the same order."""
+    dimension); the rows go in the order given, so concurrent writers lock them in the same order. On PostgreSQL
+    the rows travel as arrays: the same short statement for an import's thousand villages as for one household."""
     dialect = session.get_bind().dialect.name
-    upsert = (pg_insert if dialect == "postgresql" else sqlite_insert)(HouseholdStat).values(
+    if dialect == "postgresql":
+        await session.execute(
+            _UPSERT_ARRAYS,
+            {
+                "villages": [village for (village, _, _), _, _ in deltas],
+                "dimensions": [dimension for (_, dimension, _), _, _ in deltas],
+                "values": [value for (_, _, value), _, _ in deltas],
+                "households": [households for _, households, _ in deltas],
+                "people": [people for _, _, people in deltas],
+            },
+        )
+        return
+    upsert = sqlite_insert(HouseholdStat).values(
         [
             {
                 "village_code": village,

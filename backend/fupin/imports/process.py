@@ -13,13 +13,14 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import select, tuple_
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fupin.authz.principal import Principal
 from fupin.authz.scope import unscoped
 from fupin.core.errors import FieldError, ProblemError, field_errors
+from fupin.core.sets import among, pairs_among
 from fupin.households import assessments as assessment_service
 from fupin.households import incomes as income_service
 from fupin.households import members as member_service
@@ -140,7 +141,7 @@ async def prefetch(
     if options.id_scheme == "id":
         ids = {u for c in candidates if c.key_id and (u := parse_uuid(c.key_id)) is not None}
         if ids:
-            stmt = principal.scope.select(Household).where(Household.public_id.in_(ids))
+            stmt = principal.scope.select(Household).where(among(Household.public_id, ids))
             households = list((await session.execute(stmt)).scalars())
             found.by_id = {h.public_id: h for h in households}
             missing = ids - set(found.by_id)
@@ -149,7 +150,7 @@ async def prefetch(
                     (
                         await session.execute(
                             select(Household.public_id)
-                            .where(Household.public_id.in_(missing))
+                            .where(among(Household.public_id, missing))
                             .execution_options(**unscoped("telling a row outside the caller's area from an unknown id"))
                         )
                     ).scalars()
@@ -159,7 +160,7 @@ async def prefetch(
         if keys:
             stmt = (
                 select(Household)
-                .where(tuple_(Household.source_system, Household.external_id).in_(list(keys)))
+                .where(pairs_among(Household.source_system, Household.external_id, keys))
                 .execution_options(**unscoped("external keys are unique across areas"))
             )
             everywhere = list((await session.execute(stmt)).scalars())
@@ -169,7 +170,7 @@ async def prefetch(
     if households:
         stmt = (
             select(Member)
-            .where(Member.household_id.in_([h.id for h in households]), Member.active.is_(True))
+            .where(among(Member.household_id, [h.id for h in households]), Member.active.is_(True))
             .order_by(Member.id)
         )
         for member in (await session.execute(stmt)).scalars():

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from fupin.authz.scope import AreaScope, unscoped
+from fupin.core.sets import among
 from fupin.regions.models import Region
 
 
@@ -23,7 +24,7 @@ async def get_scoped_many(session: AsyncSession, scope: AreaScope, codes: Iterab
     wanted = [c for c in set(codes) if scope.contains(c)]
     if not wanted:
         return {}
-    stmt = scope.select(Region).where(Region.code.in_(wanted))
+    stmt = scope.select(Region).where(among(Region.code, wanted))
     return {region.code: region for region in (await session.execute(stmt)).scalars()}
 
 
@@ -57,5 +58,5 @@ async def children(session: AsyncSession, scope: AreaScope, parent: str | None) 
 async def path_to(session: AsyncSession, scope: AreaScope, region: Region) -> list[Region]:
     """The ancestors of a visible region, from the scope's root down (the part of the path the caller sees)."""
     wanted = [region.code[:n].ljust(12, "0") for n in (2, 4, 6, 9) if region.code[:n].ljust(12, "0") != region.code]
-    stmt = scope.select(Region).where(Region.code.in_(wanted)).order_by(Region.level)
+    stmt = scope.select(Region).where(among(Region.code, wanted)).order_by(Region.level)
     return list((await session.execute(stmt)).scalars().all())
