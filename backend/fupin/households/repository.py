@@ -7,8 +7,9 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import case, func, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import case, func, select, text, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fupin.authz.scope import AreaScope, unscoped
@@ -81,54 +82,82 @@ async def find_by_external(session: AsyncSession, source_system: str, external_i
 
 
 async def take_household_numbers(session: AsyncSession, counts: dict[str, int]) -> dict[str, int]:
-    """Take `counts[village]` sequence numbers from each village's counter, in one statement for the villages
-    that have one (bumped under their row locks, in code order so concurrent writers never deadlock); a
-    village's counter is created on first use from its households. Returns each village's first number."""
+    """Take `counts[village]` sequence numbers from each village's counter (bumped under their row locks, taken in
+    code order so concurrent writers never deadlock); the counters of villages numbered for the first time are
+    created from their households, all in one go. A few statements whatever the number of villages. Returns each
+    village's first number."""
     villages = sorted(counts)
     if not villages:
         return {}
-    bump = case(*((VillageSequence.village_code == v, counts[v]) for v in villages), else_=0)
-    stmt = (
-        update(VillageSequence)
-        .where(VillageSequence.village_code.in_(villages))
-        .values(last_value=VillageSequence.last_value + bump)
-        .returning(VillageSequence.village_code, VillageSequence.last_value)
-    )
-    first = {code: int(last) - counts[code] + 1 for code, last in (await session.execute(stmt)).all()}
-    for village in villages:
-        if village not in first:
-            first[village] = await _start_sequence(session, village, counts[village])
+    first = await _bump_sequences(session, {v: counts[v] for v in villages})
+    missing = [v for v in villages if v not in first]
+    if missing:
+        first.update(await _start_sequences(session, {v: counts[v] for v in missing}))
     return first
 
 
-async def _start_sequence(session: AsyncSession, village_code: str, count: int) -> int:
-    for _ in range(3):
-        start = (
+_LOCK_SEQUENCES = text(
+    "SELECT village_code FROM village_sequences WHERE village_code = ANY(CAST(:codes AS varchar[])) "
+    "ORDER BY village_code FOR UPDATE"
+)
+_BUMP_SEQUENCES = text(
+    "UPDATE village_sequences AS s SET last_value = s.last_value + w.n "
+    "FROM unnest(CAST(:codes AS varchar[]), CAST(:counts AS integer[])) AS w(code, n) "
+    "WHERE s.village_code = w.code RETURNING s.village_code, s.last_value"
+)
+
+
+async def _bump_sequences(session: AsyncSession, counts: dict[str, int]) -> dict[str, int]:
+    """The first number taken from each existing counter (villages without one are absent)."""
+    villages = sorted(counts)
+    if session.get_bind().dialect.name == "postgresql":
+        # short statements with the villages as arrays (the same text for one village or a thousand)
+        codes = {"codes": villages}
+        await session.execute(_LOCK_SEQUENCES, codes)
+        rows = (await session.execute(_BUMP_SEQUENCES, {**codes, "counts": [counts[v] for v in villages]})).all()
+    else:
+        bump = case(*((VillageSequence.village_code == v, counts[v]) for v in villages), else_=0)
+        stmt = (
+            update(VillageSequence)
+            .where(VillageSequence.village_code.in_(villages))
+            .values(last_value=VillageSequence.last_value + bump)
+            .returning(VillageSequence.village_code, VillageSequence.last_value)
+        )
+        rows = (await session.execute(stmt)).all()
+    return {str(code): int(last) - counts[str(code)] + 1 for code, last in rows}
+
+
+async def _start_sequences(session: AsyncSession, counts: dict[str, int]) -> dict[str, int]:
+    """Create the counters of villages numbered for the first time, from their households; a counter another
+    writer created meanwhile is bumped instead."""
+    villages = sorted(counts)
+    households = dict(
+        (
             await session.execute(
-                select(func.count())
-                .select_from(Household)
-                .where(Household.village_code == village_code)
-                .execution_options(**unscoped("numbering a village the caller writes to"))
+                select(Household.village_code, func.count())
+                .where(among(Household.village_code, villages))
+                .group_by(Household.village_code)
+                .execution_options(**unscoped("numbering the villages the caller writes to"))
             )
-        ).scalar_one()
-        try:
-            async with session.begin_nested():
-                await session.execute(
-                    insert(VillageSequence).values(village_code=village_code, last_value=int(start) + count)
-                )
-            return int(start) + 1
-        except IntegrityError:  # created meanwhile by another writer: bump it
-            value = (
-                await session.execute(
-                    update(VillageSequence)
-                    .where(VillageSequence.village_code == village_code)
-                    .values(last_value=VillageSequence.last_value + count)
-                    .returning(VillageSequence.last_value)
-                )
-            ).scalar_one_or_none()
-            if value is not None:
-                return int(value) - count + 1
-    raise RuntimeError("could not allocate a household number")
+        ).all()
+    )
+    starts = {v: int(households.get(v, 0)) for v in villages}
+    dialect_insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    created = (
+        await session.execute(
+            dialect_insert(VillageSequence)
+            .values([{"village_code": v, "last_value": starts[v] + counts[v]} for v in villages])
+            .on_conflict_do_nothing(index_elements=["village_code"])
+            .returning(VillageSequence.village_code)
+        )
+    ).scalars()
+    first = {str(v): starts[str(v)] + 1 for v in created}
+    raced = {v: counts[v] for v in villages if v not in first}
+    if raced:
+        first.update(await _bump_sequences(session, raced))
+    if len(first) != len(villages):
+        raise RuntimeError("could not allocate a household number")
+    return first
 
 
 async def taken_external_keys(session: AsyncSession, keys: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
