@@ -46,10 +46,15 @@ __all__ = [
 ]
 
 
+class Changes(dict[str, list[Any]]):
+    """What `diff` answers: field-level pairs already in the audit's JSON values (an event built from it is not
+    converted again)."""
+
+
 def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
     """Field-level [before, after] pairs for the fields that changed."""
     keys = list(dict.fromkeys([*before.keys(), *after.keys()]))
-    out: dict[str, list[Any]] = {}
+    out = Changes()
     for key in keys:
         b, a = before.get(key), after.get(key)
         if type(b) not in _PLAIN:
@@ -120,7 +125,7 @@ def build_event(
         entity_id=entity_id,
         region_code=region_code,
         subject_id=subject_id or entity_id,
-        changes=to_jsonable(changes),
+        changes=changes if type(changes) is Changes else to_jsonable(changes),
         version=version,
         feed_seq=feed[0]["seq"] if feed else None,
         feed_count=len(feed),

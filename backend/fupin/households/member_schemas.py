@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
 from datetime import date
 from typing import Annotated, Any
@@ -34,11 +35,18 @@ DisabilityGrade = Annotated[int, Field(ge=1, le=4)]
 MonthsWorked = Annotated[int, Field(ge=0, le=12)]
 
 
+@functools.lru_cache(maxsize=1024)
+def _resident_id(value: str) -> idnumber.IdNumber:
+    """`idnumber.parse`, remembered: a member's number is checked once for itself and read again for its gender
+    and birth date (a refused number raises and is not remembered; an accepted one stays valid)."""
+    return idnumber.parse(value)
+
+
 def _parsed_resident_id(info: ValidationInfo) -> idnumber.IdNumber | None:
     """The member's resident ID, when it is one and it passed its own check (its error is reported there)."""
     if info.data.get("id_type") != "resident_id" or "id_number" not in info.data:
         return None
-    return idnumber.parse(info.data["id_number"])
+    return _resident_id(info.data["id_number"])
 
 
 class MemberFields(StrictModel):
@@ -74,7 +82,7 @@ class MemberFields(StrictModel):
         if info.data.get("id_type") != "resident_id":
             return value  # another document, or an id_type that failed its own check
         try:
-            return idnumber.parse(value).value
+            return _resident_id(value).value
         except idnumber.IdNumberError as exc:
             raise PydanticCustomError(exc.code, exc.message)
 

@@ -10,10 +10,10 @@ import uuid
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import select
+from sqlalchemy import Table, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -41,6 +41,11 @@ DEFAULT_ADD_REASON = "transfer_in"  # 其他转入: a member new to a household 
 _REQUIRED = {c.key for c in COLUMNS if c.required}
 _MEMBER_REQUIRED = set(member_service.REQUIRED_ON_UPDATE)
 _HOUSEHOLD_ATTR = {"group": "group_name"}
+# a stored household or member as a chunk reads it: a row of its columns (prefetched for the chunk: no ORM object
+# to build, attributes read from a tuple), or the ORM object when read again after a write
+Stored = Any
+_HOUSEHOLD_COLUMNS = tuple(cast(Table, Household.__table__).c)
+_MEMBER_COLUMNS = tuple(cast(Table, Member.__table__).c)
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +89,8 @@ def _any_differs(record: Any, sent: dict[str, Any], attributes: dict[str, str]) 
     (a re-import, the untouched rows of an edited export) costs no validation at all."""
     for key, value in sent.items():
         current = getattr(record, attributes.get(key, key), _ABSENT)
+        if type(current) is type(value) and current == value:
+            continue  # the common case of a re-import, without a call
         if current is _ABSENT or _differs(current, value):
             return True
     return False
@@ -119,10 +126,10 @@ class Lookups:
     chunk (instead of two per household). A household a candidate wrote (or tried to) is read again by the next
     candidate naming it: `touched`."""
 
-    by_id: dict[uuid.UUID, Household]
-    by_external: dict[tuple[str, str], Household]
+    by_id: dict[uuid.UUID, Stored]
+    by_external: dict[tuple[str, str], Stored]
     elsewhere: set[uuid.UUID]
-    members: dict[int, list[Member]]
+    members: dict[int, list[Stored]]
     touched: set[int]
     # external keys looked up with the chunk and not found: no such household, unless a row of the batch
     # created it since (Creates.flush then forgets them)
@@ -137,12 +144,12 @@ async def prefetch(
     session: AsyncSession, principal: Principal, candidates: list[Candidate], options: Options
 ) -> Lookups:
     found = Lookups.empty()
-    households: list[Household] = []
+    households: list[Stored] = []
     if options.id_scheme == "id":
         ids = {u for c in candidates if c.key_id and (u := parse_uuid(c.key_id)) is not None}
         if ids:
-            stmt = principal.scope.select(Household).where(among(Household.public_id, ids))
-            households = list((await session.execute(stmt)).scalars())
+            stmt = principal.scope.select(*_HOUSEHOLD_COLUMNS, area_of=Household).where(among(Household.public_id, ids))
+            households = list((await session.execute(stmt)).all())
             found.by_id = {h.public_id: h for h in households}
             missing = ids - set(found.by_id)
             if missing:
@@ -159,21 +166,21 @@ async def prefetch(
         keys = {(c.source_system, c.external_id) for c in candidates if c.source_system and c.external_id}
         if keys:
             stmt = (
-                select(Household)
+                select(*_HOUSEHOLD_COLUMNS)
                 .where(pairs_among(Household.source_system, Household.external_id, keys))
                 .execution_options(**unscoped("external keys are unique across areas"))
             )
-            everywhere = list((await session.execute(stmt)).scalars())
+            everywhere = list((await session.execute(stmt)).all())
             found.by_external = {(str(h.source_system), str(h.external_id)): h for h in everywhere}
             found.absent = keys - set(found.by_external)
             households = [h for h in everywhere if principal.scope.contains(h.village_code)]
     if households:
         stmt = (
-            select(Member)
+            select(*_MEMBER_COLUMNS)
             .where(among(Member.household_id, [h.id for h in households]), Member.active.is_(True))
             .order_by(Member.id)
         )
-        for member in (await session.execute(stmt)).scalars():
+        for member in (await session.execute(stmt)).all():
             found.members.setdefault(member.household_id, []).append(member)
         for h in households:
             found.members.setdefault(h.id, [])
@@ -182,7 +189,7 @@ async def prefetch(
 
 async def locate(
     session: AsyncSession, principal: Principal, candidate: Candidate, options: Options, lookups: Lookups
-) -> Household | None:
+) -> Stored | None:
     """The household the candidate is about, in the caller's area; None: a new one. Raises RowFailed."""
     if options.id_scheme == "id":
         if candidate.key_id is None:
@@ -360,7 +367,7 @@ async def _create(session: AsyncSession, principal: Principal, candidate: Candid
 
 
 async def _update(
-    session: AsyncSession, principal: Principal, candidate: Candidate, household: Household, lookups: Lookups
+    session: AsyncSession, principal: Principal, candidate: Candidate, household: Stored, lookups: Lookups
 ) -> Outcome:
     errors = _erased_required(candidate, candidate.household, _REQUIRED | household_service.NOT_NULLABLE, "")
     sent = _sent(candidate.household, HouseholdUpdate, codes_lists=("secondary_causes",))
@@ -378,10 +385,10 @@ async def _update(
         active = await repo.members_of(session, household)
     by_id = {str(m.public_id): m for m in active}
     by_number = {m.id_number: m for m in active}
-    member_changes: list[tuple[int, Member, dict[str, Any]]] = []
+    member_changes: list[tuple[int, Stored, dict[str, Any]]] = []
     additions: list[tuple[int, MemberPart]] = []
     for index, part in enumerate(candidate.members):
-        target: Member | None = None
+        target: Stored | None = None
         if part.member_id is not None:
             target = by_id.get(part.member_id)
             if target is None:
@@ -500,7 +507,7 @@ def _same(record: Any, values: dict[str, Any]) -> bool:
     return True
 
 
-async def _yearly_changes(session: AsyncSession, candidate: Candidate, household: Household | None) -> Yearly:
+async def _yearly_changes(session: AsyncSession, candidate: Candidate, household: Stored | None) -> Yearly:
     changes: Yearly = []
     errors: list[RowError] = []
     for what, items in (("incomes", candidate.incomes), ("assessments", candidate.assessments)):
@@ -527,7 +534,7 @@ async def _yearly_changes(session: AsyncSession, candidate: Candidate, household
 
 
 async def _apply_yearly(
-    session: AsyncSession, principal: Principal, candidate: Candidate, household: Household, changes: Yearly
+    session: AsyncSession, principal: Principal, candidate: Candidate, household: Stored, changes: Yearly
 ) -> None:
     for what, index, year, data, version in changes:
         try:
@@ -557,10 +564,10 @@ async def _apply_yearly(
             raise RowFailed([candidate.error(pointer + e.pointer, e.code, e.message) for e in errors])
 
 
-async def _yearly(session: AsyncSession, principal: Principal, candidate: Candidate, household: Household) -> None:
+async def _yearly(session: AsyncSession, principal: Principal, candidate: Candidate, household: Stored) -> None:
     if candidate.incomes or candidate.assessments:
         await _apply_yearly(session, principal, candidate, household, await _yearly_changes(session, candidate, None))
 
 
-def household_key(household: Household) -> uuid.UUID:
+def household_key(household: Stored) -> uuid.UUID:
     return household.public_id

@@ -110,8 +110,11 @@ class CellReader:
 
     def __init__(self, table: Table) -> None:
         columns = table.header_map.columns
-        self.household = [(i, c) for i, c in columns.items() if c.level == "household"]
-        self.member = [(i, c) for i, c in columns.items() if c.level != "household"]
+        # (position, column, kept): export-only columns (names, status, version) are read, then dropped
+        self.household = [
+            (i, c, c.writable or c.key in KEY_FIELDS) for i, c in columns.items() if c.level == "household"
+        ]
+        self.member = [(i, c, c.writable or c.key in KEY_FIELDS) for i, c in columns.items() if c.level != "household"]
         self.cache: dict[tuple[int, Any], Any] = {}
         self.last_household: tuple[tuple[Any, ...], dict[str, Any], set[str], list[tuple[Column, CellError]]] | None
         self.last_household = None
@@ -121,6 +124,8 @@ class CellReader:
             return from_cell(column, raw)
         key = (index, raw)
         found = self.cache.get(key)
+        if found is not None and type(found) is not tuple and not isinstance(found, CellError):
+            return found  # a value read before (the common case)
         if found is None:
             try:
                 found = from_cell(column, raw)
@@ -135,14 +140,15 @@ class CellReader:
         return list(found) if isinstance(found, tuple) else found
 
     def part(
-        self, columns: list[tuple[int, Column]], cells: list[Any], target: dict[str, Any], masked: set[str]
+        self, columns: list[tuple[int, Column, bool]], cells: list[Any], target: dict[str, Any], masked: set[str]
     ) -> list[tuple[Column, CellError]]:
         errors: list[tuple[Column, CellError]] = []
         size = len(cells)
-        for index, column in columns:
+        read = self.read
+        for index, column, kept in columns:
             raw = cells[index] if index < size else None
             try:
-                value = self.read(index, column, raw)
+                value = read(index, column, raw)
             except CellError as exc:
                 errors.append((column, exc))
                 continue
@@ -151,14 +157,13 @@ class CellReader:
             if value is MASKED:
                 masked.add(column.key)
                 continue
-            if not column.writable and column.key not in KEY_FIELDS:
-                continue  # export-only: names, status, version are read back as "no change"
-            target[column.key] = value
+            if kept:  # export-only cells are read back as "no change"
+                target[column.key] = value
         return errors
 
     def household_part(self, cells: list[Any]) -> tuple[dict[str, Any], set[str], list[tuple[Column, CellError]]]:
         size = len(cells)
-        raw = tuple(cells[i] if i < size else None for i, _ in self.household)
+        raw = tuple(cells[i] if i < size else None for i, _, _ in self.household)
         if self.last_household is not None and self.last_household[0] == raw:
             _, same, same_masked, same_errors = self.last_household
             return dict(same), set(same_masked), list(same_errors)
