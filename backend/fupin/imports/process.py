@@ -366,10 +366,57 @@ async def _create(session: AsyncSession, principal: Principal, candidate: Candid
 # ---------------------------------------------------------------- update
 
 
+_NOT_ERASABLE = _REQUIRED | household_service.NOT_NULLABLE
+_LOOKUP_KEYS = frozenset({"source_system", "external_id"})
+
+
+def _stored_as_sent(record: Stored, values: dict[str, Any], attributes: dict[str, str]) -> bool:
+    """Every value of the row equals the stored one and none erases: the row repeats what is stored (what
+    `_update` would find field by field, decided without building what an update would send)."""
+    for key, value in values.items():
+        if value is ERASE:
+            return False
+        if key in _LOOKUP_KEYS:
+            continue
+        current = getattr(record, attributes.get(key, key), _ABSENT)
+        if type(current) is type(value) and current == value:
+            continue
+        if current is _ABSENT or _differs(current, value):
+            return False
+    return True
+
+
+def _repeats_stored(candidate: Candidate, household: Stored, active: list[Stored]) -> bool:
+    """The whole row group is the stored household as it is: the household's cells, every member found (by
+    member id, else by ID number) with the same cells, no new member, no yearly record."""
+    if (
+        candidate.incomes
+        or candidate.assessments
+        or not _stored_as_sent(household, candidate.household, _HOUSEHOLD_ATTR)
+    ):
+        return False
+    by_id = {str(m.public_id): m for m in active}
+    by_number = {m.id_number: m for m in active}
+    for part in candidate.members:
+        if part.member_id is not None:
+            target = by_id.get(part.member_id)
+        else:
+            number = part.values.get("id_number")
+            target = by_number.get(number.upper()) if isinstance(number, str) else None
+        if target is None or not _stored_as_sent(target, part.values, {}):
+            return False
+    return True
+
+
 async def _update(
     session: AsyncSession, principal: Principal, candidate: Candidate, household: Stored, lookups: Lookups
 ) -> Outcome:
-    errors = _erased_required(candidate, candidate.household, _REQUIRED | household_service.NOT_NULLABLE, "")
+    active = lookups.members.get(household.id) if household.id not in lookups.touched else None
+    if active is None:
+        active = await repo.members_of(session, household)
+    if _repeats_stored(candidate, household, active):
+        return "unchanged"  # a re-import, the untouched rows of an edited export
+    errors = _erased_required(candidate, candidate.household, _NOT_ERASABLE, "")
     sent = _sent(candidate.household, HouseholdUpdate, codes_lists=("secondary_causes",))
     changes: dict[str, Any] = {}
     if not errors and _any_differs(household, sent, _HOUSEHOLD_ATTR):
@@ -380,9 +427,6 @@ async def _update(
         for key in parsed.model_fields_set:
             if _differs(getattr(household, _HOUSEHOLD_ATTR.get(key, key)), getattr(parsed, key)):
                 changes[key] = sent[key]
-    active = lookups.members.get(household.id) if household.id not in lookups.touched else None
-    if active is None:
-        active = await repo.members_of(session, household)
     by_id = {str(m.public_id): m for m in active}
     by_number = {m.id_number: m for m in active}
     member_changes: list[tuple[int, Stored, dict[str, Any]]] = []

@@ -311,8 +311,12 @@ class Reader:
     def _data(self) -> Iterator[SourceRow]:
         if self.table is None:
             self.open_table()
+        text_cells = self.format == "csv"  # a CSV row is all text: blank when its joined cells are
         for number, row in itertools.chain(self._pending, self._numbered):
-            if all(c is None or (isinstance(c, str) and c.strip() == "") for c in row):
+            if text_cells:
+                if not "".join(row).strip():
+                    continue
+            elif all(c is None or (isinstance(c, str) and c.strip() == "") for c in row):
                 continue
             yield SourceRow(number, row)
 
