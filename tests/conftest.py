@@ -252,3 +252,10 @@ def measures_state(database_url: str) -> Iterator[Any]:
 
     yield state
     engine.dispose()
+
+
+@pytest.fixture
+def postgres_only(database_url: str) -> None:
+    """For tests of concurrent writers: they need PostgreSQL (SQLite serialises writers on one lock)."""
+    if make_url(database_url).get_backend_name() != "postgresql":
+        pytest.skip("concurrent writers need PostgreSQL (SQLite serialises writers on one lock)")

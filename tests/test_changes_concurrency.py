@@ -10,9 +10,6 @@ import threading
 import uuid
 from typing import Any
 
-import pytest
-from sqlalchemy.engine import make_url
-
 from fupin.audit.verify import verify_chain
 from fupin.authz.deps import principal_from_claims
 from fupin.core.db import make_engine, make_sessionmaker
@@ -24,12 +21,6 @@ from tests.conftest import Api
 WRITERS = 6
 WRITES_EACH = 15
 COUNTY = "220382000000"
-
-
-@pytest.fixture
-def postgres_only(database_url: str) -> None:
-    if make_url(database_url).get_backend_name() != "postgresql":
-        pytest.skip("concurrent writers need PostgreSQL (SQLite serialises writers on one lock)")
 
 
 def _writer_principal() -> Any:

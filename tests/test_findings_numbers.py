@@ -8,9 +8,7 @@ import asyncio
 import uuid
 from typing import Any
 
-import pytest
 from sqlalchemy import select
-from sqlalchemy.engine import make_url
 
 from fupin.authz.deps import principal_from_claims
 from fupin.core.db import make_engine, make_sessionmaker
@@ -23,12 +21,6 @@ from tests.finding_support import body
 WRITERS = 6
 WRITES_EACH = 5
 COUNTY = "220382000000"
-
-
-@pytest.fixture
-def postgres_only(database_url: str) -> None:
-    if make_url(database_url).get_backend_name() != "postgresql":
-        pytest.skip("concurrent writers need PostgreSQL (SQLite serialises writers on one lock)")
 
 
 def _principal() -> Any:

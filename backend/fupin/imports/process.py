@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date
-from decimal import Decimal
 from typing import Any, Literal, cast
 
 from pydantic import BaseModel, ValidationError
@@ -19,10 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from fupin.authz.principal import Principal
 from fupin.authz.scope import unscoped
-from fupin.core.errors import FieldError, ProblemError, field_errors
+from fupin.core.errors import ProblemError
 from fupin.core.sets import among, pairs_among
-from fupin.households import assessments as assessment_service
-from fupin.households import incomes as income_service
 from fupin.households import members as member_service
 from fupin.households import repository as repo
 from fupin.households import service as household_service
@@ -30,8 +26,14 @@ from fupin.households.columns import COLUMNS, ERASE
 from fupin.households.member_schemas import MemberAdd, MemberUpdate
 from fupin.households.models import Household, Member
 from fupin.households.schemas import HouseholdCreate, HouseholdUpdate
-from fupin.households.yearly_schemas import AssessmentIn, IncomeIn
+from fupin.imports.checks import ABSENT as _ABSENT
+from fupin.imports.checks import RowFailed
+from fupin.imports.checks import any_differs as _any_differs
+from fupin.imports.checks import differs as _differs
+from fupin.imports.checks import problem_failed as _problem
+from fupin.imports.checks import validation_failed as _validation
 from fupin.imports.rows import Candidate, MemberPart, RowError, parse_uuid
+from fupin.imports.yearly import apply_yearly, create_yearly, yearly_changes
 
 # queued: the row's locked part (贫困户属性, 识别标准: adjustments/locks.py) waits for the adjustment window as a
 # pending change; its other fields were applied
@@ -52,48 +54,6 @@ _MEMBER_COLUMNS = tuple(cast(Table, Member.__table__).c)
 class Options:
     strategy: Strategy
     id_scheme: Literal["id", "external"]
-
-
-class RowFailed(Exception):
-    def __init__(self, errors: list[RowError]) -> None:
-        super().__init__(f"{len(errors)} errors")
-        self.errors = errors
-
-
-def _validation(candidate: Candidate, exc: ValidationError, prefix: tuple[Any, ...] = ()) -> RowFailed:
-    return RowFailed([candidate.error(e.pointer, e.code, e.message) for e in field_errors(exc.errors(), prefix=prefix)])
-
-
-def _problem(candidate: Candidate, exc: ProblemError, prefix: str = "") -> RowFailed:
-    if exc.errors:
-        return RowFailed([candidate.error(prefix + e.pointer, e.code, e.message) for e in exc.errors])
-    return RowFailed([candidate.error(prefix, exc.code, exc.detail or exc.code)])
-
-
-def _differs(current: Any, new: Any) -> bool:
-    if isinstance(current, Decimal) or isinstance(new, Decimal):
-        try:
-            return Decimal(str(current)) != Decimal(str(new)) if current is not None and new is not None else True
-        except ArithmeticError:
-            return True
-    if isinstance(current, list) and isinstance(new, list):
-        return list(current) != list(new)
-    return bool(current != new)
-
-
-_ABSENT = object()
-
-
-def _any_differs(record: Any, sent: dict[str, Any], attributes: dict[str, str]) -> bool:
-    """Does any value sent differ from the stored one, before validation? A file that repeats what is stored
-    (a re-import, the untouched rows of an edited export) costs no validation at all."""
-    for key, value in sent.items():
-        current = getattr(record, attributes.get(key, key), _ABSENT)
-        if type(current) is type(value) and current == value:
-            continue  # the common case of a re-import, without a call
-        if current is _ABSENT or _differs(current, value):
-            return True
-    return False
 
 
 def _sent(values: dict[str, Any], model: type[BaseModel], *, codes_lists: tuple[str, ...] = ()) -> dict[str, Any]:
@@ -360,7 +320,7 @@ async def _create(session: AsyncSession, principal: Principal, candidate: Candid
     """A new household with its yearly records, in one savepoint."""
     async with session.begin_nested():
         household = await household_service.create_household(session, principal, data)
-        await _yearly(session, principal, candidate, household)
+        await create_yearly(session, principal, candidate, household)
 
 
 # ---------------------------------------------------------------- update
@@ -474,7 +434,7 @@ async def _update(
         }
         if diff:
             member_changes.append((index, target, diff))
-    yearly = await _yearly_changes(session, candidate, household)
+    yearly = await yearly_changes(session, candidate, household)
     if errors:
         raise RowFailed(errors)
     if not (changes or member_changes or additions or yearly):
@@ -516,101 +476,8 @@ async def _update(
                 await member_service.add_member(session, principal, household_id=household.public_id, data=data)
             except ProblemError as exc:
                 raise _problem(candidate, exc, f"/members/{index}")
-        await _apply_yearly(session, principal, candidate, household, yearly)
+        await apply_yearly(session, principal, candidate, household, yearly)
     return outcome
-
-
-# ---------------------------------------------------------------- incomes and assessments (JSON records)
-
-Yearly = list[tuple[str, int, int, BaseModel, int | None]]  # (what, index, year, data, existing version)
-
-
-def _income_values(data: IncomeIn) -> dict[str, Any]:
-    return {
-        "wage_income": data.wage_income,
-        "production_income": data.production_income,
-        "property_income": data.property_income,
-        "transfer_income": data.transfer_income or Decimal(0),
-        "transfer_details": {k: Decimal(str(v)) for k, v in data.transfer_details.items()},
-        "production_costs": data.production_costs,
-    }
-
-
-def _same(record: Any, values: dict[str, Any]) -> bool:
-    for key, value in values.items():
-        current = getattr(record, key)
-        if isinstance(value, dict):
-            current = {k: Decimal(str(v)) for k, v in (current or {}).items()} if key == "transfer_details" else current
-            if (current or {}) != value:
-                return False
-        elif isinstance(value, date | None) and not isinstance(value, Decimal):
-            if current != value:
-                return False
-        elif _differs(current, value):
-            return False
-    return True
-
-
-async def _yearly_changes(session: AsyncSession, candidate: Candidate, household: Stored | None) -> Yearly:
-    changes: Yearly = []
-    errors: list[RowError] = []
-    for what, items in (("incomes", candidate.incomes), ("assessments", candidate.assessments)):
-        for index, (year, body) in enumerate(items):
-            model: type[BaseModel] = IncomeIn if what == "incomes" else AssessmentIn
-            try:
-                data = model.model_validate(body)
-            except ValidationError as exc:
-                errors += _validation(candidate, exc, prefix=(what, index)).errors
-                continue
-            existing = None
-            if household is not None:
-                lookup = repo.income if what == "incomes" else repo.assessment
-                existing = await lookup(session, household, year)
-            if existing is not None:
-                values = _income_values(data) if isinstance(data, IncomeIn) else data.model_dump()
-                size_same = not isinstance(data, IncomeIn) or existing.household_size == household.member_count  # type: ignore[union-attr]
-                if size_same and _same(existing, values):
-                    continue
-            changes.append((what, index, year, data, existing.version if existing is not None else None))
-    if errors:
-        raise RowFailed(errors)
-    return changes
-
-
-async def _apply_yearly(
-    session: AsyncSession, principal: Principal, candidate: Candidate, household: Stored, changes: Yearly
-) -> None:
-    for what, index, year, data, version in changes:
-        try:
-            if isinstance(data, IncomeIn):
-                await income_service.put_income(
-                    session,
-                    principal,
-                    household_id=household.public_id,
-                    year=year,
-                    expected_version=version,
-                    if_match_sent=version is not None,
-                    data=data,
-                )
-            elif isinstance(data, AssessmentIn):
-                await assessment_service.put_assessment(
-                    session,
-                    principal,
-                    household_id=household.public_id,
-                    year=year,
-                    expected_version=version,
-                    if_match_sent=version is not None,
-                    data=data,
-                )
-        except ProblemError as exc:
-            pointer = f"/{what}/{index}"
-            errors = exc.errors or [FieldError(pointer="/year", code=exc.code, message=exc.detail or exc.code)]
-            raise RowFailed([candidate.error(pointer + e.pointer, e.code, e.message) for e in errors])
-
-
-async def _yearly(session: AsyncSession, principal: Principal, candidate: Candidate, household: Stored) -> None:
-    if candidate.incomes or candidate.assessments:
-        await _apply_yearly(session, principal, candidate, household, await _yearly_changes(session, candidate, None))
 
 
 def household_key(household: Stored) -> uuid.UUID:
