@@ -311,21 +311,28 @@ def _serial_date(serial: float, column: Column) -> date:
 
 def from_cell(column: Column, raw: Any) -> Any:
     """The API value of a cell, or BLANK / ERASE / MASKED; a cell that cannot be read raises CellError."""
-    if raw is None or (isinstance(raw, str) and raw.strip() == ""):
+    if raw is None:
         return BLANK
-    if isinstance(raw, str) and _text(raw).upper() in ERASE_MARKERS:
-        return ERASE
+    normal: str | None = None  # a text cell, normalised once
+    if isinstance(raw, str):
+        if raw.strip() == "":
+            return BLANK
+        normal = _text(raw)
+        if normal[:1] == "#" and normal.upper() in ERASE_MARKERS:  # every marker starts with #
+            return ERASE
     if column.kind == "document":
         if isinstance(raw, float) or (isinstance(raw, int) and not isinstance(raw, bool) and raw > 10**15):
             raise _number_formatted(column)
-        text = _text(raw).replace(" ", "")
+        text = (normal if normal is not None else _text(raw)).replace(" ", "")
         if _SCIENTIFIC.match(text):
             raise _number_formatted(column)
         if "*" in text:
             return MASKED
         return text.upper() if column.key == "id_number" else text
     if column.kind == "text":
-        text = _text(raw) if not isinstance(raw, int | float) else str(raw)
+        if normal is None:  # a number cell
+            normal = _text(raw) if not isinstance(raw, int | float) else str(raw)
+        text = normal
         if column.key == "village_code" and isinstance(raw, float):
             text = str(int(raw))
         if "*" in text and column.personal:

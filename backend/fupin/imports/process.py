@@ -6,12 +6,13 @@ validation path."""
 
 from __future__ import annotations
 
+import operator
 import uuid
 from dataclasses import dataclass
 from typing import Any, Literal, cast
 
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import Table, select
+from sqlalchemy import Row, Table, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -46,8 +47,38 @@ _HOUSEHOLD_ATTR = {"group": "group_name"}
 # a stored household or member as a chunk reads it: a row of its columns (prefetched for the chunk: no ORM object
 # to build, attributes read from a tuple), or the ORM object when read again after a write
 Stored = Any
-_HOUSEHOLD_COLUMNS = tuple(cast(Table, Household.__table__).c)
-_MEMBER_COLUMNS = tuple(cast(Table, Member.__table__).c)
+_UNREAD = frozenset({"created_at", "updated_at"})  # nothing here reads them: not converted for every row
+_HOUSEHOLD_COLUMNS = tuple(c for c in cast(Table, Household.__table__).c if c.key not in _UNREAD)
+_MEMBER_COLUMNS = tuple(c for c in cast(Table, Member.__table__).c if c.key not in _UNREAD)
+
+
+class _Positions:
+    """A prefetched row's values by position (a Row's attribute access costs ten times an index): the values of
+    a row group's keys read in one call, the getter kept per set of keys (a file has few: its blank cells)."""
+
+    def __init__(self, columns: tuple[Any, ...], attributes: dict[str, str]) -> None:
+        self.at = {c.key: i for i, c in enumerate(columns)}
+        self.attributes = attributes
+        self.getters: dict[tuple[str, ...], Any] = {}
+
+    def values(self, row: Row[Any], keys: tuple[str, ...]) -> tuple[Any, ...] | None:
+        """The stored values of the keys, in their order; None: a key that is not a column."""
+        getter = self.getters.get(keys, _ABSENT)
+        if getter is _ABSENT:
+            at = [self.at.get(self.attributes.get(k, k)) for k in keys]
+            if None in at:
+                getter = None
+            elif len(at) == 1:
+                getter = (lambda one: lambda r: (r[one],))(at[0])
+            else:
+                getter = operator.itemgetter(*at) if at else (lambda r: ())
+            if len(self.getters) < 1000:
+                self.getters[keys] = getter
+        return None if getter is None else getter(row)
+
+
+_HOUSEHOLD_AT = _Positions(_HOUSEHOLD_COLUMNS, _HOUSEHOLD_ATTR)
+_MEMBER_AT = _Positions(_MEMBER_COLUMNS, {})
 
 
 @dataclass(frozen=True, slots=True)
@@ -330,15 +361,26 @@ _NOT_ERASABLE = _REQUIRED | household_service.NOT_NULLABLE
 _LOOKUP_KEYS = frozenset({"source_system", "external_id"})
 
 
-def _stored_as_sent(record: Stored, values: dict[str, Any], attributes: dict[str, str]) -> bool:
+def _stored_as_sent(record: Stored, values: dict[str, Any], positions: _Positions) -> bool:
     """Every value of the row equals the stored one and none erases: the row repeats what is stored (what
-    `_update` would find field by field, decided without building what an update would send)."""
+    `_update` would find field by field, decided without building what an update would send). Equal values
+    never differ (`checks.differs`), so all of them equal at once (one comparison of two tuples) decides it;
+    anything else is looked at value by value."""
+    row = record if isinstance(record, Row) else None
+    if row is not None and positions.values(row, tuple(values)) == tuple(values.values()):
+        return True  # ERASE equals no stored value: an erasing row is never taken here
+    attributes = positions.attributes
     for key, value in values.items():
         if value is ERASE:
             return False
         if key in _LOOKUP_KEYS:
             continue
-        current = getattr(record, attributes.get(key, key), _ABSENT)
+        name = attributes.get(key, key)
+        if row is not None:
+            at = positions.at.get(name)
+            current = row[at] if at is not None else _ABSENT
+        else:
+            current = getattr(record, name, _ABSENT)
         if type(current) is type(value) and current == value:
             continue
         if current is _ABSENT or _differs(current, value):
@@ -349,11 +391,7 @@ def _stored_as_sent(record: Stored, values: dict[str, Any], attributes: dict[str
 def _repeats_stored(candidate: Candidate, household: Stored, active: list[Stored]) -> bool:
     """The whole row group is the stored household as it is: the household's cells, every member found (by
     member id, else by ID number) with the same cells, no new member, no yearly record."""
-    if (
-        candidate.incomes
-        or candidate.assessments
-        or not _stored_as_sent(household, candidate.household, _HOUSEHOLD_ATTR)
-    ):
+    if candidate.incomes or candidate.assessments or not _stored_as_sent(household, candidate.household, _HOUSEHOLD_AT):
         return False
     by_id = {str(m.public_id): m for m in active}
     by_number = {m.id_number: m for m in active}
@@ -363,7 +401,7 @@ def _repeats_stored(candidate: Candidate, household: Stored, active: list[Stored
         else:
             number = part.values.get("id_number")
             target = by_number.get(number.upper()) if isinstance(number, str) else None
-        if target is None or not _stored_as_sent(target, part.values, {}):
+        if target is None or not _stored_as_sent(target, part.values, _MEMBER_AT):
             return False
     return True
 

@@ -10,6 +10,7 @@ Grouping (tables, one row per member, the household's columns repeated on each r
 
 from __future__ import annotations
 
+import operator
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -95,63 +96,70 @@ class ParsedRow:
     key: tuple[str, ...] | None
     is_head: bool
     cells: list[Any]
+    repeated: bool = False  # the household part is the row before's (the same values: nothing new to merge)
 
 
-# kinds whose cells hold few distinct values (labels, 是/否, dates, small numbers): each distinct cell is read once
-# per file; names, ID numbers and addresses are read every time
+# kinds whose cells hold few distinct values (labels, 是/否, dates, small numbers): each distinct text cell is read
+# once per file (a cache per column); names, ID numbers and addresses are read every time
 _REPEATING_KINDS = frozenset({"code", "codes", "bool", "date", "int", "decimal"})
-_CACHE_LIMIT = 50_000
+_CACHE_LIMIT = 10_000  # distinct cells kept per column
+_MISS = object()
+_SPECIAL = (CellError, tuple)  # a cached refusal; a cached list of codes (kept as a tuple, answered as a list)
+ColumnReading = tuple[int, Column, bool, dict[str, Any] | None]  # position, column, kept, the column's cache
 
 
 class CellReader:
-    """Reads a table's cells with `from_cell`, remembering the value (or the error) of each distinct cell of the
-    repeating kinds, and the household part of a row when it repeats the row before (an export repeats a
+    """Reads a table's cells with `from_cell`, remembering the value (or the error) of each distinct text cell of
+    the repeating kinds, and the household part of a row when it repeats the row before (an export repeats a
     household's cells on each member's row)."""
 
     def __init__(self, table: Table) -> None:
         columns = table.header_map.columns
-        # (position, column, kept): export-only columns (names, status, version) are read, then dropped
-        self.household = [
-            (i, c, c.writable or c.key in KEY_FIELDS) for i, c in columns.items() if c.level == "household"
+        # export-only columns (names, status, version) are read, then dropped: kept = False
+        self.household: list[ColumnReading] = [
+            (i, c, c.writable or c.key in KEY_FIELDS, {} if c.kind in _REPEATING_KINDS else None)
+            for i, c in columns.items()
+            if c.level == "household"
         ]
-        self.member = [(i, c, c.writable or c.key in KEY_FIELDS) for i, c in columns.items() if c.level != "household"]
-        self.cache: dict[tuple[int, Any], Any] = {}
-        self.last_household: tuple[tuple[Any, ...], dict[str, Any], set[str], list[tuple[Column, CellError]]] | None
-        self.last_household = None
-
-    def read(self, index: int, column: Column, raw: Any) -> Any:
-        if column.kind not in _REPEATING_KINDS:
-            return from_cell(column, raw)
-        key = (index, raw)
-        found = self.cache.get(key)
-        if found is not None and type(found) is not tuple and not isinstance(found, CellError):
-            return found  # a value read before (the common case)
-        if found is None:
-            try:
-                found = from_cell(column, raw)
-            except CellError as exc:
-                found = exc
-            if isinstance(found, list):
-                found = tuple(found)
-            if len(self.cache) < _CACHE_LIMIT:
-                self.cache[key] = found
-        if isinstance(found, CellError):
-            raise found
-        return list(found) if isinstance(found, tuple) else found
+        self.member: list[ColumnReading] = [
+            (i, c, c.writable or c.key in KEY_FIELDS, {} if c.kind in _REPEATING_KINDS else None)
+            for i, c in columns.items()
+            if c.level != "household"
+        ]
+        positions = [i for i, _, _, _ in self.household]
+        self._household_width = max(positions, default=-1) + 1
+        self._household_cells = operator.itemgetter(*positions) if len(positions) > 1 else None
+        self.last_household: tuple[Any, dict[str, Any], set[str], list[tuple[Column, CellError]]] | None = None
 
     def part(
-        self, columns: list[tuple[int, Column, bool]], cells: list[Any], target: dict[str, Any], masked: set[str]
+        self, columns: list[ColumnReading], cells: list[Any], target: dict[str, Any], masked: set[str]
     ) -> list[tuple[Column, CellError]]:
         errors: list[tuple[Column, CellError]] = []
         size = len(cells)
-        read = self.read
-        for index, column, kept in columns:
+        for index, column, kept, cache in columns:
             raw = cells[index] if index < size else None
-            try:
-                value = read(index, column, raw)
-            except CellError as exc:
-                errors.append((column, exc))
-                continue
+            if cache is not None and type(raw) is str:
+                value = cache.get(raw, _MISS)
+                if value is _MISS:
+                    try:
+                        value = from_cell(column, raw)
+                    except CellError as exc:
+                        value = exc
+                    if isinstance(value, list):
+                        value = tuple(value)
+                    if len(cache) < _CACHE_LIMIT:
+                        cache[raw] = value
+                if isinstance(value, _SPECIAL):
+                    if isinstance(value, CellError):
+                        errors.append((column, value))
+                        continue
+                    value = list(value)
+            else:
+                try:
+                    value = from_cell(column, raw)
+                except CellError as exc:
+                    errors.append((column, exc))
+                    continue
             if value is BLANK:
                 continue
             if value is MASKED:
@@ -161,23 +169,28 @@ class CellReader:
                 target[column.key] = value
         return errors
 
-    def household_part(self, cells: list[Any]) -> tuple[dict[str, Any], set[str], list[tuple[Column, CellError]]]:
-        size = len(cells)
-        raw = tuple(cells[i] if i < size else None for i, _, _ in self.household)
-        if self.last_household is not None and self.last_household[0] == raw:
-            _, same, same_masked, same_errors = self.last_household
-            return dict(same), set(same_masked), list(same_errors)
+    def household_part(self, cells: list[Any]) -> tuple[dict[str, Any], set[str], list[tuple[Column, CellError]], bool]:
+        """The household's values (a dict shared with the rows that repeat it: read it, do not change it), its
+        masked fields, its cell errors, and whether the row repeats the household part of the row before."""
+        if self._household_cells is not None and len(cells) >= self._household_width:
+            raw: Any = self._household_cells(cells)
+        else:
+            size = len(cells)
+            raw = tuple(cells[i] if i < size else None for i, _, _, _ in self.household)
+        last = self.last_household
+        if last is not None and last[0] == raw:
+            return last[1], set(last[2]), list(last[3]), True
         household: dict[str, Any] = {}
         masked: set[str] = set()
         errors = self.part(self.household, cells, household, masked)
-        self.last_household = (raw, household, masked, errors)
-        return dict(household), set(masked), list(errors)
+        self.last_household = (raw, household, set(masked), list(errors))
+        return household, masked, errors, False
 
 
 def parse_row(table: Table, row: SourceRow, *, id_scheme: str, reader: CellReader | None = None) -> ParsedRow:
     reader = reader or CellReader(table)
     cells = row.cells
-    household, masked, errors = reader.household_part(cells)
+    household, masked, errors, repeated = reader.household_part(cells)
     member: dict[str, Any] = {}
     errors += reader.part(reader.member, cells, member, masked)
     key: tuple[str, ...] | None
@@ -195,6 +208,7 @@ def parse_row(table: Table, row: SourceRow, *, id_scheme: str, reader: CellReade
         key,
         member.get("relation") == "01",
         cells,  # as read: the error workbook writes them back (json with default=str)
+        repeated,
     )
 
 
@@ -205,9 +219,10 @@ def _add_row(candidate: Candidate, parsed: ParsedRow) -> None:
     candidate.members.append(part)
     candidate.rows.append(parsed.number)
     candidate.raw[parsed.number] = parsed.cells
-    for key, value in parsed.household.items():
-        if key != "id":
-            candidate.household.setdefault(key, value)
+    if not (parsed.repeated and index):  # a repeat of the row before, merged already with it
+        for key, value in parsed.household.items():
+            if key != "id":
+                candidate.household.setdefault(key, value)
     for column, exc in parsed.errors:
         pointer = f"/{column.key}" if column.level == "household" else f"/members/{index}/{column.key}"
         candidate.errors.append(RowError(parsed.number, pointer, exc.code, exc.message, column.header))
