@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from fupin.audit import anchor
-from fupin.audit.feed import FEED_FIELDS, FeedItem, digest, feed_digest, feed_entries, items_for
+from fupin.audit.feed import FEED_FIELDS, FeedItem, canonical, digest, digest_with, feed_digest, feed_entries, items_for
 from fupin.audit.models import AuditEvent, ChainHead, ChangeEntry
 from fupin.audit.values import PLAIN_TYPES as _PLAIN
 from fupin.audit.values import to_jsonable
@@ -94,6 +94,10 @@ def event_hash(fields: Mapping[Any, Any]) -> str:
     return digest([fields[name] for name in names])
 
 
+_CHANGES_AT = HASHED_FIELDS.index("changes")
+assert HASHED_FIELDS_V1.index("changes") == _CHANGES_AT
+
+
 def build_event(
     *,
     seq: int,
@@ -110,8 +114,10 @@ def build_event(
     changes: dict[str, Any],
     version: int | None,
     feed: Sequence[Mapping[str, Any]],
+    changes_as_text: bool = False,
 ) -> dict[str, Any]:
-    """The audit_events row, hash included: the one place an event is put together (request path, CLI, bulk)."""
+    """The audit_events row, hash included: the one place an event is put together (request path, CLI, bulk).
+    `changes_as_text`: the changes as the JSON text the hash covers (`bulk.JsonText`, for COPY), encoded once."""
     fields: dict[str, Any] = dict(
         seq=seq,
         occurred_at=occurred_at,
@@ -132,7 +138,12 @@ def build_event(
         feed_digest=feed_digest(feed) if feed else None,
         prev_hash=prev_hash,
     )
-    fields["hash"] = event_hash(fields)
+    if not changes_as_text:
+        fields["hash"] = event_hash(fields)
+        return fields
+    text = canonical(fields["changes"])
+    fields["hash"] = digest_with([fields[name] for name in HASHED_FIELDS], at=_CHANGES_AT, text=text)
+    fields["changes"] = bulk.JsonText(text)
     return fields
 
 
@@ -311,6 +322,7 @@ async def record_many(session: AsyncSession, entries: Sequence[Entry], *, actor:
     change_seq, _ = _taken((await session.execute(_bump(CHANGES, count))).one_or_none(), CHANGES, count)
     events: list[dict[str, Any]] = []
     feed_rows: list[dict[str, Any]] = []
+    copied = session.get_bind().dialect.name == "postgresql"  # bulk.insert_rows: COPY takes the text as it is
     for offset, (entry, entry_items) in enumerate(zip(entries, items, strict=True)):
         rows = feed_entries(entry_items, first_seq=change_seq, audit_seq=seq + offset, occurred_at=now)
         change_seq += len(rows)
@@ -329,6 +341,7 @@ async def record_many(session: AsyncSession, entries: Sequence[Entry], *, actor:
             changes=entry.changes,
             version=entry.target.version,
             feed=rows,
+            changes_as_text=copied,
         )
         prev_hash = fields["hash"]
         events.append(fields)

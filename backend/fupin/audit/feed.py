@@ -38,12 +38,30 @@ FEED_FIELDS = (*FEED_FIELDS_V1, "external_id", "source_system", "tombstone")
 MOVED_OUT = "moved_out"
 
 
+def canonical(value: Any) -> str:
+    """The value as the canonical JSON the hashes cover (decimals and dates as strings: `to_jsonable`)."""
+    return json.dumps(value, default=json_default, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
 def digest(values: list[Any]) -> str:
-    """SHA-256 of the values as canonical JSON (decimals and dates as strings: `to_jsonable`). The dicts among
-    them have text keys: an event's changes went through `to_jsonable` when the event was built, or come back
-    from the database's JSON."""
-    body = json.dumps(values, default=json_default, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(body.encode()).hexdigest()
+    """SHA-256 of the values as canonical JSON. The dicts among them have text keys: an event's changes went
+    through `to_jsonable` when the event was built, or come back from the database's JSON."""
+    return hashlib.sha256(canonical(values).encode()).hexdigest()
+
+
+def digest_with(values: list[Any], *, at: int, text: str) -> str:
+    """`digest` of the values with the one at `at` given as its canonical JSON already (`text`): the same hash,
+    without encoding that value again (an event's changes, written as that text too)."""
+    head, tail = canonical(values[:at]), canonical(values[at + 1 :])
+    parts = [head[:-1]] if at else ["["]
+    if at:
+        parts.append(",")
+    parts.append(text)
+    if at + 1 < len(values):
+        parts += [",", tail[1:]]
+    else:
+        parts.append("]")
+    return hashlib.sha256("".join(parts).encode()).hexdigest()
 
 
 def entry_digest_fields(entry: Mapping[Any, Any]) -> tuple[str, ...]:

@@ -5,11 +5,12 @@ with the columns' own defaults first, so what is stored is what an ORM insert wo
 from __future__ import annotations
 
 import json
+import operator
 from collections.abc import Sequence
 from typing import Any
 
 import psycopg
-from sqlalchemy import Table, insert, text
+from sqlalchemy import JSON, Table, insert, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -29,6 +30,12 @@ def completed(table: Table, row: dict[str, Any]) -> dict[str, Any]:
         else:
             row[column.key] = None
     return row
+
+
+class JsonText(str):
+    """A JSON column's value as JSON text already: COPY writes it as it is (PostgreSQL only)."""
+
+    __slots__ = ()
 
 
 def _copy_value(value: Any) -> Any:
@@ -72,10 +79,19 @@ async def insert_rows(
     raw = await connection.get_raw_connection()
     driver: Any = raw.driver_connection
     sql = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN"
+    values = operator.itemgetter(*columns) if len(columns) > 1 else (lambda row: (row[columns[0]],))
+    # only JSON columns hold dicts and lists (as text for COPY); every other value goes as it is
+    documents = [i for i, c in enumerate(columns) if isinstance(table.c[c].type, JSON)]
     try:
         async with driver.cursor() as cursor, cursor.copy(sql) as copy:
             for row in rows:
-                await copy.write_row(tuple(_copy_value(row[c]) for c in columns))
+                if documents:
+                    cells = list(values(row))
+                    for i in documents:
+                        cells[i] = _copy_value(cells[i])
+                    await copy.write_row(cells)
+                else:
+                    await copy.write_row(values(row))
     except psycopg.errors.IntegrityError as exc:
         # as SQLAlchemy reports a refused INSERT, so a unique index answers with its registered problem
         # (core.errors.constraint_problem) and callers catch one kind of error on both databases

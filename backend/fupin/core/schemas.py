@@ -17,15 +17,27 @@ from fupin.core.code_tables import TABLES, codes_of
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
+_INVISIBLE = ("Cf", "Zs", "Zl", "Zp")
+
+
 def _clean_text(value: str) -> str:
     if _CONTROL.search(value) is not None:
         raise PydanticCustomError("text.control_character", "文本含有控制字符 (control characters are not allowed)")
-    if value and all(unicodedata.category(ch) in ("Cf", "Zs", "Zl", "Zp") or ch in "\n\t" for ch in value):
+    if (
+        value
+        and (value[0] in "\n\t" or unicodedata.category(value[0]) in _INVISIBLE)  # else visible from its start
+        and all(unicodedata.category(ch) in _INVISIBLE or ch in "\n\t" for ch in value)
+    ):
         raise PydanticCustomError("text.blank", "文本不能只有空白或不可见字符 (text is blank)")
     return value
 
 
+_NOT_TEXT = frozenset({int, bool, float, date, datetime, Decimal, type(None)})
+
+
 def _walk_text(value: Any) -> Any:
+    if type(value) in _NOT_TEXT:
+        return value  # most fields: nothing to look into
     if isinstance(value, str):
         return _clean_text(value)
     if isinstance(value, list):

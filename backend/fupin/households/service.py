@@ -101,8 +101,9 @@ async def refresh_member_summary(session: AsyncSession, household: Household) ->
     await session.flush()
 
 
-def check_consistency(h: Household) -> None:
-    """Cross-field rules that hold for every household, after create and after each update."""
+def check_consistency(h: Household | SimpleNamespace) -> None:
+    """Cross-field rules that hold for every household, after create and after each update (a household's
+    values as a namespace: a batch checks them before any ORM object exists)."""
     errors = []
     if not h.relocated and (h.relocation_year is not None or h.relocation_site):
         errors.append(
@@ -183,7 +184,7 @@ async def create_households(
             if data.source_system and data.external_id and key in taken:
                 raise _external_taken()
             values = _new_household_values(data, principal=principal)
-            check_consistency(Household(**values))
+            check_consistency(SimpleNamespace(**values))
         except ProblemError as problem:
             results[index] = problem
             continue
