@@ -96,3 +96,17 @@ def test_headers_are_matched_loosely_and_unknown_ones_reported() -> None:
     assert mapped.duplicates == ["姓名"]
     assert set(mapped.missing) == {"主要致贫原因", "识别时间"}
     assert not map_headers([c.header for c in COLUMNS]).missing
+
+
+def test_dates_as_exports_write_them_and_as_offices_type_them() -> None:
+    column = BY_KEY["first_identified_on"]
+    assert from_cell(column, "2016-03-01") == date(2016, 3, 1)
+    assert from_cell(column, "2016-3-1") == date(2016, 3, 1)
+    assert from_cell(column, "20160301") == date(2016, 3, 1)
+    assert from_cell(column, "2016年3月1日") == date(2016, 3, 1)
+    with pytest.raises(CellError, match="不是有效日期") as invalid:
+        from_cell(column, "2016-02-30")
+    assert invalid.value.code == "import.bad_date"
+    with pytest.raises(CellError) as wrong:
+        from_cell(column, "2016-0a-01")
+    assert wrong.value.code == "import.bad_date"

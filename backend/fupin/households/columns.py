@@ -249,6 +249,8 @@ _CODES: Final[dict[str, dict[str, str]]] = {
     table: _lookup(table) for table in {c.table for c in COLUMNS if c.table is not None}
 }
 _SCIENTIFIC = re.compile(r"^[0-9](\.[0-9]+)?e\+?[0-9]+$", re.IGNORECASE)
+_EIGHT_DIGITS = re.compile(r"\d{8}")  # 20160301
+_SERIAL = re.compile(r"\d{4,5}(\.\d+)?")  # an Excel serial day number as text
 _DATE_PARTS = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$")
 
 
@@ -289,9 +291,14 @@ def _date(raw: Any, column: Column) -> date:
         else:
             return _serial_date(float(raw), column)
     text = _text(raw)
-    if re.fullmatch(r"\d{8}", text):
+    if len(text) == 10 and text[4] == "-" and text[7] == "-":  # 2016-03-01, as exports write dates
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            pass  # the reading below says what is wrong with it
+    if _EIGHT_DIGITS.fullmatch(text):
         text = f"{text[:4]}-{text[4:6]}-{text[6:]}"
-    elif re.fullmatch(r"\d{4,5}(\.\d+)?", text):
+    elif _SERIAL.fullmatch(text):
         return _serial_date(float(text), column)
     match = _DATE_PARTS.match(text)
     if match is None:

@@ -14,6 +14,8 @@ import operator
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from fupin.households.columns import BLANK, COLUMNS, ERASE, MASKED, CellError, Column, from_cell
@@ -105,6 +107,7 @@ _REPEATING_KINDS = frozenset({"code", "codes", "bool", "date", "int", "decimal"}
 _CACHE_LIMIT = 10_000  # distinct cells kept per column
 _MISS = object()
 _SPECIAL = (CellError, tuple)  # a cached refusal; a cached list of codes (kept as a tuple, answered as a list)
+_PLAIN = frozenset({str, bool, int, date, Decimal})  # what the repeating kinds read (BLANK and MASKED are not)
 ColumnReading = tuple[int, Column, bool, dict[str, Any] | None]  # position, column, kept, the column's cache
 
 
@@ -140,15 +143,12 @@ class CellReader:
             raw = cells[index] if index < size else None
             if cache is not None and type(raw) is str:
                 value = cache.get(raw, _MISS)
+                if type(value) in _PLAIN:  # a value read before: the common case, in one check
+                    if kept:
+                        target[column.key] = value
+                    continue
                 if value is _MISS:
-                    try:
-                        value = from_cell(column, raw)
-                    except CellError as exc:
-                        value = exc
-                    if isinstance(value, list):
-                        value = tuple(value)
-                    if len(cache) < _CACHE_LIMIT:
-                        cache[raw] = value
+                    value = self._first(cache, column, raw)
                 if isinstance(value, _SPECIAL):
                     if isinstance(value, CellError):
                         errors.append((column, value))
@@ -168,6 +168,19 @@ class CellReader:
             if kept:  # export-only cells are read back as "no change"
                 target[column.key] = value
         return errors
+
+    @staticmethod
+    def _first(cache: dict[str, Any], column: Column, raw: str) -> Any:
+        """A cell not seen before in its column: read, and remembered (its value, or its refusal)."""
+        try:
+            value = from_cell(column, raw)
+        except CellError as exc:
+            value = exc
+        if isinstance(value, list):
+            value = tuple(value)
+        if len(cache) < _CACHE_LIMIT:
+            cache[raw] = value
+        return value
 
     def household_part(self, cells: list[Any]) -> tuple[dict[str, Any], set[str], list[tuple[Column, CellError]], bool]:
         """The household's values (a dict shared with the rows that repeat it: read it, do not change it), its
