@@ -56,6 +56,8 @@ class StrictModel(BaseModel):
     @field_validator("*", mode="after")
     @classmethod
     def _text_is_clean(cls, value: Any) -> Any:
+        if type(value) in _NOT_TEXT:
+            return value  # most fields (called for every field of every model: no second call)
         return _walk_text(value)
 
 
