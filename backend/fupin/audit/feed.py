@@ -52,15 +52,9 @@ def digest(values: list[Any]) -> str:
 def digest_with(values: list[Any], *, at: int, text: str) -> str:
     """`digest` of the values with the one at `at` given as its canonical JSON already (`text`): the same hash,
     without encoding that value again (an event's changes, written as that text too)."""
-    head, tail = canonical(values[:at]), canonical(values[at + 1 :])
-    parts = [head[:-1]] if at else ["["]
-    if at:
-        parts.append(",")
-    parts.append(text)
-    if at + 1 < len(values):
-        parts += [",", tail[1:]]
-    else:
-        parts.append("]")
+    before = canonical(values[:at])[:-1]  # "[a,b" or "["
+    after = canonical(values[at + 1 :])[1:]  # "c,d]" or "]"
+    parts = [before, "," if at else "", text, "," if at + 1 < len(values) else "", after]
     return hashlib.sha256("".join(parts).encode()).hexdigest()
 
 
