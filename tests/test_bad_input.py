@@ -206,9 +206,13 @@ def test_hostile_text_and_numbers(api: Api, unchanged: None) -> None:
     assert_problem(r, 422, "validation_failed", "/query/after")
     r = api.get("township", HH, params={"status": "nope"})
     assert_problem(r, 422, "validation_failed", "/query/status/0")
-    r = api.post("township", HH, json=factories.household(first_identified_on=0))
-    body = assert_problem(r, 422, "validation_failed", "/first_identified_on")
-    assert body["errors"][0]["code"] == "date.format"
+    # a number, or a text of digits (pydantic would read seconds since 1970), is no date
+    for day in (0, "0", "86400", "20240131"):
+        r = api.post("township", HH, json=factories.household(first_identified_on=day))
+        body = assert_problem(r, 422, "validation_failed", "/first_identified_on")
+        assert body["errors"][0]["code"] == "date.format", day
+    r = api.get("township", "/api/v1/measures/export", params={"planned_to": "0"})
+    assert_problem(r, 422, "validation_failed", "/query/planned_to")
     r = api.post("township", HH, json=factories.household(relocated=False, relocation_year=2018))
     assert_problem(r, 422, "validation_failed", "/relocation_year")
     r = api.post("township", HH, json=factories.household(planned_exit_year=2012))

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from fastapi.testclient import TestClient
 
 from fupin.config import PROJECT_ROOT, Settings
+from fupin.core.schemas import TEXT_PATTERN
 from fupin.main import create_app
 from tests.conftest import Api
 
@@ -77,3 +79,61 @@ def test_about_tells_whether_this_is_the_demo(api: Api, settings: Settings) -> N
     assert api.client.get("/api/v1/about").json()["demo"] is True
     with TestClient(create_app(settings.model_copy(update={"demo": False}))) as client:
         assert client.get("/api/v1/about").json() == {"name": "Fupin 扶贫", "version": "0.1.0", "demo": False}
+
+
+def test_every_path_advertises_exactly_its_documented_methods(api: Api) -> None:
+    """A method a path does not serve is a 405 whose Allow lists the path's methods as the contract has them (a
+    concrete path such as /households/export is not /households/{household_id})."""
+    spec = api.client.get("/api/v1/openapi.json").json()
+    wrong = []
+    for template, item in spec["paths"].items():
+        documented = sorted(m.upper() for m in item if m in ("get", "post", "put", "patch", "delete"))
+        path = re.sub(r"\{[^}]+\}", "p1", template)
+        r = api.client.request("TRACE", path, headers=api.headers("admin"))
+        if r.status_code != 405 or r.headers.get("allow") != ", ".join(documented):
+            wrong.append((template, r.status_code, r.headers.get("allow"), documented))
+        if "{" not in template:  # nor a method a template of the same shape serves (PATCH /households/export)
+            for method in {"GET", "POST", "PATCH", "PUT", "DELETE"} - set(documented):
+                r = api.client.request(method, path, headers=api.headers("admin"), json={})
+                if r.status_code != 405 or r.headers.get("allow") != ", ".join(documented):
+                    wrong.append((f"{method} {template}", r.status_code, r.headers.get("allow"), documented))
+    assert wrong == []
+
+
+def test_parameters_are_never_null(api: Api) -> None:
+    """A parameter is sent or not: its schema never offers null (which clients would send as the text "null")."""
+    spec = api.client.get("/api/v1/openapi.json").json()
+    nullable = [
+        (path, method, p["name"])
+        for path, item in spec["paths"].items()
+        for method, op in item.items()
+        for p in op.get("parameters", [])
+        if "null" in json.dumps(p["schema"])
+    ]
+    assert nullable == []
+
+    # an update that cannot go without If-Match says so; one that may (create-or-replace, webhooks) does not
+    def if_match(path: str, method: str) -> dict[str, object]:
+        return next(p for p in spec["paths"][path][method]["parameters"] if p["name"] == "If-Match")
+
+    assert if_match("/api/v1/households/{household_id}", "patch")["required"] is True
+    assert if_match("/api/v1/households/{household_id}/incomes/{year}", "put")["required"] is False
+    assert "x-fupin-required" not in json.dumps(spec)
+
+
+def test_free_text_fields_declare_the_control_character_rule(api: Api) -> None:
+    """What the server refuses as text (control characters) is in the contract, so a client generated from it
+    never sends what it will be refused for; codes, dates and patterned fields keep their own declarations."""
+    schemas = api.client.get("/api/v1/openapi.json").json()["components"]["schemas"]
+    address = schemas["HouseholdCreate"]["properties"]["address"]["anyOf"][0]
+    assert address["pattern"] == TEXT_PATTERN and re.fullmatch(address["pattern"], "卧虎镇\n东方红村 3 组")
+    assert not re.fullmatch(address["pattern"], "a\x1bb")
+    assert "pattern" not in schemas["HouseholdCreate"]["properties"]["first_identified_on"]
+    # a decimal's text ("1234.50") within the number's bounds, not free text: "" or "abc" is no amount
+    wage = schemas["IncomeIn"]["properties"]["wage_income"]["anyOf"]
+    text = next(v for v in wage if v["type"] == "string")["pattern"]
+    assert re.fullmatch(text, "1234.50") and re.fullmatch(text, "99999999.99")
+    assert not any(re.fullmatch(text, bad) for bad in ("", "abc", "-1", "123456789", "1.234"))
+    assert schemas["RefreshIn"]["properties"]["refresh_token"]["pattern"] == "^[A-Za-z0-9_-]+$"
+    r = api.client.post("/api/v1/auth/refresh", json={"refresh_token": "abc\x01defghijk"})
+    assert r.status_code == 422 and r.json()["errors"][0]["code"] == "string_pattern_mismatch"

@@ -221,6 +221,10 @@ def test_an_expired_key_runs_anew_and_expired_records_are_purged(api: Api, db: E
 def test_an_overlong_key_is_refused(api: Api) -> None:
     r = api.post("township", HH, json=factories.household(), headers={"Idempotency-Key": "k" * 201})
     assert r.status_code == 400 and r.json()["code"] == "idempotency.key_too_long"
+    # every POST declares the header with its length, signed in or not (logout, refresh, read-only posts)
+    for path in ("/api/v1/auth/logout", "/api/v1/auth/refresh", "/api/v1/reconcile"):
+        r = api.client.post(path, json={"refresh_token": "x" * 20}, headers={"Idempotency-Key": "k" * 201})
+        assert r.status_code == 400 and r.json()["code"] == "idempotency.key_too_long", path
 
 
 def test_concurrent_creates_with_one_key_store_one_household(api: Api, db: Engine) -> None:
@@ -438,6 +442,10 @@ def test_api_key_scopes_must_grant_something(api: Api, db_state: Any) -> None:
         ("/api/v1/webhooks", "GET, POST"),
         ("/api/v1/adjustment-windows", "GET, POST"),
         ("/api/v1/imports", "POST"),
+        # a concrete path is that path, not a template's parameter ("export" is no household id)
+        ("/api/v1/households/export", "GET"),
+        ("/api/v1/measures/batch", "POST"),
+        ("/api/v1/households/c7b9fc14-5d82-5815-8a75-69b498d284e4", "GET, PATCH"),
     ],
 )
 def test_a_wrong_method_names_every_method_of_the_path(api: Api, path: str, allowed: str) -> None:

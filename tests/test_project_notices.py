@@ -277,7 +277,7 @@ def test_bad_input_changes_nothing(api: Api, database_url: str, state: Any) -> N
         (
             {"kind": "completion", "display_from": "2026/06/01", "display_to": "2026-06-20"},
             422,
-            "date_from_datetime_parsing",
+            "date.format",
             "/display_from",
         ),
         ({"kind": "notice"}, 422, "code.unknown", "/kind"),

@@ -33,7 +33,7 @@ from fupin.core.context import RequestContext, reset_request_context, set_reques
 from fupin.core.db import is_sqlite, make_engine, make_sessionmaker
 from fupin.core.errors import http_problem, install_error_handlers, problem_response
 from fupin.core.idempotency import IdempotencyMiddleware
-from fupin.core.openapi import document_headers, document_request_bodies, problems
+from fupin.core.openapi import document_headers, document_request_bodies, plain_parameters, problems
 from fupin.core.readpath import ReadPath
 from fupin.departments.router import router as departments_router
 from fupin.evidence.router import router as evidence_router
@@ -293,6 +293,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             return app.openapi_schema
         schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
         document_headers(schema)
+        plain_parameters(schema)
         document_request_bodies(schema)
         schema["components"].setdefault("securitySchemes", {})
         schema["components"]["securitySchemes"]["ApiKey"] = {

@@ -19,7 +19,7 @@ from fupin.adjustments.schemas import (
     WindowUpdate,
 )
 from fupin.authz.deps import AdjustmentManager, HouseholdReader, HouseholdWriter, ManagesAdjustments
-from fupin.core.concurrency import IfMatch, etag, parse_if_match
+from fupin.core.concurrency import IfMatchRequired, etag, parse_if_match
 from fupin.core.db import DbSession
 from fupin.core.openapi import UPDATE, WRITE, problems
 from fupin.core.params import query_model
@@ -73,7 +73,7 @@ async def update_window(
     session: DbSession,
     principal: AdjustmentManager,
     response: Response,
-    if_match: IfMatch = None,
+    if_match: IfMatchRequired = None,
 ) -> WindowOut:
     """Change a window of the caller's area; moved to be open today, it queues the adjustments.apply job."""
     window, job = await service.update_window(

@@ -32,7 +32,7 @@ from fupin.cadres.schemas import (
     VisitPage,
     VisitsQuery,
 )
-from fupin.core.concurrency import IfMatch, etag, parse_if_match
+from fupin.core.concurrency import IfMatchRequired, etag, parse_if_match
 from fupin.core.db import DbSession
 from fupin.core.openapi import UPDATE, WRITE, problems
 from fupin.core.params import query_model
@@ -118,7 +118,7 @@ async def update_cadre(
     session: DbSession,
     principal: CadreWriter,
     response: Response,
-    if_match: IfMatch = None,
+    if_match: IfMatchRequired = None,
 ) -> CadreOut:
     """Change a cadre (If-Match: its version). Deactivating one that still holds current assignments is a 409."""
     cadre = await service.update_cadre(

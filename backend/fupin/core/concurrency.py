@@ -21,6 +21,20 @@ IfMatch = Annotated[
     str | None,
     Header(alias="If-Match", description='Version ETag you read, e.g. "3"', max_length=40, pattern=IF_MATCH_PATTERN),
 ]
+# The header an update cannot go without (`parse_if_match`): required in the contract (`REQUIRED_MARK`, read by
+# core.openapi), while a request without it still gets the 428 that names what is missing.
+REQUIRED_MARK = "x-fupin-required"
+IfMatchRequired = Annotated[
+    str | None,
+    Header(
+        alias="If-Match",
+        description='Version ETag you read, e.g. "3" (without it: 428)',
+        max_length=40,
+        pattern=IF_MATCH_PATTERN,
+        # documented without the blank a request may still send (and get 428 for, as a missing header)
+        json_schema_extra={REQUIRED_MARK: True, "pattern": '^(W/)?"?[0-9]{1,18}"?$'},
+    ),
+]
 
 
 def if_match_sent(header: str | None) -> bool:

@@ -183,13 +183,34 @@ def _routes(routes: Any) -> Any:
             yield route
 
 
-def _allowed_methods(request: Request) -> str:
-    """Every method of the path: Starlette's 405 names only the first route of the path that matched, so a path
-    served by several route functions (GET list, POST create) would advertise only one of them."""
+def _concrete_path(request: Request) -> bool:
+    """The request's path is a concrete path of the contract that a template also matches (PATCH
+    /households/export reached PATCH /households/{household_id}): the method is not the concrete path's."""
+    served = request.scope.get("route")
+    if served is None or "{" not in getattr(served, "path", ""):
+        return False
     path = request.url.path
+    concrete = [
+        route
+        for route in _routes(request.app.router.routes)
+        if route.path.count("{") < served.path.count("{") and route.path_regex.match(path)
+    ]
+    return bool(concrete) and not any(request.method in route.methods for route in concrete)
+
+
+def _allowed_methods(request: Request) -> str:
+    """Every method of the path as the contract documents it: Starlette's 405 names only the first route of the
+    path that matched, so a path served by several route functions (GET list, POST create) would advertise only
+    one of them. Of the path templates matching the path, the most concrete ones decide (as OpenAPI matches a URL:
+    `/households/export` is that path, not `/households/{household_id}` with an id "export")."""
+    path = request.url.path
+    matching = [route for route in _routes(request.app.router.routes) if route.path_regex.match(path)]
+    if not matching:
+        return ""
+    fewest = min(route.path.count("{") for route in matching)
     methods: set[str] = set()
-    for route in _routes(request.app.router.routes):
-        if route.path_regex.match(path):
+    for route in matching:
+        if route.path.count("{") == fewest:
             methods |= set(route.methods)
     return ", ".join(sorted(methods))
 
@@ -210,6 +231,14 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        if _concrete_path(request):
+            return problem_response(
+                405,
+                "method_not_allowed",
+                "Method Not Allowed",
+                headers={"Allow": _allowed_methods(request)},
+                instance=request.url.path,
+            )
         return validation_problem(exc, request)
 
     @app.exception_handler(StaleDataError)

@@ -181,19 +181,19 @@ class IdempotencyMiddleware:
         self.large_bodies = large_bodies or {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] != "POST" or scope["path"] in READ_ONLY_POSTS:
+        if scope["type"] != "http" or scope["method"] != "POST":
             await self.app(scope, receive, send)
             return
         headers = {k.decode().lower(): v.decode("latin-1") for k, v in scope["headers"]}
         key = headers.get("idempotency-key")
-        who = principal_key(headers.get("authorization")) if key else None
-        if not key or who is None:
-            await self.app(scope, receive, send)
-            return
-        if len(key) > 200:
+        if key is not None and len(key) > 200:  # as the contract says for every POST, whoever calls
             await problem_response(400, "idempotency.key_too_long", "Idempotency-Key is at most 200 characters.")(
                 scope, receive, send
             )
+            return
+        who = principal_key(headers.get("authorization")) if key else None
+        if not key or who is None or scope["path"] in READ_ONLY_POSTS:
+            await self.app(scope, receive, send)
             return
         with tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY) as spool:
             hasher = hashlib.sha256(scope["path"].encode() + b"\n")

@@ -6,6 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from fupin.core.concurrency import REQUIRED_MARK
 from fupin.core.errors import PROBLEM_MEDIA_TYPE, Problem
 
 _DESCRIPTIONS = {
@@ -129,6 +130,26 @@ def document_headers(schema: dict[str, Any]) -> None:
                     headers["Location"] = LOCATION_HEADER
                 if not headers:
                     del response["headers"]
+
+
+def plain_parameters(schema: dict[str, Any]) -> None:
+    """A query or header parameter is sent or not; it cannot be null. FastAPI declares an optional one as "the
+    type or null", which contract-driven clients then send as the text "null": declare the type alone. A
+    parameter marked `REQUIRED_MARK` (If-Match of an update) is declared required."""
+    for item in schema["paths"].values():
+        for op in item.values():
+            for parameter in op.get("parameters", []):
+                declared = parameter.get("schema", {})
+                if declared.pop(REQUIRED_MARK, False):
+                    parameter["required"] = True
+                choices = declared.get("anyOf")
+                if not choices or {"type": "null"} not in choices:
+                    continue
+                others = [c for c in choices if c != {"type": "null"}]
+                if len(others) != 1:
+                    continue
+                plain = {k: v for k, v in declared.items() if k != "anyOf" and not (k == "default" and v is None)}
+                parameter["schema"] = {**others[0], **plain}
 
 
 # models of request bodies a route reads itself (streamed, or in several media types), added to the contract's

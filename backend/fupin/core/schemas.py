@@ -47,11 +47,59 @@ def _walk_text(value: Any) -> Any:
     return value
 
 
+# The contract's word for the control-character rule: the pattern of every free-text field (validated by
+# `_clean_text`, not by this pattern, so the message says what is wrong).
+TEXT_PATTERN = "^[^\\u0000-\\u0008\\u000b-\\u001f\\u007f-\\u009f]*$"
+
+
+def decimal_pattern(number: dict[str, Any]) -> str:
+    """The decimal text a number field also takes ("12.50"), as a pattern within the number's bounds: digits
+    before the point that stay under its maximum, a sign only where it may be negative, no more places than the
+    maximum has (two for a whole maximum), no zero where zero is excluded."""
+    maximum = number.get("maximum")
+    low = number.get("minimum", number.get("exclusiveMinimum"))
+    fraction = str(maximum).partition(".")[2] if maximum is not None else ""
+    places = len(fraction) if fraction.strip("0") else 2
+    tail = f"(\\.[0-9]{{1,{places}}})?"
+    sign = "" if low is not None and low >= 0 else "-?"
+    not_zero = "(?![0.]*$)" if number.get("exclusiveMinimum") == 0 else ""
+    if maximum is None or maximum >= 10 or maximum < 1:
+        whole = str(int(maximum)) if maximum is not None and maximum >= 10 else "9" * 15
+        digits = len(whole) if set(whole) == {"9"} else len(whole) - 1
+        return f"^{not_zero}{sign}[0-9]{{1,{digits}}}{tail}$"
+    top = int(maximum)  # 1 to 9: below it with places, or it with zero places
+    below = "0" if top == 1 else f"[0-{top - 1}]"
+    return f"^{not_zero}{sign}({below}{tail}|{top}(\\.0{{1,{places}}})?)$"
+
+
+def _declare_text(node: Any) -> None:
+    if isinstance(node, list):
+        numbers = [c for c in node if isinstance(c, dict) and c.get("type") == "number"]
+        for item in node:
+            if numbers and isinstance(item, dict) and item.get("type") == "string" and "pattern" not in item:
+                item["pattern"] = decimal_pattern(numbers[0])  # a Decimal field: a number, or its text
+            _declare_text(item)
+        return
+    if not isinstance(node, dict):
+        return
+    if node.get("type") == "string" and not ({"pattern", "enum", "const", "format"} & set(node)):
+        node["pattern"] = TEXT_PATTERN
+    for key in ("anyOf", "oneOf", "allOf", "items"):
+        if key in node:
+            _declare_text(node[key])
+
+
+def _declare_text_fields(schema: dict[str, Any]) -> None:
+    for field in schema.get("properties", {}).values():
+        _declare_text(field)
+
+
 class StrictModel(BaseModel):
     """Input models: unknown fields are rejected, not ignored; strings are stripped and may not carry control
-    characters (PostgreSQL refuses NUL) or consist of invisible characters only."""
+    characters (PostgreSQL refuses NUL) or consist of invisible characters only. The contract declares the
+    control-character rule as each free-text field's pattern, so clients generated from it know it."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, json_schema_extra=_declare_text_fields)
 
     @field_validator("*", mode="after")
     @classmethod
@@ -61,15 +109,18 @@ class StrictModel(BaseModel):
         return _walk_text(value)
 
 
-def _iso_only(value: Any) -> Any:
-    """JSON has no date type: accept ISO 8601 strings (and dates from Python callers), never numbers."""
-    if isinstance(value, str | date):
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def _iso_date(value: Any) -> Any:
+    """JSON has no date type: accept ISO 8601 date strings (and dates from Python callers), never numbers, nor a
+    text of digits (which pydantic would take for seconds since 1970: "0" is no day anyone meant)."""
+    if isinstance(value, date) or (isinstance(value, str) and _ISO_DATE.fullmatch(value.strip())):
         return value
     raise PydanticCustomError("date.format", "日期须为 YYYY-MM-DD 格式的字符串 (an ISO 8601 date string)")
 
 
-DateIn = Annotated[date, BeforeValidator(_iso_only)]
-DateTimeIn = Annotated[datetime, BeforeValidator(_iso_only)]
+DateIn = Annotated[date, BeforeValidator(_iso_date)]
 
 
 class OutModel(BaseModel):

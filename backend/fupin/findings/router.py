@@ -12,7 +12,7 @@ from fupin.audit import trail
 from fupin.audit.schemas import AuditPage, TrailQuery
 from fupin.authz.deps import FindingReader, FindingRectifier, FindingStepper, FindingWriter
 from fupin.authz.principal import Principal
-from fupin.core.concurrency import IfMatch, etag, if_match_sent, parse_if_match
+from fupin.core.concurrency import IfMatch, IfMatchRequired, etag, if_match_sent, parse_if_match
 from fupin.core.db import DbSession
 from fupin.core.openapi import UPDATE, WRITE, problems
 from fupin.core.params import query_model
@@ -134,7 +134,7 @@ async def update_finding(
     session: DbSession,
     principal: FindingWriter,
     response: Response,
-    if_match: IfMatch = None,
+    if_match: IfMatchRequired = None,
 ) -> FindingOut:
     """Change a finding's fields (If-Match) while it is open (409 `finding.closed` once closed or transferred)."""
     finding = await service.update_finding(
@@ -244,7 +244,7 @@ async def update_task(
     session: DbSession,
     principal: FindingRectifier,
     response: Response,
-    if_match: IfMatch = None,
+    if_match: IfMatchRequired = None,
 ) -> TaskOut:
     """Change a task (If-Match), e.g. mark it done (`done_on`)."""
     task = await tasks.update_task(
@@ -271,7 +271,7 @@ async def delete_task(
     task_id: uuid.UUID,
     session: DbSession,
     principal: FindingRectifier,
-    if_match: IfMatch = None,
+    if_match: IfMatchRequired = None,
 ) -> Response:
     """Remove a task (If-Match) while the finding is being rectified."""
     await tasks.delete_task(

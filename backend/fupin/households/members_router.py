@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 
 from fupin.authz.deps import HouseholdReader, HouseholdWriter
-from fupin.core.concurrency import IfMatch, etag, parse_if_match
+from fupin.core.concurrency import IfMatchRequired, etag, parse_if_match
 from fupin.core.db import DbSession
 from fupin.core.errors import field_error
 from fupin.core.openapi import UPDATE, WRITE, problems
@@ -73,7 +73,7 @@ async def update_member(
     session: DbSession,
     principal: HouseholdWriter,
     response: Response,
-    if_match: IfMatch = None,
+    if_match: IfMatchRequired = None,
 ) -> MemberOut:
     member, household = await members.update_member(
         session,
@@ -103,7 +103,7 @@ async def remove_member(
     removed_on: date | None = None,
     new_head_member_id: uuid.UUID | None = None,
     note: Annotated[str | None, Query(max_length=500, pattern=r"^[^\x00-\x08\x0b-\x1f\x7f]*$")] = None,
-    if_match: IfMatch = None,
+    if_match: IfMatchRequired = None,
 ) -> Response:
     """A member leaves the household (死亡, 嫁出 ...). The member is kept as history, never deleted."""
     if removed_on is not None and (removed_on > date.today() or removed_on < EARLIEST_CHANGE):
@@ -134,7 +134,7 @@ async def change_head(
     session: DbSession,
     principal: HouseholdWriter,
     response: Response,
-    if_match: IfMatch = None,
+    if_match: IfMatchRequired = None,
 ) -> HouseholdOut:
     household = await members.change_head(
         session, principal, household_id=household_id, expected_version=parse_if_match(if_match), data=body

@@ -12,7 +12,7 @@ from fupin.audit import trail
 from fupin.audit.schemas import AuditPage, TrailQuery
 from fupin.authz.deps import HouseholdReader, HouseholdTransitioner, HouseholdWriter, MayOverrideLocks
 from fupin.authz.policy import require_personal_data
-from fupin.core.concurrency import IfMatch, etag, parse_if_match
+from fupin.core.concurrency import IfMatchRequired, etag, parse_if_match
 from fupin.core.db import DbSession
 from fupin.core.openapi import UPDATE, WRITE, problems
 from fupin.core.params import query_model
@@ -127,7 +127,7 @@ async def update_household(
     principal: HouseholdWriter,
     may_override: MayOverrideLocks,
     response: Response,
-    if_match: IfMatch = None,
+    if_match: IfMatchRequired = None,
 ) -> HouseholdOut | Response:
     """Change the fields sent. A locked field (attribute, identification_standard) outside the adjustment window
     (年度调整) is kept as a pending change: 202 `{pending_change}` with its Location, the other fields applied."""
@@ -158,7 +158,7 @@ async def status_transition(
     principal: HouseholdTransitioner,
     may_override: MayOverrideLocks,
     response: Response,
-    if_match: IfMatch = None,
+    if_match: IfMatchRequired = None,
 ) -> HouseholdOut | Response:
     """Change the status (e.g. 未脱贫 → 已脱贫) with a reason; exits require a passing evaluation. A move to or
     from 已脱贫, 注销 or 返贫 outside the adjustment window is checked, then kept as a pending change (202)."""

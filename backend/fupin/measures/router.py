@@ -11,7 +11,7 @@ from fastapi.responses import StreamingResponse
 
 from fupin.authz.deps import MeasureReader, MeasureWriter
 from fupin.authz.principal import Principal
-from fupin.core.concurrency import IfMatch, etag, if_match_sent, parse_if_match
+from fupin.core.concurrency import IfMatch, IfMatchRequired, etag, if_match_sent, parse_if_match
 from fupin.core.db import DbSession
 from fupin.core.openapi import UPDATE, WRITE, problems
 from fupin.core.params import query_model
@@ -197,7 +197,7 @@ async def update_measure(
     session: DbSession,
     principal: MeasureWriter,
     response: Response,
-    if_match: IfMatch = None,
+    if_match: IfMatchRequired = None,
 ) -> MeasureOut:
     written = await service.update_measure(
         session, principal, measure_id=measure_id, expected_version=parse_if_match(if_match), data=body
@@ -217,7 +217,7 @@ async def transition_measure(
     session: DbSession,
     principal: MeasureWriter,
     response: Response,
-    if_match: IfMatch = None,
+    if_match: IfMatchRequired = None,
 ) -> MeasureOut:
     """planned → in_progress → done (with `done_on`); planned or in_progress → cancelled (with a `reason`)."""
     written = await service.transition(

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from fupin.authz.deps import ProjectReader, ProjectWriter
-from fupin.core.concurrency import IfMatch, etag, parse_if_match
+from fupin.core.concurrency import IfMatchRequired, etag, parse_if_match
 from fupin.core.db import DbSession
 from fupin.core.openapi import UPDATE, WRITE, problems
 from fupin.core.params import query_model
@@ -80,7 +80,7 @@ async def update_notice(
     session: DbSession,
     principal: ProjectWriter,
     response: Response,
-    if_match: IfMatch = None,
+    if_match: IfMatchRequired = None,
 ) -> NoticeOut:
     """Record where and when the notice is displayed and the day it was put up (If-Match: its ETag). Publishing an
     allocation notice sets the allocation's published_on."""

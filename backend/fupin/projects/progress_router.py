@@ -8,7 +8,7 @@ import uuid
 from fastapi import APIRouter, Response
 
 from fupin.authz.deps import ProjectReader, ProjectWriter
-from fupin.core.concurrency import IfMatch, etag, parse_if_match
+from fupin.core.concurrency import IfMatch, IfMatchRequired, etag, parse_if_match
 from fupin.core.db import DbSession
 from fupin.core.openapi import UPDATE, WRITE, problems
 from fupin.projects import beneficiaries, milestones, targets
@@ -154,7 +154,7 @@ async def update_milestone(
     session: DbSession,
     principal: ProjectWriter,
     response: Response,
-    if_match: IfMatch = None,
+    if_match: IfMatchRequired = None,
 ) -> MilestoneOut:
     """Change a milestone (If-Match: its ETag); `done_on` marks it done, null not done."""
     milestone = await milestones.update_milestone(

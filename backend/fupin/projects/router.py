@@ -12,7 +12,7 @@ from fastapi.responses import StreamingResponse
 from fupin.audit import trail
 from fupin.audit.schemas import AuditPage, TrailQuery
 from fupin.authz.deps import ProjectReader, ProjectStepper, ProjectWriter
-from fupin.core.concurrency import IfMatch, etag, if_match_sent, parse_if_match
+from fupin.core.concurrency import IfMatch, IfMatchRequired, etag, if_match_sent, parse_if_match
 from fupin.core.db import DbSession
 from fupin.core.openapi import UPDATE, WRITE, problems
 from fupin.core.params import query_model
@@ -139,7 +139,7 @@ async def update_project(
     session: DbSession,
     principal: ProjectWriter,
     response: Response,
-    if_match: IfMatch = None,
+    if_match: IfMatchRequired = None,
 ) -> ProjectOut:
     """Change a project's fields (If-Match) until it is completed or removed (409 `project.closed`)."""
     project = await service.update_project(

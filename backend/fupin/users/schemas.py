@@ -66,7 +66,7 @@ class TokenOut(OutModel):
 
 
 class RefreshIn(StrictModel):
-    refresh_token: Annotated[str, Field(min_length=10, max_length=200)]
+    refresh_token: Annotated[str, Field(min_length=10, max_length=200, pattern="^[A-Za-z0-9_-]+$")]  # token_urlsafe
 
 
 class MeOut(OutModel):

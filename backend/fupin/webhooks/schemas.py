@@ -47,7 +47,13 @@ def check_pattern(value: str) -> str:
 
 WebhookUrl = Annotated[
     str,
-    Field(min_length=1, max_length=MAX_URL, description="http:// or https:// URL that receives the POSTs"),
+    Field(
+        min_length=1,
+        max_length=MAX_URL,
+        description="http:// or https:// URL that receives the POSTs",
+        # documented for clients; `check_url` says which rule a URL breaks
+        json_schema_extra={"pattern": "^[Hh][Tt][Tt][Pp][Ss]?://[^/?#@\\s]+([/?#][^\\s]*)?$"},
+    ),
     AfterValidator(check_url),
 ]
 EventPattern = Annotated[

@@ -8199,10 +8199,10 @@ export interface operations {
                 /** @description xlsx (default) or csv */
                 format?: "csv" | "xlsx";
                 /** @description CSV only: utf-8 (BOM) or gb18030 */
-                encoding?: ("utf-8" | "gb18030") | null;
+                encoding?: "utf-8" | "gb18030";
                 /** @description Any level inside the caller's area: county, township, village */
-                region?: string | null;
-                year?: number | null;
+                region?: string;
+                year?: number;
             };
             header?: never;
             path?: never;
@@ -8302,12 +8302,12 @@ export interface operations {
         parameters: {
             query?: {
                 limit?: number;
-                cursor?: string | null;
+                cursor?: string;
                 /** @description Also count every row of the view (`total`) */
                 include_total?: boolean;
                 /** @description Any level inside the caller's area: county, township, village */
-                region?: string | null;
-                year?: number | null;
+                region?: string;
+                year?: number;
             };
             header?: never;
             path?: never;
@@ -8402,9 +8402,9 @@ export interface operations {
                 /** @description xlsx (default) or csv */
                 format?: "csv" | "xlsx";
                 /** @description CSV only: utf-8 (BOM) or gb18030 */
-                encoding?: ("utf-8" | "gb18030") | null;
+                encoding?: "utf-8" | "gb18030";
                 /** @description Any level inside the caller's area: county, township, village */
-                region?: string | null;
+                region?: string;
                 /** @description No visit in the last N days (today included) */
                 days?: number;
             };
@@ -8506,11 +8506,11 @@ export interface operations {
         parameters: {
             query?: {
                 limit?: number;
-                cursor?: string | null;
+                cursor?: string;
                 /** @description Also count every row of the view (`total`) */
                 include_total?: boolean;
                 /** @description Any level inside the caller's area: county, township, village */
-                region?: string | null;
+                region?: string;
                 /** @description No visit in the last N days (today included) */
                 days?: number;
             };
@@ -8607,9 +8607,9 @@ export interface operations {
                 /** @description xlsx (default) or csv */
                 format?: "csv" | "xlsx";
                 /** @description CSV only: utf-8 (BOM) or gb18030 */
-                encoding?: ("utf-8" | "gb18030") | null;
+                encoding?: "utf-8" | "gb18030";
                 /** @description Any level inside the caller's area: county, township, village */
-                region?: string | null;
+                region?: string;
             };
             header?: never;
             path?: never;
@@ -8709,11 +8709,11 @@ export interface operations {
         parameters: {
             query?: {
                 limit?: number;
-                cursor?: string | null;
+                cursor?: string;
                 /** @description Also count every row of the view (`total`) */
                 include_total?: boolean;
                 /** @description Any level inside the caller's area: county, township, village */
-                region?: string | null;
+                region?: string;
             };
             header?: never;
             path?: never;
@@ -8808,12 +8808,12 @@ export interface operations {
                 /** @description xlsx (default) or csv */
                 format?: "csv" | "xlsx";
                 /** @description CSV only: utf-8 (BOM) or gb18030 */
-                encoding?: ("utf-8" | "gb18030") | null;
+                encoding?: "utf-8" | "gb18030";
                 /** @description Any level inside the caller's area: county, township, village */
-                region?: string | null;
-                year?: number | null;
+                region?: string;
+                year?: number;
                 /** @description 第一书记 or 驻村工作队员 */
-                kind?: ("first_secretary" | "work_team") | null;
+                kind?: "first_secretary" | "work_team";
             };
             header?: never;
             path?: never;
@@ -8913,14 +8913,14 @@ export interface operations {
         parameters: {
             query?: {
                 limit?: number;
-                cursor?: string | null;
+                cursor?: string;
                 /** @description Also count every row of the view (`total`) */
                 include_total?: boolean;
                 /** @description Any level inside the caller's area: county, township, village */
-                region?: string | null;
-                year?: number | null;
+                region?: string;
+                year?: number;
                 /** @description 第一书记 or 驻村工作队员 */
-                kind?: ("first_secretary" | "work_team") | null;
+                kind?: "first_secretary" | "work_team";
             };
             header?: never;
             path?: never;
@@ -9015,14 +9015,14 @@ export interface operations {
                 /** @description xlsx (default) or csv */
                 format?: "csv" | "xlsx";
                 /** @description CSV only: utf-8 (BOM) or gb18030 */
-                encoding?: ("utf-8" | "gb18030") | null;
+                encoding?: "utf-8" | "gb18030";
                 /** @description Any level inside the caller's area: county, township, village */
-                region?: string | null;
+                region?: string;
                 /** @description 措施类型 */
-                type?: ("industry" | "employment" | "education" | "health" | "housing" | "water" | "relocation" | "ecological" | "safety_net" | "microcredit" | "insurance" | "pv" | "asset_income" | "other") | null;
+                type?: "industry" | "employment" | "education" | "health" | "housing" | "water" | "relocation" | "ecological" | "safety_net" | "microcredit" | "insurance" | "pv" | "asset_income" | "other";
                 /** @description 责任部门 */
-                department?: ("education" | "health" | "medical_insurance" | "housing" | "water" | "hrss" | "civil_affairs" | "finance" | "agriculture" | "disabled" | "transport" | "poverty_office") | null;
-                year?: number | null;
+                department?: "education" | "health" | "medical_insurance" | "housing" | "water" | "hrss" | "civil_affairs" | "finance" | "agriculture" | "disabled" | "transport" | "poverty_office";
+                year?: number;
             };
             header?: never;
             path?: never;
@@ -9122,16 +9122,16 @@ export interface operations {
         parameters: {
             query?: {
                 limit?: number;
-                cursor?: string | null;
+                cursor?: string;
                 /** @description Also count every row of the view (`total`) */
                 include_total?: boolean;
                 /** @description Any level inside the caller's area: county, township, village */
-                region?: string | null;
+                region?: string;
                 /** @description 措施类型 */
-                type?: ("industry" | "employment" | "education" | "health" | "housing" | "water" | "relocation" | "ecological" | "safety_net" | "microcredit" | "insurance" | "pv" | "asset_income" | "other") | null;
+                type?: "industry" | "employment" | "education" | "health" | "housing" | "water" | "relocation" | "ecological" | "safety_net" | "microcredit" | "insurance" | "pv" | "asset_income" | "other";
                 /** @description 责任部门 */
-                department?: ("education" | "health" | "medical_insurance" | "housing" | "water" | "hrss" | "civil_affairs" | "finance" | "agriculture" | "disabled" | "transport" | "poverty_office") | null;
-                year?: number | null;
+                department?: "education" | "health" | "medical_insurance" | "housing" | "water" | "hrss" | "civil_affairs" | "finance" | "agriculture" | "disabled" | "transport" | "poverty_office";
+                year?: number;
             };
             header?: never;
             path?: never;
@@ -9226,10 +9226,10 @@ export interface operations {
                 /** @description xlsx (default) or csv */
                 format?: "csv" | "xlsx";
                 /** @description CSV only: utf-8 (BOM) or gb18030 */
-                encoding?: ("utf-8" | "gb18030") | null;
+                encoding?: "utf-8" | "gb18030";
                 /** @description Any level inside the caller's area: county, township, village */
-                region?: string | null;
-                year?: number | null;
+                region?: string;
+                year?: number;
             };
             header?: never;
             path?: never;
@@ -9329,8 +9329,8 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description Any level inside the caller's area: county, township, village */
-                region?: string | null;
-                year?: number | null;
+                region?: string;
+                year?: number;
                 limit?: number;
                 offset?: number;
             };
@@ -9427,10 +9427,10 @@ export interface operations {
                 /** @description xlsx (default) or csv */
                 format?: "csv" | "xlsx";
                 /** @description CSV only: utf-8 (BOM) or gb18030 */
-                encoding?: ("utf-8" | "gb18030") | null;
+                encoding?: "utf-8" | "gb18030";
                 /** @description Any level inside the caller's area: county, township, village */
-                region?: string | null;
-                year?: number | null;
+                region?: string;
+                year?: number;
             };
             header?: never;
             path?: never;
@@ -9530,8 +9530,8 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description Any level inside the caller's area: county, township, village */
-                region?: string | null;
-                year?: number | null;
+                region?: string;
+                year?: number;
             };
             header?: never;
             path?: never;
@@ -10555,7 +10555,7 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description Children of this code (12 digits, or 6 (city, county) / 9 (township) as in GB/T 2260); omit for the caller's root */
-                parent?: string | null;
+                parent?: string;
             };
             header?: never;
             path?: never;
@@ -10721,23 +10721,23 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description Any level: county, township, village */
-                region?: string | null;
+                region?: string;
                 /** @description One or more household_status codes */
-                status?: ("not_exited" | "exited_with_policy" | "exited_no_policy" | "returned" | "removed")[] | null;
-                attribute?: ("general" | "dibao" | "tekun") | null;
-                main_cause?: ("01" | "02" | "03" | "04" | "05" | "06" | "07" | "08" | "09" | "10" | "11" | "99") | null;
-                identified_year?: number | null;
-                exit_year?: number | null;
+                status?: ("not_exited" | "exited_with_policy" | "exited_no_policy" | "returned" | "removed")[];
+                attribute?: "general" | "dibao" | "tekun";
+                main_cause?: "01" | "02" | "03" | "04" | "05" | "06" | "07" | "08" | "09" | "10" | "11" | "99";
+                identified_year?: number;
+                exit_year?: number;
                 /** @description Member name or ID number, exact */
-                q?: string | null;
+                q?: string;
                 /** @description Members with this health condition (needs pii) */
-                member_health?: ("healthy" | "chronic" | "serious" | "disabled") | null;
+                member_health?: "healthy" | "chronic" | "serious" | "disabled";
                 /** @description Members with this labour ability */
-                member_labour?: ("ordinary" | "skilled" | "weak" | "lost" | "none") | null;
+                member_labour?: "ordinary" | "skilled" | "weak" | "lost" | "none";
                 /** @description csv (default), xlsx or ndjson (one household per line) */
                 format?: "csv" | "xlsx" | "ndjson";
                 /** @description CSV only: utf-8 (default, written with a BOM for Excel) or gb18030 */
-                encoding?: ("utf-8" | "gb18030") | null;
+                encoding?: "utf-8" | "gb18030";
             };
             header?: never;
             path?: never;
@@ -11063,22 +11063,22 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description Any level: county, township, village */
-                region?: string | null;
+                region?: string;
                 /** @description One or more household_status codes */
-                status?: ("not_exited" | "exited_with_policy" | "exited_no_policy" | "returned" | "removed")[] | null;
-                attribute?: ("general" | "dibao" | "tekun") | null;
-                main_cause?: ("01" | "02" | "03" | "04" | "05" | "06" | "07" | "08" | "09" | "10" | "11" | "99") | null;
-                identified_year?: number | null;
-                exit_year?: number | null;
+                status?: ("not_exited" | "exited_with_policy" | "exited_no_policy" | "returned" | "removed")[];
+                attribute?: "general" | "dibao" | "tekun";
+                main_cause?: "01" | "02" | "03" | "04" | "05" | "06" | "07" | "08" | "09" | "10" | "11" | "99";
+                identified_year?: number;
+                exit_year?: number;
                 /** @description Member name or ID number, exact */
-                q?: string | null;
+                q?: string;
                 /** @description Members with this health condition (needs pii) */
-                member_health?: ("healthy" | "chronic" | "serious" | "disabled") | null;
+                member_health?: "healthy" | "chronic" | "serious" | "disabled";
                 /** @description Members with this labour ability */
-                member_labour?: ("ordinary" | "skilled" | "weak" | "lost" | "none") | null;
+                member_labour?: "ordinary" | "skilled" | "weak" | "lost" | "none";
                 sort?: "household_number" | "-household_number" | "updated_at" | "-updated_at";
                 limit?: number;
-                cursor?: string | null;
+                cursor?: string;
                 include_total?: boolean;
             };
             header?: never;
@@ -11385,9 +11385,9 @@ export interface operations {
     "households-update": {
         parameters: {
             query?: never;
-            header?: {
-                /** @description Version ETag you read, e.g. "3" */
-                "If-Match"?: string | null;
+            header: {
+                /** @description Version ETag you read, e.g. "3" (without it: 428) */
+                "If-Match": string;
             };
             path: {
                 household_id: string;
@@ -11529,9 +11529,9 @@ export interface operations {
     "households-transition": {
         parameters: {
             query?: never;
-            header?: {
-                /** @description Version ETag you read, e.g. "3" */
-                "If-Match"?: string | null;
+            header: {
+                /** @description Version ETag you read, e.g. "3" (without it: 428) */
+                "If-Match": string;
                 /** @description Retry-safe POST: a replay returns the first response; another body with the same key is a 422. */
                 "Idempotency-Key"?: string;
             };
@@ -12089,13 +12089,13 @@ export interface operations {
             query: {
                 /** @description member_remove_reason code: death, married_out, ... */
                 reason: "death" | "married_out" | "emigrated" | "imprisoned" | "transfer_out";
-                removed_on?: string | null;
-                new_head_member_id?: string | null;
-                note?: string | null;
+                removed_on?: string;
+                new_head_member_id?: string;
+                note?: string;
             };
-            header?: {
-                /** @description Version ETag you read, e.g. "3" */
-                "If-Match"?: string | null;
+            header: {
+                /** @description Version ETag you read, e.g. "3" (without it: 428) */
+                "If-Match": string;
             };
             path: {
                 household_id: string;
@@ -12217,9 +12217,9 @@ export interface operations {
     "members-update": {
         parameters: {
             query?: never;
-            header?: {
-                /** @description Version ETag you read, e.g. "3" */
-                "If-Match"?: string | null;
+            header: {
+                /** @description Version ETag you read, e.g. "3" (without it: 428) */
+                "If-Match": string;
             };
             path: {
                 household_id: string;
@@ -12349,9 +12349,9 @@ export interface operations {
     "households-change-head": {
         parameters: {
             query?: never;
-            header?: {
-                /** @description Version ETag you read, e.g. "3" */
-                "If-Match"?: string | null;
+            header: {
+                /** @description Version ETag you read, e.g. "3" (without it: 428) */
+                "If-Match": string;
                 /** @description Retry-safe POST: a replay returns the first response; another body with the same key is a 422. */
                 "Idempotency-Key"?: string;
             };
@@ -12681,7 +12681,7 @@ export interface operations {
             query?: never;
             header?: {
                 /** @description Version ETag you read, e.g. "3" */
-                "If-Match"?: string | null;
+                "If-Match"?: string;
             };
             path: {
                 household_id: string;
@@ -13015,7 +13015,7 @@ export interface operations {
             query?: never;
             header?: {
                 /** @description Version ETag you read, e.g. "3" */
-                "If-Match"?: string | null;
+                "If-Match"?: string;
             };
             path: {
                 household_id: string;
@@ -13348,7 +13348,7 @@ export interface operations {
             query?: never;
             header?: {
                 /** @description Version ETag you read, e.g. "3" */
-                "If-Match"?: string | null;
+                "If-Match"?: string;
             };
             path: {
                 year: number;
@@ -13645,10 +13645,10 @@ export interface operations {
             query?: {
                 after?: number;
                 limit?: number;
-                entity_type?: string | null;
-                entity_id?: string | null;
-                actor_id?: string | null;
-                action?: string | null;
+                entity_type?: string;
+                entity_id?: string;
+                actor_id?: string;
+                action?: string;
             };
             header?: never;
             path?: never;
@@ -13825,7 +13825,7 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description A region of the caller's area (12, 9 or 6 digits) */
-                region?: string | null;
+                region?: string;
             };
             header?: never;
             path?: never;
@@ -13918,9 +13918,9 @@ export interface operations {
         parameters: {
             query?: {
                 limit?: number;
-                cursor?: string | null;
-                state?: ("queued" | "running" | "succeeded" | "failed" | "cancelled") | null;
-                kind?: string | null;
+                cursor?: string;
+                state?: "queued" | "running" | "succeeded" | "failed" | "cancelled";
+                kind?: string;
             };
             header?: never;
             path?: never;
@@ -14732,7 +14732,7 @@ export interface operations {
             query?: never;
             header?: {
                 /** @description Version ETag you read, e.g. "3" */
-                "If-Match"?: string | null;
+                "If-Match"?: string;
             };
             path: {
                 webhook_id: string;
@@ -14835,7 +14835,7 @@ export interface operations {
             query?: never;
             header?: {
                 /** @description Version ETag you read, e.g. "3" */
-                "If-Match"?: string | null;
+                "If-Match"?: string;
             };
             path: {
                 webhook_id: string;
@@ -15060,8 +15060,8 @@ export interface operations {
         parameters: {
             query?: {
                 limit?: number;
-                cursor?: string | null;
-                state?: ("pending" | "delivered" | "failed" | "gave_up") | null;
+                cursor?: string;
+                state?: "pending" | "delivered" | "failed" | "gave_up";
             };
             header?: never;
             path: {
@@ -15468,9 +15468,9 @@ export interface operations {
     "adjustment-windows-update": {
         parameters: {
             query?: never;
-            header?: {
-                /** @description Version ETag you read, e.g. "3" */
-                "If-Match"?: string | null;
+            header: {
+                /** @description Version ETag you read, e.g. "3" (without it: 428) */
+                "If-Match": string;
             };
             path: {
                 window_id: string;
@@ -15715,10 +15715,10 @@ export interface operations {
     "pending-changes-list": {
         parameters: {
             query?: {
-                state?: ("pending" | "applied" | "cancelled" | "failed") | null;
-                household_id?: string | null;
+                state?: "pending" | "applied" | "cancelled" | "failed";
+                household_id?: string;
                 limit?: number;
-                cursor?: string | null;
+                cursor?: string;
             };
             header?: never;
             path?: never;
@@ -16374,20 +16374,20 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description Any level: county, township, village */
-                region?: string | null;
-                type?: ("industry" | "employment" | "education" | "health" | "housing" | "water" | "relocation" | "ecological" | "safety_net" | "microcredit" | "insurance" | "pv" | "asset_income" | "other") | null;
-                department?: ("education" | "health" | "medical_insurance" | "housing" | "water" | "hrss" | "civil_affairs" | "finance" | "agriculture" | "disabled" | "transport" | "poverty_office") | null;
-                status?: ("planned" | "in_progress" | "done" | "cancelled") | null;
-                year?: number | null;
+                region?: string;
+                type?: "industry" | "employment" | "education" | "health" | "housing" | "water" | "relocation" | "ecological" | "safety_net" | "microcredit" | "insurance" | "pv" | "asset_income" | "other";
+                department?: "education" | "health" | "medical_insurance" | "housing" | "water" | "hrss" | "civil_affairs" | "finance" | "agriculture" | "disabled" | "transport" | "poverty_office";
+                status?: "planned" | "in_progress" | "done" | "cancelled";
+                year?: number;
                 /** @description Planned on or after this day */
-                planned_from?: string | null;
+                planned_from?: string;
                 /** @description Planned on or before this day */
-                planned_to?: string | null;
-                household_id?: string | null;
+                planned_to?: string;
+                household_id?: string;
                 /** @description The responsible cadre's id */
-                cadre?: string | null;
+                cadre?: string;
                 limit?: number;
-                cursor?: string | null;
+                cursor?: string;
                 include_total?: boolean;
             };
             header?: never;
@@ -16601,22 +16601,22 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description Any level: county, township, village */
-                region?: string | null;
-                type?: ("industry" | "employment" | "education" | "health" | "housing" | "water" | "relocation" | "ecological" | "safety_net" | "microcredit" | "insurance" | "pv" | "asset_income" | "other") | null;
-                department?: ("education" | "health" | "medical_insurance" | "housing" | "water" | "hrss" | "civil_affairs" | "finance" | "agriculture" | "disabled" | "transport" | "poverty_office") | null;
-                status?: ("planned" | "in_progress" | "done" | "cancelled") | null;
-                year?: number | null;
+                region?: string;
+                type?: "industry" | "employment" | "education" | "health" | "housing" | "water" | "relocation" | "ecological" | "safety_net" | "microcredit" | "insurance" | "pv" | "asset_income" | "other";
+                department?: "education" | "health" | "medical_insurance" | "housing" | "water" | "hrss" | "civil_affairs" | "finance" | "agriculture" | "disabled" | "transport" | "poverty_office";
+                status?: "planned" | "in_progress" | "done" | "cancelled";
+                year?: number;
                 /** @description Planned on or after this day */
-                planned_from?: string | null;
+                planned_from?: string;
                 /** @description Planned on or before this day */
-                planned_to?: string | null;
-                household_id?: string | null;
+                planned_to?: string;
+                household_id?: string;
                 /** @description The responsible cadre's id */
-                cadre?: string | null;
+                cadre?: string;
                 /** @description csv (default), xlsx or ndjson */
                 format?: "csv" | "xlsx" | "ndjson";
                 /** @description CSV only: utf-8 (BOM) or gb18030 */
-                encoding?: ("utf-8" | "gb18030") | null;
+                encoding?: "utf-8" | "gb18030";
             };
             header?: never;
             path?: never;
@@ -16823,7 +16823,7 @@ export interface operations {
             query?: never;
             header?: {
                 /** @description Version ETag you read, e.g. "3" */
-                "If-Match"?: string | null;
+                "If-Match"?: string;
             };
             path: {
                 source_system: string;
@@ -17060,9 +17060,9 @@ export interface operations {
     "measures-update": {
         parameters: {
             query?: never;
-            header?: {
-                /** @description Version ETag you read, e.g. "3" */
-                "If-Match"?: string | null;
+            header: {
+                /** @description Version ETag you read, e.g. "3" (without it: 428) */
+                "If-Match": string;
             };
             path: {
                 measure_id: string;
@@ -17191,9 +17191,9 @@ export interface operations {
     "measures-transition": {
         parameters: {
             query?: never;
-            header?: {
-                /** @description Version ETag you read, e.g. "3" */
-                "If-Match"?: string | null;
+            header: {
+                /** @description Version ETag you read, e.g. "3" (without it: 428) */
+                "If-Match": string;
                 /** @description Retry-safe POST: a replay returns the first response; another body with the same key is a 422. */
                 "Idempotency-Key"?: string;
             };
@@ -17334,7 +17334,7 @@ export interface operations {
         parameters: {
             query?: {
                 limit?: number;
-                cursor?: string | null;
+                cursor?: string;
             };
             header?: never;
             path: {
@@ -17510,7 +17510,7 @@ export interface operations {
             query?: never;
             header?: {
                 /** @description Version ETag you read, e.g. "3" */
-                "If-Match"?: string | null;
+                "If-Match"?: string;
             };
             path: {
                 code: string;
@@ -17639,12 +17639,12 @@ export interface operations {
     "cadres-list": {
         parameters: {
             query?: {
-                region?: string | null;
-                kind?: ("paired" | "first_secretary" | "work_team") | null;
-                work_unit?: string | null;
-                active?: boolean | null;
+                region?: string;
+                kind?: "paired" | "first_secretary" | "work_team";
+                work_unit?: string;
+                active?: boolean;
                 limit?: number;
-                cursor?: string | null;
+                cursor?: string;
             };
             header?: never;
             path?: never;
@@ -17857,7 +17857,7 @@ export interface operations {
         parameters: {
             query: {
                 year: number;
-                region?: string | null;
+                region?: string;
             };
             header?: never;
             path?: never;
@@ -18043,9 +18043,9 @@ export interface operations {
     "cadres-update": {
         parameters: {
             query?: never;
-            header?: {
-                /** @description Version ETag you read, e.g. "3" */
-                "If-Match"?: string | null;
+            header: {
+                /** @description Version ETag you read, e.g. "3" (without it: 428) */
+                "If-Match": string;
             };
             path: {
                 cadre_id: string;
@@ -18570,13 +18570,13 @@ export interface operations {
     "visits-list": {
         parameters: {
             query?: {
-                cadre_id?: string | null;
-                household_id?: string | null;
-                region?: string | null;
-                visited_from?: string | null;
-                visited_to?: string | null;
+                cadre_id?: string;
+                household_id?: string;
+                region?: string;
+                visited_from?: string;
+                visited_to?: string;
                 limit?: number;
-                cursor?: string | null;
+                cursor?: string;
             };
             header?: never;
             path?: never;
@@ -18785,7 +18785,7 @@ export interface operations {
         parameters: {
             query?: {
                 limit?: number;
-                cursor?: string | null;
+                cursor?: string;
             };
             header?: never;
             path: {
@@ -18879,12 +18879,12 @@ export interface operations {
     "residency-days-list": {
         parameters: {
             query?: {
-                cadre_id?: string | null;
-                region?: string | null;
-                day_from?: string | null;
-                day_to?: string | null;
+                cadre_id?: string;
+                region?: string;
+                day_from?: string;
+                day_to?: string;
                 limit?: number;
-                cursor?: string | null;
+                cursor?: string;
             };
             header?: never;
             path?: never;
@@ -19105,7 +19105,7 @@ export interface operations {
                 owner_type: string;
                 owner_id: string;
                 limit?: number;
-                cursor?: string | null;
+                cursor?: string;
             };
             header?: never;
             path?: never;
@@ -19430,18 +19430,18 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description Projects lying within this region (any level) */
-                region?: string | null;
-                category?: ("industry" | "infrastructure" | "road" | "water" | "network" | "power" | "housing" | "relocation" | "pv" | "education" | "health" | "employment" | "public_service" | "new_village" | "management" | "other") | null;
-                level?: ("provincial_key" | "city" | "county") | null;
-                stage?: ("declared" | "reviewed" | "approved" | "in_library" | "implementing" | "accepted" | "completed" | "removed") | null;
-                health?: ("on_track" | "at_risk" | "overdue") | null;
-                year?: number | null;
+                region?: string;
+                category?: "industry" | "infrastructure" | "road" | "water" | "network" | "power" | "housing" | "relocation" | "pv" | "education" | "health" | "employment" | "public_service" | "new_village" | "management" | "other";
+                level?: "provincial_key" | "city" | "county";
+                stage?: "declared" | "reviewed" | "approved" | "in_library" | "implementing" | "accepted" | "completed" | "removed";
+                health?: "on_track" | "at_risk" | "overdue";
+                year?: number;
                 /** @description The project's county */
-                county?: string | null;
+                county?: string;
                 /** @description 项目编号 or 名称 contains this text */
-                q?: string | null;
+                q?: string;
                 limit?: number;
-                cursor?: string | null;
+                cursor?: string;
                 include_total?: boolean;
             };
             header?: never;
@@ -19651,20 +19651,20 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description Projects lying within this region (any level) */
-                region?: string | null;
-                category?: ("industry" | "infrastructure" | "road" | "water" | "network" | "power" | "housing" | "relocation" | "pv" | "education" | "health" | "employment" | "public_service" | "new_village" | "management" | "other") | null;
-                level?: ("provincial_key" | "city" | "county") | null;
-                stage?: ("declared" | "reviewed" | "approved" | "in_library" | "implementing" | "accepted" | "completed" | "removed") | null;
-                health?: ("on_track" | "at_risk" | "overdue") | null;
-                year?: number | null;
+                region?: string;
+                category?: "industry" | "infrastructure" | "road" | "water" | "network" | "power" | "housing" | "relocation" | "pv" | "education" | "health" | "employment" | "public_service" | "new_village" | "management" | "other";
+                level?: "provincial_key" | "city" | "county";
+                stage?: "declared" | "reviewed" | "approved" | "in_library" | "implementing" | "accepted" | "completed" | "removed";
+                health?: "on_track" | "at_risk" | "overdue";
+                year?: number;
                 /** @description The project's county */
-                county?: string | null;
+                county?: string;
                 /** @description 项目编号 or 名称 contains this text */
-                q?: string | null;
+                q?: string;
                 /** @description csv (default), xlsx or ndjson */
                 format?: "csv" | "xlsx" | "ndjson";
                 /** @description CSV only: utf-8 (BOM) or gb18030 */
-                encoding?: ("utf-8" | "gb18030") | null;
+                encoding?: "utf-8" | "gb18030";
             };
             header?: never;
             path?: never;
@@ -19856,9 +19856,9 @@ export interface operations {
     "projects-update": {
         parameters: {
             query?: never;
-            header?: {
-                /** @description Version ETag you read, e.g. "3" */
-                "If-Match"?: string | null;
+            header: {
+                /** @description Version ETag you read, e.g. "3" (without it: 428) */
+                "If-Match": string;
             };
             path: {
                 project_id: string;
@@ -19987,7 +19987,7 @@ export interface operations {
             query?: never;
             header?: {
                 /** @description Version ETag you read, e.g. "3" */
-                "If-Match"?: string | null;
+                "If-Match"?: string;
                 /** @description Retry-safe POST: a replay returns the first response; another body with the same key is a 422. */
                 "Idempotency-Key"?: string;
             };
@@ -20313,8 +20313,8 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description Projects lying within this region */
-                region?: string | null;
-                year?: number | null;
+                region?: string;
+                year?: number;
             };
             header?: never;
             path?: never;
@@ -20618,7 +20618,7 @@ export interface operations {
             query?: never;
             header?: {
                 /** @description Version ETag you read, e.g. "3" */
-                "If-Match"?: string | null;
+                "If-Match"?: string;
             };
             path: {
                 project_id: string;
@@ -21168,9 +21168,9 @@ export interface operations {
     "projects-milestones-update": {
         parameters: {
             query?: never;
-            header?: {
-                /** @description Version ETag you read, e.g. "3" */
-                "If-Match"?: string | null;
+            header: {
+                /** @description Version ETag you read, e.g. "3" (without it: 428) */
+                "If-Match": string;
             };
             path: {
                 project_id: string;
@@ -21819,9 +21819,9 @@ export interface operations {
     "projects-notices-update": {
         parameters: {
             query?: never;
-            header?: {
-                /** @description Version ETag you read, e.g. "3" */
-                "If-Match"?: string | null;
+            header: {
+                /** @description Version ETag you read, e.g. "3" (without it: 428) */
+                "If-Match": string;
             };
             path: {
                 project_id: string;
@@ -22058,9 +22058,9 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description Projects lying within this region */
-                region_code?: string | null;
+                region_code?: string;
                 /** @description Only notices of this kind */
-                kind?: ("entry" | "completion" | "allocation") | null;
+                kind?: "entry" | "completion" | "allocation";
             };
             header?: never;
             path?: never;
@@ -22851,8 +22851,8 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description 项目年度 */
-                year?: number | null;
-                category?: ("industry" | "infrastructure" | "road" | "water" | "network" | "power" | "housing" | "relocation" | "pv" | "education" | "health" | "employment" | "public_service" | "new_village" | "management" | "other") | null;
+                year?: number;
+                category?: "industry" | "infrastructure" | "road" | "water" | "network" | "power" | "housing" | "relocation" | "pv" | "education" | "health" | "employment" | "public_service" | "new_village" | "management" | "other";
             };
             header?: never;
             path?: never;
@@ -22935,10 +22935,10 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description 项目年度 */
-                year?: number | null;
-                category?: ("industry" | "infrastructure" | "road" | "water" | "network" | "power" | "housing" | "relocation" | "pv" | "education" | "health" | "employment" | "public_service" | "new_village" | "management" | "other") | null;
+                year?: number;
+                category?: "industry" | "infrastructure" | "road" | "water" | "network" | "power" | "housing" | "relocation" | "pv" | "education" | "health" | "employment" | "public_service" | "new_village" | "management" | "other";
                 /** @description Projects lying within this region */
-                region_code?: string | null;
+                region_code?: string;
             };
             header?: never;
             path?: never;
@@ -23030,13 +23030,13 @@ export interface operations {
     "fund-anomalies-list": {
         parameters: {
             query?: {
-                kind?: ("idle_funds" | "duplicate_voucher" | "ineligible_household" | "after_completion" | "before_library" | "no_benefit_link") | null;
+                kind?: "idle_funds" | "duplicate_voucher" | "ineligible_household" | "after_completion" | "before_library" | "no_benefit_link";
                 /** @description Projects lying within this region */
-                region_code?: string | null;
+                region_code?: string;
                 /** @description 项目年度 */
-                year?: number | null;
+                year?: number;
                 limit?: number;
-                cursor?: string | null;
+                cursor?: string;
             };
             header?: never;
             path?: never;
@@ -23128,15 +23128,15 @@ export interface operations {
     "fund-anomalies-export": {
         parameters: {
             query?: {
-                kind?: ("idle_funds" | "duplicate_voucher" | "ineligible_household" | "after_completion" | "before_library" | "no_benefit_link") | null;
+                kind?: "idle_funds" | "duplicate_voucher" | "ineligible_household" | "after_completion" | "before_library" | "no_benefit_link";
                 /** @description Projects lying within this region */
-                region_code?: string | null;
+                region_code?: string;
                 /** @description 项目年度 */
-                year?: number | null;
+                year?: number;
                 /** @description csv (default) or xlsx */
                 format?: "csv" | "xlsx";
                 /** @description CSV only: utf-8 (BOM) or gb18030 */
-                encoding?: ("utf-8" | "gb18030") | null;
+                encoding?: "utf-8" | "gb18030";
             };
             header?: never;
             path?: never;
@@ -23236,22 +23236,22 @@ export interface operations {
     "findings-list": {
         parameters: {
             query?: {
-                state?: ("pending" | "rectifying" | "submitted" | "returned" | "closed" | "transferred") | null;
-                source?: ("provincial_inspection" | "effectiveness_assessment" | "special_supervision" | "audit" | "discipline" | "public_report" | "re_inspection") | null;
-                batch?: string | null;
-                category?: ("awareness" | "precision" | "policy" | "system" | "conduct" | "funds" | "other") | null;
+                state?: "pending" | "rectifying" | "submitted" | "returned" | "closed" | "transferred";
+                source?: "provincial_inspection" | "effectiveness_assessment" | "special_supervision" | "audit" | "discipline" | "public_report" | "re_inspection";
+                batch?: string;
+                category?: "awareness" | "precision" | "policy" | "system" | "conduct" | "funds" | "other";
                 /** @description Findings of this region and below */
-                region_code?: string | null;
-                responsible_unit?: string | null;
+                region_code?: string;
+                responsible_unit?: string;
                 /** @description true: past the deadline and not closed; false: the others */
-                overdue?: boolean | null;
+                overdue?: boolean;
                 /** @description 警示: yellow 黄牌, red 红牌, none: findings without a warning */
-                warning?: ("yellow" | "red" | "none") | null;
-                year?: number | null;
+                warning?: "yellow" | "red" | "none";
+                year?: number;
                 /** @description 问题描述 or 批次 contains this text */
-                q?: string | null;
+                q?: string;
                 limit?: number;
-                cursor?: string | null;
+                cursor?: string;
                 include_total?: boolean;
             };
             header?: never;
@@ -23461,7 +23461,7 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description Units of this region and below */
-                region_code?: string | null;
+                region_code?: string;
             };
             header?: never;
             path?: never;
@@ -23645,9 +23645,9 @@ export interface operations {
     "findings-update": {
         parameters: {
             query?: never;
-            header?: {
-                /** @description Version ETag you read, e.g. "3" */
-                "If-Match"?: string | null;
+            header: {
+                /** @description Version ETag you read, e.g. "3" (without it: 428) */
+                "If-Match": string;
             };
             path: {
                 finding_id: string;
@@ -23776,7 +23776,7 @@ export interface operations {
             query?: never;
             header?: {
                 /** @description Version ETag you read, e.g. "3" */
-                "If-Match"?: string | null;
+                "If-Match"?: string;
                 /** @description Retry-safe POST: a replay returns the first response; another body with the same key is a 422. */
                 "Idempotency-Key"?: string;
             };
@@ -24311,9 +24311,9 @@ export interface operations {
     "findings-tasks-delete": {
         parameters: {
             query?: never;
-            header?: {
-                /** @description Version ETag you read, e.g. "3" */
-                "If-Match"?: string | null;
+            header: {
+                /** @description Version ETag you read, e.g. "3" (without it: 428) */
+                "If-Match": string;
             };
             path: {
                 finding_id: string;
@@ -24435,9 +24435,9 @@ export interface operations {
     "findings-tasks-update": {
         parameters: {
             query?: never;
-            header?: {
-                /** @description Version ETag you read, e.g. "3" */
-                "If-Match"?: string | null;
+            header: {
+                /** @description Version ETag you read, e.g. "3" (without it: 428) */
+                "If-Match": string;
             };
             path: {
                 finding_id: string;
@@ -25078,7 +25078,7 @@ export interface operations {
             query?: never;
             header?: {
                 /** @description Version ETag you read, e.g. "3" */
-                "If-Match"?: string | null;
+                "If-Match"?: string;
             };
             path: {
                 year: number;
@@ -25830,7 +25830,7 @@ export interface operations {
                 /** @description xlsx (default) or csv */
                 format?: "csv" | "xlsx";
                 /** @description CSV only: utf-8 (BOM) or gb18030 */
-                encoding?: ("utf-8" | "gb18030") | null;
+                encoding?: "utf-8" | "gb18030";
             };
             header?: never;
             path: {
@@ -26031,7 +26031,7 @@ export interface operations {
                 /** @description The indicator's code */
                 indicator: string;
                 limit?: number;
-                cursor?: string | null;
+                cursor?: string;
             };
             header?: never;
             path: {
