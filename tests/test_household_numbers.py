@@ -19,8 +19,8 @@ from fupin.regions.models import Region
 from tests import factories
 from tests.conftest import Api
 
-WRITERS = 5
-BATCHES_EACH = 3
+WRITERS = 10
+BATCHES_EACH = 6
 COUNTY = "220382000000"
 
 

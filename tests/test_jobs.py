@@ -15,9 +15,11 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
+import psycopg.errors
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
 
 from fupin.config import Settings
 from fupin.core.db import make_engine
@@ -26,7 +28,7 @@ from fupin.core.readpath import ReadPath
 from fupin.jobs import registry
 from fupin.jobs.registry import Chunk, ChunkContext, JobKind
 from fupin.jobs.stats_rebuild import KIND, STATS_REBUILD
-from fupin.jobs.worker import Worker
+from fupin.jobs.worker import CHUNK_RETRIES, Worker
 from fupin.main import create_app
 from fupin.seed.bulk import sync_engine
 from tests.conftest import PG_URL, Api, app_settings, assert_problem
@@ -407,6 +409,58 @@ def test_a_failing_chunk_fails_the_job_and_keeps_the_committed_chunks(
     assert failed["state"] == "failed" and failed["error"] == "ValueError: the register is on fire"
     assert failed["progress"]["done"] == 2 and failed["finished_at"]
     assert_problem(api.post("county_office", f"/api/v1/jobs/{job['id']}/cancel"), 409, "job.finished")
+
+
+def _deadlock() -> OperationalError:
+    """What PostgreSQL answers the transaction it picks to break a deadlock with another writer."""
+    return OperationalError("UPDATE household_stats ...", {}, psycopg.errors.DeadlockDetected("deadlock detected"))
+
+
+def test_a_chunk_that_ran_into_another_writer_runs_again_from_its_marker(
+    api: Api, database_url: str, monkeypatch: pytest.MonkeyPatch, chunk_log: list[Any]
+) -> None:
+    right = stats_rows(database_url)
+    spoil_stats(database_url)
+    calls = 0
+
+    async def deadlocks_twice_after_its_work(ctx: ChunkContext, marker: Any) -> Chunk:
+        nonlocal calls
+        calls += 1
+        chunk = await STATS_REBUILD.run_chunk(ctx, marker)  # the chunk's writes are made, then lost with it
+        if calls in (2, 3):
+            raise _deadlock()
+        return chunk
+
+    monkeypatch.setitem(registry.KINDS, KIND, JobKind(KIND, deadlocks_twice_after_its_work))
+    job = start(api, chunk_villages=2)
+    assert drain(database_url) == 1
+    done = job_of(api, job["id"])
+    assert done["state"] == "succeeded" and done["error"] is None, done
+    facts = area_facts(database_url)
+    assert done["progress"]["done"] == done["progress"]["total"] == facts["villages"]
+    assert done["report"]["households"] == facts["households"]
+    assert stats_rows(database_url) == right
+    assert calls == -(-facts["villages"] // 2) + (facts["villages"] % 2 == 0) + 2
+    row = job_row(database_url, job["id"])
+    assert row["attempts"] == 1 and row["chunks"] == calls - 2
+
+
+def test_a_chunk_that_keeps_running_into_another_writer_fails_its_job(
+    api: Api, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls = 0
+
+    async def always_deadlocks(ctx: ChunkContext, marker: Any) -> Chunk:
+        nonlocal calls
+        calls += 1
+        raise _deadlock()
+
+    monkeypatch.setitem(registry.KINDS, KIND, JobKind(KIND, always_deadlocks))
+    job = start(api, chunk_villages=2)
+    assert drain(database_url) == 1
+    failed = job_of(api, job["id"])
+    assert failed["state"] == "failed" and "deadlock detected" in failed["error"]
+    assert calls == 1 + CHUNK_RETRIES and failed["progress"]["done"] == 0
 
 
 def test_jobs_are_scoped(api: Api, database_url: str) -> None:

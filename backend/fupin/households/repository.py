@@ -82,13 +82,18 @@ async def find_by_external(session: AsyncSession, source_system: str, external_i
 
 
 async def take_household_numbers(session: AsyncSession, counts: dict[str, int]) -> dict[str, int]:
-    """Take `counts[village]` sequence numbers from each village's counter (bumped under their row locks, taken in
-    code order so concurrent writers never deadlock); the counters of villages numbered for the first time are
-    created from their households, all in one go. A few statements whatever the number of villages. Returns each
-    village's first number."""
+    """Take `counts[village]` sequence numbers from each village's counter; the counters of villages numbered for
+    the first time are created from their households, all in one go. A few statements whatever the number of
+    villages. Returns each village's first number.
+
+    On PostgreSQL the villages are first locked in code order (transaction-scoped advisory locks), so concurrent
+    writers never deadlock: row locks alone would not do, since a counter created by one writer is locked out of
+    order with the existing counters it already holds, while another writer holding those waits on the new one."""
     villages = sorted(counts)
     if not villages:
         return {}
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(_LOCK_VILLAGES, _village_lock_keys(villages))
     first = await _bump_sequences(session, {v: counts[v] for v in villages})
     missing = [v for v in villages if v not in first]
     if missing:
@@ -96,10 +101,19 @@ async def take_household_numbers(session: AsyncSession, counts: dict[str, int]) 
     return first
 
 
-_LOCK_SEQUENCES = text(
-    "SELECT village_code FROM village_sequences WHERE village_code = ANY(CAST(:codes AS varchar[])) "
-    "ORDER BY village_code FOR UPDATE"
+# the two-key advisory lock space (apart from the one-key space the jobs and idempotency keys use): a village's
+# county part and the rest of its code; unnest keeps the array's order, so the locks are taken in code order
+_LOCK_VILLAGES = text(
+    "SELECT count(pg_advisory_xact_lock(k.high, k.low)) "
+    "FROM unnest(CAST(:high AS integer[]), CAST(:low AS integer[])) AS k(high, low)"
 )
+
+
+def _village_lock_keys(villages: list[str]) -> dict[str, list[int]]:
+    """The advisory lock keys of these (sorted) village codes: their first six digits and the rest."""
+    return {"high": [int(v[:6]) for v in villages], "low": [int(v[6:] or 0) for v in villages]}
+
+
 _BUMP_SEQUENCES = text(
     "UPDATE village_sequences AS s SET last_value = s.last_value + w.n "
     "FROM unnest(CAST(:codes AS varchar[]), CAST(:counts AS integer[])) AS w(code, n) "
@@ -112,9 +126,8 @@ async def _bump_sequences(session: AsyncSession, counts: dict[str, int]) -> dict
     villages = sorted(counts)
     if session.get_bind().dialect.name == "postgresql":
         # short statements with the villages as arrays (the same text for one village or a thousand)
-        codes = {"codes": villages}
-        await session.execute(_LOCK_SEQUENCES, codes)
-        rows = (await session.execute(_BUMP_SEQUENCES, {**codes, "counts": [counts[v] for v in villages]})).all()
+        params = {"codes": villages, "counts": [counts[v] for v in villages]}
+        rows = (await session.execute(_BUMP_SEQUENCES, params)).all()
     else:
         bump = case(*((VillageSequence.village_code == v, counts[v]) for v in villages), else_=0)
         stmt = (

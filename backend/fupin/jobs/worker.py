@@ -5,7 +5,9 @@
   take the same job; on SQLite writes are serialised (BEGIN IMMEDIATE) and one in-process worker serves.
 - Chunk: lock the job row (still ours? cancel asked?), run the kind's chunk, write marker, done and a new lease,
   commit: the work and the marker commit together, so a job taken up again resumes after the last committed chunk.
-- A chunk that raises fails the job (error kept); a worker that dies (kill -9, a lost process) leaves its lease to
+- A chunk that raises fails the job (error kept), except a transient conflict with another writer (PostgreSQL
+  found a deadlock or a serialisation failure): the chunk rolled back whole, so it runs again from the same
+  marker, a few times, before the job fails; a worker that dies (kill -9, a lost process) leaves its lease to
   run out; a worker stopped cleanly gives the lease back after its current chunk.
 """
 
@@ -24,6 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 import fupin.adjustments.apply  # registers the kind
@@ -52,6 +55,13 @@ def default_worker_id() -> str:
 
 
 CHUNK_GC_THRESHOLD = 50_000
+CHUNK_RETRIES = 3  # runs of a chunk again after a transient conflict, before its job fails
+TRANSIENT_SQLSTATES = frozenset({"40001", "40P01"})  # serialization_failure, deadlock_detected
+
+
+def is_transient(exc: BaseException) -> bool:
+    """A conflict with another transaction that running the same work again resolves."""
+    return isinstance(exc, DBAPIError) and getattr(exc.orig, "sqlstate", None) in TRANSIENT_SQLSTATES
 
 
 @dataclass
@@ -107,6 +117,7 @@ class Worker:
         self.actor = Actor("system", self.worker_id[:64], "job worker")
         self.stopping = asyncio.Event()
         self.schedules_ran: dict[str, float] = {}  # schedule name -> monotonic time of its last run here
+        self.retries: dict[int, int] = {}  # job id -> transient failures of its current chunk
 
     async def claim(self) -> int | None:
         """Take one job (its id), or None when there is nothing to do."""
@@ -164,9 +175,14 @@ class Worker:
                 job.lease_until = self.clock() + self.lease
                 if chunk.next_marker is None:
                     await self._finish(session, job, "succeeded")
-                    return False
-                return True
+            self.retries.pop(pk, None)  # committed
+            return chunk.next_marker is not None
         except Exception as exc:  # the chunk rolled back; the job fails with what was committed before it
+            if is_transient(exc) and self.retries.get(pk, 0) < CHUNK_RETRIES:
+                self.retries[pk] = self.retries.get(pk, 0) + 1
+                log.warning("job %s: chunk ran into another writer, running it again: %s", pk, exc.__class__.__name__)
+                return True
+            self.retries.pop(pk, None)
             log.exception("job %s failed", pk)
             await self._fail(pk, f"{type(exc).__name__}: {exc}"[:2000])
             return False
