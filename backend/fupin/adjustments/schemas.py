@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, Field, model_validator
 
@@ -40,6 +40,8 @@ class WindowIn(StrictModel):
 
 class WindowUpdate(StrictModel):
     """Partial update: only the fields sent change."""
+
+    not_null: ClassVar[frozenset[str]] = frozenset({"year", "opens_on", "closes_on"})
 
     year: Year | None = None
     opens_on: DateIn | None = None

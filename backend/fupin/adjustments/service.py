@@ -163,10 +163,7 @@ async def update_window(
             "该调整期由上级配置, 不能修改 (the window belongs to a wider area)",
         )
     check_version(expected_version, window.version)
-    sent = data.model_dump(exclude_unset=True)
-    for name in ("year", "opens_on", "closes_on"):
-        if name in sent and sent[name] is None:
-            raise field_error(f"/{name}", "required", "不能为空 (may not be null)")
+    sent = data.sent(problem="required")
     opens_on, closes_on = sent.get("opens_on", window.opens_on), sent.get("closes_on", window.closes_on)
     if closes_on < opens_on:
         raise field_error("/closes_on", CLOSES_BEFORE_OPENS, CLOSES_BEFORE_OPENS_MESSAGE)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
@@ -64,6 +64,8 @@ class CadreIn(CadreFields):
 
 class CadreUpdate(StrictModel):
     """Partial update: only the fields sent change."""
+
+    not_null: ClassVar[frozenset[str]] = frozenset({"name", "work_unit", "region_code", "active"})
 
     name: Name | None = None
     phone: Phone | None = None

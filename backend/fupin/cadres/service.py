@@ -108,10 +108,7 @@ async def update_cadre(
 ) -> Cadre:
     cadre = await repo.get_cadre(session, principal.scope, cadre_id, for_update=True)
     check_version(expected_version, cadre.version)
-    sent = data.model_dump(exclude_unset=True)
-    for name in ("name", "work_unit", "region_code", "active"):
-        if name in sent and sent[name] is None:
-            raise field_error(f"/{name}", "required", "不能为空 (may not be null)")
+    sent = data.sent(problem="required")
     if "region_code" in sent:
         await _region_in_scope(session, principal, sent["region_code"], pointer="/region_code")
     if (

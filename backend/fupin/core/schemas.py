@@ -6,12 +6,13 @@ import re
 import unicodedata
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, field_validator
 from pydantic_core import PydanticCustomError
 
 from fupin.core.code_tables import TABLES, codes_of
+from fupin.core.errors import FieldError, ProblemError
 
 # Unicode's Cc (control) characters are exactly U+0000-U+001F and U+007F-U+009F; newline and tab are allowed
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -89,9 +90,22 @@ def _declare_text(node: Any) -> None:
             _declare_text(node[key])
 
 
-def _declare_text_fields(schema: dict[str, Any]) -> None:
-    for field in schema.get("properties", {}).values():
+def _declare_fields(schema: dict[str, Any], model: type[Any]) -> None:
+    not_null: frozenset[str] = getattr(model, "not_null", frozenset())
+    for name, field in schema.get("properties", {}).items():
         _declare_text(field)
+        if name in not_null:
+            _without_null(field)
+
+
+def _without_null(field: dict[str, Any]) -> None:
+    """A field that may be left out but not sent as null: the contract offers its type only."""
+    field.pop("default", None)
+    kinds = [k for k in field.pop("anyOf", []) if k != {"type": "null"}]
+    if len(kinds) == 1:
+        field.update(kinds[0])
+    elif kinds:
+        field["anyOf"] = kinds
 
 
 class StrictModel(BaseModel):
@@ -99,7 +113,20 @@ class StrictModel(BaseModel):
     characters (PostgreSQL refuses NUL) or consist of invisible characters only. The contract declares the
     control-character rule as each free-text field's pattern, so clients generated from it know it."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, json_schema_extra=_declare_text_fields)
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, json_schema_extra=_declare_fields)
+    # partial updates: fields that may be left out (unchanged) but not sent as null (`sent`, and the contract)
+    not_null: ClassVar[frozenset[str]] = frozenset()
+
+    def sent(self, *, problem: str = "validation_failed") -> dict[str, Any]:
+        """The fields the client sent (a partial update's changes); null for a `not_null` field is refused: 422
+        `problem` (the endpoint's stable code) with a `required` error at each such field."""
+        sent = self.model_dump(exclude_unset=True)
+        nulls = [name for name in sent if sent[name] is None and name in self.not_null]
+        if nulls:
+            errors = [FieldError(pointer=f"/{n}", code="required", message="不能为空 (may not be null)") for n in nulls]
+            detail = "不能为空 (may not be null)" if problem == "required" else "The request contains invalid fields."
+            raise ProblemError(422, problem, detail, errors)
+        return sent
 
     @field_validator("*", mode="after")
     @classmethod

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import BaseModel, Field, model_validator
 
@@ -107,6 +107,23 @@ class FindingCreate(StrictModel):
 class FindingUpdate(StrictModel):
     """Partial update (PATCH, If-Match): only the fields sent change; `links` replaces the list. States change
     through transitions. Possible while the finding is open."""
+
+    not_null: ClassVar[frozenset[str]] = frozenset(
+        {
+            "source",
+            "batch",
+            "category",
+            "severity",
+            "timeframe",
+            "description",
+            "region_code",
+            "lead_unit",
+            "responsible_unit",
+            "raised_on",
+            "deadline",
+            "links",
+        }
+    )
 
     source: Source | None = None
     batch: Batch | None = None
@@ -220,6 +237,7 @@ class TaskIn(StrictModel):
 
 
 class TaskUpdate(StrictModel):
+    not_null: ClassVar[frozenset[str]] = frozenset({"what", "who", "due_on", "position"})
     what: TaskWhat | None = None
     who: TaskWho | None = None
     due_on: DateIn | None = None

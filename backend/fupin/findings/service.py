@@ -17,7 +17,7 @@ from fupin.audit import chain as audit
 from fupin.authz.principal import Principal
 from fupin.authz.scope import unscoped
 from fupin.core.concurrency import check_version
-from fupin.core.errors import FieldError, ProblemError, constraint_problem, field_error
+from fupin.core.errors import ProblemError, constraint_problem, field_error
 from fupin.core.schemas import record_view
 from fupin.findings import clock, deadlines
 from fupin.findings import repository as repo
@@ -358,15 +358,7 @@ async def update_finding(
     finding = await repo.get_finding(session, principal.scope, finding_id, for_update=True)
     check_version(expected_version, finding.version)
     check_open(finding)
-    sent: dict[str, Any] = data.model_dump(exclude_unset=True)
-    nulls = [k for k in REQUIRED if k in sent and sent[k] is None]
-    if nulls:
-        raise ProblemError(
-            422,
-            "validation_failed",
-            "The request contains invalid fields.",
-            [FieldError(pointer=f"/{k}", code="required", message="不能为空") for k in nulls],
-        )
+    sent: dict[str, Any] = data.sent()
     raised_on = sent.get("raised_on", finding.raised_on)
     deadline = sent.get("deadline", finding.deadline)
     if deadline < raised_on:

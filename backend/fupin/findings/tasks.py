@@ -115,10 +115,7 @@ async def update_task(
         raise not_found("task")
     check_version(expected_version, task.version)
     _check_editable(finding)
-    sent: dict[str, Any] = data.model_dump(exclude_unset=True)
-    nulls = [k for k in ("what", "who", "due_on", "position") if k in sent and sent[k] is None]
-    if nulls:
-        raise field_error(f"/{nulls[0]}", "required", "不能为空 (may not be null)")
+    sent: dict[str, Any] = data.sent(problem="required")
     _check_done(finding, sent.get("done_on"))
     async with audit.tracked(
         session,

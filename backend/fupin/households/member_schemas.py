@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import uuid
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
 from pydantic import Field, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
@@ -143,6 +143,25 @@ class MemberAdd(MemberFields):
 
 class MemberUpdate(StrictModel):
     """Partial update of a member; relation 01 (head) is changed through the head endpoint."""
+
+    not_null: ClassVar[frozenset[str]] = frozenset(
+        {
+            "name",
+            "id_type",
+            "id_number",
+            "gender",
+            "birth_date",
+            "ethnicity",
+            "relation",
+            "health",
+            "public_welfare_job",
+            "medical_insurance",
+            "serious_illness_insurance",
+            "pension_insurance",
+            "dibao",
+            "tekun",
+        }
+    )
 
     name: Name | None = None
     id_type: IdType | None = None

@@ -20,22 +20,7 @@ from fupin.households.models import Household, Member
 from fupin.households.presenters import MEMBER_AUDITED, household_target, member_target
 from fupin.households.service import new_member, refresh_member_summary, require_unique_people
 
-REQUIRED_ON_UPDATE = (
-    "name",
-    "id_type",
-    "id_number",
-    "gender",
-    "birth_date",
-    "ethnicity",
-    "relation",
-    "health",
-    "public_welfare_job",
-    "medical_insurance",
-    "serious_illness_insurance",
-    "pension_insurance",
-    "dibao",
-    "tekun",
-)
+REQUIRED_ON_UPDATE = MemberUpdate.not_null  # what an import's blank cell may not erase either
 
 
 async def _record_member_count(
@@ -87,14 +72,6 @@ async def add_member(
 def _validated_update(member: Member, sent: dict[str, Any]) -> MemberFields:
     """The member's fields with the sent ones merged in, validated as a whole (so an ID number and the birth date
     it implies stay in agreement); errors point at the sent fields."""
-    nulls = [k for k, v in sent.items() if v is None and k in REQUIRED_ON_UPDATE]
-    if nulls:
-        raise ProblemError(
-            422,
-            "validation_failed",
-            "The request contains invalid fields.",
-            [FieldError(pointer=f"/{k}", code="required", message="不能为空") for k in nulls],
-        )
     merged = member_fields_of(member) | sent
     if "id_number" in sent or "id_type" in sent:
         # derived again from the new number unless sent with it
@@ -132,7 +109,7 @@ async def update_member(
     check_version(expected_version, member.version)
     if not member.active:
         raise ProblemError(409, "member.removed", "已移出的成员不能修改 (member was removed)")
-    sent = data.model_dump(exclude_unset=True)
+    sent = data.sent()
     if "relation" in sent and (sent["relation"] == "01") != (member.id == household.head_member_id):
         raise field_error("/relation", "member.head_relation", "户主关系请通过变更户主操作修改 (use the head endpoint)")
     validated = _validated_update(member, sent)

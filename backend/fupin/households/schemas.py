@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
@@ -98,6 +98,21 @@ class HouseholdUpdate(StrictModel):
     """Partial update (PATCH): only the fields sent change. Status changes go through status-transitions.
     The locked fields (attribute, identification_standard) outside an open adjustment window wait as a pending
     change (202), unless `override_reason` is given by a holder of adjustments:override."""
+
+    not_null: ClassVar[frozenset[str]] = frozenset(
+        {
+            "identification_standard",
+            "attribute",
+            "main_cause",
+            "first_identified_on",
+            "relocated",
+            "military_family",
+            "only_child",
+            "two_daughters",
+            "village_code",
+            "secondary_causes",
+        }
+    )
 
     village_code: RegionCode | None = None
     group: Annotated[str, Field(max_length=40)] | None = None

@@ -39,20 +39,7 @@ constraint_problem(
     detail=DUPLICATE_MEMBER_DETAIL,
     pointer="/id_number",
 )
-NOT_NULLABLE = frozenset(
-    {
-        "identification_standard",
-        "attribute",
-        "main_cause",
-        "first_identified_on",
-        "relocated",
-        "military_family",
-        "only_child",
-        "two_daughters",
-        "village_code",
-        "secondary_causes",
-    }
-)
+NOT_NULLABLE = HouseholdUpdate.not_null  # what an import's blank cell may not erase either
 
 
 # ---------------------------------------------------------------- checks shared by households and members
@@ -398,14 +385,8 @@ async def change_household(
     check_version(expected_version, household.version)
     override = data.override_reason
     gate.check_override(override, may_override=may_override)
-    sent = data.model_dump(exclude_unset=True, exclude={"override_reason"})
-    errors = [
-        FieldError(pointer=f"/{k}", code="required", message="不能为空 (may not be null)")
-        for k, v in sent.items()
-        if v is None and k in NOT_NULLABLE
-    ]
-    if errors:
-        raise ProblemError(422, "validation_failed", "The request contains invalid fields.", errors)
+    sent = data.sent()
+    sent.pop("override_reason", None)
     if "village_code" in sent and sent["village_code"] != household.village_code:
         await require_village(session, principal, sent["village_code"], pointer="/village_code")
     if "first_identified_on" in sent and (

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import AfterValidator, BaseModel, Field, model_validator
 
@@ -113,6 +113,8 @@ class MeasureUpsert(_WithStatus):
 class MeasureUpdate(StrictModel):
     """Partial update (PATCH): only the fields sent change; null clears an optional field. Status changes go
     through transitions."""
+
+    not_null: ClassVar[frozenset[str]] = frozenset({"type", "content", "year", "planned_on"})
 
     member_id: uuid.UUID | None = None
     cadre_id: uuid.UUID | None = None

@@ -18,7 +18,6 @@ from fupin.authz.scope import unscoped, within
 from fupin.cadres.models import Cadre
 from fupin.core.concurrency import check_version
 from fupin.core.errors import (
-    FieldError,
     ProblemError,
     constraint_problem,
     field_error,
@@ -358,15 +357,7 @@ async def update_measure(
     check_writable(household)
     if measure.status == "cancelled":
         raise ProblemError(409, "measure.cancelled", "已取消的措施不能修改 (the measure was cancelled)")
-    sent = data.model_dump(exclude_unset=True)
-    nulls = [k for k in REQUIRED if k in sent and sent[k] is None]
-    if nulls:
-        raise ProblemError(
-            422,
-            "validation_failed",
-            "The request contains invalid fields.",
-            [FieldError(pointer=f"/{k}", code="required", message="不能为空") for k in nulls],
-        )
+    sent = data.sent()
     if "member_id" in sent:
         member = await member_of(session, household, sent.pop("member_id"))
     if "cadre_id" in sent:

@@ -122,10 +122,7 @@ async def update_milestone(
         raise not_found("milestone")
     check_version(expected_version, milestone.version)
     check_open(project)
-    sent: dict[str, Any] = data.model_dump(exclude_unset=True)
-    nulls = [k for k in ("name", "due_on", "position", "evidence_ids") if k in sent and sent[k] is None]
-    if nulls:
-        raise field_error(f"/{nulls[0]}", "required", "不能为空 (may not be null)")
+    sent: dict[str, Any] = data.sent(problem="required")
     _check_dates(project, due_on=sent.get("due_on", milestone.due_on), done_on=sent.get("done_on", milestone.done_on))
     if "evidence_ids" in sent:
         await check_evidence(session, project, data.evidence_ids or [])

@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field, PlainSerializer
 
@@ -42,6 +42,8 @@ class TargetIn(StrictModel):
 
 class TargetUpdate(StrictModel):
     """Partial update (PATCH) of what the target says; the actual changes only by updates (or its measures)."""
+
+    not_null: ClassVar[frozenset[str]] = frozenset({"metric", "unit", "baseline", "target"})
 
     metric: Metric | None = None
     unit: TargetUnit | None = None
@@ -107,6 +109,7 @@ class MilestoneIn(StrictModel):
 
 
 class MilestoneUpdate(StrictModel):
+    not_null: ClassVar[frozenset[str]] = frozenset({"name", "due_on", "position", "evidence_ids"})
     name: MilestoneName | None = None
     due_on: DateIn | None = None
     done_on: DateIn | None = Field(None, description="null: not done")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import BaseModel, Field, PlainSerializer, model_validator
 
@@ -90,6 +90,21 @@ class ProjectCreate(ProjectFields):
 class ProjectUpdate(StrictModel):
     """Partial update (PATCH, If-Match): only the fields sent change; null clears an optional field. Stages change
     through transitions. Possible until the project is completed or removed."""
+
+    not_null: ClassVar[frozenset[str]] = frozenset(
+        {
+            "code",
+            "name",
+            "category",
+            "level",
+            "nature",
+            "year",
+            "region_codes",
+            "responsible_unit",
+            "planned_start_on",
+            "due_on",
+        }
+    )
 
     code: ProjectCode | None = None
     name: Name | None = None

@@ -19,7 +19,7 @@ from fupin.audit import chain as audit
 from fupin.authz.principal import Principal
 from fupin.authz.scope import unscoped
 from fupin.core.concurrency import check_version
-from fupin.core.errors import FieldError, ProblemError, constraint_problem, field_error
+from fupin.core.errors import ProblemError, constraint_problem, field_error
 from fupin.core.schemas import record_view
 from fupin.departments.field import check_project_field
 from fupin.projects import health
@@ -272,15 +272,7 @@ async def update_project(
     check_version(expected_version, project.version)
     await check_project_field(session, principal, category=project.category)
     check_open(project)
-    sent: dict[str, Any] = data.model_dump(exclude_unset=True)
-    nulls = [k for k in REQUIRED if k in sent and sent[k] is None]
-    if nulls:
-        raise ProblemError(
-            422,
-            "validation_failed",
-            "The request contains invalid fields.",
-            [FieldError(pointer=f"/{k}", code="required", message="不能为空") for k in nulls],
-        )
+    sent: dict[str, Any] = data.sent()
     if "category" in sent:
         await check_project_field(session, principal, category=sent["category"])
     start = sent.get("planned_start_on", project.planned_start_on)

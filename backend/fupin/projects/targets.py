@@ -212,10 +212,7 @@ async def update_target(
     target = await _target_of(session, project, target_id, for_update=True)
     check_version(expected_version, target.version)
     check_open(project)
-    sent: dict[str, Any] = data.model_dump(exclude_unset=True)
-    nulls = [k for k, v in sent.items() if v is None]
-    if nulls:
-        raise field_error(f"/{nulls[0]}", "required", "不能为空 (may not be null)")
+    sent: dict[str, Any] = data.sent(problem="required")
     values = {
         "unit": sent.get("unit", target.unit),
         "baseline": sent.get("baseline", target.baseline),

@@ -3,7 +3,7 @@ from __future__ import annotations
 import re
 import uuid
 from datetime import UTC, datetime, timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
 from pydantic import AfterValidator, BeforeValidator, Field, model_validator
 from pydantic_core import PydanticCustomError
@@ -103,6 +103,8 @@ class UserCreate(StrictModel):
 
 class UserUpdate(StrictModel):
     """Partial update: only the fields sent change (`cadre_id: null` unlinks the cadre)."""
+
+    not_null: ClassVar[frozenset[str]] = frozenset({"display_name", "active"})
 
     display_name: Annotated[str, Field(min_length=1, max_length=100)] | None = None
     cadre_id: uuid.UUID | None = None

@@ -255,10 +255,7 @@ async def update_user(session: AsyncSession, principal: Principal, *, user_id: u
     user = (await session.execute(stmt)).scalar_one_or_none()
     if user is None:
         raise not_found("user")
-    sent = data.model_dump(exclude_unset=True)
-    for name in ("display_name", "active"):
-        if name in sent and sent[name] is None:
-            raise field_error(f"/{name}", "required", "不能为空 (may not be null)")
+    sent = data.sent(problem="required")
     if "cadre_id" in sent:
         check_role_links(list(user.roles), department=user.department, cadre_id=sent["cadre_id"])
         sent["cadre_id"] = (

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, BaseModel, Field
@@ -82,6 +82,8 @@ class WebhookCreate(StrictModel):
 class WebhookUpdate(StrictModel):
     """The fields to change; absent fields stay as they are. Activating a subscription starts it at the current
     end of the change feed (nothing that happened while it was inactive is sent)."""
+
+    not_null: ClassVar[frozenset[str]] = frozenset({"url", "events", "active"})
 
     url: WebhookUrl | None = None
     events: Events | None = None

@@ -106,10 +106,7 @@ async def update_subscription(
 ) -> WebhookSubscription:
     sub = await _visible(session, principal, webhook_id)
     check_version(expected_version, sub.version)
-    values = data.model_dump(exclude_unset=True)
-    for name in ("url", "events", "active"):
-        if name in values and values[name] is None:
-            raise field_error(f"/{name}", "required", f"{name} cannot be null")
+    values = data.sent(problem="required")
     if "url" in values:
         _check_url(values["url"], settings)
     activated = values.get("active") is True and not sub.active

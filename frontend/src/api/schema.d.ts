@@ -3485,17 +3485,21 @@ export interface components {
          */
         CadreUpdate: {
             /** Name */
-            name?: string | null;
+            name?: string;
             /** Phone */
             phone?: string | null;
             /** Work Unit */
-            work_unit?: string | null;
+            work_unit?: string;
             /** Post */
             post?: string | null;
-            /** Region Code */
-            region_code?: string | null;
+            /**
+             * Region Code
+             * @description Statistical region code: 12 digits, or the 6-digit (city, county) or 9-digit (township) form of GB/T 2260; answers always carry 12 digits
+             * @example 220382102201
+             */
+            region_code?: string;
             /** Active */
-            active?: boolean | null;
+            active?: boolean;
         };
         /** CancelIn */
         CancelIn: {
@@ -4448,32 +4452,54 @@ export interface components {
          *     through transitions. Possible while the finding is open.
          */
         FindingUpdate: {
-            /** Source */
-            source?: ("provincial_inspection" | "effectiveness_assessment" | "special_supervision" | "audit" | "discipline" | "public_report" | "re_inspection") | null;
+            /**
+             * Source
+             * @enum {string}
+             */
+            source?: "provincial_inspection" | "effectiveness_assessment" | "special_supervision" | "audit" | "discipline" | "public_report" | "re_inspection";
             /** Batch */
-            batch?: string | null;
-            /** Category */
-            category?: ("awareness" | "precision" | "policy" | "system" | "conduct" | "funds" | "other") | null;
-            /** Severity */
-            severity?: ("general" | "serious" | "grave") | null;
-            /** Timeframe */
-            timeframe?: ("short" | "medium" | "long") | null;
+            batch?: string;
+            /**
+             * Category
+             * @enum {string}
+             */
+            category?: "awareness" | "precision" | "policy" | "system" | "conduct" | "funds" | "other";
+            /**
+             * Severity
+             * @enum {string}
+             */
+            severity?: "general" | "serious" | "grave";
+            /**
+             * Timeframe
+             * @enum {string}
+             */
+            timeframe?: "short" | "medium" | "long";
             /** Description */
-            description?: string | null;
-            /** Region Code */
-            region_code?: string | null;
+            description?: string;
+            /**
+             * Region Code
+             * @description Statistical region code: 12 digits, or the 6-digit (city, county) or 9-digit (township) form of GB/T 2260; answers always carry 12 digits
+             * @example 220382102201
+             */
+            region_code?: string;
             /** Lead Unit */
-            lead_unit?: string | null;
+            lead_unit?: string;
             /** Responsible Unit */
-            responsible_unit?: string | null;
+            responsible_unit?: string;
             /** Responsible Person */
             responsible_person?: string | null;
-            /** Raised On */
-            raised_on?: string | null;
-            /** Deadline */
-            deadline?: string | null;
+            /**
+             * Raised On
+             * Format: date
+             */
+            raised_on?: string;
+            /**
+             * Deadline
+             * Format: date
+             */
+            deadline?: string;
             /** Links */
-            links?: components["schemas"]["LinkIn"][] | null;
+            links?: components["schemas"]["LinkIn"][];
         };
         /** FundFigures */
         FundFigures: {
@@ -4757,8 +4783,12 @@ export interface components {
          *     change (202), unless `override_reason` is given by a holder of adjustments:override.
          */
         HouseholdUpdate: {
-            /** Village Code */
-            village_code?: string | null;
+            /**
+             * Village Code
+             * @description Statistical region code: 12 digits, or the 6-digit (city, county) or 9-digit (township) form of GB/T 2260; answers always carry 12 digits
+             * @example 220382102201
+             */
+            village_code?: string;
             /** Group */
             group?: string | null;
             /** Address */
@@ -4767,16 +4797,28 @@ export interface components {
             phone?: string | null;
             /** Bank Account */
             bank_account?: string | null;
-            /** Identification Standard */
-            identification_standard?: ("national" | "province" | "city") | null;
-            /** Attribute */
-            attribute?: ("general" | "dibao" | "tekun") | null;
-            /** Main Cause */
-            main_cause?: ("01" | "02" | "03" | "04" | "05" | "06" | "07" | "08" | "09" | "10" | "11" | "99") | null;
+            /**
+             * Identification Standard
+             * @enum {string}
+             */
+            identification_standard?: "national" | "province" | "city";
+            /**
+             * Attribute
+             * @enum {string}
+             */
+            attribute?: "general" | "dibao" | "tekun";
+            /**
+             * Main Cause
+             * @enum {string}
+             */
+            main_cause?: "01" | "02" | "03" | "04" | "05" | "06" | "07" | "08" | "09" | "10" | "11" | "99";
             /** Secondary Causes */
-            secondary_causes?: ("01" | "02" | "03" | "04" | "05" | "06" | "07" | "08" | "09" | "10" | "11" | "99")[] | null;
-            /** First Identified On */
-            first_identified_on?: string | null;
+            secondary_causes?: ("01" | "02" | "03" | "04" | "05" | "06" | "07" | "08" | "09" | "10" | "11" | "99")[];
+            /**
+             * First Identified On
+             * Format: date
+             */
+            first_identified_on?: string;
             /** Planned Exit Year */
             planned_exit_year?: number | null;
             /** Housing Area */
@@ -4794,17 +4836,17 @@ export interface components {
             /** Fuel */
             fuel?: ("firewood" | "coal" | "gas" | "electricity" | "other") | null;
             /** Relocated */
-            relocated?: boolean | null;
+            relocated?: boolean;
             /** Relocation Year */
             relocation_year?: number | null;
             /** Relocation Site */
             relocation_site?: string | null;
             /** Military Family */
-            military_family?: boolean | null;
+            military_family?: boolean;
             /** Only Child */
-            only_child?: boolean | null;
+            only_child?: boolean;
             /** Two Daughters */
-            two_daughters?: boolean | null;
+            two_daughters?: boolean;
             /** Override Reason */
             override_reason?: string | null;
         };
@@ -5294,18 +5336,24 @@ export interface components {
             member_id?: string | null;
             /** Cadre Id */
             cadre_id?: string | null;
-            /** Type */
-            type?: ("industry" | "employment" | "education" | "health" | "housing" | "water" | "relocation" | "ecological" | "safety_net" | "microcredit" | "insurance" | "pv" | "asset_income" | "other") | null;
+            /**
+             * Type
+             * @enum {string}
+             */
+            type?: "industry" | "employment" | "education" | "health" | "housing" | "water" | "relocation" | "ecological" | "safety_net" | "microcredit" | "insurance" | "pv" | "asset_income" | "other";
             /** Content */
-            content?: string | null;
+            content?: string;
             /** Year */
-            year?: number | null;
+            year?: number;
             /** Department */
             department?: ("education" | "health" | "medical_insurance" | "housing" | "water" | "hrss" | "civil_affairs" | "finance" | "agriculture" | "disabled" | "transport" | "poverty_office") | null;
             /** Amount */
             amount?: number | string | null;
-            /** Planned On */
-            planned_on?: string | null;
+            /**
+             * Planned On
+             * Format: date
+             */
+            planned_on?: string;
             /** Done On */
             done_on?: string | null;
             /**
@@ -5637,25 +5685,43 @@ export interface components {
          */
         MemberUpdate: {
             /** Name */
-            name?: string | null;
-            /** Id Type */
-            id_type?: ("resident_id" | "other") | null;
+            name?: string;
+            /**
+             * Id Type
+             * @enum {string}
+             */
+            id_type?: "resident_id" | "other";
             /** Id Number */
-            id_number?: string | null;
-            /** Gender */
-            gender?: ("1" | "2") | null;
-            /** Birth Date */
-            birth_date?: string | null;
-            /** Ethnicity */
-            ethnicity?: ("01" | "02" | "03" | "04" | "05" | "06" | "07" | "08" | "09" | "10" | "11" | "12" | "13" | "14" | "15" | "16" | "17" | "18" | "19" | "20" | "21" | "22" | "23" | "24" | "25" | "26" | "27" | "28" | "29" | "30" | "31" | "32" | "33" | "34" | "35" | "36" | "37" | "38" | "39" | "40" | "41" | "42" | "43" | "44" | "45" | "46" | "47" | "48" | "49" | "50" | "51" | "52" | "53" | "54" | "55" | "56") | null;
-            /** Relation */
-            relation?: ("01" | "02" | "03" | "04" | "05" | "06" | "07" | "08" | "09" | "10" | "11" | "12" | "13" | "14" | "15" | "16" | "17" | "18" | "19" | "99") | null;
+            id_number?: string;
+            /**
+             * Gender
+             * @enum {string}
+             */
+            gender?: "1" | "2";
+            /**
+             * Birth Date
+             * Format: date
+             */
+            birth_date?: string;
+            /**
+             * Ethnicity
+             * @enum {string}
+             */
+            ethnicity?: "01" | "02" | "03" | "04" | "05" | "06" | "07" | "08" | "09" | "10" | "11" | "12" | "13" | "14" | "15" | "16" | "17" | "18" | "19" | "20" | "21" | "22" | "23" | "24" | "25" | "26" | "27" | "28" | "29" | "30" | "31" | "32" | "33" | "34" | "35" | "36" | "37" | "38" | "39" | "40" | "41" | "42" | "43" | "44" | "45" | "46" | "47" | "48" | "49" | "50" | "51" | "52" | "53" | "54" | "55" | "56";
+            /**
+             * Relation
+             * @enum {string}
+             */
+            relation?: "01" | "02" | "03" | "04" | "05" | "06" | "07" | "08" | "09" | "10" | "11" | "12" | "13" | "14" | "15" | "16" | "17" | "18" | "19" | "99";
             /** Education */
             education?: ("illiterate" | "primary" | "junior" | "senior" | "college" | "preschool") | null;
             /** School Status */
             school_status?: ("none" | "preschool" | "primary" | "grade7_9" | "senior1" | "senior2" | "senior3" | "college") | null;
-            /** Health */
-            health?: ("healthy" | "chronic" | "serious" | "disabled") | null;
+            /**
+             * Health
+             * @enum {string}
+             */
+            health?: "healthy" | "chronic" | "serious" | "disabled";
             /** Disability Grade */
             disability_grade?: number | null;
             /** Labour */
@@ -5665,17 +5731,17 @@ export interface components {
             /** Months Worked */
             months_worked?: number | null;
             /** Public Welfare Job */
-            public_welfare_job?: boolean | null;
+            public_welfare_job?: boolean;
             /** Medical Insurance */
-            medical_insurance?: boolean | null;
+            medical_insurance?: boolean;
             /** Serious Illness Insurance */
-            serious_illness_insurance?: boolean | null;
+            serious_illness_insurance?: boolean;
             /** Pension Insurance */
-            pension_insurance?: boolean | null;
+            pension_insurance?: boolean;
             /** Dibao */
-            dibao?: boolean | null;
+            dibao?: boolean;
             /** Tekun */
-            tekun?: boolean | null;
+            tekun?: boolean;
         };
         /** MetricOut */
         MetricOut: {
@@ -5757,21 +5823,24 @@ export interface components {
         /** MilestoneUpdate */
         MilestoneUpdate: {
             /** Name */
-            name?: string | null;
-            /** Due On */
-            due_on?: string | null;
+            name?: string;
+            /**
+             * Due On
+             * Format: date
+             */
+            due_on?: string;
             /**
              * Done On
              * @description null: not done
              */
             done_on?: string | null;
             /** Position */
-            position?: number | null;
+            position?: number;
             /**
              * Evidence Ids
              * @description Replaces the milestone's files (of the project)
              */
-            evidence_ids?: string[] | null;
+            evidence_ids?: string[];
         };
         /** NeverVisitedPage */
         NeverVisitedPage: {
@@ -6725,27 +6794,42 @@ export interface components {
          */
         ProjectUpdate: {
             /** Code */
-            code?: string | null;
+            code?: string;
             /** Name */
-            name?: string | null;
-            /** Category */
-            category?: ("industry" | "infrastructure" | "road" | "water" | "network" | "power" | "housing" | "relocation" | "pv" | "education" | "health" | "employment" | "public_service" | "new_village" | "management" | "other") | null;
-            /** Level */
-            level?: ("provincial_key" | "city" | "county") | null;
-            /** Nature */
-            nature?: ("new" | "expansion" | "repair") | null;
+            name?: string;
+            /**
+             * Category
+             * @enum {string}
+             */
+            category?: "industry" | "infrastructure" | "road" | "water" | "network" | "power" | "housing" | "relocation" | "pv" | "education" | "health" | "employment" | "public_service" | "new_village" | "management" | "other";
+            /**
+             * Level
+             * @enum {string}
+             */
+            level?: "provincial_key" | "city" | "county";
+            /**
+             * Nature
+             * @enum {string}
+             */
+            nature?: "new" | "expansion" | "repair";
             /** Year */
-            year?: number | null;
+            year?: number;
             /** Region Codes */
-            region_codes?: string[] | null;
+            region_codes?: string[];
             /** Responsible Unit */
-            responsible_unit?: string | null;
+            responsible_unit?: string;
             /** Responsible Person */
             responsible_person?: string | null;
-            /** Planned Start On */
-            planned_start_on?: string | null;
-            /** Due On */
-            due_on?: string | null;
+            /**
+             * Planned Start On
+             * Format: date
+             */
+            planned_start_on?: string;
+            /**
+             * Due On
+             * Format: date
+             */
+            due_on?: string;
             /** Benefit Mechanism */
             benefit_mechanism?: string | null;
         };
@@ -7442,13 +7526,16 @@ export interface components {
          */
         TargetUpdate: {
             /** Metric */
-            metric?: string | null;
-            /** Unit */
-            unit?: ("household" | "person" | "km" | "unit" | "mw" | "school" | "item") | null;
+            metric?: string;
+            /**
+             * Unit
+             * @enum {string}
+             */
+            unit?: "household" | "person" | "km" | "unit" | "mw" | "school" | "item";
             /** Baseline */
-            baseline?: number | string | null;
+            baseline?: number | string;
             /** Target */
-            target?: number | string | null;
+            target?: number | string;
         };
         /** TaskIn */
         TaskIn: {
@@ -7515,18 +7602,21 @@ export interface components {
         /** TaskUpdate */
         TaskUpdate: {
             /** What */
-            what?: string | null;
+            what?: string;
             /** Who */
-            who?: string | null;
-            /** Due On */
-            due_on?: string | null;
+            who?: string;
+            /**
+             * Due On
+             * Format: date
+             */
+            due_on?: string;
             /**
              * Done On
              * @description null: not done
              */
             done_on?: string | null;
             /** Position */
-            position?: number | null;
+            position?: number;
         };
         /** TheirItemOut */
         TheirItemOut: {
@@ -7655,11 +7745,11 @@ export interface components {
          */
         UserUpdate: {
             /** Display Name */
-            display_name?: string | null;
+            display_name?: string;
             /** Cadre Id */
             cadre_id?: string | null;
             /** Active */
-            active?: boolean | null;
+            active?: boolean;
         };
         /** ViewHousehold */
         ViewHousehold: {
@@ -7857,14 +7947,20 @@ export interface components {
          *     end of the change feed (nothing that happened while it was inactive is sent).
          */
         WebhookUpdate: {
-            /** Url */
-            url?: string | null;
-            /** Events */
-            events?: string[] | null;
+            /**
+             * Url
+             * @description http:// or https:// URL that receives the POSTs
+             */
+            url?: string;
+            /**
+             * Events
+             * @description Patterns of events: an event, <entity>.* or *. Known events: household.created, household.updated, household.status_changed, household.head_changed, member.added, member.updated, member.removed, income.created, income.updated, assessment.created, assessment.updated, poverty_line.updated, job.queued, job.started, job.resumed, job.succeeded, job.failed, job.cancelled, job.cancel_requested, webhook.created, webhook.updated, webhook.deleted, webhook.secret_rotated, webhook.tested, adjustment_window.created, adjustment_window.updated, pending_change.requested, pending_change.cancelled, pending_change.failed, measure.created, measure.updated, measure.status_changed, department.updated, cadre.created, cadre.updated, assignment.created, assignment.ended, assignment.updated, visit.created, visit.updated, residency_day.recorded, residency_day.updated, evidence.added, evidence.updated, project.created, project.updated, project.stage_changed, project_target.created, project_target.updated, project_target.actual_reported, project_milestone.created, project_milestone.updated, project_beneficiary.linked, project_beneficiary.unlinked, project_notice.created, project_notice.updated, fund_allocation.created, fund_allocation.published, fund_disbursement.created, finding.created, finding.updated, finding.state_changed, finding.warned, finding.escalated, finding_pause.started, finding_pause.ended, finding_task.created, finding_task.updated, finding_task.deleted, finding_link.linked, finding_link.unlinked, assessment_period.created, assessment_period.computed, assessment_period.frozen, assessment_indicators.updated
+             */
+            events?: string[];
             /** Description */
             description?: string | null;
             /** Active */
-            active?: boolean | null;
+            active?: boolean;
         };
         /** WindowIn */
         WindowIn: {
@@ -7946,11 +8042,17 @@ export interface components {
          */
         WindowUpdate: {
             /** Year */
-            year?: number | null;
-            /** Opens On */
-            opens_on?: string | null;
-            /** Closes On */
-            closes_on?: string | null;
+            year?: number;
+            /**
+             * Opens On
+             * Format: date
+             */
+            opens_on?: string;
+            /**
+             * Closes On
+             * Format: date
+             */
+            closes_on?: string;
             /** Note */
             note?: string | null;
         };
