@@ -55,20 +55,6 @@ AUDITED = (
     "source_system",
     "external_id",
 )
-REQUIRED = (
-    "source",
-    "batch",
-    "category",
-    "severity",
-    "timeframe",
-    "description",
-    "region_code",
-    "lead_unit",
-    "responsible_unit",
-    "raised_on",
-    "deadline",
-    "links",
-)
 
 constraint_problem(
     "uq_findings_source_external",

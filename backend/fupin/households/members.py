@@ -20,8 +20,6 @@ from fupin.households.models import Household, Member
 from fupin.households.presenters import MEMBER_AUDITED, household_target, member_target
 from fupin.households.service import new_member, refresh_member_summary, require_unique_people
 
-REQUIRED_ON_UPDATE = MemberUpdate.not_null  # what an import's blank cell may not erase either
-
 
 async def _record_member_count(
     session: AsyncSession, principal: Principal, household: Household, *, before: int

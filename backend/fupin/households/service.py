@@ -39,7 +39,6 @@ constraint_problem(
     detail=DUPLICATE_MEMBER_DETAIL,
     pointer="/id_number",
 )
-NOT_NULLABLE = HouseholdUpdate.not_null  # what an import's blank cell may not erase either
 
 
 # ---------------------------------------------------------------- checks shared by households and members

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import operator
 import uuid
+from collections.abc import Set
 from dataclasses import dataclass
 from typing import Any, Literal, cast
 
@@ -42,7 +43,7 @@ Outcome = Literal["created", "updated", "unchanged", "failed", "queued"]
 Strategy = Literal["create", "update", "create_and_update"]
 DEFAULT_ADD_REASON = "transfer_in"  # 其他转入: a member new to a household in an imported file
 _REQUIRED = {c.key for c in COLUMNS if c.required}
-_MEMBER_REQUIRED = set(member_service.REQUIRED_ON_UPDATE)
+_MEMBER_REQUIRED = MemberUpdate.not_null  # what a blank cell may not erase, as a PATCH may not null it
 _HOUSEHOLD_ATTR = {"group": "group_name"}
 # a stored household or member as a chunk reads it: a row of its columns (prefetched for the chunk: no ORM object
 # to build, attributes read from a tuple), or the ORM object when read again after a write
@@ -101,7 +102,7 @@ def _sent(values: dict[str, Any], model: type[BaseModel], *, codes_lists: tuple[
     return sent
 
 
-def _erased_required(candidate: Candidate, values: dict[str, Any], required: set[str], prefix: str) -> list[RowError]:
+def _erased_required(candidate: Candidate, values: dict[str, Any], required: Set[str], prefix: str) -> list[RowError]:
     return [
         candidate.error(
             f"{prefix}/{key}", "import.required_erase", "必填项不能清空 (a required field cannot be erased)"
@@ -357,7 +358,7 @@ async def _create(session: AsyncSession, principal: Principal, candidate: Candid
 # ---------------------------------------------------------------- update
 
 
-_NOT_ERASABLE = _REQUIRED | household_service.NOT_NULLABLE
+_NOT_ERASABLE = _REQUIRED | HouseholdUpdate.not_null
 _LOOKUP_KEYS = frozenset({"source_system", "external_id"})
 
 

@@ -56,7 +56,6 @@ AUDITED = (
     "source_system",
     "external_id",
 )
-REQUIRED = ("type", "content", "year", "planned_on")
 Outcome = Literal["created", "updated", "unchanged"]
 
 constraint_problem(

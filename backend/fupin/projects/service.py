@@ -52,18 +52,6 @@ AUDITED = (
     "source_system",
     "external_id",
 )
-REQUIRED = (
-    "code",
-    "name",
-    "category",
-    "level",
-    "nature",
-    "year",
-    "region_codes",
-    "responsible_unit",
-    "planned_start_on",
-    "due_on",
-)
 CLOSED = ("completed", "removed")
 
 constraint_problem(
